@@ -1,0 +1,303 @@
+// Package config turns parsed haproxy.cfg text into a validated, immutable
+// Snapshot. Keywords are declared in tables next to the feature that
+// implements them (see keywords*.go); the tables also generate docs/config.md.
+package config
+
+import (
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/cfgfile"
+)
+
+// Mode is a proxy's "mode".
+type Mode int
+
+// Proxy modes.
+const (
+	ModeTCP Mode = iota
+	ModeHTTP
+)
+
+func (m Mode) String() string {
+	if m == ModeHTTP {
+		return "http"
+	}
+	return "tcp"
+}
+
+// Snapshot is a complete configuration. Once published it is never mutated.
+type Snapshot struct {
+	Global    Global
+	Frontends []*Frontend // frontends and the frontend half of listen sections, in file order
+	Backends  []*Backend  // backends and the backend half of listen sections, in file order
+	Userlists []*Userlist
+	// Files are the parsed files this snapshot came from, kept for the
+	// writer (Data Plane API). Nil for snapshots built in code.
+	Files []*cfgfile.File
+}
+
+// Backend returns the backend called name, or nil.
+func (s *Snapshot) Backend(name string) *Backend {
+	for _, b := range s.Backends {
+		if b.Name == name {
+			return b
+		}
+	}
+	return nil
+}
+
+// Global is the global section.
+type Global struct {
+	Pos           cfgfile.Pos
+	MaxConn       int // 0 = no limit
+	NbThread      int // 0 = all cores
+	Daemon        bool
+	PidFile       string
+	User, Group   string
+	Chroot        string
+	BufSize       int // tune.bufsize, default 16384
+	Logs          []LogTarget
+	StatsSocket   []StatsSocket
+	HardStopAfter time.Duration
+}
+
+// LogTarget is one "log" line.
+type LogTarget struct {
+	Pos      cfgfile.Pos
+	Global   bool   // "log global" in a proxy: use the global targets
+	Address  string // "stdout", "stderr", "127.0.0.1:514", "/dev/log", "ring@x"
+	Format   string // raw, rfc3164, rfc5424, short, ...; "" means rfc3164
+	Len      int
+	Facility string
+	Level    string // max level, "" = all
+	MinLevel string
+}
+
+// StatsSocket is a "stats socket" line; it is served by the runtime API.
+type StatsSocket struct {
+	Pos     cfgfile.Pos
+	Address string
+	Mode    uint32 // unix socket permissions, 0 = default
+	Level   string // user, operator, admin
+	Options []string
+}
+
+// Timeouts are a proxy's "timeout" settings; zero means not set.
+type Timeouts struct {
+	Client        time.Duration
+	Server        time.Duration
+	Connect       time.Duration
+	Queue         time.Duration
+	Tunnel        time.Duration
+	HTTPRequest   time.Duration
+	HTTPKeepAlive time.Duration
+	Check         time.Duration
+	ClientFin     time.Duration
+	ServerFin     time.Duration
+	Tarpit        time.Duration
+}
+
+// ConnMode is the HTTP connection mode chosen with option http-keep-alive /
+// http-server-close / httpclose.
+type ConnMode int
+
+// HTTP connection modes.
+const (
+	KeepAlive   ConnMode = iota // the default
+	ServerClose                 // keep the client side alive, close the server side
+	HTTPClose                   // close both sides after each response
+)
+
+// Forwardfor is "option forwardfor".
+type Forwardfor struct {
+	Enabled bool
+	Header  string // default "X-Forwarded-For"
+	Except  string // a network (CIDR) whose clients get no header
+	IfNone  bool
+}
+
+// Proxy holds what frontends, backends and defaults share.
+type Proxy struct {
+	Pos         cfgfile.Pos
+	Name        string
+	Listen      bool // declared in a listen section
+	Mode        Mode
+	Timeouts    Timeouts
+	Logs        []LogTarget
+	NoLog       bool
+	HTTPLog     bool // option httplog
+	HTTPLogCLF  bool // option httplog clf
+	TCPLog      bool // option tcplog
+	DontLogNull bool
+	LogFormat   string
+	ConnMode    ConnMode
+	Forwardfor  Forwardfor
+	MaxConn     int
+	Disabled    bool
+	ACLs        []*ACL // named ACLs, in order
+	// HTTPRequest are the http-request rules in order.
+	HTTPRequest []*HTTPRule
+	// HTTPResponse are the http-response rules in order.
+	HTTPResponse []*HTTPRule
+	Redirects    []*HTTPRule // "redirect" lines, as http-request redirect rules
+	// ErrorFiles maps a status code to a file's full contents (a complete
+	// HTTP response, as HAProxy's errorfile).
+	ErrorFiles map[int][]byte
+}
+
+// Frontend is a frontend (or the frontend half of a listen section).
+type Frontend struct {
+	Proxy
+	Binds          []*Bind
+	DefaultBackend string
+	UseBackends    []*UseBackend
+}
+
+// Bind is one "bind" line; a line with a port range or a comma list yields
+// several Binds.
+type Bind struct {
+	Pos     cfgfile.Pos
+	Network string // "tcp", "tcp4", "tcp6", "unix"
+	Address string // host:port for tcp, a path for unix
+	Name    string
+	MaxConn int
+	Backlog int
+	Options []string // accepted options hawser ignores safely, for the writer
+	// Mode is the unix socket permission bits (bind ... mode 600).
+	Mode uint32
+}
+
+// UseBackend is "use_backend NAME if|unless COND".
+type UseBackend struct {
+	Pos     cfgfile.Pos
+	Backend string
+	Cond    *Cond // nil = always
+}
+
+// Backend is a backend (or the backend half of a listen section).
+type Backend struct {
+	Proxy
+	Balance    Balance
+	Servers    []*Server
+	HTTPCheck  *HTTPCheck // nil unless option httpchk
+	Retries    int        // default 3
+	Redispatch bool
+	HTTPReuse  string // never, safe (default), aggressive, always
+	FullConn   int
+}
+
+// Balance is "balance" and "hash-type".
+type Balance struct {
+	Algorithm string // roundrobin, static-rr, leastconn, first, source, uri, url_param, hdr, random
+	// Param is the url_param name or the hdr() header name.
+	Param string
+	// URILen, URIDepth, URIWhole, URIPathOnly are "balance uri" options.
+	URILen, URIDepth      int
+	URIWhole, URIPathOnly bool
+	HdrUseDomainOnly      bool
+	RandomDraws           int    // random(<draws>), default 2
+	HashType              string // map-based (default) or consistent
+	HashFunc              string // sdbm (default), djb2, wt6, crc32, none
+	Avalanche             bool
+}
+
+// Server is a "server" line with "default-server" settings applied.
+type Server struct {
+	Pos       cfgfile.Pos
+	Name      string
+	Address   string // host:port as given; port may be empty (use client's dst port)
+	Weight    int    // 0..256, default 1
+	Backup    bool
+	Disabled  bool
+	MaxConn   int
+	MaxQueue  int
+	Check     bool
+	Inter     time.Duration // default 2s
+	FastInter time.Duration // default = Inter
+	DownInter time.Duration // default = Inter
+	Rise      int           // default 2
+	Fall      int           // default 3
+	CheckPort int
+	CheckAddr string
+	ID        int
+	Cookie    string
+	Options   []string // accepted options hawser ignores safely
+}
+
+// HTTPCheck is "option httpchk" with its "http-check" lines.
+type HTTPCheck struct {
+	Pos     cfgfile.Pos
+	Method  string // default OPTIONS
+	URI     string // default /
+	Version string // default HTTP/1.0
+	Host    string
+	Headers [][2]string // http-check send hdr
+	Body    string
+	Expect  *HTTPExpect // nil = status 2xx or 3xx
+}
+
+// HTTPExpect is "http-check expect".
+type HTTPExpect struct {
+	Negate bool
+	Kind   string // status, rstatus, string, rstring
+	Value  string
+}
+
+// ACL is a named "acl" line. Several lines with the same name OR together.
+type ACL struct {
+	Pos   cfgfile.Pos
+	Name  string
+	Words []string // criterion, flags and values as written
+}
+
+// Cond is an "if|unless <condition>" clause, kept as written; package acl
+// compiles it.
+type Cond struct {
+	Pos    cfgfile.Pos
+	Unless bool
+	Words  []string
+}
+
+// HTTPRule is one http-request / http-response rule.
+type HTTPRule struct {
+	Pos    cfgfile.Pos
+	Action string // return, deny, set-header, add-header, del-header, redirect, allow
+	// Status: return/deny status, redirect code.
+	Status int
+	// Name and Value are the header name and log-format value for header
+	// actions; Value is the Location/prefix/scheme for redirect.
+	Name, Value string
+	// RedirectType is location, prefix or scheme.
+	RedirectType string
+	DropQuery    bool
+	AppendSlash  bool
+	ContentType  string
+	Body         string // return/deny payload (string or file contents)
+	HasBody      bool
+	Headers      [][2]string // return/deny "hdr" pairs
+	Cond         *Cond
+}
+
+// Userlist is a "userlist" section.
+type Userlist struct {
+	Pos    cfgfile.Pos
+	Name   string
+	Users  []*User
+	Groups []*Group
+}
+
+// User is a "user" line of a userlist.
+type User struct {
+	Pos      cfgfile.Pos
+	Name     string
+	Password string
+	Insecure bool // insecure-password: plain text
+	Groups   []string
+}
+
+// Group is a "group" line of a userlist.
+type Group struct {
+	Pos   cfgfile.Pos
+	Name  string
+	Users []string
+}

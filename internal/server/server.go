@@ -1,0 +1,198 @@
+// Package server holds the live state of backend servers: health, admin
+// state and connection counts. This state outlives configuration
+// generations: a reload that keeps "backend app / server s1" keeps its State,
+// so health and maintenance modes survive reloads.
+package server
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Admin states a server can be put in by configuration or the runtime API.
+const (
+	AdminReady uint32 = iota // serving normally
+	AdminDrain               // keeps existing and persistent traffic, no new picks
+	AdminMaint               // out of service
+)
+
+// State is one server's live state. All fields are safe for concurrent use.
+type State struct {
+	Backend string
+	Name    string
+
+	// up is the health verdict: true while the server passes its checks
+	// (or has none).
+	up atomic.Bool
+	// admin is one of the Admin* constants.
+	admin atomic.Uint32
+	// cur counts connections or requests currently assigned to the server;
+	// it is what maxconn and leastconn look at.
+	cur atomic.Int64
+	// Total counts every connection or request ever assigned.
+	Total atomic.Uint64
+
+	// Check holds the health checker's progress. It is owned by whichever
+	// checker currently runs for this server (one at a time: the old
+	// generation's checker stops after the new one is started, and both only
+	// touch it under mu).
+	mu           sync.Mutex
+	check        CheckState
+	lastChange   time.Time
+	stateChanged func(s *State) // called after each up/down transition, outside mu
+}
+
+// CheckState is the rise/fall progress of health checks, as HAProxy keeps it:
+// Health runs from 0 to rise+fall-1 and the server is up while Health >= rise.
+type CheckState struct {
+	Health     int
+	Configured bool   // the server has "check"
+	LastStatus string // short status, e.g. "L4OK", "L7STS", "L4CON"
+	LastDesc   string // detail for logs
+	LastCode   int    // HTTP status of the last HTTP check, 0 if none
+	LastDur    time.Duration
+}
+
+// NewState returns the state of a server that has not been checked yet: up.
+func NewState(backend, name string) *State {
+	s := &State{Backend: backend, Name: name, lastChange: time.Now()}
+	s.up.Store(true)
+	return s
+}
+
+// Key is "backend/server".
+func (s *State) Key() string { return s.Backend + "/" + s.Name }
+
+// Up reports the health verdict.
+func (s *State) Up() bool { return s.up.Load() }
+
+// SetUp records a health verdict and returns whether it changed.
+func (s *State) SetUp(up bool) bool {
+	if s.up.Swap(up) == up {
+		return false
+	}
+	s.mu.Lock()
+	s.lastChange = time.Now()
+	fn := s.stateChanged
+	s.mu.Unlock()
+	if fn != nil {
+		fn(s)
+	}
+	return true
+}
+
+// OnStateChange registers fn to be called after each up/down transition.
+// The registry uses it to wake queued requests.
+func (s *State) OnStateChange(fn func(*State)) {
+	s.mu.Lock()
+	s.stateChanged = fn
+	s.mu.Unlock()
+}
+
+// LastChange is when the health verdict last changed.
+func (s *State) LastChange() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastChange
+}
+
+// Admin returns the admin state.
+func (s *State) Admin() uint32 { return s.admin.Load() }
+
+// SetAdmin sets the admin state.
+func (s *State) SetAdmin(a uint32) { s.admin.Store(a) }
+
+// Usable reports whether new traffic may be sent to the server: it is up and
+// neither in maintenance nor draining.
+func (s *State) Usable() bool { return s.up.Load() && s.admin.Load() == AdminReady }
+
+// Cur is the number of connections currently assigned to the server.
+func (s *State) Cur() int64 { return s.cur.Load() }
+
+// Inc assigns one more connection to the server.
+func (s *State) Inc() {
+	s.cur.Add(1)
+	s.Total.Add(1)
+}
+
+// Dec releases a connection assigned with Inc.
+func (s *State) Dec() { s.cur.Add(-1) }
+
+// TryInc assigns one more connection unless that would exceed max (0 = no
+// limit) and reports whether it did.
+func (s *State) TryInc(max int64) bool {
+	if max <= 0 {
+		s.Inc()
+		return true
+	}
+	for {
+		c := s.cur.Load()
+		if c >= max {
+			return false
+		}
+		if s.cur.CompareAndSwap(c, c+1) {
+			s.Total.Add(1)
+			return true
+		}
+	}
+}
+
+// WithCheck runs fn with the check progress locked. Checkers use it to update
+// rise/fall counters atomically with respect to one another.
+func (s *State) WithCheck(fn func(c *CheckState)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn(&s.check)
+}
+
+// Check returns a copy of the check progress.
+func (s *State) Check() CheckState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.check
+}
+
+// Registry maps "backend/server" to State, so that a new configuration
+// generation finds the state its predecessor left.
+type Registry struct {
+	mu sync.Mutex
+	m  map[string]*State
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{m: make(map[string]*State)} }
+
+// Get returns the state for backend/name, creating it if needed.
+func (r *Registry) Get(backend, name string) *State {
+	key := backend + "/" + name
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.m[key]
+	if !ok {
+		s = NewState(backend, name)
+		r.m[key] = s
+	}
+	return s
+}
+
+// Lookup returns the state for backend/name if it exists.
+func (r *Registry) Lookup(backend, name string) (*State, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.m[backend+"/"+name]
+	return s, ok
+}
+
+// Retain drops every state whose key is not in keep. The engine calls it
+// after a new generation is live, so servers removed from the config do not
+// leak, while servers kept keep their state.
+func (r *Registry) Retain(keep map[string]bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k := range r.m {
+		if !keep[k] {
+			delete(r.m, k)
+		}
+	}
+}
