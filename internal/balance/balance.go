@@ -1,0 +1,241 @@
+// Package balance implements HAProxy's load-balancing algorithms ("balance"
+// and "hash-type") and the dispatcher that enforces server maxconn with a
+// FIFO wait queue per backend.
+//
+// A Pool is built once per configuration generation from the backend's
+// servers. Live server state (health, admin state, connection counts) is read
+// from *server.State at every pick, so a health check flipping a server
+// takes effect at the next request without rebuilding the Pool. Tables
+// derived from the set of usable servers (the weighted schedule, the
+// consistent-hash ring) are rebuilt lazily: every pick computes a cheap
+// fingerprint of the usable group and rebuilds the table when it differs from
+// the one the table was built for. A stale table is never unsafe, because
+// every candidate is checked against its live state before it is returned.
+//
+// Each algorithm lives in its own file, as in HAProxy's lb_*.c.
+package balance
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/acl"
+	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/server"
+)
+
+// Errors returned by Acquire.
+var (
+	// ErrNoServer means no server of the backend is usable (HAProxy answers
+	// 503).
+	ErrNoServer = errors.New("no server available")
+	// ErrQueueTimeout means the request waited "timeout queue" for a slot.
+	ErrQueueTimeout = errors.New("queue timeout")
+	// ErrQueueFull means the backend queue reached the servers' maxqueue.
+	ErrQueueFull = errors.New("queue full")
+)
+
+// maxWeight is the highest server weight HAProxy accepts.
+const maxWeight = 256
+
+// Server is one server as a generation sees it (config + live state).
+type Server struct {
+	Name     string
+	Addr     string // host:port to connect to
+	State    *server.State
+	Weight   int  // 0..256; 0 = never picked by load balancing
+	Backup   bool // used only when no active server is usable
+	MaxConn  int  // 0 = unlimited
+	MaxQueue int  // 0 = unlimited
+	ID       int  // 1-based, as HAProxy's server id (position if not set)
+}
+
+// hasRoom reports whether the server is below its maxconn.
+func (sv *Server) hasRoom() bool {
+	return sv.MaxConn <= 0 || sv.State.Cur() < int64(sv.MaxConn)
+}
+
+// eligible reports whether load balancing may pick the server now. As in
+// HAProxy, a server with weight 0 takes no load-balanced traffic.
+func (sv *Server) eligible() bool {
+	return sv.Weight > 0 && sv.State.Usable()
+}
+
+// Options are backend settings that are not part of "balance".
+type Options struct {
+	// QueueTimeout is "timeout queue"; HAProxy uses "timeout connect" when
+	// it is unset, so the caller passes the effective value. 0 waits until
+	// the context ends.
+	QueueTimeout time.Duration
+	// AllBackups is "option allbackups": when no active server is usable,
+	// balance over all usable backups instead of the first one.
+	AllBackups bool
+}
+
+// picker is one balancing algorithm. pick returns a usable server of t other
+// than avoid, or nil when none has a free slot. Algorithms that are not
+// deterministic skip full servers; hash-based ones return the server the key
+// maps to even when it is full, so that the request waits for that server.
+type picker interface {
+	pick(p *Pool, t *table, s acl.Sample, avoid *Server) *Server
+	// deterministic reports whether the same request always maps to the
+	// same server (hashing), in which case a full server means waiting.
+	deterministic() bool
+}
+
+// Pool balances requests over one backend's servers for one generation.
+// It is safe for concurrent use.
+type Pool struct {
+	servers []*Server // as configured, for Servers
+	byID    []*Server // sorted by ID: table order, "first" order, backup order
+	q       *Queue
+	opts    Options
+	algo    picker
+	ring    bool // the algorithm needs the consistent-hash ring
+	// maxQueue bounds the backend queue: the sum of the servers' maxqueue,
+	// or 0 (unlimited) when any server has none.
+	maxQueue int
+
+	// rr is the rotating position shared by round-robin schedules and tie
+	// breaking; it only ever grows, so it needs no lock.
+	rr atomic.Uint64
+	// tab is the table for the usable group last seen; mu serialises its
+	// rebuilds (readers never take mu).
+	tab atomic.Pointer[table]
+	mu  sync.Mutex
+}
+
+// New builds the Pool of a backend for one generation. q is the backend's
+// queue, kept by the caller across generations. Servers with ID 0 get their
+// 1-based position as ID, as in HAProxy.
+func New(cfg config.Balance, servers []*Server, q *Queue, opts Options) (*Pool, error) {
+	if q == nil {
+		return nil, errors.New("nil queue")
+	}
+	p := &Pool{servers: servers, q: q, opts: opts}
+	if err := p.setServers(servers); err != nil {
+		return nil, err
+	}
+	algo, ring, err := newPicker(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p.algo, p.ring = algo, ring
+	p.tab.Store(p.build(p.fingerprint()))
+	return p, nil
+}
+
+// setServers validates the servers and derives byID and maxQueue.
+func (p *Pool) setServers(servers []*Server) error {
+	seen := make(map[int]string, len(servers))
+	sum, unlimited := 0, false
+	for i, sv := range servers {
+		if sv == nil || sv.State == nil {
+			return fmt.Errorf("server #%d: missing state", i+1)
+		}
+		if sv.Weight < 0 || sv.Weight > maxWeight {
+			return fmt.Errorf("server %q: weight %d out of range 0..%d", sv.Name, sv.Weight, maxWeight)
+		}
+		if sv.ID == 0 {
+			sv.ID = i + 1
+		}
+		if other, dup := seen[sv.ID]; dup {
+			return fmt.Errorf("server %q: id %d already used by server %q", sv.Name, sv.ID, other)
+		}
+		seen[sv.ID] = sv.Name
+		if sv.MaxQueue <= 0 {
+			unlimited = true
+		}
+		sum += sv.MaxQueue
+	}
+	if !unlimited {
+		p.maxQueue = sum
+	}
+	p.byID = slices.Clone(servers)
+	slices.SortFunc(p.byID, func(a, b *Server) int { return cmp.Compare(a.ID, b.ID) })
+	return nil
+}
+
+// Servers returns the servers in configuration order. The slice must not be
+// modified.
+func (p *Pool) Servers() []*Server { return p.servers }
+
+// Queue returns the backend queue the pool dispatches from.
+func (p *Pool) Queue() *Queue { return p.q }
+
+// Acquire picks a server for the request, takes one of its maxconn slots and
+// returns it; the caller must Release it when the request or connection is
+// done. When every candidate is full, Acquire waits in the backend queue, in
+// FIFO order, until a slot frees (ErrQueueTimeout after Options.QueueTimeout,
+// ctx.Err() when ctx ends). It returns ErrNoServer when no server is usable
+// and ErrQueueFull when the queue is at maxqueue.
+//
+// While the request waits, s may be read by the goroutine that frees a slot,
+// which picks on the waiter's behalf; s must stay valid until Acquire
+// returns.
+func (p *Pool) Acquire(ctx context.Context, s acl.Sample) (*Server, error) {
+	return p.acquire(ctx, s, nil)
+}
+
+// AcquireExcept is Acquire for redispatch and retries: it prefers a server
+// other than avoid, and falls back to avoid only when nothing else can take
+// the request.
+func (p *Pool) AcquireExcept(ctx context.Context, s acl.Sample, avoid *Server) (*Server, error) {
+	return p.acquire(ctx, s, avoid)
+}
+
+func (p *Pool) acquire(ctx context.Context, s acl.Sample, avoid *Server) (*Server, error) {
+	// Waiters are served first: a newcomer only takes the fast path when
+	// nobody is queued, so it cannot steal a slot a waiter is owed.
+	if p.q.n.Load() == 0 {
+		sv, err := p.tryAcquire(s, avoid)
+		if sv != nil || err != nil {
+			return sv, err
+		}
+	}
+	return p.q.wait(ctx, p, s, avoid)
+}
+
+// Release returns the slot taken by Acquire and hands it to the oldest
+// waiter of the backend queue that can use it.
+func (p *Pool) Release(sv *Server) {
+	sv.State.Dec()
+	// Dekker-style pairing with Queue.wait, which enqueues before it tries:
+	// either the waiter sees the freed slot or we see the waiter.
+	if p.q.n.Load() > 0 {
+		p.q.Wake()
+	}
+}
+
+// tryAcquire picks a server and takes a slot without waiting. It returns
+// (nil, nil) when the request has to queue.
+func (p *Pool) tryAcquire(s acl.Sample, avoid *Server) (*Server, error) {
+	// A few attempts absorb races where another request takes the last slot
+	// of the picked server between the pick and TryInc.
+	for range 4 {
+		t := p.current()
+		if len(t.servers) == 0 {
+			return nil, ErrNoServer
+		}
+		sv := p.algo.pick(p, t, s, avoid)
+		if sv == nil && avoid != nil {
+			sv = p.algo.pick(p, t, s, nil)
+		}
+		if sv == nil {
+			return nil, nil
+		}
+		if sv.State.TryInc(int64(sv.MaxConn)) {
+			return sv, nil
+		}
+		if p.algo.deterministic() {
+			return nil, nil
+		}
+	}
+	return nil, nil
+}
