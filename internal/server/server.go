@@ -41,6 +41,7 @@ type State struct {
 	check        CheckState
 	lastChange   time.Time
 	stateChanged func(s *State) // called after each up/down transition, outside mu
+	configMaint  bool           // maintenance comes from "disabled" in the config
 }
 
 // CheckState is the rise/fall progress of health checks, as HAProxy keeps it:
@@ -95,6 +96,22 @@ func (s *State) LastChange() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastChange
+}
+
+// SetConfigMaint applies the configuration's "disabled" flag: it puts the
+// server in maintenance, and takes it out again when a reload removes the
+// flag, without touching a maintenance mode set at run time.
+func (s *State) SetConfigMaint(disabled bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case disabled:
+		s.admin.Store(AdminMaint)
+		s.configMaint = true
+	case s.configMaint:
+		s.admin.Store(AdminReady)
+		s.configMaint = false
+	}
 }
 
 // Admin returns the admin state.

@@ -1,0 +1,287 @@
+// Command hawser is a load balancer and reverse proxy that runs HAProxy
+// configurations.
+//
+//	hawser -f FILE [-f FILE2 ...]   run (a directory means its *.cfg files)
+//	hawser -c -f FILE               check the configuration and exit
+//	hawser -v                       print the version
+//
+// SIGHUP or SIGUSR2 reload the configuration live, SIGUSR1 stops softly
+// (in-flight requests finish), SIGTERM and SIGINT stop at once.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/engine"
+	"github.com/hawser-lb/hawser/internal/l4"
+	"github.com/hawser-lb/hawser/internal/l7"
+	"github.com/hawser-lb/hawser/internal/logging"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// options are the parsed command line.
+type options struct {
+	files   []string
+	check   bool
+	version bool
+	pidfile string
+	daemon  bool
+	quiet   bool
+	debug   bool
+}
+
+const usage = `Usage: hawser -f <cfgfile|cfgdir> [-f ...] [options]
+  -f <file|dir>  configuration file, or directory of *.cfg files (repeatable)
+  -c             check the configuration and exit
+  -v             print the version and exit
+  -p <file>      write the process id to this file
+  -D             run in the background (daemon)
+  -q             quiet: no informational messages
+  -d             debug: verbose operational log
+`
+
+// parseArgs parses HAProxy-style flags by hand: HAProxy's command line
+// (single dash, repeatable -f, lists after -sf) does not fit package flag.
+func parseArgs(args []string) (*options, error) {
+	o := &options{}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		next := func() (string, error) {
+			if i+1 >= len(args) {
+				return "", fmt.Errorf("option %s needs an argument", a)
+			}
+			i++
+			return args[i], nil
+		}
+		var err error
+		switch a {
+		case "-f":
+			var f string
+			if f, err = next(); err == nil {
+				o.files = append(o.files, f)
+			}
+		case "-c":
+			o.check = true
+		case "-v", "-vv", "--version":
+			o.version = true
+		case "-p":
+			o.pidfile, err = next()
+		case "-D":
+			o.daemon = true
+		case "-q":
+			o.quiet = true
+		case "-d":
+			o.debug = true
+		case "-W", "-Ws":
+			// Master-worker mode: hawser reloads in-process, so there is
+			// no separate master to run. Accepted for compatibility.
+		case "-h", "--help":
+			return nil, errUsage
+		default:
+			if strings.HasPrefix(a, "-f") && len(a) > 2 {
+				o.files = append(o.files, a[2:])
+				continue
+			}
+			return nil, fmt.Errorf("unknown option %q", a)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !o.version && len(o.files) == 0 {
+		return nil, errors.New("no configuration file given (-f)")
+	}
+	return o, nil
+}
+
+var errUsage = errors.New("usage")
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	o, err := parseArgs(args)
+	if err != nil {
+		if err != errUsage {
+			fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+		}
+		fmt.Fprint(stderr, usage)
+		return 1
+	}
+	if o.version {
+		fmt.Fprintf(stdout, "hawser version %s (%s)\n", version, runtime.Version())
+		return 0
+	}
+	snap, err := load(o.files, stderr)
+	if err != nil {
+		return 1
+	}
+	if o.check {
+		fmt.Fprintln(stdout, "Configuration file is valid")
+		return 0
+	}
+	if o.daemon || snap.Global.Daemon {
+		if os.Getenv(daemonEnv) == "" {
+			return daemonize(o, stderr)
+		}
+	}
+	return serve(o, snap, stderr)
+}
+
+// load reads and validates the configuration, printing each problem as
+// "[ALERT] FILE:LINE : message" and each warning as "[WARNING] ...".
+func load(files []string, stderr io.Writer) (*config.Snapshot, error) {
+	snap, err := config.LoadFiles(files)
+	printWarnings(snap, stderr)
+	if err != nil {
+		var list config.ErrorList
+		if errors.As(err, &list) {
+			for _, e := range list {
+				fmt.Fprintf(stderr, "[ALERT] %s\n", e.Error())
+			}
+		} else {
+			fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+		}
+		fmt.Fprintln(stderr, "[ALERT] Fatal errors found in configuration.")
+		return nil, err
+	}
+	return snap, nil
+}
+
+func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
+	level := slog.LevelInfo
+	if o.quiet {
+		level = slog.LevelWarn
+	}
+	if o.debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if n := snap.Global.NbThread; n > 0 {
+		runtime.GOMAXPROCS(n)
+	}
+	alerts := newAlerter(stderr, snap)
+	httpH := l7.NewHandler(log.With("component", "l7"))
+	defer httpH.Close()
+	eng := engine.New(engine.Options{
+		HTTP:   httpH,
+		TCP:    l4.NewHandler(),
+		Log:    log.With("component", "engine"),
+		Notify: alerts.notify,
+	})
+	if err := eng.Apply(snap); err != nil {
+		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+		return 1
+	}
+	if err := dropPrivileges(snap.Global); err != nil {
+		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+		eng.Close()
+		return 1
+	}
+	pidfile := o.pidfile
+	if pidfile == "" {
+		pidfile = snap.Global.PidFile
+	}
+	if pidfile != "" {
+		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
+			fmt.Fprintf(stderr, "[ALERT] cannot write pidfile: %v\n", err)
+		}
+		defer os.Remove(pidfile)
+	}
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT)
+	for sig := range sigs {
+		switch sig {
+		case syscall.SIGHUP, syscall.SIGUSR2:
+			newSnap, err := load(o.files, stderr)
+			if err != nil {
+				log.Error("reload rejected, previous configuration keeps running", "err", err)
+				continue
+			}
+			if err := eng.Apply(newSnap); err != nil {
+				fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+				log.Error("reload rejected, previous configuration keeps running", "err", err)
+				continue
+			}
+			alerts.setSnapshot(newSnap)
+			log.Info("configuration reloaded")
+		case syscall.SIGUSR1:
+			log.Info("soft stop: finishing connections in flight")
+			ctx := context.Background()
+			if d := snap.Global.HardStopAfter; d > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, d)
+				defer cancel()
+			}
+			eng.SoftStop(ctx)
+			eng.Close()
+			return 0
+		default:
+			eng.Close()
+			return 0
+		}
+	}
+	return 0
+}
+
+// alerter prints health-check transitions as HAProxy does on stderr and
+// sends them to the global log targets.
+type alerter struct {
+	w   io.Writer
+	log atomic.Pointer[logging.Logger]
+}
+
+func newAlerter(w io.Writer, snap *config.Snapshot) *alerter {
+	a := &alerter{w: w}
+	a.setSnapshot(snap)
+	return a
+}
+
+func (a *alerter) setSnapshot(snap *config.Snapshot) {
+	if len(snap.Global.Logs) == 0 {
+		return
+	}
+	lg, err := logging.NewLogger(snap.Global.Logs, "hawser")
+	if err != nil {
+		return
+	}
+	if old := a.log.Swap(lg); old != nil {
+		old.Close()
+	}
+}
+
+func (a *alerter) notify(msg string, up bool) {
+	level, sev := "WARNING", 4
+	if !up {
+		level, sev = "ALERT", 1
+	}
+	fmt.Fprintf(a.w, "[%s]  (%d) : %s\n", level, os.Getpid(), msg)
+	if lg := a.log.Load(); lg != nil {
+		lg.Log(sev, []byte(msg))
+	}
+}
+
+func printWarnings(snap *config.Snapshot, w io.Writer) {
+	if snap == nil {
+		return
+	}
+	for _, warn := range snap.Warnings {
+		fmt.Fprintf(w, "[WARNING] %s\n", warn.Error())
+	}
+}

@@ -1,0 +1,251 @@
+// Package engine turns a config.Snapshot into a running generation and
+// swaps generations live.
+//
+// The order is fixed (DESIGN.md): compile the new generation, open any new
+// listening sockets, publish it with one atomic pointer store, start its
+// health checks, and only then stop the old generation's checks and close
+// the sockets nothing binds any more. Connections keep the generation they
+// were accepted under until they end, so a reload never changes the rules
+// under a request in flight.
+package engine
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/balance"
+	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/listener"
+	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/server"
+)
+
+// Handler serves connections accepted on a frontend's sockets: package l7
+// for mode http, package l4 for mode tcp.
+type Handler interface {
+	ServeConn(c net.Conn, s *Session)
+}
+
+// Session is what a handler gets with an accepted connection.
+type Session struct {
+	Gen      *Generation
+	Frontend *Frontend
+	Accept   time.Time
+	Src, Dst netip.AddrPort
+	// ID is a process-wide connection number, for logs.
+	ID   uint64
+	Conn net.Conn
+	// Idle is set by the handler while it waits for the next request on a
+	// keep-alive connection.
+	Idle atomic.Bool
+}
+
+// Options configure an Engine.
+type Options struct {
+	HTTP, TCP Handler
+	Log       *slog.Logger
+	// Notify receives health-check state changes in HAProxy's words.
+	Notify func(msg string, up bool)
+}
+
+// Engine owns the live state that outlives generations: server state,
+// backend queues and listening sockets.
+type Engine struct {
+	opts      Options
+	log       *slog.Logger
+	registry  *server.Registry
+	listeners *listener.Pool
+
+	active  atomic.Pointer[Generation]
+	genID   atomic.Uint64
+	connID  atomic.Uint64
+	conns   sync.WaitGroup // every connection of every generation
+	curConn atomic.Int64
+	// stopping is set by a soft stop: handlers finish the request in
+	// flight and close.
+	stopping atomic.Bool
+
+	mu     sync.Mutex // serialises Apply
+	queues map[string]*balance.Queue
+	maxSem chan struct{} // global maxconn; nil = unlimited
+	// loggers are shared by frontends and generations logging to the same
+	// targets; guarded by mu.
+	loggers map[string]*logging.Logger
+}
+
+// New returns an engine with no generation.
+func New(opts Options) *Engine {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	e := &Engine{
+		opts:     opts,
+		log:      opts.Log,
+		registry: server.NewRegistry(),
+		queues:   make(map[string]*balance.Queue),
+	}
+	e.listeners = listener.NewPool(e.accept, opts.Log.With("component", "listener"))
+	return e
+}
+
+// Active returns the generation new connections are served with. Handlers
+// load it once per connection.
+func (e *Engine) Active() *Generation { return e.active.Load() }
+
+// Registry returns the live server state.
+func (e *Engine) Registry() *server.Registry { return e.registry }
+
+// Stopping reports whether a soft stop is under way.
+func (e *Engine) Stopping() bool { return e.stopping.Load() }
+
+// CurConns is the number of client connections open.
+func (e *Engine) CurConns() int64 { return e.curConn.Load() }
+
+// ListenerAddr returns the bound address of a bind, for tests that bind
+// port 0.
+func (e *Engine) ListenerAddr(b *config.Bind) net.Addr {
+	return e.listeners.Addr(specOf(b).Key())
+}
+
+// Apply compiles snap and makes it the running configuration. On error
+// nothing changes: the previous generation keeps serving.
+func (e *Engine) Apply(snap *config.Snapshot) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	gen, err := e.compile(snap)
+	if err != nil {
+		return err
+	}
+	if err := e.listeners.Ensure(gen.specs); err != nil {
+		gen.cancel()
+		return err
+	}
+	if e.maxSem == nil && snap.Global.MaxConn > 0 {
+		e.maxSem = make(chan struct{}, snap.Global.MaxConn)
+	}
+	old := e.active.Swap(gen)
+	gen.startChecks(e.opts.Notify)
+	if old != nil {
+		old.cancel()
+	}
+	keep := make(map[string]bool, len(gen.specs))
+	for _, s := range gen.specs {
+		keep[s.Key()] = true
+	}
+	e.listeners.Retain(keep)
+	e.registry.Retain(gen.serverKeys)
+	e.log.Info("configuration applied", "gen", gen.ID, "frontends", len(gen.Frontends), "backends", len(gen.Backends))
+	return nil
+}
+
+// SoftStop stops accepting, lets every connection finish the request in
+// flight, and returns when all are closed or ctx ends.
+func (e *Engine) SoftStop(ctx context.Context) error {
+	e.stopping.Store(true)
+	e.listeners.Close()
+	if g := e.active.Load(); g != nil {
+		g.closeIdle()
+	}
+	done := make(chan struct{})
+	go func() { e.conns.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops everything at once.
+func (e *Engine) Close() {
+	e.stopping.Store(true)
+	e.listeners.Close()
+	if g := e.active.Load(); g != nil {
+		g.cancel()
+		g.closeAll()
+	}
+	e.conns.Wait()
+	e.mu.Lock()
+	for _, l := range e.loggers {
+		l.Close()
+	}
+	e.mu.Unlock()
+}
+
+// accept runs on the listener's accept loop.
+func (e *Engine) accept(c net.Conn, key string) {
+	gen := e.active.Load()
+	if gen == nil || e.stopping.Load() {
+		c.Close()
+		return
+	}
+	fe := gen.byListener[key]
+	if fe == nil {
+		// The socket is being retired by a reload.
+		c.Close()
+		return
+	}
+	if e.maxSem != nil {
+		// Global maxconn: like HAProxy, stop accepting until a slot frees.
+		e.maxSem <- struct{}{}
+	}
+	s := &Session{
+		Gen:      gen,
+		Frontend: fe,
+		Accept:   time.Now(),
+		Src:      addrPort(c.RemoteAddr()),
+		Dst:      addrPort(c.LocalAddr()),
+		ID:       e.connID.Add(1),
+		Conn:     c,
+	}
+	h := e.opts.TCP
+	if fe.Cfg.Mode == config.ModeHTTP {
+		h = e.opts.HTTP
+	}
+	e.conns.Add(1)
+	e.curConn.Add(1)
+	fe.CurConn.Add(1)
+	gen.track(s)
+	go func() {
+		defer func() {
+			gen.untrack(s)
+			fe.CurConn.Add(-1)
+			e.curConn.Add(-1)
+			if e.maxSem != nil {
+				<-e.maxSem
+			}
+			e.conns.Done()
+			if r := recover(); r != nil {
+				e.log.Error("panic serving connection", "frontend", fe.Cfg.Name, "panic", r)
+				c.Close()
+			}
+		}()
+		h.ServeConn(c, s)
+	}()
+}
+
+func addrPort(a net.Addr) netip.AddrPort {
+	if ta, ok := a.(*net.TCPAddr); ok {
+		ap := ta.AddrPort()
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	}
+	return netip.AddrPort{}
+}
+
+// ErrNoGeneration is returned by operations that need a running config.
+var ErrNoGeneration = errors.New("no configuration is running")
+
+func (e *Engine) queue(backend string) *balance.Queue {
+	q, ok := e.queues[backend]
+	if !ok {
+		q = balance.NewQueue()
+		e.queues[backend] = q
+	}
+	return q
+}

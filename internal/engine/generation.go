@@ -1,0 +1,365 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/acl"
+	"github.com/hawser-lb/hawser/internal/balance"
+	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/health"
+	"github.com/hawser-lb/hawser/internal/listener"
+	"github.com/hawser-lb/hawser/internal/logging"
+)
+
+// Generation is one compiled configuration. It is immutable once
+// published, except for counters.
+type Generation struct {
+	ID        uint64
+	Snap      *config.Snapshot
+	Frontends []*Frontend
+	Backends  map[string]*Backend
+	// Engine is the engine that runs this generation.
+	Engine *Engine
+
+	byListener map[string]*Frontend
+	specs      []listener.Spec
+	serverKeys map[string]bool
+	checks     []health.Check
+	// healthPeers are each backend's servers, for the server counts in
+	// health-check messages.
+	healthPeers map[string][]health.Peer
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	connsMu  sync.Mutex
+	sessions map[*Session]struct{}
+}
+
+// Context is cancelled when the generation is retired.
+func (g *Generation) Context() context.Context { return g.ctx }
+
+// Frontend is a compiled frontend.
+type Frontend struct {
+	Cfg          *config.Frontend
+	UseBackends  []UseBackend
+	Default      *Backend
+	HTTPRequest  []*Rule
+	HTTPResponse []*Rule
+	Log          *logging.Logger
+	LogFormat    *logging.Format
+	// ErrorPages are the complete responses sent for proxy-generated
+	// errors, keyed by status.
+	ErrorPages map[int][]byte
+	CurConn    atomic.Int64
+}
+
+// UseBackend is a compiled use_backend rule.
+type UseBackend struct {
+	Cond    *acl.Cond
+	Backend *Backend
+}
+
+// Backend is a compiled backend.
+type Backend struct {
+	Cfg          *config.Backend
+	Pool         *balance.Pool
+	Queue        *balance.Queue
+	HTTPRequest  []*Rule
+	HTTPResponse []*Rule
+	ErrorPages   map[int][]byte
+	// QueueTimeout is "timeout queue", or "timeout connect" when unset.
+	QueueTimeout time.Duration
+}
+
+// Rule is a compiled http-request or http-response rule.
+type Rule struct {
+	Cfg  *config.HTTPRule
+	Cond *acl.Cond
+	// Name and Value are the header name and value of header actions.
+	Name, Value []byte
+	// Response is the complete response of return/deny rules, built once.
+	Response []byte
+}
+
+// Route picks the backend for a request or connection: the first
+// use_backend whose condition matches, else default_backend (nil if none).
+func (f *Frontend) Route(s acl.Sample) *Backend {
+	for i := range f.UseBackends {
+		if f.UseBackends[i].Cond.Match(s) {
+			return f.UseBackends[i].Backend
+		}
+	}
+	return f.Default
+}
+
+func specOf(b *config.Bind) listener.Spec {
+	return listener.Spec{Network: b.Network, Address: b.Address, Backlog: b.Backlog, Mode: b.Mode}
+}
+
+func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &Generation{
+		ID:          e.genID.Add(1),
+		Snap:        snap,
+		Engine:      e,
+		Backends:    make(map[string]*Backend),
+		byListener:  make(map[string]*Frontend),
+		serverKeys:  make(map[string]bool),
+		healthPeers: make(map[string][]health.Peer),
+		ctx:         ctx,
+		cancel:      cancel,
+		sessions:    make(map[*Session]struct{}),
+	}
+	fail := func(err error) (*Generation, error) {
+		cancel()
+		return nil, err
+	}
+	for _, bc := range snap.Backends {
+		b, err := e.compileBackend(g, bc)
+		if err != nil {
+			return fail(fmt.Errorf("backend %q: %w", bc.Name, err))
+		}
+		g.Backends[bc.Name] = b
+	}
+	for _, fc := range snap.Frontends {
+		if fc.Disabled {
+			continue
+		}
+		f, err := e.compileFrontend(g, fc)
+		if err != nil {
+			return fail(fmt.Errorf("frontend %q: %w", fc.Name, err))
+		}
+		g.Frontends = append(g.Frontends, f)
+		for _, b := range fc.Binds {
+			s := specOf(b)
+			if other, dup := g.byListener[s.Key()]; dup {
+				return fail(fmt.Errorf("frontend %q: bind %s is also used by frontend %q", fc.Name, b.Address, other.Cfg.Name))
+			}
+			g.byListener[s.Key()] = f
+			g.specs = append(g.specs, s)
+		}
+	}
+	return g, nil
+}
+
+func aclDefs(p *config.Proxy) acl.Defs {
+	defs := make(acl.Defs)
+	for _, a := range p.ACLs {
+		defs[a.Name] = append(defs[a.Name], a.Words)
+	}
+	return defs
+}
+
+func compileCond(c *config.Cond, defs acl.Defs) (*acl.Cond, error) {
+	if c == nil {
+		return nil, nil
+	}
+	cond, err := acl.Compile(c.Words, c.Unless, defs)
+	if err != nil {
+		return nil, fmt.Errorf("%s:%d: %w", c.Pos.File, c.Pos.Line, err)
+	}
+	return cond, nil
+}
+
+func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend, error) {
+	f := &Frontend{Cfg: fc}
+	defs := aclDefs(&fc.Proxy)
+	for _, ub := range fc.UseBackends {
+		b := g.Backends[ub.Backend]
+		if b == nil {
+			return nil, fmt.Errorf("use_backend: no such backend %q", ub.Backend)
+		}
+		cond, err := compileCond(ub.Cond, defs)
+		if err != nil {
+			return nil, err
+		}
+		f.UseBackends = append(f.UseBackends, UseBackend{Cond: cond, Backend: b})
+	}
+	if fc.DefaultBackend != "" {
+		f.Default = g.Backends[fc.DefaultBackend]
+		if f.Default == nil {
+			return nil, fmt.Errorf("default_backend: no such backend %q", fc.DefaultBackend)
+		}
+	}
+	var err error
+	if f.HTTPRequest, err = compileRules(append(append([]*config.HTTPRule(nil), fc.HTTPRequest...), fc.Redirects...), defs); err != nil {
+		return nil, err
+	}
+	if f.HTTPResponse, err = compileRules(fc.HTTPResponse, defs); err != nil {
+		return nil, err
+	}
+	f.ErrorPages = errorPages(fc.ErrorFiles)
+	if err := e.compileLog(f, g.Snap); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (e *Engine) compileLog(f *Frontend, snap *config.Snapshot) error {
+	fc := f.Cfg
+	if fc.NoLog || len(fc.Logs) == 0 {
+		return nil
+	}
+	var targets []config.LogTarget
+	for _, t := range fc.Logs {
+		if t.Global {
+			targets = append(targets, snap.Global.Logs...)
+			continue
+		}
+		targets = append(targets, t)
+	}
+	if len(targets) == 0 {
+		return nil
+	}
+	format := fc.LogFormat
+	switch {
+	case format != "":
+	case fc.HTTPLog && fc.HTTPLogCLF:
+		format = logging.HTTPLogCLFFormat
+	case fc.HTTPLog:
+		format = logging.HTTPLogFormat
+	case fc.TCPLog:
+		format = logging.TCPLogFormat
+	default:
+		// HAProxy's own default is a "Connect from" line at accept time;
+		// hawser logs the tcplog line at the end of the session instead.
+		format = logging.TCPLogFormat
+	}
+	lf, err := logging.ParseFormat(format)
+	if err != nil {
+		return fmt.Errorf("log-format: %w", err)
+	}
+	lg, err := e.logger(targets)
+	if err != nil {
+		return err
+	}
+	f.Log, f.LogFormat = lg, lf
+	return nil
+}
+
+func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, error) {
+	b := &Backend{Cfg: bc, Queue: e.queue(bc.Name)}
+	b.QueueTimeout = bc.Timeouts.Queue
+	if b.QueueTimeout == 0 {
+		b.QueueTimeout = bc.Timeouts.Connect
+	}
+	servers := make([]*balance.Server, 0, len(bc.Servers))
+	for i, sc := range bc.Servers {
+		st := e.registry.Get(bc.Name, sc.Name)
+		g.serverKeys[st.Key()] = true
+		id := sc.ID
+		if id == 0 {
+			id = i + 1
+		}
+		sv := &balance.Server{
+			Name:     sc.Name,
+			Addr:     sc.Address,
+			State:    st,
+			Weight:   sc.Weight,
+			Backup:   sc.Backup,
+			MaxConn:  sc.MaxConn,
+			MaxQueue: sc.MaxQueue,
+			ID:       id,
+		}
+		st.SetConfigMaint(sc.Disabled)
+		servers = append(servers, sv)
+		g.healthPeers[bc.Name] = append(g.healthPeers[bc.Name], health.Peer{State: st, Server: sc})
+		if sc.Check {
+			g.checks = append(g.checks, health.Check{
+				Backend:        bc.Name,
+				Server:         sc,
+				State:          st,
+				Addr:           checkAddr(sc),
+				HTTP:           bc.HTTPCheck,
+				ConnectTimeout: bc.Timeouts.Connect,
+				CheckTimeout:   bc.Timeouts.Check,
+			})
+		} else {
+			// A server without checks is always considered up.
+			st.SetUp(true)
+		}
+	}
+	pool, err := balance.New(bc.Balance, servers, b.Queue, balance.Options{
+		QueueTimeout: b.QueueTimeout,
+		AllBackups:   bc.AllBackups,
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.Pool = pool
+	defs := aclDefs(&bc.Proxy)
+	if b.HTTPRequest, err = compileRules(append(append([]*config.HTTPRule(nil), bc.HTTPRequest...), bc.Redirects...), defs); err != nil {
+		return nil, err
+	}
+	if b.HTTPResponse, err = compileRules(bc.HTTPResponse, defs); err != nil {
+		return nil, err
+	}
+	b.ErrorPages = errorPages(bc.ErrorFiles)
+	return b, nil
+}
+
+func checkAddr(sc *config.Server) string {
+	host, port, err := net.SplitHostPort(sc.Address)
+	if err != nil {
+		return sc.Address
+	}
+	if sc.CheckAddr != "" {
+		host = sc.CheckAddr
+	}
+	if sc.CheckPort != 0 {
+		port = strconv.Itoa(sc.CheckPort)
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func (g *Generation) startChecks(notify func(string, bool)) {
+	if len(g.checks) == 0 {
+		return
+	}
+	peers := func(backend string) []health.Peer {
+		return g.healthPeers[backend]
+	}
+	health.Run(g.ctx, g.checks, peers, notify)
+}
+
+func (g *Generation) track(s *Session) {
+	g.connsMu.Lock()
+	g.sessions[s] = struct{}{}
+	g.connsMu.Unlock()
+}
+
+func (g *Generation) untrack(s *Session) {
+	g.connsMu.Lock()
+	delete(g.sessions, s)
+	g.connsMu.Unlock()
+}
+
+// closeAll closes every connection of the generation (hard stop).
+func (g *Generation) closeAll() {
+	g.connsMu.Lock()
+	defer g.connsMu.Unlock()
+	for s := range g.sessions {
+		s.Conn.Close()
+	}
+}
+
+// closeIdle wakes the connections that wait between two requests, so that
+// they close now rather than at the end of their keep-alive timeout. A
+// handler that sees a read timeout while the engine is stopping closes
+// without an error response.
+func (g *Generation) closeIdle() {
+	g.connsMu.Lock()
+	defer g.connsMu.Unlock()
+	for s := range g.sessions {
+		if s.Idle.Load() {
+			s.Conn.SetReadDeadline(time.Now())
+		}
+	}
+}

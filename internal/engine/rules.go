@@ -1,0 +1,196 @@
+package engine
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hawser-lb/hawser/internal/acl"
+	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/logging"
+)
+
+// Rule actions the data plane knows.
+const (
+	ActReturn    = "return"
+	ActDeny      = "deny"
+	ActAllow     = "allow"
+	ActSetHeader = "set-header"
+	ActAddHeader = "add-header"
+	ActDelHeader = "del-header"
+	ActRedirect  = "redirect"
+)
+
+func compileRules(rules []*config.HTTPRule, defs acl.Defs) ([]*Rule, error) {
+	out := make([]*Rule, 0, len(rules))
+	for _, rc := range rules {
+		cond, err := compileCond(rc.Cond, defs)
+		if err != nil {
+			return nil, err
+		}
+		r := &Rule{Cfg: rc, Cond: cond, Name: []byte(rc.Name), Value: []byte(rc.Value)}
+		switch rc.Action {
+		case ActReturn:
+			st := rc.Status
+			if st == 0 {
+				st = 200
+			}
+			r.Response = BuildResponse(st, rc.ContentType, rc.Body, rc.Headers)
+		case ActDeny:
+			st := rc.Status
+			if st == 0 {
+				st = 403
+			}
+			if rc.HasBody || len(rc.Headers) > 0 {
+				r.Response = BuildResponse(st, rc.ContentType, rc.Body, rc.Headers)
+			} else {
+				r.Response = ErrorPage(st)
+			}
+		case ActSetHeader, ActAddHeader, ActDelHeader, ActAllow, ActRedirect:
+		default:
+			return nil, fmt.Errorf("%s:%d: http-request %s is not supported by hawser", rc.Pos.File, rc.Pos.Line, rc.Action)
+		}
+		if strings.Contains(rc.Value, "%[") {
+			return nil, fmt.Errorf("%s:%d: sample expressions in rule values are not supported by hawser yet", rc.Pos.File, rc.Pos.Line)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// BuildResponse assembles a complete HTTP/1.1 response with a
+// content-length, as "http-request return" sends it.
+func BuildResponse(status int, contentType, body string, hdrs [][2]string) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", status, reason(status))
+	fmt.Fprintf(&b, "content-length: %d\r\n", len(body))
+	if contentType != "" {
+		fmt.Fprintf(&b, "content-type: %s\r\n", contentType)
+	}
+	for _, h := range hdrs {
+		fmt.Fprintf(&b, "%s: %s\r\n", h[0], h[1])
+	}
+	b.WriteString("\r\n")
+	b.WriteString(body)
+	return []byte(b.String())
+}
+
+func reason(status int) string {
+	if r, ok := haproxyReasons[status]; ok {
+		return r
+	}
+	if r := http.StatusText(status); r != "" {
+		return r
+	}
+	return "Unknown"
+}
+
+// haproxyReasons are the reason phrases HAProxy uses where they differ from
+// Go's.
+var haproxyReasons = map[int]string{
+	400: "Bad request",
+	408: "Request Time-out",
+	504: "Gateway Time-out",
+}
+
+// errorMessages are the bodies of HAProxy's built-in error pages.
+var errorMessages = map[int]string{
+	200: "Service ready.",
+	400: "Your browser sent an invalid request.",
+	401: "This server could not verify that you are authorized to access the document requested.",
+	403: "Request forbidden by administrative rules.",
+	404: "The resource could not be found.",
+	405: "A request was made of a resource using a request method not supported by that resource",
+	407: "You need a valid user and password to access this content.",
+	408: "Your browser didn't send a complete request in time.",
+	410: "The resource is no longer available and will not be available again.",
+	413: "The request entity exceeds the maximum allowed.",
+	425: "Your browser sent early data.",
+	429: "You have sent too many requests in a given amount of time.",
+	500: "An internal server error occurred.",
+	501: "The server does not support the functionality required to fulfill the request.",
+	502: "The server returned an invalid or incomplete response.",
+	503: "No server is available to handle this request.",
+	504: "The server didn't respond in time.",
+}
+
+// ErrorPage returns HAProxy's built-in error response for status.
+func ErrorPage(status int) []byte {
+	msg, ok := errorMessages[status]
+	if !ok {
+		msg = reason(status) + "."
+	}
+	body := fmt.Sprintf("<html><body><h1>%d %s</h1>\n%s\n</body></html>\n", status, reason(status), msg)
+	return []byte(fmt.Sprintf("HTTP/1.1 %d %s\r\ncontent-length: %d\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n%s",
+		status, reason(status), len(body), body))
+}
+
+// defaultErrorPages are built once.
+var defaultErrorPages = func() map[int][]byte {
+	m := make(map[int][]byte)
+	for st := range errorMessages {
+		m[st] = ErrorPage(st)
+	}
+	return m
+}()
+
+// errorPages merges a proxy's errorfile overrides over the defaults.
+func errorPages(files map[int][]byte) map[int][]byte {
+	if len(files) == 0 {
+		return defaultErrorPages
+	}
+	m := make(map[int][]byte, len(defaultErrorPages)+len(files))
+	for k, v := range defaultErrorPages {
+		m[k] = v
+	}
+	for k, v := range files {
+		m[k] = v
+	}
+	return m
+}
+
+// Page returns the error response for status, looking at the backend's
+// pages, then the frontend's, then the built-in ones.
+func Page(f *Frontend, b *Backend, status int) []byte {
+	if b != nil {
+		if p, ok := b.ErrorPages[status]; ok {
+			return p
+		}
+	}
+	if f != nil {
+		if p, ok := f.ErrorPages[status]; ok {
+			return p
+		}
+	}
+	if p, ok := defaultErrorPages[status]; ok {
+		return p
+	}
+	return ErrorPage(status)
+}
+
+// logger returns a logger for the targets, shared by every frontend and
+// generation that logs to the same set.
+func (e *Engine) logger(targets []config.LogTarget) (*logging.Logger, error) {
+	keys := make([]string, len(targets))
+	for i, t := range targets {
+		keys[i] = fmt.Sprintf("%s|%s|%d|%s|%s|%s", t.Address, t.Format, t.Len, t.Facility, t.Level, t.MinLevel)
+	}
+	sort.Strings(keys)
+	key := strings.Join(keys, ";")
+	if l, ok := e.loggers[key]; ok {
+		return l, nil
+	}
+	l, err := logging.NewLogger(targets, "hawser")
+	if err != nil {
+		return nil, err
+	}
+	if e.loggers == nil {
+		e.loggers = make(map[string]*logging.Logger)
+	}
+	e.loggers[key] = l
+	return l, nil
+}
+
+var _ = strconv.Itoa

@@ -1,0 +1,218 @@
+// Package l4 serves "mode tcp" frontends: each client connection is
+// relayed, byte for byte, to one server of the chosen backend.
+package l4
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/balance"
+	"github.com/hawser-lb/hawser/internal/engine"
+	"github.com/hawser-lb/hawser/internal/logging"
+)
+
+// Handler serves mode tcp connections. It implements engine.Handler.
+type Handler struct{ pid int }
+
+var _ engine.Handler = (*Handler)(nil)
+
+// NewHandler returns a handler.
+func NewHandler() *Handler { return &Handler{pid: os.Getpid()} }
+
+// ServeConn relays one client connection.
+func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
+	defer c.Close()
+	fe := s.Frontend
+	e := logging.Entry{Status: -1, Tw: -1, Tc: -1, Tr: -1, TermState: [2]byte{'-', '-'}, CookieState: [2]byte{'-', '-'}}
+	defer h.log(s, &e)
+	smp := sample{s}
+	be := fe.Route(smp)
+	if be == nil {
+		e.TermState = [2]byte{'I', 'R'}
+		return
+	}
+	e.Backend = be.Cfg.Name
+	qStart := time.Now()
+	srv, err := be.Pool.Acquire(context.Background(), smp)
+	e.Tw = time.Since(qStart)
+	if err != nil {
+		e.TermState = [2]byte{'s', 'Q'}
+		if !errors.Is(err, balance.ErrQueueTimeout) {
+			e.TermState = [2]byte{'S', 'C'}
+		}
+		return
+	}
+	defer func() { be.Pool.Release(srv) }()
+	cStart := time.Now()
+	var sc net.Conn
+	for tries := be.Cfg.Retries; ; tries-- {
+		d := net.Dialer{Timeout: connectTimeout(be)}
+		sc, err = d.Dial("tcp", srv.Addr)
+		if err == nil || tries <= 0 {
+			break
+		}
+		e.Retries++
+		if tries == 1 && be.Cfg.Redispatch {
+			if other, err := be.Pool.AcquireExcept(context.Background(), smp, srv); err == nil {
+				be.Pool.Release(srv)
+				srv = other
+			}
+		}
+	}
+	e.Tc = time.Since(cStart)
+	e.Server = srv.Name
+	if err != nil {
+		e.TermState = [2]byte{'S', 'C'}
+		return
+	}
+	defer sc.Close()
+	clientTmo := fe.Cfg.Timeouts.Client
+	serverTmo := be.Cfg.Timeouts.Server
+	var wg sync.WaitGroup
+	var down int64
+	var downEnd, upEnd byte
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		down, downEnd = relay(c, sc, serverTmo, 'S', 's')
+	}()
+	var up int64
+	up, upEnd = relay(sc, c, clientTmo, 'C', 'c')
+	wg.Wait()
+	e.BytesIn, e.BytesOut = up, down
+	switch {
+	case upEnd != '-':
+		e.TermState = [2]byte{upEnd, 'D'}
+	case downEnd != '-':
+		e.TermState = [2]byte{downEnd, 'D'}
+	}
+}
+
+func connectTimeout(be *engine.Backend) time.Duration {
+	if d := be.Cfg.Timeouts.Connect; d > 0 {
+		return d
+	}
+	return 5 * time.Second
+}
+
+// relay copies src to dst until src ends or stays silent for idle, then
+// half-closes dst. It reports the bytes copied and a termination flag:
+// '-' for a clean end, abort on a read error, tmo on a timeout.
+func relay(dst, src net.Conn, idle time.Duration, abort, tmo byte) (int64, byte) {
+	var n int64
+	end := byte('-')
+	if idle <= 0 {
+		// Without a timeout, io.Copy can splice(2) between the sockets.
+		var err error
+		n, err = copyConn(dst, src)
+		if err != nil {
+			end = abort
+		}
+	} else {
+		buf := make([]byte, 16<<10)
+		for {
+			src.SetReadDeadline(time.Now().Add(idle))
+			r, err := src.Read(buf)
+			if r > 0 {
+				if _, werr := dst.Write(buf[:r]); werr != nil {
+					end = abort
+					break
+				}
+				n += int64(r)
+			}
+			if err != nil {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					end = tmo
+					src.Close()
+					dst.Close()
+				} else if !isEOF(err) {
+					end = abort
+				}
+				break
+			}
+		}
+	}
+	if cw, ok := dst.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	} else {
+		dst.Close()
+	}
+	return n, end
+}
+
+func isEOF(err error) bool { return errors.Is(err, io.EOF) }
+
+func copyConn(dst, src net.Conn) (int64, error) {
+	if tc, ok := dst.(*net.TCPConn); ok {
+		return tc.ReadFrom(src)
+	}
+	buf := make([]byte, 16<<10)
+	var n int64
+	for {
+		r, err := src.Read(buf)
+		if r > 0 {
+			w, werr := dst.Write(buf[:r])
+			n += int64(w)
+			if werr != nil {
+				return n, werr
+			}
+		}
+		if err != nil {
+			if isEOF(err) {
+				return n, nil
+			}
+			return n, err
+		}
+	}
+}
+
+var logBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+func (h *Handler) log(s *engine.Session, e *logging.Entry) {
+	fe := s.Frontend
+	if fe.Log == nil {
+		return
+	}
+	if fe.Cfg.DontLogNull && e.BytesIn == 0 {
+		return
+	}
+	now := time.Now()
+	e.ClientAddr, e.FrontendAddr = s.Src, s.Dst
+	e.Accept, e.ReqStart = s.Accept, s.Accept
+	e.Frontend = fe.Cfg.Name
+	if e.Backend == "" {
+		e.Backend = fe.Cfg.Name
+	}
+	if e.Server == "" {
+		e.Server = logging.NoServer
+	}
+	e.Tt = now.Sub(s.Accept)
+	e.Ta = e.Tt
+	e.ActConn = int(s.Gen.Engine.CurConns())
+	e.FeConn = int(fe.CurConn.Load())
+	e.PID = h.pid
+	bp := logBufs.Get().(*[]byte)
+	*bp = fe.LogFormat.Append((*bp)[:0], e)
+	fe.Log.Log(6, *bp)
+	logBufs.Put(bp)
+}
+
+// sample exposes a TCP connection to ACLs: addresses only.
+type sample struct{ s *engine.Session }
+
+func (m sample) Src() netip.AddrPort                 { return m.s.Src }
+func (m sample) Dst() netip.AddrPort                 { return m.s.Dst }
+func (sample) HTTP() bool                            { return false }
+func (sample) Method() []byte                        { return nil }
+func (sample) URI() []byte                           { return nil }
+func (sample) Path() []byte                          { return nil }
+func (sample) Query() []byte                         { return nil }
+func (sample) Version() []byte                       { return nil }
+func (sample) Headers(func(name, value []byte) bool) {}

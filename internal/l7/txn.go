@@ -1,0 +1,791 @@
+package l7
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/balance"
+	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/engine"
+	"github.com/hawser-lb/hawser/internal/h1"
+	"github.com/hawser-lb/hawser/internal/logging"
+)
+
+// txn is one client connection and the request being processed on it. It
+// is owned by the connection's goroutine.
+type txn struct {
+	h    *Handler
+	sess *engine.Session
+	fe   *engine.Frontend
+	conn net.Conn
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	pool *connPool
+
+	// sc is the server connection attached to this client connection: it
+	// serves the next request again if it goes to the same server.
+	sc   *serverConn
+	nreq int
+
+	// Per request.
+	be          *engine.Backend
+	srv         *balance.Server
+	req         h1.Request
+	resp        h1.Response
+	headLen     int
+	path, query []byte
+	upgrade     []byte // the Upgrade header value, kept across StripHopByHop
+	closeClient bool
+	reqStart    time.Time
+	headAt      time.Time // when the request head was complete
+	entry       logging.Entry
+	logBuf      []byte
+	// bodyDone is set once the request body has been fully read from the
+	// client.
+	bodyDone bool
+}
+
+// Termination states for logs: who ended the session and in which phase.
+const (
+	tsClientAbort  = 'C'
+	tsServerAbort  = 'S'
+	tsProxy        = 'P'
+	tsClientTmo    = 'c'
+	tsServerTmo    = 's'
+	tsLocal        = 'L'
+	tsInternal     = 'I'
+	phRequest      = 'R'
+	phQueue        = 'Q'
+	phConnect      = 'C'
+	phHeaders      = 'H'
+	phData         = 'D'
+	phNone         = '-'
+	maxDrainOnDeny = 64 << 10
+)
+
+func (t *txn) timeouts() *config.Timeouts { return &t.fe.Cfg.Timeouts }
+
+func (t *txn) serve() {
+	for {
+		if t.nreq > 0 && (t.closeClient || t.sess.Gen.Engine.Stopping()) {
+			return
+		}
+		if !t.readRequest() {
+			return
+		}
+		t.nreq++
+		t.handle()
+		t.log()
+	}
+}
+
+// readRequest waits for and parses the next request head. It answers
+// malformed or late requests itself and returns false when the connection
+// must close.
+func (t *txn) readRequest() bool {
+	to := t.timeouts()
+	t.resetRequest()
+	var wait time.Duration
+	if t.nreq == 0 {
+		wait = firstNonZero(to.HTTPRequest, to.Client)
+	} else {
+		wait = firstNonZero(to.HTTPKeepAlive, to.HTTPRequest, to.Client)
+	}
+	if t.br.Buffered() == 0 {
+		t.sess.Idle.Store(true)
+		t.conn.SetReadDeadline(deadline(wait))
+		_, err := t.br.Peek(1)
+		t.sess.Idle.Store(false)
+		if err != nil {
+			if isTimeout(err) && t.nreq == 0 && to.HTTPRequest > 0 && !t.sess.Gen.Engine.Stopping() {
+				t.entry.TermState = [2]byte{tsClientTmo, phRequest}
+				t.sendError(408)
+				t.logError()
+			}
+			return false
+		}
+	}
+	t.reqStart = time.Now()
+	t.conn.SetReadDeadline(deadline(firstNonZero(to.HTTPRequest, to.Client)))
+	scanned := 0
+	for {
+		buf, _ := t.br.Peek(t.br.Buffered())
+		if end := h1.HeadEnd(buf, scanned-3); end >= 0 {
+			t.headLen = end
+			break
+		}
+		scanned = len(buf)
+		if len(buf) >= t.br.Size() {
+			t.failRequest(400, tsProxy)
+			return false
+		}
+		if _, err := t.br.Peek(len(buf) + 1); err != nil {
+			switch {
+			case isTimeout(err):
+				t.entry.TermState = [2]byte{tsClientTmo, phRequest}
+				t.sendError(408)
+				t.logError()
+			default:
+				// The client closed in the middle of a head: HAProxy
+				// answers 400 if anything was received.
+				if len(buf) > 0 {
+					t.failRequest(400, tsClientAbort)
+				}
+			}
+			return false
+		}
+	}
+	head, _ := t.br.Peek(t.headLen)
+	if err := h1.ParseRequest(head, &t.req); err != nil {
+		t.failRequest(400, tsProxy)
+		return false
+	}
+	t.headAt = time.Now()
+	t.splitURI()
+	return true
+}
+
+func (t *txn) failRequest(status int, who byte) {
+	t.entry.TermState = [2]byte{who, phRequest}
+	t.sendError(status)
+	t.logError()
+}
+
+func (t *txn) resetRequest() {
+	t.be, t.srv = nil, nil
+	t.path, t.query, t.upgrade = nil, nil, nil
+	t.headLen = 0
+	t.bodyDone = false
+	t.reqStart, t.headAt = time.Time{}, time.Time{}
+	t.entry = logging.Entry{Status: -1, TermState: [2]byte{phNone, phNone}, CookieState: [2]byte{phNone, phNone}}
+	t.entry.Tw, t.entry.Tc, t.entry.Tr = -1, -1, -1
+}
+
+// splitURI derives the path and query from the request target.
+func (t *txn) splitURI() {
+	u := t.req.URI
+	if len(u) > 0 && u[0] != '/' && u[0] != '*' {
+		// Absolute form: skip scheme://authority.
+		if i := bytes.Index(u, []byte("://")); i >= 0 {
+			rest := u[i+3:]
+			if j := bytes.IndexByte(rest, '/'); j >= 0 {
+				u = rest[j:]
+			} else if j := bytes.IndexByte(rest, '?'); j >= 0 {
+				u = rest[j:]
+			} else {
+				u = nil
+			}
+		}
+	}
+	if i := bytes.IndexByte(u, '?'); i >= 0 {
+		t.path, t.query = u[:i], u[i+1:]
+	} else {
+		t.path = u
+	}
+}
+
+// handle processes one parsed request to the end of its response.
+func (t *txn) handle() {
+	if !t.req.KeepAlive() || t.fe.Cfg.ConnMode == config.HTTPClose {
+		t.closeClient = true
+	}
+	if t.req.ConnUpgrade {
+		t.upgrade = t.req.Get("upgrade")
+	}
+	t.req.StripHopByHop()
+	if t.runRules(t.fe.HTTPRequest) {
+		return
+	}
+	t.be = t.fe.Route(t)
+	if t.be == nil {
+		t.entry.TermState = [2]byte{tsInternal, phRequest}
+		t.localError(503)
+		return
+	}
+	if t.runRules(t.be.HTTPRequest) {
+		return
+	}
+	t.addForwardedFor()
+	t.forward()
+}
+
+// runRules applies http-request rules in order; it returns true when a
+// rule answered the request itself.
+func (t *txn) runRules(rules []*engine.Rule) bool {
+	for _, r := range rules {
+		if !r.Cond.Match(t) {
+			continue
+		}
+		switch r.Cfg.Action {
+		case engine.ActAllow:
+			return false
+		case engine.ActReturn, engine.ActDeny:
+			if r.Cfg.Action == engine.ActDeny {
+				t.entry.TermState = [2]byte{tsProxy, phRequest}
+			}
+			t.respondLocal(r.Response, statusOf(r.Response))
+			return true
+		case engine.ActRedirect:
+			t.redirect(r.Cfg)
+			return true
+		case engine.ActSetHeader:
+			t.req.Set(r.Name, r.Value)
+		case engine.ActAddHeader:
+			t.req.Add(r.Name, r.Value)
+		case engine.ActDelHeader:
+			t.req.Del(r.Cfg.Name)
+		}
+	}
+	return false
+}
+
+// runResponseRules applies http-response header rules.
+func (t *txn) runResponseRules(rules []*engine.Rule) {
+	for _, r := range rules {
+		if !r.Cond.Match(t) {
+			continue
+		}
+		switch r.Cfg.Action {
+		case engine.ActAllow:
+			return
+		case engine.ActSetHeader:
+			t.resp.Set(r.Name, r.Value)
+		case engine.ActAddHeader:
+			t.resp.Add(r.Name, r.Value)
+		case engine.ActDelHeader:
+			t.resp.Del(r.Cfg.Name)
+		}
+	}
+}
+
+func statusOf(resp []byte) int {
+	if len(resp) >= 12 {
+		if n, err := strconv.Atoi(string(resp[9:12])); err == nil {
+			return n
+		}
+	}
+	return 0
+}
+
+func (t *txn) addForwardedFor() {
+	ff := t.fe.Cfg.Forwardfor
+	if !ff.Enabled {
+		ff = t.be.Cfg.Forwardfor
+	}
+	if !ff.Enabled || !t.sess.Src.IsValid() {
+		return
+	}
+	name := ff.Header
+	if name == "" {
+		name = "x-forwarded-for"
+	}
+	if ff.IfNone && t.req.Has(name) {
+		return
+	}
+	if ff.Except != "" {
+		if p, err := netip.ParsePrefix(ff.Except); err == nil && p.Contains(t.sess.Src.Addr()) {
+			return
+		} else if a, err := netip.ParseAddr(ff.Except); err == nil && a == t.sess.Src.Addr() {
+			return
+		}
+	}
+	t.req.Add([]byte(name), t.sess.Src.Addr().AppendTo(nil))
+}
+
+// consumeBody discards the request body of a request answered locally, so
+// that the connection can serve the next one; if the body is chunked or
+// too large, the connection is closed instead.
+func (t *txn) consumeBody() {
+	t.br.Discard(t.headLen)
+	t.headLen = 0
+	switch {
+	case t.req.Chunked:
+		t.closeClient = true
+	case t.req.ContentLength > 0:
+		if !drain(t.br, t.req.ContentLength, maxDrainOnDeny) {
+			t.closeClient = true
+		}
+	}
+	t.bodyDone = true
+}
+
+// respondLocal sends a response built by the proxy.
+func (t *txn) respondLocal(resp []byte, status int) {
+	t.consumeBody()
+	t.entry.Status = status
+	t.entry.Server = "<NOSRV>"
+	t.writeLocal(resp)
+}
+
+// localError sends one of the proxy's error pages for this request.
+func (t *txn) localError(status int) {
+	t.respondLocal(engine.Page(t.fe, t.be, status), status)
+}
+
+// sendError answers with an error page and closes (parse errors and
+// timeouts, where the request cannot be trusted).
+func (t *txn) sendError(status int) {
+	t.closeClient = true
+	t.entry.Status = status
+	t.writeLocal(engine.Page(t.fe, nil, status))
+}
+
+// writeLocal writes a complete prebuilt response, inserting
+// "connection: close" after the status line when the connection will
+// close.
+func (t *txn) writeLocal(resp []byte) {
+	t.conn.SetWriteDeadline(deadline(t.timeouts().Client))
+	if t.closeClient {
+		i := bytes.Index(resp, []byte("\r\n"))
+		if i > 0 {
+			t.bw.Write(resp[:i+2])
+			t.bw.WriteString("connection: close\r\n")
+			t.bw.Write(resp[i+2:])
+		}
+	} else {
+		t.bw.Write(resp)
+	}
+	n := len(resp)
+	t.entry.BytesOut += int64(n)
+	if err := t.bw.Flush(); err != nil {
+		t.closeClient = true
+	}
+}
+
+// redirect answers a redirect rule.
+func (t *txn) redirect(r *config.HTTPRule) {
+	code := r.Status
+	if code == 0 {
+		code = 302
+	}
+	var loc []byte
+	switch r.RedirectType {
+	case "location":
+		loc = append(loc, r.Value...)
+	case "prefix":
+		if r.Value != "/" {
+			loc = append(loc, r.Value...)
+		}
+		loc = append(loc, t.path...)
+		if r.AppendSlash && !bytes.HasSuffix(t.path, []byte("/")) {
+			loc = append(loc, '/')
+		}
+		if !r.DropQuery && t.query != nil {
+			loc = append(loc, '?')
+			loc = append(loc, t.query...)
+		}
+	case "scheme":
+		loc = append(loc, r.Value...)
+		loc = append(loc, "://"...)
+		loc = append(loc, t.req.Get("host")...)
+		loc = append(loc, t.path...)
+		if !r.DropQuery && t.query != nil {
+			loc = append(loc, '?')
+			loc = append(loc, t.query...)
+		}
+	}
+	resp := engine.BuildResponse(code, "", "", [][2]string{{"location", string(loc)}, {"cache-control", "no-cache"}})
+	t.entry.TermState = [2]byte{tsLocal, phRequest}
+	t.respondLocal(resp, code)
+}
+
+// errServerGone is a server connection that failed before any response
+// byte: a reused connection the server had closed.
+var errServerGone = errors.New("server closed the connection before responding")
+
+// forward sends the request to a server of t.be and relays the response.
+func (t *txn) forward() {
+	be := t.be
+	qStart := time.Now()
+	t.entry.BackendQueue = be.Queue.Len()
+	srv, err := be.Pool.Acquire(context.Background(), t)
+	t.entry.Tw = time.Since(qStart)
+	if err != nil {
+		if errors.Is(err, balance.ErrQueueTimeout) {
+			t.entry.TermState = [2]byte{tsServerTmo, phQueue}
+		} else {
+			t.entry.TermState = [2]byte{tsServerAbort, phConnect}
+		}
+		t.localError(503)
+		return
+	}
+	t.srv = srv
+	defer func() { be.Pool.Release(t.srv) }()
+
+	retriesLeft := be.Cfg.Retries
+	freshOnly := false
+	for {
+		cStart := time.Now()
+		sc, err := t.connect(freshOnly)
+		t.entry.Tc = time.Since(cStart)
+		if err != nil {
+			if retriesLeft > 0 {
+				retriesLeft--
+				t.entry.Retries++
+				if retriesLeft == 0 && be.Cfg.Redispatch {
+					t.redispatch()
+				}
+				continue
+			}
+			t.entry.TermState = [2]byte{tsServerAbort, phConnect}
+			t.localError(503)
+			return
+		}
+		t.sc = sc
+		err = t.exchange()
+		if errors.Is(err, errServerGone) && !freshOnly {
+			// The server closed an idle connection as we reused it. The
+			// request had no body, so it can be sent again on a new one.
+			freshOnly = true
+			continue
+		}
+		return
+	}
+}
+
+// redispatch moves the request to another server for the last retry
+// (option redispatch).
+func (t *txn) redispatch() {
+	other, err := t.be.Pool.AcquireExcept(context.Background(), t, t.srv)
+	if err != nil {
+		return
+	}
+	t.be.Pool.Release(t.srv)
+	t.srv = other
+	t.entry.Redispatched = true
+}
+
+func (t *txn) poolKey() string {
+	return t.be.Cfg.Name + "/" + t.srv.Name + "@" + t.srv.Addr
+}
+
+// connect returns a connection to t.srv: the attached one, an idle one
+// from the pool when http-reuse allows, or a new one.
+func (t *txn) connect(freshOnly bool) (*serverConn, error) {
+	key := t.poolKey()
+	if t.sc != nil {
+		if t.sc.key == key && !freshOnly {
+			return t.sc, nil
+		}
+		t.releaseServerConn(false)
+	}
+	reuse := t.be.Cfg.HTTPReuse
+	mayReuse := !freshOnly && reuse != "never" &&
+		(t.nreq > 1 || reuse == "aggressive" || reuse == "always")
+	if mayReuse {
+		if sc := t.pool.get(key); sc != nil {
+			return sc, nil
+		}
+	}
+	d := net.Dialer{Timeout: firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second)}
+	c, err := d.Dial("tcp", t.srv.Addr)
+	if err != nil {
+		return nil, err
+	}
+	bs := t.pool.bufSize
+	return &serverConn{key: key, c: c, br: bufio.NewReaderSize(c, bs), bw: bufio.NewWriterSize(c, bs)}, nil
+}
+
+// releaseServerConn detaches the server connection: back to the pool if it
+// can carry another request, closed otherwise.
+func (t *txn) releaseServerConn(reusable bool) {
+	sc := t.sc
+	if sc == nil {
+		return
+	}
+	t.sc = nil
+	if reusable && sc.br.Buffered() == 0 {
+		t.pool.put(sc)
+		return
+	}
+	sc.close()
+}
+
+// exchange sends the request on t.sc and relays the response. It returns
+// errServerGone when the request can be retried on a fresh connection.
+func (t *txn) exchange() error {
+	sc := t.sc
+	serverTmo := t.be.Cfg.Timeouts.Server
+	sc.c.SetWriteDeadline(deadline(serverTmo))
+	t.writeRequestHead(sc.bw)
+	hasBody := t.req.Chunked || t.req.ContentLength > 0
+	expect := hasBody && h1.EqualFold(t.req.Get("expect"), "100-continue")
+	reused := sc.used
+	sc.used = true
+
+	if !expect {
+		if err := t.sendBody(sc); err != nil {
+			return t.sendFailed(err, reused, hasBody)
+		}
+	} else if err := sc.bw.Flush(); err != nil {
+		return t.sendFailed(err, reused, hasBody)
+	}
+
+	rStart := time.Now()
+	for {
+		sc.c.SetReadDeadline(deadline(serverTmo))
+		err := t.readResponse(sc)
+		if err != nil {
+			if errors.Is(err, errServerGone) && reused && !hasBody {
+				t.releaseServerConn(false)
+				return errServerGone
+			}
+			t.releaseServerConn(false)
+			switch {
+			case isTimeout(err):
+				t.entry.TermState = [2]byte{tsServerTmo, phHeaders}
+				t.localError(504)
+			default:
+				if errors.Is(err, errServerGone) {
+					t.entry.TermState = [2]byte{tsServerAbort, phHeaders}
+				} else {
+					t.entry.TermState = [2]byte{tsProxy, phHeaders}
+				}
+				t.localError(502)
+			}
+			t.closeClient = true
+			return nil
+		}
+		if t.resp.Status >= 200 || t.resp.Status == 101 {
+			break
+		}
+		// An interim response: relay it (HTTP/1.1 clients only) and wait
+		// for the final one. After a 100 Continue the client sends its
+		// body.
+		sc.br.Discard(t.headLen)
+		if t.req.Minor == 1 {
+			t.writeResponseHead(false, false)
+			t.bw.Flush()
+		}
+		if expect && t.resp.Status == 100 {
+			expect = false
+			if err := t.sendBody(sc); err != nil {
+				return t.sendFailed(err, reused, true)
+			}
+		}
+	}
+	t.entry.Tr = time.Since(rStart)
+	if expect {
+		// The server answered without asking for the body: the client
+		// may still send it, so its connection closes after this response
+		// (bodyDone stays false, so the server connection closes too).
+		t.closeClient = true
+	}
+	return t.relayResponse(sc)
+}
+
+func (t *txn) sendFailed(err error, reused, hasBody bool) error {
+	t.releaseServerConn(false)
+	if t.bodyDone || !hasBody {
+		if reused && !hasBody {
+			return errServerGone
+		}
+		t.entry.TermState = [2]byte{tsServerAbort, phData}
+		t.localError(502)
+		t.closeClient = true
+		return nil
+	}
+	// Reading the client's body failed, or writing it to the server did:
+	// the client side cannot be resynchronised.
+	t.entry.TermState = [2]byte{tsClientAbort, phData}
+	if isTimeout(err) {
+		t.entry.TermState = [2]byte{tsClientTmo, phData}
+	}
+	t.closeClient = true
+	return nil
+}
+
+// writeRequestHead writes the (edited) request head for the server.
+func (t *txn) writeRequestHead(w *bufio.Writer) {
+	h1.WriteRequestLine(w, t.req.Method, t.req.URI)
+	for _, h := range t.req.Headers {
+		h1.WriteHeader(w, h.Name, h.Value)
+	}
+	switch {
+	case t.upgrade != nil:
+		h1.WriteHeaderString(w, "connection", "upgrade")
+		h1.WriteHeader(w, []byte("upgrade"), t.upgrade)
+	case t.be.Cfg.ConnMode != config.KeepAlive || t.fe.Cfg.ConnMode != config.KeepAlive:
+		h1.WriteHeaderString(w, "connection", "close")
+	}
+	if t.req.Chunked {
+		h1.WriteHeaderString(w, "transfer-encoding", "chunked")
+	}
+	w.WriteString("\r\n")
+}
+
+// sendBody forwards the request body from the client to the server and
+// flushes.
+func (t *txn) sendBody(sc *serverConn) error {
+	t.br.Discard(t.headLen)
+	t.headLen = 0
+	var err error
+	var n int64
+	switch {
+	case t.req.Chunked:
+		n, err = h1.CopyChunked(sc.bw, t.br, false)
+	case t.req.ContentLength > 0:
+		n, err = h1.CopyFixed(sc.bw, t.br, t.req.ContentLength)
+	}
+	t.entry.BytesIn += n
+	if err != nil {
+		return err
+	}
+	t.bodyDone = true
+	return sc.bw.Flush()
+}
+
+// readResponse reads and parses the next response head from sc. The head
+// stays in sc.br until relayed; t.headLen is its length.
+func (t *txn) readResponse(sc *serverConn) error {
+	scanned := 0
+	for {
+		buf, _ := sc.br.Peek(sc.br.Buffered())
+		if end := h1.HeadEnd(buf, scanned-3); end >= 0 {
+			t.headLen = end
+			break
+		}
+		scanned = len(buf)
+		if len(buf) >= sc.br.Size() {
+			return h1.ErrHeadTooLarge
+		}
+		if _, err := sc.br.Peek(len(buf) + 1); err != nil {
+			if len(buf) == 0 && !isTimeout(err) {
+				return errServerGone
+			}
+			return err
+		}
+	}
+	head, _ := sc.br.Peek(t.headLen)
+	if err := h1.ParseResponse(head, &t.resp); err != nil {
+		return err
+	}
+	return nil
+}
+
+// writeResponseHead writes t.resp's head for the client; final adds the
+// connection management fields, chunked the transfer-encoding.
+func (t *txn) writeResponseHead(final, chunked bool) {
+	w := t.bw
+	h1.WriteStatusLine(w, t.resp.Status, t.resp.Reason)
+	for _, h := range t.resp.Headers {
+		h1.WriteHeader(w, h.Name, h.Value)
+	}
+	if final {
+		switch {
+		case t.resp.Status == 101:
+			h1.WriteHeaderString(w, "connection", "upgrade")
+			if up := t.upgrade; up != nil {
+				h1.WriteHeader(w, []byte("upgrade"), up)
+			}
+		case t.closeClient && t.req.Minor == 1:
+			h1.WriteHeaderString(w, "connection", "close")
+		case !t.closeClient && t.req.Minor == 0:
+			h1.WriteHeaderString(w, "connection", "keep-alive")
+		}
+	}
+	if chunked {
+		h1.WriteHeaderString(w, "transfer-encoding", "chunked")
+	}
+	w.WriteString("\r\n")
+}
+
+// relayResponse streams the final response to the client and decides what
+// happens to both connections.
+func (t *txn) relayResponse(sc *serverConn) error {
+	resp := &t.resp
+	t.entry.Status = resp.Status
+	status := resp.Status
+	if status == 101 || (status/100 == 2 && h1.EqualFold(t.req.Method, "CONNECT")) {
+		return t.tunnel(sc)
+	}
+	serverKeepAlive := resp.KeepAlive() &&
+		t.be.Cfg.ConnMode == config.KeepAlive && t.fe.Cfg.ConnMode == config.KeepAlive
+	resp.StripHopByHop()
+	t.runResponseRules(t.be.HTTPResponse)
+	t.runResponseRules(t.fe.HTTPResponse)
+
+	noBody := h1.EqualFold(t.req.Method, "HEAD") || status == 204 || status == 304
+	untilClose := !noBody && !resp.Chunked && resp.ContentLength < 0
+	dechunk := resp.Chunked && t.req.Minor == 0
+	if untilClose || dechunk {
+		// The client learns where the body ends only from the close.
+		t.closeClient = true
+		serverKeepAlive = serverKeepAlive && !untilClose
+	}
+	if t.sess.Gen.Engine.Stopping() {
+		t.closeClient = true
+	}
+	t.conn.SetWriteDeadline(deadline(t.timeouts().Client))
+	t.writeResponseHead(true, resp.Chunked && !noBody && !dechunk)
+	sc.br.Discard(t.headLen)
+	t.headLen = 0
+
+	var n int64
+	var err error
+	switch {
+	case noBody:
+	case resp.Chunked:
+		n, err = h1.CopyChunked(t.bw, sc.br, dechunk)
+	case resp.ContentLength >= 0:
+		n, err = h1.CopyFixed(t.bw, sc.br, resp.ContentLength)
+	default:
+		n, err = h1.CopyUntilEOF(t.bw, sc.br)
+	}
+	t.entry.BytesOut += n
+	if err != nil {
+		// Mid-body failure: the client cannot be told anything but a
+		// close.
+		t.closeClient = true
+		t.releaseServerConn(false)
+		t.entry.TermState = [2]byte{tsServerAbort, phData}
+		if isTimeout(err) {
+			t.entry.TermState = [2]byte{tsServerTmo, phData}
+		}
+		t.bw.Flush()
+		return nil
+	}
+	if !serverKeepAlive || !t.bodyDone {
+		t.releaseServerConn(false)
+	} else if t.closeClient {
+		t.releaseServerConn(true)
+	}
+	// Hold the response back while a pipelined request is already
+	// buffered, so that several responses leave in one write.
+	if t.br.Buffered() == 0 || t.closeClient {
+		if err := t.bw.Flush(); err != nil {
+			t.closeClient = true
+			t.entry.TermState = [2]byte{tsClientAbort, phData}
+		}
+	}
+	return nil
+}
+
+// Sample: acl.Sample over the current request.
+
+func (t *txn) Src() netip.AddrPort { return t.sess.Src }
+func (t *txn) Dst() netip.AddrPort { return t.sess.Dst }
+func (t *txn) HTTP() bool          { return true }
+func (t *txn) Method() []byte      { return t.req.Method }
+func (t *txn) URI() []byte         { return t.req.URI }
+func (t *txn) Path() []byte        { return t.path }
+func (t *txn) Query() []byte       { return t.query }
+func (t *txn) Version() []byte {
+	if t.req.Minor == 0 {
+		return []byte("1.0")
+	}
+	return []byte("1.1")
+}
+func (t *txn) Headers(fn func(name, value []byte) bool) {
+	for _, h := range t.req.Headers {
+		if !fn(h.Name, h.Value) {
+			return
+		}
+	}
+}

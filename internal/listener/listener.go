@@ -1,0 +1,182 @@
+// Package listener keeps listening sockets open across configuration
+// generations. A reload that keeps "bind :8080" keeps the very same socket,
+// so no connection is refused while the new generation takes over; sockets
+// no generation binds any more are closed only after the swap.
+package listener
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Spec identifies a socket to listen on.
+type Spec struct {
+	Network string // tcp, tcp4, tcp6, unix
+	Address string
+	Backlog int    // 0 = system default
+	Mode    uint32 // unix socket permissions, 0 = leave as created
+}
+
+// Key is the identity under which the pool shares a socket.
+func (s Spec) Key() string { return s.Network + "@" + s.Address }
+
+// AcceptFunc receives each accepted connection. It must not block for
+// long: it is called from the accept loop.
+type AcceptFunc func(c net.Conn, key string)
+
+// Pool owns the listening sockets.
+type Pool struct {
+	accept AcceptFunc
+	log    *slog.Logger
+
+	mu sync.Mutex
+	ls map[string]*entry
+	wg sync.WaitGroup // accept loops
+}
+
+type entry struct {
+	spec Spec
+	ln   net.Listener
+}
+
+// NewPool returns an empty pool that hands accepted connections to fn.
+func NewPool(fn AcceptFunc, log *slog.Logger) *Pool {
+	return &Pool{accept: fn, log: log, ls: make(map[string]*entry)}
+}
+
+// Ensure opens every spec not open yet. On error it closes what this call
+// opened and returns the error, leaving the pool as it was.
+func (p *Pool) Ensure(specs []Spec) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var opened []*entry
+	for _, s := range specs {
+		if _, ok := p.ls[s.Key()]; ok {
+			continue
+		}
+		ln, err := listen(s)
+		if err != nil {
+			for _, e := range opened {
+				e.ln.Close()
+				delete(p.ls, e.spec.Key())
+			}
+			return fmt.Errorf("cannot bind socket [%s]: %w", s.Address, err)
+		}
+		e := &entry{spec: s, ln: ln}
+		p.ls[s.Key()] = e
+		opened = append(opened, e)
+	}
+	for _, e := range opened {
+		p.wg.Add(1)
+		go p.loop(e)
+	}
+	return nil
+}
+
+// Retain closes every socket whose key is not in keep.
+func (p *Pool) Retain(keep map[string]bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, e := range p.ls {
+		if !keep[k] {
+			e.ln.Close()
+			delete(p.ls, k)
+		}
+	}
+}
+
+// Close closes every socket and waits for the accept loops to end.
+func (p *Pool) Close() {
+	p.Retain(nil)
+	p.wg.Wait()
+}
+
+// Addr returns the bound address of the socket with this key (useful when
+// the config asked for port 0).
+func (p *Pool) Addr(key string) net.Addr {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e, ok := p.ls[key]; ok {
+		return e.ln.Addr()
+	}
+	return nil
+}
+
+func (p *Pool) loop(e *entry) {
+	defer p.wg.Done()
+	key := e.spec.Key()
+	var delay time.Duration
+	for {
+		c, err := e.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of file descriptors and the like: back off and go on,
+			// as net/http's Server does.
+			if delay == 0 {
+				delay = 5 * time.Millisecond
+			} else if delay < time.Second {
+				delay *= 2
+			}
+			p.log.Warn("accept failed", "listener", key, "err", err)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		p.dispatch(c, key)
+	}
+}
+
+func (p *Pool) dispatch(c net.Conn, key string) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("panic in accept handler", "listener", key, "panic", r, "stack", string(debug.Stack()))
+			c.Close()
+		}
+	}()
+	p.accept(c, key)
+}
+
+func listen(s Spec) (net.Listener, error) {
+	if s.Network == "unix" {
+		// A stale socket file from a previous run would make bind fail.
+		if fi, err := os.Lstat(s.Address); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			os.Remove(s.Address)
+		}
+		ln, err := net.Listen("unix", s.Address)
+		if err != nil {
+			return nil, err
+		}
+		if s.Mode != 0 {
+			if err := os.Chmod(s.Address, os.FileMode(s.Mode)); err != nil {
+				ln.Close()
+				return nil, err
+			}
+		}
+		return ln, nil
+	}
+	lc := net.ListenConfig{Control: func(network, address string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			// SO_REUSEPORT lets a new hawser process bind while an old one
+			// still listens, as HAProxy does during reloads.
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	return lc.Listen(context.Background(), s.Network, s.Address)
+}
