@@ -31,6 +31,9 @@ type Line struct {
 	Inactive bool
 
 	modified bool
+	// eol is the line's terminator as read ("\n" or "\r\n"); empty for
+	// lines built with NewLine, which take the file's usual terminator.
+	eol string
 }
 
 // Section is a section header ("frontend web") and the lines that follow it
@@ -54,4 +57,14 @@ type File struct {
 	// TrailingNewline records whether the source ended with a newline, so
 	// that Write reproduces it.
 	TrailingNewline bool
+	// Warnings holds the messages of active .warning and .notice
+	// directives. They do not make Parse fail.
+	Warnings ErrorList
+	// Diags holds the messages of active .diag directives, which HAProxy
+	// only shows in diagnostic mode (-dD).
+	Diags ErrorList
+
+	// eol is the terminator for lines that have none of their own: that
+	// of the file's first line, "\n" when unset.
+	eol string
 }
