@@ -1,21 +1,200 @@
 package acl
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
 
 // Defs maps an ACL name to its definitions: one entry per "acl" line, each
 // holding the words after the name (criterion, flags, values).
 type Defs map[string][][]string
 
-// Cond is a compiled condition. A nil *Cond always matches.
-type Cond struct{}
+// Cond is a compiled condition: an OR of suites, each an AND of possibly
+// negated ACLs (configuration.txt 7.2). A nil *Cond always matches. A Cond
+// is immutable and safe for concurrent use.
+type Cond struct {
+	unless bool
+	suites [][]term
+}
+
+// term is one ACL reference in a suite.
+type term struct {
+	acl *namedACL
+	neg bool
+}
+
+// namedACL is an ACL: its definitions OR together, tried in order.
+type namedACL struct {
+	name  string
+	exprs []*expr
+}
+
+// predefined are HAProxy's built-in ACLs (configuration.txt 7.4). A user
+// ACL with the same name takes precedence, as in HAProxy.
+var predefined = map[string][]string{
+	"TRUE":           {"always_true"},
+	"FALSE":          {"always_false"},
+	"HTTP":           {"req.proto_http"},
+	"HTTP_1.0":       {"req.ver", "1.0"},
+	"HTTP_1.1":       {"req.ver", "1.1"},
+	"HTTP_2.0":       {"req.ver", "2.0"},
+	"HTTP_3.0":       {"req.ver", "3.0"},
+	"HTTP_CONTENT":   {"req.hdr_val(content-length)", "gt", "0"},
+	"HTTP_URL_ABS":   {"url_reg", "^[^/:]*://"},
+	"HTTP_URL_SLASH": {"url_beg", "/"},
+	"HTTP_URL_STAR":  {"url", "*"},
+	"LOCALHOST":      {"src", "127.0.0.1/8", "::1"},
+	"METH_CONNECT":   {"method", "CONNECT"},
+	"METH_DELETE":    {"method", "DELETE"},
+	"METH_GET":       {"method", "GET", "HEAD"},
+	"METH_HEAD":      {"method", "HEAD"},
+	"METH_OPTIONS":   {"method", "OPTIONS"},
+	"METH_POST":      {"method", "POST"},
+	"METH_PUT":       {"method", "PUT"},
+	"METH_TRACE":     {"method", "TRACE"},
+	"RDP_COOKIE":     {"req.rdp_cookie_cnt", "gt", "0"},
+	// HAProxy tests "req.len gt 0": data waiting in the request buffer.
+	// hawser evaluates rules on a parsed request with no such buffer in
+	// view, so there is never pending content to report.
+	"REQ_CONTENT": {"always_false"},
+	// Content inspection never waits in hawser, so the wait has ended.
+	"WAIT_END": {"wait_end"},
+}
 
 // Compile compiles the words after "if" or "unless". unless negates the
 // result. Names not in defs and not predefined (TRUE, METH_GET, ...) are an
-// error.
+// error. Terms are ANDed, "||" or "or" separates OR'ed suites, "!" negates
+// the next term, and "{ ... }" holds an anonymous ACL.
 func Compile(words []string, unless bool, defs Defs) (*Cond, error) {
-	_ = errors.New
-	return nil, nil
+	c := compiler{defs: defs, named: map[string]*namedACL{}}
+	cond := &Cond{unless: unless}
+	var suite []term
+	neg := false
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		for strings.HasPrefix(w, "!") {
+			neg, w = !neg, w[1:]
+		}
+		switch {
+		case w == "":
+			// A lone "!" negates the next word.
+			continue
+		case w == "||" || strings.EqualFold(w, "or"):
+			cond.addSuite(suite)
+			suite, neg = nil, false
+			continue
+		case w == "}":
+			return nil, errors.New("unexpected '}' without a matching '{'")
+		}
+		var a *namedACL
+		var err error
+		if w == "{" {
+			a, i, err = c.anonymous(words, i)
+		} else {
+			a, err = c.lookup(w)
+		}
+		if err != nil {
+			return nil, err
+		}
+		suite = append(suite, term{acl: a, neg: neg})
+		neg = false
+	}
+	cond.addSuite(suite)
+	return cond, nil
 }
 
-// Match evaluates the condition.
-func (c *Cond) Match(s Sample) bool { return true }
+func (c *Cond) addSuite(s []term) {
+	if len(s) > 0 {
+		c.suites = append(c.suites, s)
+	}
+}
+
+// compiler holds the state of one Compile call. Named ACLs are compiled
+// once per call even when referenced several times.
+type compiler struct {
+	defs  Defs
+	named map[string]*namedACL
+}
+
+// anonymous compiles "{ ... }" starting at words[open] and returns the
+// index of the closing brace.
+func (c *compiler) anonymous(words []string, open int) (*namedACL, int, error) {
+	end := open + 1
+	for end < len(words) && words[end] != "}" {
+		end++
+	}
+	if end == len(words) {
+		return nil, 0, errors.New("missing '}' to close anonymous ACL")
+	}
+	x, err := parseExpr(words[open+1 : end])
+	if err != nil {
+		return nil, 0, err
+	}
+	return &namedACL{name: "anonymous", exprs: []*expr{x}}, end, nil
+}
+
+// lookup compiles the ACL called name from defs, or a predefined one.
+func (c *compiler) lookup(name string) (*namedACL, error) {
+	if a, ok := c.named[name]; ok {
+		return a, nil
+	}
+	lines, ok := c.defs[name]
+	if !ok {
+		p, ok := predefined[name]
+		if !ok {
+			return nil, fmt.Errorf("no such ACL : '%s'", name)
+		}
+		lines = [][]string{p}
+	}
+	a := &namedACL{name: name}
+	for _, words := range lines {
+		x, err := parseExpr(words)
+		if err != nil {
+			return nil, fmt.Errorf("acl '%s': %w", name, err)
+		}
+		a.exprs = append(a.exprs, x)
+	}
+	c.named[name] = a
+	return a, nil
+}
+
+// Match evaluates the condition against s. It does not allocate for the
+// built-in fetches and match methods.
+func (c *Cond) Match(s Sample) bool {
+	if c == nil {
+		return true
+	}
+	e := getEval(s)
+	ok := c.eval(e)
+	putEval(e)
+	return ok != c.unless
+}
+
+// eval stops at the first suite whose terms all hold.
+func (c *Cond) eval(e *eval) bool {
+	for _, suite := range c.suites {
+		if suiteHolds(e, suite) {
+			return true
+		}
+	}
+	return false
+}
+
+func suiteHolds(e *eval, suite []term) bool {
+	for _, t := range suite {
+		if t.acl.match(e) == t.neg {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *namedACL) match(e *eval) bool {
+	for _, x := range a.exprs {
+		if e.run(x) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,254 @@
+package acl
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+)
+
+// expr is one compiled ACL definition: a sample expression (fetch and
+// converters), a match method and its patterns.
+type expr struct {
+	kw     string // keyword as written, for messages
+	fetch  *fetchDef
+	args   []arg
+	convs  []convCall
+	method *matchMethod
+	pats   []pattern
+}
+
+// CheckACL validates one "acl NAME ..." definition, given the words after
+// the name, without building a condition. It reads "-f" files as Compile
+// does, so a missing file is reported.
+func CheckACL(words []string) error {
+	_, err := parseExpr(words)
+	return err
+}
+
+// sampleExpr is the parsed first word of an ACL definition.
+type sampleExpr struct {
+	kw     string
+	fetch  *fetchDef
+	args   []arg
+	convs  []convCall
+	method string // implied by an ACL keyword such as path_beg; "" if none
+}
+
+// outType is the type of the sample after the last converter.
+func (se *sampleExpr) outType() smpType {
+	if n := len(se.convs); n > 0 {
+		return se.convs[n-1].def.out
+	}
+	return se.fetch.out
+}
+
+// parseExpr compiles "<fetch>[(args)][,conv...] [flags] [values...]".
+func parseExpr(words []string) (*expr, error) {
+	if len(words) == 0 || words[0] == "" {
+		return nil, errors.New("missing fetch method in ACL expression")
+	}
+	se, err := parseSample(words[0])
+	if err != nil {
+		return nil, fmt.Errorf("%v in ACL expression '%s'", err, words[0])
+	}
+	x := &expr{kw: se.kw, fetch: se.fetch, args: se.args, convs: se.convs}
+	// Converters decide the type, so an ACL keyword's implied method only
+	// holds without them (configuration.txt 7.1).
+	if se.method != "" && len(se.convs) == 0 {
+		x.method = matchMethods[se.method]
+	} else {
+		x.method = defaultMethod(se.outType())
+	}
+	p := patternParser{x: x, typ: se.outType()}
+	if err := p.parse(words[1:]); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// patternParser reads the flags and values of one ACL definition.
+type patternParser struct {
+	x      *expr
+	typ    smpType
+	icase  bool
+	loaded bool // a -f file was read; -m may no longer change the method
+	forced bool // -m was given
+	op     string
+}
+
+func (p *patternParser) parse(words []string) error {
+	i := 0
+	for ; i < len(words) && strings.HasPrefix(words[i], "-"); i++ {
+		w := words[i]
+		if w == "--" {
+			i++
+			break
+		}
+		var next string
+		if w == "-f" || w == "-m" || w == "-u" {
+			if i+1 >= len(words) {
+				return fmt.Errorf("'%s' expects an argument", w)
+			}
+			i++
+			next = words[i]
+		}
+		if err := p.flag(w, next); err != nil {
+			return err
+		}
+	}
+	if p.x.method == nil {
+		return p.noMethod()
+	}
+	for _, w := range words[i:] {
+		if err := p.value(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *patternParser) noMethod() error {
+	return fmt.Errorf("matching method must be specified first (using '-m') when using a sample fetch of this type ('%s')", p.x.kw)
+}
+
+// flag applies one option; arg is its argument for -f, -m and -u.
+func (p *patternParser) flag(w, arg string) error {
+	switch w {
+	case "-i":
+		p.icase = true
+	case "-n":
+		// hawser never resolves host names in patterns, so there is
+		// nothing to forbid.
+	case "-u":
+		if _, err := parseArgValue(argInt, arg, 1); err != nil {
+			return errors.New("the argument of -u must be an integer")
+		}
+	case "-f":
+		if p.x.method == nil {
+			return p.noMethod()
+		}
+		p.loaded = true
+		return p.loadFile(arg)
+	case "-m":
+		return p.forceMethod(arg)
+	case "-M":
+		return errors.New("ACL flag '-M' (map file) is not supported by hawser")
+	default:
+		return fmt.Errorf("'%s' is not a valid ACL option. Please use '--' before any pattern beginning with a '-'", w)
+	}
+	return nil
+}
+
+func (p *patternParser) forceMethod(name string) error {
+	if p.loaded {
+		return errors.New("'-m' must only be specified before patterns and files in parsing ACL expression")
+	}
+	if p.forced {
+		return errors.New("only one explicit matching method can be defined with '-m' parameter")
+	}
+	m, ok := matchMethods[name]
+	if !ok {
+		return fmt.Errorf("unknown matching method '%s' when parsing ACL expression", name)
+	}
+	if !m.accepts(p.typ) {
+		return fmt.Errorf("matching method '%s' cannot be used with fetch keyword '%s'", name, p.x.kw)
+	}
+	p.x.method, p.forced = m, true
+	return nil
+}
+
+// loadFile reads patterns from a file, one per line. Leading blanks are
+// stripped; empty lines and lines starting with '#' are skipped.
+func (p *patternParser) loadFile(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return fmt.Errorf("failed to open pattern file '%s': %w", name, errors.Unwrap(err))
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimRight(strings.TrimLeft(sc.Text(), " \t"), "\r")
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		if err := p.add(text); err != nil {
+			return fmt.Errorf("%v at line %d of file '%s'", err, line, name)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading pattern file '%s': %w", name, err)
+	}
+	return nil
+}
+
+const (
+	minInt = math.MinInt64
+	maxInt = math.MaxInt64
+)
+
+// intOps are the comparison operators allowed before integer patterns.
+var intOps = map[string]bool{"eq": true, "ne": true, "lt": true, "le": true, "gt": true, "ge": true}
+
+// value reads one pattern word from the ACL line, handling the integer
+// operators, which apply to every following value.
+func (p *patternParser) value(w string) error {
+	if p.x.method.intOps && intOps[w] {
+		p.op = w
+		return nil
+	}
+	if p.x.method.intOps && p.op != "" && p.op != "eq" && !strings.Contains(w, ":") {
+		return p.addOp(w)
+	}
+	return p.add(w)
+}
+
+// addOp turns "lt 5" and friends into a range, as HAProxy does.
+func (p *patternParser) addOp(w string) error {
+	pat, err := parseIntPattern(w, false)
+	if err != nil {
+		return err
+	}
+	n := pat.lo
+	switch p.op {
+	case "ne":
+		pat.ne = true
+	case "lt":
+		if n == minInt {
+			// Nothing is below the smallest integer.
+			pat.ne, pat.lo, pat.hi = true, minInt, maxInt
+			break
+		}
+		pat.lo, pat.hi = minInt, n-1
+	case "le":
+		pat.lo, pat.hi = minInt, n
+	case "gt":
+		if n == maxInt {
+			pat.ne, pat.lo, pat.hi = true, minInt, maxInt
+			break
+		}
+		pat.lo, pat.hi = n+1, maxInt
+	case "ge":
+		pat.lo, pat.hi = n, maxInt
+	}
+	p.x.pats = append(p.x.pats, pat)
+	return nil
+}
+
+// add parses one pattern with the current method and case flag. found and
+// bool take no pattern: HAProxy ignores values given to them.
+func (p *patternParser) add(text string) error {
+	m := p.x.method
+	if m.whole != nil {
+		return nil
+	}
+	pat, err := m.parse(text, p.icase)
+	if err != nil {
+		return err
+	}
+	p.x.pats = append(p.x.pats, pat)
+	return nil
+}

@@ -1,0 +1,378 @@
+package acl
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+)
+
+// argType is the type of a fetch or converter argument.
+type argType uint8
+
+const (
+	argStr argType = iota + 1
+	argInt
+)
+
+func (t argType) String() string {
+	if t == argInt {
+		return "integer"
+	}
+	return "string"
+}
+
+// arg is one parsed argument: s as written, b the same bytes (so fetches
+// can emit it without converting), i the value of an argInt.
+type arg struct {
+	s string
+	b []byte
+	i int64
+}
+
+// fetchFunc fetches sample values and hands each to e.emit, stopping when
+// emit returns true.
+type fetchFunc func(e *eval, args []arg)
+
+// fetchDef describes a sample fetch: its name, arguments (the first
+// minArgs mandatory), output type and whether it needs an HTTP request.
+type fetchDef struct {
+	name    string
+	args    []argType
+	minArgs int
+	out     smpType
+	http    bool
+	fn      fetchFunc
+	// prepare checks and normalizes the arguments at compile time.
+	prepare func(args []arg) error
+	// hdrName marks fetches whose first argument is a header name; it is
+	// lower-cased at compile time so matching folds only the request side.
+	hdrName bool
+}
+
+// aclKeyword is an ACL-only keyword such as "path_beg": a fetch with an
+// implied match method (configuration.txt 7.1, "ACL derivatives").
+type aclKeyword struct {
+	fetch  string
+	method string
+}
+
+var (
+	fetches     = map[string]*fetchDef{}
+	aclKeywords = map[string]aclKeyword{}
+)
+
+func init() {
+	hdrArgs := []argType{argStr, argInt}
+	defs := []struct {
+		names []string
+		def   fetchDef
+	}{
+		{[]string{"always_true"}, fetchDef{out: typeBool, fn: fetchConst(true)}},
+		{[]string{"always_false"}, fetchDef{out: typeBool, fn: fetchConst(false)}},
+		{[]string{"wait_end"}, fetchDef{out: typeBool, fn: fetchConst(true)}},
+		{[]string{"int"}, fetchDef{args: []argType{argInt}, minArgs: 1, out: typeInt, fn: fetchInt}},
+		{[]string{"str"}, fetchDef{args: []argType{argStr}, minArgs: 1, out: typeStr, fn: fetchStr}},
+		{[]string{"src"}, fetchDef{out: typeIP, fn: fetchAddr(Sample.Src)}},
+		{[]string{"dst"}, fetchDef{out: typeIP, fn: fetchAddr(Sample.Dst)}},
+		{[]string{"src_port"}, fetchDef{out: typeInt, fn: fetchPort(Sample.Src)}},
+		{[]string{"dst_port"}, fetchDef{out: typeInt, fn: fetchPort(Sample.Dst)}},
+		{[]string{"req.proto_http", "req_proto_http"}, fetchDef{out: typeBool, fn: fetchProtoHTTP}},
+		{[]string{"path"}, fetchDef{out: typeStr, http: true, fn: fetchBytes(Sample.Path)}},
+		{[]string{"url"}, fetchDef{out: typeStr, http: true, fn: fetchBytes(Sample.URI)}},
+		{[]string{"query"}, fetchDef{out: typeStr, http: true, fn: fetchBytes(Sample.Query)}},
+		{[]string{"method"}, fetchDef{out: typeStr, http: true, fn: fetchBytes(Sample.Method)}},
+		{[]string{"req.ver", "req_ver"}, fetchDef{out: typeStr, http: true, fn: fetchBytes(Sample.Version)}},
+		{[]string{"base"}, fetchDef{out: typeStr, http: true, fn: fetchBase}},
+		{[]string{"url_param", "urlp"}, fetchDef{args: []argType{argStr, argStr, argStr}, out: typeStr, http: true,
+			fn: fetchURLParam, prepare: prepareURLParam}},
+		{[]string{"req.hdr"}, fetchDef{hdrName: true, args: hdrArgs, out: typeStr, http: true, fn: fetchHdr(true, false)}},
+		{[]string{"req.fhdr"}, fetchDef{hdrName: true, args: hdrArgs, minArgs: 1, out: typeStr, http: true, fn: fetchHdr(false, false)}},
+		{[]string{"req.hdr_val", "hdr_val"}, fetchDef{hdrName: true, args: hdrArgs, out: typeInt, http: true, fn: fetchHdr(true, true)}},
+		{[]string{"req.hdr_cnt", "hdr_cnt"}, fetchDef{hdrName: true, args: []argType{argStr}, out: typeInt, http: true, fn: fetchHdrCnt(true)}},
+		{[]string{"req.fhdr_cnt"}, fetchDef{hdrName: true, args: []argType{argStr}, out: typeInt, http: true, fn: fetchHdrCnt(false)}},
+	}
+	for _, d := range defs {
+		for _, n := range d.names {
+			def := d.def
+			def.name = n
+			fetches[n] = &def
+		}
+	}
+	// ACL derivatives: <base>_<method> applies <method> to <fetch>.
+	for base, fetch := range map[string]string{
+		"path": "path", "url": "url", "hdr": "req.hdr", "urlp": "url_param", "base": "base",
+	} {
+		aclKeywords[base] = aclKeyword{fetch, "str"}
+		for _, m := range []string{"beg", "dir", "dom", "end", "len", "reg", "sub"} {
+			aclKeywords[base+"_"+m] = aclKeyword{fetch, m}
+		}
+	}
+}
+
+func fetchConst(b bool) fetchFunc {
+	v := value{typ: typeBool}
+	if b {
+		v.i = 1
+	}
+	return func(e *eval, _ []arg) { e.emit(v) }
+}
+
+func fetchInt(e *eval, a []arg) { e.emit(value{typ: typeInt, i: a[0].i}) }
+
+func fetchStr(e *eval, a []arg) {
+	e.emit(value{typ: typeStr, b: a[0].b})
+}
+
+func fetchProtoHTTP(e *eval, _ []arg) {
+	v := value{typ: typeBool}
+	if e.s.HTTP() {
+		v.i = 1
+	}
+	e.emit(v)
+}
+
+func fetchAddr(get func(Sample) netip.AddrPort) fetchFunc {
+	return func(e *eval, _ []arg) {
+		ap := get(e.s)
+		if !ap.Addr().IsValid() {
+			return
+		}
+		e.emit(value{typ: typeIP, ip: ap.Addr().Unmap()})
+	}
+}
+
+func fetchPort(get func(Sample) netip.AddrPort) fetchFunc {
+	return func(e *eval, _ []arg) {
+		ap := get(e.s)
+		if !ap.IsValid() {
+			return
+		}
+		e.emit(value{typ: typeInt, i: int64(ap.Port())})
+	}
+}
+
+// fetchBytes adapts a Sample accessor; nil means the sample is absent.
+func fetchBytes(get func(Sample) []byte) fetchFunc {
+	return func(e *eval, _ []arg) {
+		if b := get(e.s); b != nil {
+			e.emit(value{typ: typeStr, b: b})
+		}
+	}
+}
+
+// fetchBase is the first Host header value followed by the path.
+func fetchBase(e *eval, _ []arg) {
+	path := e.s.Path()
+	if path == nil {
+		return
+	}
+	e.scratch = e.scratch[:0]
+	e.walkHeaders(hdrQuery{name: "host", want: 1, capture: true})
+	e.scratch = append(e.scratch, path...)
+	e.emit(value{typ: typeStr, b: e.scratch})
+}
+
+// prepareURLParam checks the delimiter and the "i" flag, and lower-cases
+// the name when it is matched case-insensitively.
+func prepareURLParam(a []arg) error {
+	if len(a) > 1 && len(a[1].s) > 1 {
+		return fmt.Errorf("delimiter must be a single character, got '%s'", a[1].s)
+	}
+	if len(a) > 2 && a[2].s != "i" && a[2].s != "" {
+		return fmt.Errorf("third argument must be 'i', got '%s'", a[2].s)
+	}
+	if len(a) > 2 && a[2].s == "i" {
+		a[0].s = toLowerASCII(a[0].s)
+	}
+	return nil
+}
+
+// fetchURLParam emits the value of every query parameter named a[0] (every
+// parameter when no name is given). The query starts after '?' or the
+// optional delimiter a[1]; parameters end at '&', ';' or the delimiter.
+func fetchURLParam(e *eval, a []arg) {
+	uri := e.s.URI()
+	var name string
+	var delim byte = '?'
+	icase := false
+	if len(a) > 0 {
+		name = a[0].s
+	}
+	if len(a) > 1 && a[1].s != "" {
+		delim = a[1].s[0]
+	}
+	if len(a) > 2 {
+		icase = a[2].s == "i"
+	}
+	start := -1
+	for i, c := range uri {
+		if c == '?' || c == delim {
+			start = i + 1
+			break
+		}
+	}
+	if start < 0 {
+		return
+	}
+	q := uri[start:]
+	for len(q) > 0 {
+		end := 0
+		for end < len(q) && q[end] != '&' && q[end] != ';' && q[end] != delim {
+			end++
+		}
+		if emitParam(e, q[:end], name, icase) {
+			return
+		}
+		if end == len(q) {
+			return
+		}
+		q = q[end+1:]
+	}
+}
+
+// emitParam emits the value of param when its name matches; it returns
+// true when the match succeeded and the fetch can stop.
+func emitParam(e *eval, param []byte, name string, icase bool) bool {
+	k, v := param, param[len(param):]
+	for i, c := range param {
+		if c == '=' {
+			k, v = param[:i], param[i+1:]
+			break
+		}
+	}
+	if name != "" {
+		if icase && !equalFoldString(k, name) || !icase && string(k) != name {
+			return false
+		}
+	}
+	return e.emit(value{typ: typeStr, b: v})
+}
+
+// fetchHdr builds req.hdr (split on commas), req.fhdr (whole lines) and
+// req.hdr_val (values as integers). With no occurrence argument every
+// value is tried, as HAProxy does for ACLs.
+func fetchHdr(split, asInt bool) fetchFunc {
+	return func(e *eval, a []arg) {
+		q := hdrQuery{split: split, asInt: asInt}
+		if len(a) > 0 {
+			q.name = a[0].s
+		}
+		if len(a) > 1 && a[1].i != 0 {
+			occ := a[1].i
+			if occ < 0 {
+				count := e.walkHeaders(hdrQuery{name: q.name, split: split, count: true})
+				occ += int64(count) + 1
+				if occ < 1 {
+					return
+				}
+			}
+			q.want = int(occ)
+		}
+		e.walkHeaders(q)
+	}
+}
+
+func fetchHdrCnt(split bool) fetchFunc {
+	return func(e *eval, a []arg) {
+		q := hdrQuery{split: split, count: true}
+		if len(a) > 0 {
+			q.name = a[0].s
+		}
+		n := e.walkHeaders(q)
+		e.emit(value{typ: typeInt, i: int64(n)})
+	}
+}
+
+// hdrQuery drives one walk over the request headers (see onHeader).
+type hdrQuery struct {
+	name    string // lower-case header name; "" means every header
+	split   bool   // split values on commas outside quotes
+	want    int    // only the want-th value (1-based); 0 means all
+	count   bool   // only count values
+	asInt   bool   // emit values as integers
+	capture bool   // copy the wanted value into e.scratch instead of emitting
+	seen    int    // values seen so far
+	stop    bool
+}
+
+// walkHeaders runs q over the headers and returns the number of values seen.
+func (e *eval) walkHeaders(q hdrQuery) int {
+	e.hq = q
+	e.s.Headers(e.hdrFn)
+	return e.hq.seen
+}
+
+// onHeader is the Headers callback; it returns false to stop the walk.
+func (e *eval) onHeader(name, val []byte) bool {
+	q := &e.hq
+	if q.name != "" && !equalFoldString(name, q.name) {
+		return true
+	}
+	if !q.split {
+		e.headerValue(val)
+		return !q.stop
+	}
+	start, quoted := 0, false
+	for i := 0; i <= len(val) && !q.stop; i++ {
+		if i < len(val) {
+			switch c := val[i]; {
+			case c == '"':
+				quoted = !quoted
+				continue
+			case c == '\\' && quoted && i+1 < len(val):
+				i++
+				continue
+			case c != ',' || quoted:
+				continue
+			}
+		}
+		e.headerValue(trimOWS(val[start:min(i, len(val))]))
+		start = i + 1
+	}
+	return !q.stop
+}
+
+// headerValue handles one header value for the current query.
+func (e *eval) headerValue(v []byte) {
+	q := &e.hq
+	q.seen++
+	if q.count || (q.want != 0 && q.seen != q.want) {
+		return
+	}
+	switch {
+	case q.capture:
+		e.scratch = append(e.scratch, v...)
+		q.stop = true
+		return
+	case q.asInt:
+		n, _ := parseLeadingInt(v)
+		q.stop = e.emit(value{typ: typeInt, i: n})
+	default:
+		q.stop = e.emit(value{typ: typeStr, b: v})
+	}
+	if q.want != 0 {
+		q.stop = true
+	}
+}
+
+func trimOWS(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// parseArgValue parses one argument word as type t.
+func parseArgValue(t argType, s string, pos int) (arg, error) {
+	if t != argInt {
+		return arg{s: s, b: []byte(s)}, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return arg{}, fmt.Errorf("failed to parse '%s' as type 'integer' at position %d", s, pos)
+	}
+	return arg{s: s, i: n}, nil
+}

@@ -1,0 +1,338 @@
+package acl
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// pattern is one compiled ACL value. Which fields are set depends on the
+// match method that parsed it.
+type pattern struct {
+	b     []byte         // str-family text (lower-cased when icase) or bin bytes
+	icase bool           // -i was in effect when the pattern was read
+	re    *regexp.Regexp // reg
+	lo    int64          // int and len: inclusive range
+	hi    int64
+	ne    bool         // int and len: match outside the range ("ne" operator)
+	pfx   netip.Prefix // ip
+}
+
+// matchMethod is one "-m" method. parse turns a pattern word into a
+// pattern once at compile time; match tests one sample value, already cast
+// to input, against one pattern.
+type matchMethod struct {
+	name   string
+	input  smpType // type the sample is cast to before match; 0 for found and bool
+	intOps bool    // patterns may be preceded by eq/ne/lt/le/gt/ge
+	parse  func(text string, icase bool) (pattern, error)
+	match  func(v value, p *pattern) bool
+	// whole, when set, decides the match without looking at patterns
+	// (found and bool take no pattern).
+	whole func(v value) bool
+}
+
+// matchMethods is the table of match methods, by "-m" name.
+var matchMethods = map[string]*matchMethod{}
+
+func init() {
+	for _, m := range []*matchMethod{
+		{name: "found", whole: func(value) bool { return true }},
+		{name: "bool", whole: truthy},
+		{name: "int", input: typeInt, intOps: true, parse: parseIntPattern, match: matchInt},
+		{name: "len", input: typeStr, intOps: true, parse: parseIntPattern, match: matchLen},
+		{name: "ip", input: typeIP, parse: parseIPPattern, match: matchIP},
+		{name: "bin", input: typeBin, parse: parseBinPattern, match: matchBin},
+		{name: "str", input: typeStr, parse: parseStrPattern, match: matchStr},
+		{name: "beg", input: typeStr, parse: parseStrPattern, match: matchBeg},
+		{name: "end", input: typeStr, parse: parseStrPattern, match: matchEnd},
+		{name: "sub", input: typeStr, parse: parseStrPattern, match: matchSub},
+		{name: "reg", input: typeStr, parse: parseRegPattern, match: matchReg},
+		{name: "dir", input: typeStr, parse: parseStrPattern, match: matchDir},
+		{name: "dom", input: typeStr, parse: parseStrPattern, match: matchDom},
+	} {
+		matchMethods[m.name] = m
+	}
+}
+
+// defaultMethod is the method implied by a sample type when neither "-m"
+// nor an ACL keyword suffix chooses one. Binary samples have none.
+func defaultMethod(t smpType) *matchMethod {
+	switch t {
+	case typeBool:
+		return matchMethods["bool"]
+	case typeInt:
+		return matchMethods["int"]
+	case typeIP:
+		return matchMethods["ip"]
+	case typeStr:
+		return matchMethods["str"]
+	}
+	return nil
+}
+
+// accepts reports whether m can match samples of type t.
+func (m *matchMethod) accepts(t smpType) bool {
+	switch m.name {
+	case "found":
+		return true
+	case "bool":
+		return canCast(t, typeBool)
+	}
+	return canCast(t, m.input)
+}
+
+func parseStrPattern(text string, icase bool) (pattern, error) {
+	if icase {
+		text = toLowerASCII(text)
+	}
+	return pattern{b: []byte(text), icase: icase}, nil
+}
+
+func parseRegPattern(text string, icase bool) (pattern, error) {
+	expr := text
+	if icase {
+		expr = "(?i)" + text
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		return pattern{}, fmt.Errorf("regex '%s': %v", text, err)
+	}
+	return pattern{re: re, icase: icase}, nil
+}
+
+func parseBinPattern(text string, _ bool) (pattern, error) {
+	b, err := hex.DecodeString(text)
+	if err != nil {
+		return pattern{}, fmt.Errorf("'%s' is not a valid hexadecimal binary string", text)
+	}
+	return pattern{b: b}, nil
+}
+
+// parseIntPattern parses "n", "a:b", "a:" or ":b" into an inclusive range.
+func parseIntPattern(text string, _ bool) (pattern, error) {
+	lo, hi, found := strings.Cut(text, ":")
+	p := pattern{lo: math.MinInt64, hi: math.MaxInt64}
+	var err error
+	if !found {
+		p.lo, err = strconv.ParseInt(text, 10, 64)
+		p.hi = p.lo
+	} else {
+		if lo != "" {
+			p.lo, err = strconv.ParseInt(lo, 10, 64)
+		}
+		if err == nil && hi != "" {
+			p.hi, err = strconv.ParseInt(hi, 10, 64)
+		}
+		if lo == "" && hi == "" {
+			err = strconv.ErrSyntax
+		}
+	}
+	if err != nil {
+		return pattern{}, fmt.Errorf("'%s' is neither a number nor a supported operator", text)
+	}
+	return p, nil
+}
+
+// parseIPPattern parses an IPv4 or IPv6 address or network. IPv4 accepts
+// HAProxy's abbreviated forms ("10.12" is 10.0.0.12) and dotted netmasks.
+// Host names are refused: hawser never resolves names in patterns.
+func parseIPPattern(text string, _ bool) (pattern, error) {
+	addrText, maskText, hasMask := strings.Cut(text, "/")
+	bad := fmt.Errorf("'%s' is not a valid IPv4 or IPv6 address", text)
+	if a, err := netip.ParseAddr(addrText); err == nil && a.Is6() {
+		// IPv4-mapped text (::ffff:a.b.c.d) stays an IPv6 pattern, as in
+		// HAProxy, so its mask counts IPv6 bits.
+		bits := 128
+		if hasMask {
+			if bits, err = strconv.Atoi(maskText); err != nil || bits < 0 || bits > 128 {
+				return pattern{}, bad
+			}
+		}
+		return pattern{pfx: netip.PrefixFrom(a, bits).Masked()}, nil
+	}
+	a, ok := parseIPv4(addrText)
+	if !ok {
+		return pattern{}, bad
+	}
+	bits := 32
+	if hasMask {
+		if bits, ok = parseIPv4Mask(maskText); !ok {
+			return pattern{}, bad
+		}
+	}
+	return pattern{pfx: netip.PrefixFrom(a, bits).Masked()}, nil
+}
+
+// parseIPv4 parses dotted IPv4 in the inet_aton style HAProxy documents:
+// the last part fills the remaining bytes ("127.1" is 127.0.0.1).
+func parseIPv4(s string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		a = a.Unmap()
+		return a, a.Is4()
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	var out [4]byte
+	for i, p := range parts {
+		last := i == len(parts)-1
+		width := 1
+		if last {
+			width = 4 - i
+		}
+		n, err := strconv.ParseUint(p, 10, 8*width)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		for j := width - 1; j >= 0; j-- {
+			out[i+j] = byte(n)
+			n >>= 8
+		}
+	}
+	return netip.AddrFrom4(out), true
+}
+
+// parseIPv4Mask accepts a bit count or a dotted netmask with contiguous bits.
+func parseIPv4Mask(s string) (int, bool) {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n, n >= 0 && n <= 32
+	}
+	m, err := netip.ParseAddr(s)
+	if err != nil || !m.Is4() {
+		return 0, false
+	}
+	b := m.As4()
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	ones := 0
+	for v&0x80000000 != 0 {
+		ones++
+		v <<= 1
+	}
+	return ones, v == 0
+}
+
+// equal compares sample bytes s with pattern bytes p, folding s when
+// icase (p is already lower-case then).
+func equal(s, p []byte, icase bool) bool {
+	if icase {
+		return equalFold(s, p)
+	}
+	return bytes.Equal(s, p)
+}
+
+func matchStr(v value, p *pattern) bool { return equal(v.b, p.b, p.icase) }
+
+func matchBeg(v value, p *pattern) bool {
+	return len(v.b) >= len(p.b) && equal(v.b[:len(p.b)], p.b, p.icase)
+}
+
+func matchEnd(v value, p *pattern) bool {
+	return len(v.b) >= len(p.b) && equal(v.b[len(v.b)-len(p.b):], p.b, p.icase)
+}
+
+func matchSub(v value, p *pattern) bool {
+	if p.icase {
+		return indexFold(v.b, p.b) >= 0
+	}
+	return bytes.Contains(v.b, p.b)
+}
+
+func matchReg(v value, p *pattern) bool { return p.re.Match(v.b) }
+
+func matchBin(v value, p *pattern) bool { return bytes.Equal(v.b, p.b) }
+
+func matchInt(v value, p *pattern) bool { return inRange(v.i, p) }
+
+func matchLen(v value, p *pattern) bool { return inRange(int64(len(v.b)), p) }
+
+func inRange(n int64, p *pattern) bool {
+	in := n >= p.lo && n <= p.hi
+	return in != p.ne
+}
+
+func matchDir(v value, p *pattern) bool {
+	return matchWord(v.b, p, isDirDelim)
+}
+
+func matchDom(v value, p *pattern) bool {
+	return matchWord(v.b, p, isDomDelim)
+}
+
+func isDirDelim(c byte) bool { return c == '/' || c == '?' }
+
+func isDomDelim(c byte) bool { return c == '/' || c == '?' || c == '.' || c == ':' }
+
+// matchWord reports whether the pattern, stripped of delimiters at both
+// ends, appears in s bounded by delimiters or the ends of s.
+func matchWord(s []byte, p *pattern, delim func(byte) bool) bool {
+	w := p.b
+	for len(w) > 0 && delim(w[0]) {
+		w = w[1:]
+	}
+	for len(w) > 0 && delim(w[len(w)-1]) {
+		w = w[:len(w)-1]
+	}
+	if len(w) == 0 {
+		// A pattern made only of delimiters names no word.
+		return false
+	}
+	atStart := true
+	for i := 0; i+len(w) <= len(s); i++ {
+		if delim(s[i]) {
+			atStart = true
+			continue
+		}
+		if !atStart {
+			continue
+		}
+		atStart = false
+		end := i + len(w)
+		if end != len(s) && !delim(s[end]) {
+			continue
+		}
+		if equal(s[i:end], w, p.icase) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchIP follows configuration.txt 7.1.6: IPv4 patterns also match IPv6
+// addresses that embed an IPv4 one (::ffff:a.b.c.d, ::a.b.c.d and
+// 2002:a.b.c.d::), and IPv6 patterns see an IPv4 address as ::ffff:a.b.c.d.
+func matchIP(v value, p *pattern) bool {
+	a := v.ip.Unmap()
+	if p.pfx.Addr().Is4() {
+		if a.Is6() {
+			var ok bool
+			if a, ok = embeddedIPv4(a); !ok {
+				return false
+			}
+		}
+		return p.pfx.Contains(a)
+	}
+	if a.Is4() {
+		a = netip.AddrFrom16(a.As16())
+	}
+	return p.pfx.Contains(a)
+}
+
+func embeddedIPv4(a netip.Addr) (netip.Addr, bool) {
+	b := a.As16()
+	if b[0] == 0x20 && b[1] == 0x02 {
+		return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}), true
+	}
+	for _, x := range b[:12] {
+		if x != 0 {
+			return netip.Addr{}, false
+		}
+	}
+	return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}), true
+}
