@@ -25,6 +25,20 @@ func (m Mode) String() string {
 	return "tcp"
 }
 
+// MarshalText writes the mode as in the configuration, for readable JSON.
+func (m Mode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// MarshalText writes the connection mode as the option that selects it.
+func (m ConnMode) MarshalText() ([]byte, error) {
+	switch m {
+	case ServerClose:
+		return []byte("http-server-close"), nil
+	case HTTPClose:
+		return []byte("httpclose"), nil
+	}
+	return []byte("http-keep-alive"), nil
+}
+
 // Snapshot is a complete configuration. Once published it is never mutated.
 type Snapshot struct {
 	Global    Global
@@ -34,6 +48,9 @@ type Snapshot struct {
 	// Files are the parsed files this snapshot came from, kept for the
 	// writer (Data Plane API). Nil for snapshots built in code.
 	Files []*cfgfile.File
+	// Warnings are problems that did not prevent loading, printed by the
+	// command as "[WARNING] FILE:LINE : message".
+	Warnings []*Error
 }
 
 // Backend returns the backend called name, or nil.
@@ -59,6 +76,29 @@ type Global struct {
 	Logs          []LogTarget
 	StatsSocket   []StatsSocket
 	HardStopAfter time.Duration
+
+	UID, GID        int     // uid, gid; 0 = unset
+	MaxRewrite      int     // tune.maxrewrite, default 8192
+	LogSendHostname *string // log-send-hostname: nil = off, "" = the system host name
+	StatsTimeout    time.Duration
+	StatsMaxConn    int
+	SpreadChecks    int // percent, 0..50
+	Node            string
+	Description     string
+	MasterWorker    bool
+	// Env are the setenv/presetenv/resetenv/unsetenv lines in order. LoadFiles
+	// applies them to "${VAR}" expansion; the command applies them to the
+	// process environment.
+	Env []EnvVar
+}
+
+// EnvVar is one setenv, presetenv, resetenv or unsetenv line.
+type EnvVar struct {
+	Pos   cfgfile.Pos
+	Op    string // setenv, presetenv, resetenv, unsetenv
+	Name  string // setenv/presetenv/unsetenv: the variable; resetenv: "" (Names lists the kept ones)
+	Value string
+	Names []string // resetenv: variables kept; unsetenv: all variables named
 }
 
 // LogTarget is one "log" line.
@@ -143,6 +183,9 @@ type Proxy struct {
 	// ErrorFiles maps a status code to a file's full contents (a complete
 	// HTTP response, as HAProxy's errorfile).
 	ErrorFiles map[int][]byte
+
+	Description string
+	ID          int // "id"; 0 = assigned automatically
 }
 
 // Frontend is a frontend (or the frontend half of a listen section).
@@ -151,6 +194,9 @@ type Frontend struct {
 	Binds          []*Bind
 	DefaultBackend string
 	UseBackends    []*UseBackend
+	Backlog        int
+	// MonitorURI answers 200 to requests for this path (monitor-uri).
+	MonitorURI string
 }
 
 // Bind is one "bind" line; a line with a port range or a comma list yields
@@ -184,6 +230,10 @@ type Backend struct {
 	Redispatch bool
 	HTTPReuse  string // never, safe (default), aggressive, always
 	FullConn   int
+
+	AllBackups      bool // option allbackups
+	AbortOnClose    bool // option abortonclose
+	LogHealthChecks bool // option log-health-checks
 }
 
 // Balance is "balance" and "hash-type".
@@ -221,6 +271,8 @@ type Server struct {
 	CheckAddr string
 	ID        int
 	Cookie    string
+	MinConn   int
+	InitAddr  string   // init-addr, as given
 	Options   []string // accepted options hawser ignores safely
 }
 
@@ -275,7 +327,11 @@ type HTTPRule struct {
 	Body         string // return/deny payload (string or file contents)
 	HasBody      bool
 	Headers      [][2]string // return/deny "hdr" pairs
-	Cond         *Cond
+	// Match is del-header's "-m" method: str (default), beg, end, sub, reg.
+	Match string
+	// File is the path of a return/deny "file" payload, kept for the writer.
+	File string
+	Cond *Cond
 }
 
 // Userlist is a "userlist" section.

@@ -1,0 +1,120 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// optionKeywords are the "option <name>" keywords. Negatable ones accept
+// "no option <name>".
+var optionKeywords = []*Keyword{
+	{Name: "option httplog", Sections: secProxies, Args: "[clf]", Help: "log HTTP requests in HAProxy's HTTP format (or Common Log Format)", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if len(args) > 1 || len(args) == 1 && args[0] != "clf" {
+				return fmt.Errorf("'option httplog' only accepts 'clf'")
+			}
+			c.px.p.HTTPLog, c.px.p.HTTPLogCLF, c.px.p.TCPLog = true, len(args) == 1, false
+			return nil
+		}},
+	{Name: "option tcplog", Sections: secProxies, Help: "log connections in HAProxy's TCP format", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			c.px.p.TCPLog, c.px.p.HTTPLog, c.px.p.HTTPLogCLF = true, false, false
+			return arity(c.name, args, 0, 0, "")
+		}},
+	optFlag("dontlognull", secFE, "do not log connections that sent no data", func(ps *proxyState) *bool { return &ps.p.DontLogNull }),
+	optFlag("redispatch", secBE, "retry on another server when the chosen one fails", func(ps *proxyState) *bool { return &ps.be.Redispatch }),
+	optFlag("allbackups", secBE, "use every backup server at once when all others are down", func(ps *proxyState) *bool { return &ps.be.AllBackups }),
+	optFlag("abortonclose", secBE, "abort queued requests whose client closed", func(ps *proxyState) *bool { return &ps.be.AbortOnClose }),
+	optFlag("log-health-checks", secBE, "log health check state changes in detail", func(ps *proxyState) *bool { return &ps.be.LogHealthChecks }),
+	optConnMode("http-keep-alive", KeepAlive, "keep both connections alive between requests (the default)"),
+	optConnMode("http-server-close", ServerClose, "close the server connection after each response, keep the client's"),
+	optConnMode("httpclose", HTTPClose, "close both connections after each response"),
+	{Name: "option forwardfor", Sections: secProxies, Args: "[except <network>] [header <name>] [if-none]", Help: "add the client address in X-Forwarded-For", Supported: true, Parse: parseForwardfor},
+	{Name: "option httpchk", Sections: secBE, Args: "[<method>] [<uri>] [<version>] [<host>]", Help: "health checks are HTTP requests (default OPTIONS / HTTP/1.0)", Supported: true, Parse: parseHTTPChk},
+}
+
+func optFlag(name string, secs SectionSet, help string, field func(*proxyState) *bool) *Keyword {
+	return &Keyword{Name: "option " + name, Sections: secs, Help: help, Negatable: true, Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if name == "redispatch" && len(args) == 1 {
+				return fmt.Errorf("'option redispatch <interval>' is not supported by hawser")
+			}
+			*field(c.px) = !c.no
+			return arity(c.name, args, 0, 0, "")
+		}}
+}
+
+func optConnMode(name string, m ConnMode, help string) *Keyword {
+	return &Keyword{Name: "option " + name, Sections: secProxies, Help: help, Negatable: true, Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			switch {
+			case !c.no:
+				c.px.p.ConnMode = m
+			case c.px.p.ConnMode == m:
+				c.px.p.ConnMode = KeepAlive
+			}
+			return arity(c.name, args, 0, 0, "")
+		}}
+}
+
+func parseForwardfor(c *lineCtx, args []string) error {
+	ff := Forwardfor{Enabled: true, Header: "X-Forwarded-For"}
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "if-none":
+			ff.IfNone = true
+		case "except", "header":
+			if i+1 == len(args) {
+				return fmt.Errorf("'option forwardfor %s' expects an argument", args[i])
+			}
+			if args[i] == "header" {
+				ff.Header = args[i+1]
+			} else {
+				if err := checkNetwork(args[i+1]); err != nil {
+					return fmt.Errorf("'option forwardfor except': %w", err)
+				}
+				ff.Except = args[i+1]
+			}
+			i++
+		default:
+			return fmt.Errorf("'option forwardfor' only accepts 'except', 'header' and 'if-none', got '%s'", args[i])
+		}
+	}
+	c.px.p.Forwardfor = ff
+	return nil
+}
+
+// checkNetwork accepts an address or a CIDR network.
+func checkNetwork(s string) error {
+	if _, err := netip.ParsePrefix(s); err == nil {
+		return nil
+	}
+	if _, err := netip.ParseAddr(s); err == nil {
+		return nil
+	}
+	return fmt.Errorf("invalid network '%s'", s)
+}
+
+func parseHTTPChk(c *lineCtx, args []string) error {
+	if err := arity(c.name, args, 0, 4, "at most <method> <uri> <version> <host>"); err != nil {
+		return err
+	}
+	c.px.httpchk = true
+	hc := &c.px.check
+	def := defaultHTTPCheck()
+	hc.Method, hc.URI, hc.Version, hc.Host = def.Method, def.URI, def.Version, def.Host
+	hc.Pos = c.pos
+	switch len(args) {
+	case 1:
+		hc.URI = args[0]
+	case 2, 3, 4:
+		hc.Method, hc.URI = args[0], args[1]
+		if len(args) > 2 {
+			hc.Version = args[2]
+		}
+		if len(args) > 3 {
+			hc.Host = args[3]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// serverKeywords are the options of server and default-server lines.
+var serverKeywords = []*Keyword{
+	srvInt("weight", "<0..256>", "relative share of the load (default 1)", 0, 256, func(s *Server) *int { return &s.Weight }),
+	srvInt("maxconn", "<number>", "concurrent connection limit; excess requests queue", 0, math.MaxInt32, func(s *Server) *int { return &s.MaxConn }),
+	srvInt("maxqueue", "<number>", "queue length limit (0 = unlimited)", 0, math.MaxInt32, func(s *Server) *int { return &s.MaxQueue }),
+	srvInt("minconn", "<number>", "dynamic limit floor, reached when the backend is below fullconn", 0, math.MaxInt32, func(s *Server) *int { return &s.MinConn }),
+	srvInt("rise", "<count>", "consecutive successful checks to mark the server up (default 2)", 1, math.MaxInt32, func(s *Server) *int { return &s.Rise }),
+	srvInt("fall", "<count>", "consecutive failed checks to mark the server down (default 3)", 1, math.MaxInt32, func(s *Server) *int { return &s.Fall }),
+	srvInt("port", "<port>", "port health checks connect to", 1, 65535, func(s *Server) *int { return &s.CheckPort }),
+	srvInt("id", "<number>", "numeric server id", 1, math.MaxInt32, func(s *Server) *int { return &s.ID }),
+	srvTime("inter", "interval between health checks (default 2s)", func(s *Server) *time.Duration { return &s.Inter }),
+	srvTime("fastinter", "check interval while the server is changing state (default inter)", func(s *Server) *time.Duration { return &s.FastInter }),
+	srvTime("downinter", "check interval while the server is down (default inter)", func(s *Server) *time.Duration { return &s.DownInter }),
+	srvFlag("check", "enable health checks", func(s *Server) { s.Check = true }),
+	srvFlag("no-check", "disable health checks (cancels a default-server check)", func(s *Server) { s.Check = false }),
+	srvFlag("backup", "only use this server when no non-backup server is up", func(s *Server) { s.Backup = true }),
+	srvFlag("no-backup", "cancel a default-server backup", func(s *Server) { s.Backup = false }),
+	srvFlag("disabled", "start the server in maintenance", func(s *Server) { s.Disabled = true }),
+	srvFlag("enabled", "start the server in service (the default)", func(s *Server) { s.Disabled = false }),
+	{Name: "addr", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<ip>", Help: "address health checks connect to", Supported: true,
+		Parse: func(c *lineCtx, a []string) error {
+			if err := checkHost(a[0]); err != nil || a[0] == "" || a[0] == "*" {
+				return fmt.Errorf("'addr': invalid address '%s'", a[0])
+			}
+			c.srv.CheckAddr = a[0]
+			return nil
+		}},
+	{Name: "cookie", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<value>", Help: "persistence cookie value (used once cookie persistence is supported)", Supported: true,
+		Parse: func(c *lineCtx, a []string) error { c.srv.Cookie = a[0]; return nil }},
+	{Name: "init-addr", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "last,libc,none,<ip>", Help: "how to resolve the address at startup (accepted; the address is resolved with the system resolver)", Supported: true,
+		Parse: func(c *lineCtx, a []string) error { c.srv.InitAddr = a[0]; return nil }},
+	srvUnsupported("slowstart", 1), srvUnsupported("init-state", 1), srvUnsupported("resolvers", 1),
+	srvUnsupported("resolve-prefer", 1), srvUnsupported("resolve-net", 1), srvUnsupported("resolve-opts", 1),
+	srvUnsupported("send-proxy", 0), srvUnsupported("send-proxy-v2", 0), srvUnsupported("send-proxy-v2-ssl", 0),
+	srvUnsupported("send-proxy-v2-ssl-cn", 0), srvUnsupported("proxy-v2-options", 1), srvUnsupported("check-send-proxy", 0),
+	srvUnsupported("no-send-proxy", 0), srvUnsupported("no-send-proxy-v2", 0),
+	srvUnsupported("on-marked-down", 1), srvUnsupported("on-marked-up", 1), srvUnsupported("on-error", 1),
+	srvUnsupported("observe", 1), srvUnsupported("error-limit", 1),
+	srvUnsupported("agent-check", 0), srvUnsupported("no-agent-check", 0), srvUnsupported("agent-port", 1), srvUnsupported("agent-inter", 1),
+	srvUnsupported("agent-addr", 1), srvUnsupported("agent-send", 1),
+	srvUnsupported("track", 1), srvUnsupported("redir", 1), srvUnsupported("non-stick", 0), srvUnsupported("source", 1),
+	srvUnsupported("pool-max-conn", 1), srvUnsupported("pool-low-conn", 1), srvUnsupported("pool-purge-delay", 1),
+	srvUnsupported("max-reuse", 1), srvUnsupported("proto", 1), srvUnsupported("tfo", 0), srvUnsupported("namespace", 1),
+	srvUnsupported("ws", 1), srvUnsupported("hash-key", 1), srvUnsupported("usesrc", 1), srvUnsupported("shard", 1),
+	srvUnsupported("log-proto", 1), srvUnsupported("set-proxy-v2-tlv-fmt", 1),
+	// TLS to servers is a later issue.
+	srvUnsupported("ssl", 0), srvUnsupported("no-ssl", 0), srvUnsupported("verify", 1), srvUnsupported("verifyhost", 1),
+	srvUnsupported("no-verifyhost", 0), srvUnsupported("ca-file", 1), srvUnsupported("crl-file", 1), srvUnsupported("crt", 1),
+	srvUnsupported("sni", 1), srvUnsupported("sni-auto", 0), srvUnsupported("alpn", 1), srvUnsupported("npn", 1),
+	srvUnsupported("check-ssl", 0), srvUnsupported("no-check-ssl", 0), srvUnsupported("check-sni", 1),
+	srvUnsupported("check-alpn", 1), srvUnsupported("check-proto", 1), srvUnsupported("check-via-socks4", 0),
+	srvUnsupported("ciphers", 1), srvUnsupported("ciphersuites", 1), srvUnsupported("ssl-min-ver", 1),
+	srvUnsupported("ssl-max-ver", 1), srvUnsupported("ssl-reuse", 0), srvUnsupported("no-ssl-reuse", 0),
+	srvUnsupported("tls-tickets", 0), srvUnsupported("no-tls-tickets", 0), srvUnsupported("allow-0rtt", 0),
+	srvUnsupported("force-sslv3", 0), srvUnsupported("force-tlsv10", 0), srvUnsupported("force-tlsv11", 0),
+	srvUnsupported("force-tlsv12", 0), srvUnsupported("force-tlsv13", 0), srvUnsupported("no-sslv3", 0),
+	srvUnsupported("no-tlsv10", 0), srvUnsupported("no-tlsv11", 0), srvUnsupported("no-tlsv12", 0), srvUnsupported("no-tlsv13", 0),
+	srvUnsupported("curves", 1), srvUnsupported("sigalgs", 1), srvUnsupported("client-sigalgs", 1), srvUnsupported("socks4", 1),
+}
+
+func srvInt(name, args, help string, lo, hi int, field func(*Server) *int) *Keyword {
+	return &Keyword{Name: name, Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: args, Help: help, Supported: true,
+		Parse: func(c *lineCtx, a []string) error {
+			n, err := parseInt(name, a[0], lo, hi)
+			if err == nil {
+				*field(c.srv) = n
+			}
+			return err
+		}}
+}
+
+func srvTime(name, help string, field func(*Server) *time.Duration) *Keyword {
+	return &Keyword{Name: name, Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<time>", Help: help, Supported: true,
+		Parse: func(c *lineCtx, a []string) error {
+			d, err := parseTime(name, a[0])
+			if err == nil && d <= 0 {
+				err = fmt.Errorf("'%s' must be greater than zero", name)
+			}
+			if err == nil {
+				*field(c.srv) = d
+			}
+			return err
+		}}
+}
+
+func srvFlag(name, help string, set func(*Server)) *Keyword {
+	return &Keyword{Name: name, Scope: ScopeServer, Sections: secBE, Help: help, Supported: true,
+		Parse: func(c *lineCtx, a []string) error { set(c.srv); return nil }}
+}
+
+func srvUnsupported(name string, nargs int) *Keyword {
+	return &Keyword{Name: name, Scope: ScopeServer, Sections: secBE, NArgs: nargs}
+}
+
+func parseServer(c *lineCtx, args []string) error {
+	if len(args) < 2 {
+		return fmt.Errorf("'server' expects <name> and <addr>[:<port>]")
+	}
+	name, addr := args[0], args[1]
+	for _, s := range c.px.be.Servers {
+		if s.Name == name {
+			return fmt.Errorf("%s '%s': server '%s' is already declared at %s:%d", c.secName, c.px.p.Name, name, s.Pos.File, s.Pos.Line)
+		}
+	}
+	if err := checkServerAddress(addr); err != nil {
+		return fmt.Errorf("'server %s': %w", name, err)
+	}
+	c.srv = cloneServer(&c.px.defSrv)
+	c.srv.Pos, c.srv.Name, c.srv.Address = c.pos, name, addr
+	c.parseOptions(ScopeServer, "server "+name, args[2:])
+	s := c.srv
+	c.srv = nil
+	if s.FastInter == 0 {
+		s.FastInter = s.Inter
+	}
+	if s.DownInter == 0 {
+		s.DownInter = s.Inter
+	}
+	c.px.be.Servers = append(c.px.be.Servers, s)
+	return nil
+}
+
+func parseDefaultServer(c *lineCtx, args []string) error {
+	c.srv = &c.px.defSrv
+	c.parseOptions(ScopeServer, "default-server", args)
+	c.srv = nil
+	return nil
+}
+
+// checkServerAddress validates "host[:port]", "ipv4@...", "unix@path" and
+// "/path". The port may be empty (use the client's destination port) or
+// relative ("+1", "-1"), as in HAProxy.
+func checkServerAddress(a string) error {
+	if i := strings.IndexByte(a, '@'); i > 0 {
+		n, ok := addrPrefixes[a[:i+1]]
+		if !ok {
+			return fmt.Errorf("unknown address family '%s' in '%s'", a[:i+1], a)
+		}
+		if n == "" {
+			return fmt.Errorf("address family '%s' is not supported by hawser", a[:i+1])
+		}
+		if n == "unix" {
+			return nil
+		}
+		a = a[i+1:]
+	}
+	if strings.HasPrefix(a, "/") {
+		return nil
+	}
+	host, port, err := hostPort(a)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "*" {
+		return fmt.Errorf("missing address in '%s'", a)
+	}
+	if err := checkHost(host); err != nil {
+		return err
+	}
+	if port == "" {
+		return nil
+	}
+	if rel, ok := strings.CutPrefix(port, "+"); ok {
+		port = rel
+	} else if rel, ok := strings.CutPrefix(port, "-"); ok {
+		port = rel
+	}
+	_, err = parsePort(port)
+	return err
+}

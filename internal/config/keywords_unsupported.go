@@ -1,0 +1,67 @@
+package config
+
+// unsupportedKeywords are keywords HAProxy knows that hawser does not
+// implement yet. Using one is an error that names it, never a silent no-op.
+// The lists follow HAProxy's keyword matrix (configuration.txt 4.1) and
+// global section reference (3.x).
+var unsupportedKeywords = buildUnsupported()
+
+func buildUnsupported() []*Keyword {
+	var kws []*Keyword
+	add := func(secs SectionSet, names ...string) {
+		for _, n := range names {
+			kws = append(kws, &Keyword{Name: n, Sections: secs})
+		}
+	}
+	add(SecGlobal,
+		"51degrees-data-file", "busy-polling", "close-spread-time", "cluster-secret", "default-path",
+		"deviceatlas-json-file", "expose-experimental-directives", "external-check", "fd-hard-limit",
+		"grace", "h1-accept-payload-with-any-method", "h1-case-adjust", "h1-case-adjust-file",
+		"h2-workaround-bogus-websocket-clients", "httpclient.resolvers.id", "httpclient.ssl.verify",
+		"insecure-fork-wanted", "insecure-setuid-wanted", "issuers-chain-path", "localpeer",
+		"log-tag", "lua-load", "lua-load-per-thread", "lua-prepend-path", "maxcompcpuusage",
+		"maxcomprate", "maxconnrate", "maxpipes", "maxsessrate", "maxsslconn", "maxsslrate",
+		"maxzlibmem", "mworker-max-reloads", "noepoll", "noevports", "nogetaddrinfo", "nokqueue",
+		"nopoll", "noreuseport", "nosplice", "numa-cpu-mapping", "ocsp-update.mode", "profiling.tasks",
+		"server-state-base", "server-state-file", "set-dumpable", "set-var", "ssl-engine",
+		"ssl-load-extra-files", "ssl-mode-async", "ssl-server-verify", "ssl-skip-self-issued-ca",
+		"stats bind-process", "strict-limits", "thread-group", "thread-groups", "trace", "wurfl-data-file",
+		"zero-warning", "debug", "cpu-policy", "cpu-set", "prealloc-fd", "limited-quic",
+		"tune.h2.fe.max-concurrent-streams", "tune.h2.be.max-concurrent-streams", "tune.h2.initial-window-size",
+		"tune.h2.max-concurrent-streams", "tune.http.maxhdr", "tune.http.cookielen", "tune.http.logurilen",
+		"tune.idletimer", "tune.lua.maxmem", "tune.lua.session-timeout", "tune.maxaccept", "tune.maxpollevents",
+		"tune.pipesize", "tune.rcvbuf.client", "tune.rcvbuf.server", "tune.sndbuf.client", "tune.sndbuf.server",
+		"tune.ssl.cachesize", "tune.ssl.lifetime", "tune.ssl.maxrecord", "tune.ssl.capture-buffer-size",
+		"tune.zlib.memlevel", "tune.zlib.windowsize", "tune.comp.maxlevel", "tune.recv_enough", "tune.runqueue-depth",
+		"tune.ssl.force-private-cache", "tune.ssl.ssl-ctx-cache-size", "tune.vars.txn-max-size", "tune.vars.sess-max-size",
+		"tune.vars.global-max-size", "tune.vars.proc-max-size", "tune.vars.reqres-max-size", "tune.listener.multi-queue",
+		"tune.fd.edge-triggered", "tune.sched.low-latency", "tune.pattern.cache-size", "tune.maxrewrite-bufsize",
+	)
+	add(secRules, "http-after-response", "http-error", "tcp-request", "tcp-response", "use-server",
+		"force-persist", "ignore-persist", "filter", "use-fcgi-app", "declare", "stick", "server-template",
+		"dispatch", "http-send-name-header", "stick-table", "tcp-check", "monitor")
+	add(secProxies, "compression", "cookie", "capture", "errorloc", "errorloc302", "errorloc303", "errorfiles",
+		"email-alert", "external-check", "persist", "rate-limit", "unique-id-format", "unique-id-header",
+		"error-log-format", "log-tag", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",
+		"server-state-file-name", "retry-on", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",
+		"dynamic-cookie-key", "guid", "grace")
+	add(secProxies,
+		"stats enable", "stats uri", "stats auth", "stats realm", "stats refresh", "stats scope", "stats admin",
+		"stats hide-version", "stats show-desc", "stats show-legends", "stats show-modules", "stats show-node",
+		"stats http-request")
+	add(secProxies,
+		"option http-buffer-request", "option tcp-check", "option ssl-hello-chk", "option mysql-check",
+		"option pgsql-check", "option redis-check", "option smtpchk", "option ldap-check", "option external-check",
+		"option spop-check", "option http-use-proxy-header", "option http-pretend-keepalive", "option http-no-delay",
+		"option http-ignore-probes", "option accept-invalid-http-request", "option accept-invalid-http-response",
+		"option accept-unsafe-violations-in-http-request", "option accept-unsafe-violations-in-http-response",
+		"option checkcache", "option clitcpka", "option srvtcpka", "option tcpka", "option contstats",
+		"option dontlog-normal", "option forwarded", "option originalto", "option independent-streams",
+		"option log-separate-errors", "option logasap", "option nolinger", "option persist",
+		"option prefer-last-server", "option socket-stats", "option splice-auto", "option splice-request",
+		"option splice-response", "option tcp-smart-accept", "option tcp-smart-connect", "option transparent",
+		"option httpslog", "option http_proxy", "option http-restrict-req-hdr-names", "option disable-h2-upgrade",
+		"option h1-case-adjust-bogus-client", "option h1-case-adjust-bogus-server", "option idle-close-on-response",
+		"option http-drop-request-trailers", "option http-drop-response-trailers", "option redispatch-on-error")
+	return kws
+}

@@ -1,0 +1,100 @@
+package config
+
+import (
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/acl"
+	"github.com/hawser-lb/hawser/internal/cfgfile"
+)
+
+// proxyState is a defaults, frontend, backend or listen section being
+// parsed. It holds both halves so that one set of keyword parsers serves
+// every proxy kind; frontend and backend extract the relevant half.
+type proxyState struct {
+	kind SectionSet
+	p    Proxy
+	fe   Frontend // Proxy unused: see p
+	be   Backend  // Proxy unused: see p
+	// defSrv holds the default-server settings new servers start from.
+	defSrv Server
+	// httpchk is set by "option httpchk"; check holds it and the
+	// http-check lines.
+	httpchk bool
+	check   HTTPCheck
+	// expectSet is set once this section (not its defaults) has an
+	// http-check expect line.
+	expectSet bool
+	// badACLs are ACL names whose definition was rejected, so that their
+	// uses are not reported a second time.
+	badACLs map[string]bool
+	// defaultBackendPos is where default_backend was set, for errors.
+	defaultBackendPos cfgfile.Pos
+}
+
+// builtinDefaults are HAProxy's values before any defaults section.
+func builtinDefaults() *proxyState {
+	return &proxyState{
+		be: Backend{
+			Balance:   Balance{Algorithm: "roundrobin", HashType: "map-based", HashFunc: "sdbm"},
+			Retries:   3,
+			HTTPReuse: "safe",
+		},
+		defSrv: Server{Weight: 1, Inter: 2 * time.Second, Rise: 2, Fall: 3},
+		check:  defaultHTTPCheck(),
+	}
+}
+
+func defaultHTTPCheck() HTTPCheck {
+	return HTTPCheck{Method: "OPTIONS", URI: "/", Version: "HTTP/1.0"}
+}
+
+// inherit starts a section from a defaults section. Everything a defaults
+// section can set is copied; what it cannot (ACLs, rules, binds, servers)
+// starts empty.
+func (d *proxyState) inherit() *proxyState {
+	ps := &proxyState{
+		kind:              d.kind,
+		p:                 *cloneProxy(&d.p),
+		be:                *cloneBackend(&d.be),
+		defSrv:            *cloneServer(&d.defSrv),
+		httpchk:           d.httpchk,
+		check:             *cloneHTTPCheck(&d.check),
+		defaultBackendPos: d.defaultBackendPos,
+	}
+	ps.fe.DefaultBackend = d.fe.DefaultBackend
+	ps.fe.Backlog = d.fe.Backlog
+	ps.fe.MonitorURI = d.fe.MonitorURI
+	ps.p.ACLs, ps.p.HTTPRequest, ps.p.HTTPResponse, ps.p.Redirects = nil, nil, nil, nil
+	ps.p.Description, ps.p.ID = "", 0
+	ps.be.Servers = nil
+	return ps
+}
+
+// frontend returns the frontend half of the section.
+func (ps *proxyState) frontend() *Frontend {
+	fe := cloneFrontend(&ps.fe)
+	fe.Proxy = *cloneProxy(&ps.p)
+	return fe
+}
+
+// backend returns the backend half of the section, with option httpchk
+// applied.
+func (ps *proxyState) backend() *Backend {
+	be := cloneBackend(&ps.be)
+	be.Proxy = *cloneProxy(&ps.p)
+	be.HTTPCheck = nil
+	if ps.httpchk {
+		be.HTTPCheck = cloneHTTPCheck(&ps.check)
+	}
+	return be
+}
+
+// aclDefs returns the named ACLs declared so far, as package acl wants
+// them.
+func (ps *proxyState) aclDefs() acl.Defs {
+	defs := acl.Defs{}
+	for _, a := range ps.p.ACLs {
+		defs[a.Name] = append(defs[a.Name], a.Words)
+	}
+	return defs
+}
