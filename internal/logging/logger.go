@@ -121,8 +121,13 @@ func configError(lt config.LogTarget, err error) error {
 // Log queues line for the targets whose level accepts level (a syslog
 // severity, LevelInfo for traffic). It copies line, never blocks, and drops
 // the line when the queue is full. Lines logged after Close are discarded.
+// As in HAProxy, trailing newlines and NULs are removed (every target adds
+// its own '\n') and empty lines are not sent.
 func (l *Logger) Log(level int, line []byte) {
-	if level < 0 || level > l.maxLevel || l.closed.Load() {
+	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == 0) {
+		line = line[:len(line)-1]
+	}
+	if len(line) == 0 || level < 0 || level > l.maxLevel || l.closed.Load() {
 		return
 	}
 	r, _ := l.pool.Get().(*record)

@@ -3,6 +3,7 @@ package logging
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -118,6 +119,15 @@ func TestTargetsFilterIndependently(t *testing.T) {
 	}
 	if want := "server down\n"; errOut.String() != want {
 		t.Errorf("stderr = %q, want %q", errOut.String(), want)
+	}
+}
+
+func TestLineEndings(t *testing.T) {
+	t.Parallel()
+	targets := []config.LogTarget{{Address: "stdout", Format: "raw", Facility: "daemon"}}
+	got := logLines(t, targets, nil, info("a\n"), info(""), info("\n\x00"), info("b\x00\n\n"), info("c\nd"))
+	if want := "a\nb\nc\nd\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
 
@@ -400,5 +410,18 @@ func TestDate(t *testing.T) {
 	neg := time.Date(2026, time.January, 5, 7, 8, 9, 0, time.FixedZone("", -(5*3600+30*60)))
 	if got, want := string(AppendDateZone(nil, neg)), "05/Jan/2026:07:08:09 -0530"; got != want {
 		t.Errorf("AppendDateZone = %q, want %q", got, want)
+	}
+}
+
+func BenchmarkLoggerLog(b *testing.B) {
+	l, err := NewLogger([]config.LogTarget{{Address: "stdout", Facility: "local0"}}, "hawser", WithStdout(io.Discard))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	line := []byte(`10.0.1.2:33317 [06/Feb/2009:12:14:14.655] http-in static/srv1 10/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 "GET /index.html HTTP/1.1"`)
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Log(LevelInfo, line)
 	}
 }
