@@ -15,6 +15,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/health"
 	"github.com/hawser-lb/hawser/internal/listener"
 	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/server"
 )
 
 // Generation is one compiled configuration. It is immutable once
@@ -253,6 +254,8 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 	servers := make([]*balance.Server, 0, len(bc.Servers))
 	for i, sc := range bc.Servers {
 		st := e.registry.Get(bc.Name, sc.Name)
+		// A server coming back must wake requests queued for a slot.
+		st.OnStateChange(func(*server.State) { b.Queue.Wake() })
 		g.serverKeys[st.Key()] = true
 		id := sc.ID
 		if id == 0 {
