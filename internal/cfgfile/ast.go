@@ -18,12 +18,13 @@ type Pos struct {
 type Line struct {
 	Pos
 	// Raw is the exact text of the line, without its line terminator.
-	// Write emits it unchanged unless the line was modified with SetWords.
+	// Write emits it unchanged; SetWords re-renders it.
 	Raw string
 	// Words are the line's arguments after unquoting, unescaping and
 	// environment expansion. Nil for blank and comment-only lines, for
-	// conditional directives (.if, .endif, ...) and for lines inside an
-	// inactive conditional block.
+	// directives (.if, .endif, .warning, ...), for scope lines ("[name]"),
+	// for lines that failed to split (an unmatched quote, ...) and for
+	// lines inside an inactive conditional block.
 	Words []string
 	// Directive is true for .if/.elif/.else/.endif/.diag/.notice/.warning/.alert lines.
 	Directive bool

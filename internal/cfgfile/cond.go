@@ -11,7 +11,8 @@ var Version = "3.0.0"
 
 // Features lists the build features that ".if feature(NAME)" reports as
 // present. hawser is not built from HAProxy's sources, so it is empty unless
-// a caller declares something; tests and embedders may set entries.
+// a caller declares something. Like Version, set it before parsing starts:
+// Parse reads it without locking.
 var Features = map[string]bool{}
 
 // maxCondDepth bounds the recursion of the condition parser
@@ -112,6 +113,8 @@ func (c *condParser) expr(depth int) bool {
 		// there must still be reported.
 		r := c.and(depth - 1)
 		v = v || r
+		// HAProxy recurses on each "||", so long chains use up its
+		// depth budget too; counting down keeps the same limit.
 		depth--
 	}
 	return v
