@@ -171,4 +171,3 @@ func cloneLine(l *cfgfile.Line) *cfgfile.Line {
 	c.Words = slices.Clone(l.Words)
 	return &c
 }
-

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hawser-lb/hawser/internal/cfgfile"
 )
 
 func mustLoad(t *testing.T, text string) *Snapshot {
@@ -192,3 +193,5 @@ func noAlias(a, b reflect.Value, path string, shared *[]string) {
 		}
 	}
 }
+
+func posAt(file string, line int) cfgfile.Pos { return cfgfile.Pos{File: file, Line: line} }
