@@ -218,6 +218,33 @@ func (l *loader) finish() {
 		}
 	}
 	l.checkUserlistRefs()
+	for _, ul := range l.snap.Userlists {
+		l.checkUserlistMembers(ul)
+	}
+}
+
+// checkUserlistMembers verifies that users and groups of a userlist name
+// each other correctly, as HAProxy does once the section is complete.
+func (l *loader) checkUserlistMembers(ul *Userlist) {
+	groups, users := map[string]bool{}, map[string]bool{}
+	for _, g := range ul.Groups {
+		groups[g.Name] = true
+	}
+	for _, u := range ul.Users {
+		users[u.Name] = true
+		for _, g := range u.Groups {
+			if !groups[g] {
+				l.errorf(u.Pos, "userlist '%s': no such group '%s' specified in user '%s'", ul.Name, g, u.Name)
+			}
+		}
+	}
+	for _, g := range ul.Groups {
+		for _, u := range g.Users {
+			if !users[u] {
+				l.errorf(g.Pos, "userlist '%s': no such user '%s' specified in group '%s'", ul.Name, u, g.Name)
+			}
+		}
+	}
 }
 
 // proxyKind names the section a proxy half came from, for messages.
