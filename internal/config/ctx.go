@@ -19,9 +19,6 @@ type lineCtx struct {
 	name string
 	// no is set for "no <keyword>".
 	no bool
-	// word is the keyword's last word as written: an http-request action
-	// with its parenthesised argument ("set-var(txn.x)").
-	word string
 
 	g  *Global
 	px *proxyState
@@ -67,13 +64,11 @@ func (c *lineCtx) line(words []string) {
 		words = words[1:]
 	}
 	name, args := words[0], words[1:]
-	c.word = name
 	if multiWord[name] {
 		if len(args) == 0 {
 			c.errorf("'%s' expects an argument", name)
 			return
 		}
-		c.word = args[0]
 		name += " " + subName(name, args[0])
 		args = args[1:]
 	}

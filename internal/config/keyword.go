@@ -68,12 +68,11 @@ func sectionKind(word string) SectionSet {
 
 // Keyword scopes: where, inside a section, a keyword is written.
 const (
-	ScopeSection = ""               // first word(s) of a line
-	ScopeServer  = "server"         // an option of server and default-server lines
-	ScopeBind    = "bind"           // an option of bind lines
-	ScopeStats   = "stats socket"   // an option of global "stats socket" lines
-	ScopeUser    = "userlist user"  // an option of userlist "user" lines
-	ScopeGroup   = "userlist group" // an option of userlist "group" lines
+	ScopeSection = ""              // first word(s) of a line
+	ScopeServer  = "server"        // an option of server and default-server lines
+	ScopeBind    = "bind"          // an option of bind lines
+	ScopeStats   = "stats socket"  // an option of global "stats socket" lines
+	ScopeUser    = "userlist user" // an option of userlist "user" lines
 )
 
 // Keyword describes one configuration keyword: where it may be written,
