@@ -70,8 +70,9 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		conn: c,
 		pool: h.pool(bufSize),
 	}
+	t.out = countingWriter{Conn: c}
 	t.br = getReader(c, bufSize)
-	t.bw = getWriter(c, bufSize)
+	t.bw = getWriter(&t.out, bufSize)
 	defer func() {
 		t.releaseServerConn(false)
 		putReader(t.br)
@@ -118,3 +119,18 @@ func drain(br *bufio.Reader, n int64, limit int64) bool {
 	_, err := io.CopyN(io.Discard, br, n)
 	return err == nil
 }
+
+// countingWriter counts the bytes written to the client, for %B in logs.
+type countingWriter struct {
+	net.Conn
+	n int64
+}
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	n, err := w.Conn.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+// sent is the number of bytes handed to the client so far, buffered or not.
+func (t *txn) sent() int64 { return t.out.n + int64(t.bw.Buffered()) }

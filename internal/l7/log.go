@@ -57,6 +57,7 @@ func (t *txn) fillEntry(e *logging.Entry) {
 		e.TR = t.headAt.Sub(t.reqStart)
 	}
 	e.Ta = now.Sub(t.reqStart)
+	e.BytesOut += t.sent() - t.sentMark
 	e.Tt = now.Sub(s.Accept)
 	e.ActConn = int(s.Gen.Engine.CurConns())
 	e.FeConn = int(t.fe.CurConn.Load())

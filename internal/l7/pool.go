@@ -2,6 +2,7 @@ package l7
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -134,7 +135,7 @@ func putReader(br *bufio.Reader) {
 	readerPool.Put(br)
 }
 
-func getWriter(c net.Conn, size int) *bufio.Writer {
+func getWriter(c io.Writer, size int) *bufio.Writer {
 	if v := writerPool.Get(); v != nil {
 		bw := v.(*bufio.Writer)
 		if bw.Size() == size {

@@ -24,6 +24,7 @@ type txn struct {
 	sess *engine.Session
 	fe   *engine.Frontend
 	conn net.Conn
+	out  countingWriter // conn, counting what is written
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	pool *connPool
@@ -44,6 +45,7 @@ type txn struct {
 	closeClient bool
 	reqStart    time.Time
 	headAt      time.Time // when the request head was complete
+	sentMark    int64     // t.sent() when the request began
 	entry       logging.Entry
 	logBuf      []byte
 	// bodyDone is set once the request body has been fully read from the
@@ -112,6 +114,7 @@ func (t *txn) readRequest() bool {
 		}
 	}
 	t.reqStart = time.Now()
+	t.sentMark = t.sent()
 	t.conn.SetReadDeadline(deadline(firstNonZero(to.HTTPRequest, to.Client)))
 	scanned := 0
 	for {
@@ -147,6 +150,7 @@ func (t *txn) readRequest() bool {
 		return false
 	}
 	t.headAt = time.Now()
+	t.entry.BytesIn = int64(t.headLen)
 	t.splitURI()
 	return true
 }
@@ -351,8 +355,6 @@ func (t *txn) writeLocal(resp []byte) {
 	} else {
 		t.bw.Write(resp)
 	}
-	n := len(resp)
-	t.entry.BytesOut += int64(n)
 	if err := t.bw.Flush(); err != nil {
 		t.closeClient = true
 	}
@@ -727,18 +729,16 @@ func (t *txn) relayResponse(sc *serverConn) error {
 	sc.br.Discard(t.headLen)
 	t.headLen = 0
 
-	var n int64
 	var err error
 	switch {
 	case noBody:
 	case resp.Chunked:
-		n, err = h1.CopyChunked(t.bw, sc.br, dechunk)
+		_, err = h1.CopyChunked(t.bw, sc.br, dechunk)
 	case resp.ContentLength >= 0:
-		n, err = h1.CopyFixed(t.bw, sc.br, resp.ContentLength)
+		_, err = h1.CopyFixed(t.bw, sc.br, resp.ContentLength)
 	default:
-		n, err = h1.CopyUntilEOF(t.bw, sc.br)
+		_, err = h1.CopyUntilEOF(t.bw, sc.br)
 	}
-	t.entry.BytesOut += n
 	if err != nil {
 		// Mid-body failure: the client cannot be told anything but a
 		// close.
