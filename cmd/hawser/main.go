@@ -175,6 +175,7 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 	if n := snap.Global.NbThread; n > 0 {
 		runtime.GOMAXPROCS(n)
 	}
+	applyEnv(snap.Global.Env)
 	alerts := newAlerter(stderr, snap)
 	httpH := l7.NewHandler(log.With("component", "l7"))
 	defer httpH.Close()
@@ -283,5 +284,35 @@ func printWarnings(snap *config.Snapshot, w io.Writer) {
 	}
 	for _, warn := range snap.Warnings {
 		fmt.Fprintf(w, "[WARNING] %s\n", warn.Error())
+	}
+}
+
+// applyEnv applies setenv, presetenv, resetenv and unsetenv to the
+// process environment, as HAProxy does at startup.
+func applyEnv(env []config.EnvVar) {
+	for _, v := range env {
+		switch v.Op {
+		case "setenv":
+			os.Setenv(v.Name, v.Value)
+		case "presetenv":
+			if _, ok := os.LookupEnv(v.Name); !ok {
+				os.Setenv(v.Name, v.Value)
+			}
+		case "unsetenv":
+			for _, n := range v.Names {
+				os.Unsetenv(n)
+			}
+		case "resetenv":
+			keep := make(map[string]bool, len(v.Names))
+			for _, n := range v.Names {
+				keep[n] = true
+			}
+			for _, kv := range os.Environ() {
+				name, _, _ := strings.Cut(kv, "=")
+				if !keep[name] {
+					os.Unsetenv(name)
+				}
+			}
+		}
 	}
 }

@@ -70,9 +70,9 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		conn: c,
 		pool: h.pool(bufSize),
 	}
-	t.out = countingWriter{Conn: c}
-	t.br = getReader(c, bufSize)
-	t.bw = getWriter(&t.out, bufSize)
+	t.cc = idleConn{Conn: c, wIdle: s.Frontend.Cfg.Timeouts.Client}
+	t.br = getReader(&t.cc, bufSize)
+	t.bw = getWriter(&t.cc, bufSize)
 	defer func() {
 		t.releaseServerConn(false)
 		putReader(t.br)
@@ -120,17 +120,31 @@ func drain(br *bufio.Reader, n int64, limit int64) bool {
 	return err == nil
 }
 
-// countingWriter counts the bytes written to the client, for %B in logs.
-type countingWriter struct {
+// idleConn applies HAProxy's inactivity timeouts: when rIdle (wIdle) is
+// set, every Read (Write) pushes the deadline that far ahead, so a long
+// body that keeps moving never times out while a silent peer does. It also
+// counts the bytes written, for %B in logs.
+type idleConn struct {
 	net.Conn
-	n int64
+	rIdle, wIdle time.Duration
+	written      int64
 }
 
-func (w *countingWriter) Write(b []byte) (int, error) {
-	n, err := w.Conn.Write(b)
-	w.n += int64(n)
+func (c *idleConn) Read(b []byte) (int, error) {
+	if c.rIdle > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(c.rIdle))
+	}
+	return c.Conn.Read(b)
+}
+
+func (c *idleConn) Write(b []byte) (int, error) {
+	if c.wIdle > 0 {
+		c.Conn.SetWriteDeadline(time.Now().Add(c.wIdle))
+	}
+	n, err := c.Conn.Write(b)
+	c.written += int64(n)
 	return n, err
 }
 
 // sent is the number of bytes handed to the client so far, buffered or not.
-func (t *txn) sent() int64 { return t.out.n + int64(t.bw.Buffered()) }
+func (t *txn) sent() int64 { return t.cc.written + int64(t.bw.Buffered()) }

@@ -3,7 +3,6 @@ package l7
 import (
 	"bufio"
 	"io"
-	"net"
 	"sync"
 	"time"
 )
@@ -11,7 +10,7 @@ import (
 // serverConn is a connection to a server with its buffers.
 type serverConn struct {
 	key  string // pool key: backend/server@addr
-	c    net.Conn
+	c    *idleConn
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	used bool // has carried at least one request
@@ -119,7 +118,7 @@ func (p *connPool) close() {
 
 var readerPool, writerPool sync.Pool
 
-func getReader(c net.Conn, size int) *bufio.Reader {
+func getReader(c io.Reader, size int) *bufio.Reader {
 	if v := readerPool.Get(); v != nil {
 		br := v.(*bufio.Reader)
 		if br.Size() == size {

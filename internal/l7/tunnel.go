@@ -12,7 +12,6 @@ import (
 // successful CONNECT, until both sides have closed or the tunnel has been
 // idle for "timeout tunnel" (or the client/server timeouts when unset).
 func (t *txn) tunnel(sc *serverConn) error {
-	t.conn.SetWriteDeadline(deadline(t.timeouts().Client))
 	t.writeResponseHead(true, false)
 	sc.br.Discard(t.headLen)
 	t.headLen = 0
@@ -23,6 +22,8 @@ func (t *txn) tunnel(sc *serverConn) error {
 	}
 	t.closeClient = true
 	t.sc = nil // the tunnel owns the server connection now
+	// pipe manages deadlines itself, across both directions.
+	sc.c.rIdle, sc.c.wIdle = 0, 0
 	defer sc.close()
 
 	idle := firstNonZero(t.be.Cfg.Timeouts.Tunnel, t.fe.Cfg.Timeouts.Tunnel,

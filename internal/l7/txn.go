@@ -24,7 +24,7 @@ type txn struct {
 	sess *engine.Session
 	fe   *engine.Frontend
 	conn net.Conn
-	out  countingWriter // conn, counting what is written
+	cc   idleConn // conn with inactivity timeouts; br and bw use it
 	br   *bufio.Reader
 	bw   *bufio.Writer
 	pool *connPool
@@ -344,7 +344,6 @@ func (t *txn) sendError(status int) {
 // "connection: close" after the status line when the connection will
 // close.
 func (t *txn) writeLocal(resp []byte) {
-	t.conn.SetWriteDeadline(deadline(t.timeouts().Client))
 	if t.closeClient {
 		i := bytes.Index(resp, []byte("\r\n"))
 		if i > 0 {
@@ -491,7 +490,8 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 		return nil, err
 	}
 	bs := t.pool.bufSize
-	return &serverConn{key: key, c: c, br: bufio.NewReaderSize(c, bs), bw: bufio.NewWriterSize(c, bs)}, nil
+	ic := &idleConn{Conn: c}
+	return &serverConn{key: key, c: ic, br: bufio.NewReaderSize(ic, bs), bw: bufio.NewWriterSize(ic, bs)}, nil
 }
 
 // releaseServerConn detaches the server connection: back to the pool if it
@@ -513,8 +513,10 @@ func (t *txn) releaseServerConn(reusable bool) {
 // errServerGone when the request can be retried on a fresh connection.
 func (t *txn) exchange() error {
 	sc := t.sc
-	serverTmo := t.be.Cfg.Timeouts.Server
-	sc.c.SetWriteDeadline(deadline(serverTmo))
+	// "timeout server" is an inactivity timeout on the server side, for
+	// the response head as for the bodies.
+	sc.c.rIdle = t.be.Cfg.Timeouts.Server
+	sc.c.wIdle = t.be.Cfg.Timeouts.Server
 	t.writeRequestHead(sc.bw)
 	hasBody := t.req.Chunked || t.req.ContentLength > 0
 	expect := hasBody && h1.EqualFold(t.req.Get("expect"), "100-continue")
@@ -531,7 +533,6 @@ func (t *txn) exchange() error {
 
 	rStart := time.Now()
 	for {
-		sc.c.SetReadDeadline(deadline(serverTmo))
 		err := t.readResponse(sc)
 		if err != nil {
 			if errors.Is(err, errServerGone) && reused && !hasBody {
@@ -627,6 +628,13 @@ func (t *txn) writeRequestHead(w *bufio.Writer) {
 func (t *txn) sendBody(sc *serverConn) error {
 	t.br.Discard(t.headLen)
 	t.headLen = 0
+	// The body is read under "timeout client", an inactivity timeout,
+	// rather than the absolute deadline that bounded the head.
+	t.cc.rIdle = t.timeouts().Client
+	defer func() { t.cc.rIdle = 0 }()
+	if t.cc.rIdle == 0 {
+		t.conn.SetReadDeadline(time.Time{})
+	}
 	var err error
 	var n int64
 	switch {
@@ -724,7 +732,6 @@ func (t *txn) relayResponse(sc *serverConn) error {
 	if t.sess.Gen.Engine.Stopping() {
 		t.closeClient = true
 	}
-	t.conn.SetWriteDeadline(deadline(t.timeouts().Client))
 	t.writeResponseHead(true, resp.Chunked && !noBody && !dechunk)
 	sc.br.Discard(t.headLen)
 	t.headLen = 0
