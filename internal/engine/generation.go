@@ -188,6 +188,10 @@ func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend,
 		if f.Default == nil {
 			return nil, fmt.Errorf("default_backend: no such backend %q", fc.DefaultBackend)
 		}
+	} else if fc.Listen {
+		// A listen section without default_backend serves with its own
+		// servers, as in HAProxy.
+		f.Default = g.Backends[fc.Name]
 	}
 	var err error
 	if f.HTTPRequest, err = compileRules(append(append([]*config.HTTPRule(nil), fc.HTTPRequest...), fc.Redirects...), defs); err != nil {

@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hawser-lb/hawser/test/lbtest"
+)
+
+// fire sends a GET in the background and delivers its result.
+func fire(url string, wg *sync.WaitGroup) <-chan lbtest.Response {
+	ch := make(chan lbtest.Response, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r, err := lbtest.DoErr(lbtest.NewClient(false), http.MethodGet, url)
+		if err != nil {
+			r.Status, r.Body = -1, err.Error()
+		}
+		ch <- r
+	}()
+	return ch
+}
+
+// recv waits for a background response.
+func recv(t *testing.T, ch <-chan lbtest.Response) lbtest.Response {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(20 * time.Second):
+		t.Fatal("no response")
+		return lbtest.Response{}
+	}
+}
+
+func TestMaxconnQueue(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "serial", "qtmo", "qfull")
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe_serial
+    bind ${fe_serial}
+    default_backend serial
+frontend fe_qtmo
+    bind ${fe_qtmo}
+    default_backend qtmo
+frontend fe_qfull
+    bind ${fe_qfull}
+    default_backend qfull
+
+backend serial
+    server serial ${serial} maxconn 1
+backend qtmo
+    timeout queue 200ms
+    server qtmo ${qtmo} maxconn 1
+backend qfull
+    timeout queue 30s
+    server qfull ${qfull} maxconn 1 maxqueue 1
+`, vars)
+
+	t.Run("one at a time", func(t *testing.T) {
+		t.Parallel()
+		b := bs["serial"]
+		b.Hold()
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		var chs []<-chan lbtest.Response
+		for range 5 {
+			chs = append(chs, fire(p.URL("fe_serial", "/"), &wg))
+		}
+		b.WaitEntered(t, 1, 10*time.Second)
+		b.Release()
+		for _, ch := range chs {
+			if r := recv(t, ch); r.Status != http.StatusOK {
+				t.Errorf("got %d %q, want 200", r.Status, r.Body)
+			}
+		}
+		if got := b.MaxConcurrent(); got != 1 {
+			t.Errorf("backend saw %d concurrent requests, want 1", got)
+		}
+	})
+
+	t.Run("timeout queue", func(t *testing.T) {
+		t.Parallel()
+		b := bs["qtmo"]
+		b.Hold()
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		held := fire(p.URL("fe_qtmo", "/"), &wg)
+		b.WaitEntered(t, 1, 10*time.Second)
+		r := recv(t, fire(p.URL("fe_qtmo", "/"), &wg))
+		if r.Status != http.StatusServiceUnavailable || r.Body != body503 {
+			t.Errorf("queued request: got %d %q, want 503 page", r.Status, r.Body)
+		}
+		b.Release()
+		if r := recv(t, held); r.Status != http.StatusOK {
+			t.Errorf("held request: got %d", r.Status)
+		}
+	})
+
+	t.Run("maxqueue", func(t *testing.T) {
+		t.Parallel()
+		b := bs["qfull"]
+		b.Hold()
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		held := fire(p.URL("fe_qfull", "/"), &wg)
+		b.WaitEntered(t, 1, 10*time.Second)
+		// One of two more requests is queued, the other finds the queue
+		// full and is refused at once.
+		a, c := fire(p.URL("fe_qfull", "/"), &wg), fire(p.URL("fe_qfull", "/"), &wg)
+		var refused lbtest.Response
+		var queued <-chan lbtest.Response
+		select {
+		case refused = <-a:
+			queued = c
+		case refused = <-c:
+			queued = a
+		case <-time.After(20 * time.Second):
+			t.Fatal("no request refused with a full queue")
+		}
+		if refused.Status != http.StatusServiceUnavailable || refused.Body != body503 {
+			t.Errorf("refused request: got %d %q, want 503 page", refused.Status, refused.Body)
+		}
+		b.Release()
+		for _, ch := range []<-chan lbtest.Response{held, queued} {
+			if r := recv(t, ch); r.Status != http.StatusOK {
+				t.Errorf("got %d %q, want 200", r.Status, r.Body)
+			}
+		}
+	})
+}
