@@ -93,11 +93,11 @@ func CopyChunked(dst io.Writer, src *bufio.Reader, decode bool) (int64, error) {
 		if err != nil {
 			return total, err
 		}
-		crlf, err := src.Peek(2)
+		end, err := src.Peek(2)
 		if err != nil {
 			return total, unexpected(err)
 		}
-		if crlf[0] != '\r' || crlf[1] != '\n' {
+		if end[0] != '\r' || end[1] != '\n' {
 			return total, ErrBadChunk
 		}
 		src.Discard(2)
@@ -110,10 +110,15 @@ func CopyChunked(dst io.Writer, src *bufio.Reader, decode bool) (int64, error) {
 // readCRLFLine returns the next line without its CRLF. The slice points
 // into src's buffer and is valid until the next read.
 func readCRLFLine(src *bufio.Reader) ([]byte, error) {
-	for n := 1; ; n = src.Buffered() + 1 {
-		b, err := src.Peek(min(n, src.Size()))
+	for {
+		// Search everything already buffered before asking for more: a
+		// Peek beyond Buffered blocks on the socket, which would hang a
+		// complete body whose sender now waits for the response.
+		b, _ := src.Peek(src.Buffered())
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			if i == 0 || b[i-1] != '\r' {
+			// The length check applies however much happened to be
+			// buffered, so the limit does not depend on packet timing.
+			if i == 0 || b[i-1] != '\r' || i > maxChunkLine {
 				return nil, ErrBadChunk
 			}
 			line := b[:i-1]
@@ -123,7 +128,7 @@ func readCRLFLine(src *bufio.Reader) ([]byte, error) {
 		if len(b) >= maxChunkLine || len(b) == src.Size() {
 			return nil, ErrBadChunk
 		}
-		if err != nil {
+		if _, err := src.Peek(len(b) + 1); err != nil {
 			return nil, unexpected(err)
 		}
 	}
@@ -187,6 +192,13 @@ func copyTrailers(dst io.Writer, src *bufio.Reader) error {
 		}
 		for _, c := range line[:colon] {
 			if !tchar[c] {
+				return ErrBadChunk
+			}
+		}
+		// Trailer values obey the same rules as header values: a CR or
+		// NUL forwarded here could split the field for the next hop.
+		for _, c := range line[colon+1:] {
+			if c < ' ' && c != '\t' || c == 0x7f {
 				return ErrBadChunk
 			}
 		}

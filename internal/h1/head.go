@@ -161,6 +161,9 @@ func EqualFold(b []byte, s string) bool { return equalFold(b, s) }
 // complete head yet. from is where to resume scanning (a previous call's
 // len(buf), minus 3), so that a head arriving byte by byte is scanned in
 // linear time. Lines may end with CRLF or a bare LF, as HAProxy accepts.
+// Empty lines before the first line are part of the head, not its end, so
+// that a client's stray CRLFs after a body do not end an empty head
+// (ParseRequest skips them, as RFC 9112 section 2.2 allows).
 func HeadEnd(buf []byte, from int) int {
 	if from < 0 {
 		from = 0
@@ -175,6 +178,13 @@ func HeadEnd(buf []byte, from int) int {
 		if i+1 >= len(buf) {
 			return -1
 		}
+		if lineEmptyAt(buf, i) {
+			// Still in the leading empty lines: a blank line after them
+			// does not end the head. Checked locally so the resumed scan
+			// stays linear.
+			from = i + 1
+			continue
+		}
 		switch buf[i+1] {
 		case '\n':
 			return i + 2
@@ -188,6 +198,16 @@ func HeadEnd(buf []byte, from int) int {
 		}
 		from = i + 1
 	}
+}
+
+// lineEmptyAt reports whether the line ending with the LF at buf[i] is
+// empty (LF or CRLF alone). Only leading lines can be empty: the first empty
+// line after a non-empty one ends the head.
+func lineEmptyAt(buf []byte, i int) bool {
+	if i == 0 || buf[i-1] == '\n' {
+		return true
+	}
+	return buf[i-1] == '\r' && (i == 1 || buf[i-2] == '\n')
 }
 
 // tchar reports whether c may appear in a token (RFC 9110 section 5.6.2).
@@ -225,8 +245,17 @@ func nextLine(buf []byte) (line, rest []byte, ok bool) {
 // 9112 section 2.2 allows.
 func ParseRequest(head []byte, r *Request) error {
 	r.reset()
-	for len(head) > 0 && (head[0] == '\r' || head[0] == '\n') {
-		head = head[1:]
+	// Skip whole empty lines only, exactly as HeadEnd does: skipping any
+	// run of CR and LF would accept "\r\r\n\r\n" before the request line
+	// here while HeadEnd sees it as a complete (empty) head.
+	for {
+		if len(head) > 0 && head[0] == '\n' {
+			head = head[1:]
+		} else if len(head) > 1 && head[0] == '\r' && head[1] == '\n' {
+			head = head[2:]
+		} else {
+			break
+		}
 	}
 	line, rest, ok := nextLine(head)
 	if !ok {
@@ -378,8 +407,11 @@ func parseHeaders(buf []byte, m *Message) error {
 			clSeen = true
 			m.ContentLength = n
 		case equalFold(name, "transfer-encoding"):
+			// Codings accumulate across repeated fields (RFC 9110 section
+			// 5.3), so a chunked in an earlier field followed by any coding
+			// in a later one is chunked applied twice or not last.
 			teSeen = true
-			chunked, ok := parseTransferEncoding(value)
+			chunked, ok := parseTransferEncoding(value, m.Chunked)
 			if !ok {
 				return ErrBadFraming
 			}
@@ -442,8 +474,9 @@ func parseContentLength(v []byte) (int64, bool) {
 }
 
 // parseTransferEncoding reports whether the codings end with chunked, and
-// rejects chunked applied twice or followed by another coding.
-func parseTransferEncoding(v []byte) (chunked, ok bool) {
+// rejects chunked applied twice or followed by another coding. chunked is
+// whether an earlier Transfer-Encoding field already ended with chunked.
+func parseTransferEncoding(v []byte, chunked bool) (_, ok bool) {
 	for _, tok := range bytes.Split(v, []byte(",")) {
 		tok = trimOWS(tok)
 		if len(tok) == 0 {

@@ -89,19 +89,11 @@ func (m *Message) StripHopByHop() {
 
 func isNamed(named [][]byte, name []byte) bool {
 	for _, tok := range named {
-		if len(tok) == len(name) && foldEq(tok, name) {
+		// equalFold, not a bitwise |0x20 compare: that one also folds
+		// '^' onto '~' and would strip a field the client did not name.
+		if equalFold(name, string(tok)) {
 			return true
 		}
 	}
 	return false
-}
-
-func foldEq(a, b []byte) bool {
-	for i := range a {
-		c, d := a[i]|0x20, b[i]|0x20
-		if c != d {
-			return false
-		}
-	}
-	return true
 }
