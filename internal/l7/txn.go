@@ -522,6 +522,10 @@ func (t *txn) exchange() error {
 	expect := hasBody && h1.EqualFold(t.req.Get("expect"), "100-continue")
 	reused := sc.used
 	sc.used = true
+	// readResponse reuses t.headLen for each response head; the request
+	// head's length is needed again to skip it before a body sent after
+	// 100 Continue.
+	reqHeadLen := t.headLen
 
 	if !expect {
 		if err := t.sendBody(sc); err != nil {
@@ -568,6 +572,7 @@ func (t *txn) exchange() error {
 		}
 		if expect && t.resp.Status == 100 {
 			expect = false
+			t.headLen = reqHeadLen
 			if err := t.sendBody(sc); err != nil {
 				return t.sendFailed(err, reused, true)
 			}

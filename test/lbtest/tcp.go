@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -111,4 +112,50 @@ func (c *Conn) ReadResponse(t testing.TB, method string) (*http.Response, string
 		t.Fatalf("read body: %v", err)
 	}
 	return resp, string(body)
+}
+
+// UpgradeGreeting is what an UpgradeBackend sends first after its 101.
+const UpgradeGreeting = "hello from upgraded server\n"
+
+// NewUpgradeBackend starts a raw server that answers any request head with
+// "101 Switching Protocols" for the requested Upgrade, sends
+// UpgradeGreeting and then echoes bytes, like a WebSocket server would
+// after its handshake. It returns the address; the head it received is
+// sent on heads.
+func NewUpgradeBackend(t testing.TB) (addr string, heads <-chan string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("upgrade backend: %v", err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	ch := make(chan string, 16)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serveUpgrade(c, ch)
+		}
+	}()
+	return ln.Addr().String(), ch
+}
+
+func serveUpgrade(c net.Conn, heads chan<- string) {
+	defer c.Close()
+	br := bufio.NewReader(c)
+	req, err := http.ReadRequest(br)
+	if err != nil {
+		return
+	}
+	var head strings.Builder
+	req.Header.Write(&head)
+	select {
+	case heads <- head.String():
+	default:
+	}
+	io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: "+req.Header.Get("Upgrade")+
+		"\r\nConnection: Upgrade\r\n\r\n"+UpgradeGreeting)
+	io.Copy(c, br)
 }
