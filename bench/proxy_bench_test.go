@@ -1,0 +1,135 @@
+package bench
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestHarness checks that every path the benchmarks drive answers 200, so
+// a broken harness fails in `go test` rather than as a silent benchmark.
+func TestHarness(t *testing.T) {
+	checkGoroutines(t)
+	backend := startBackend(t)
+	_, proxy := startProxy(t, proxyConfig(backend))
+	tests := []struct {
+		name string
+		do   func(t *testing.T) error
+	}{
+		{name: "direct keep-alive", do: keepAlive(backend)},
+		{name: "proxy keep-alive", do: keepAlive(proxy)},
+		{name: "proxy new connection", do: func(*testing.T) error { return oneShot(proxy) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if err := tc.do(t); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// keepAlive returns a check that sends three requests on one connection.
+func keepAlive(addr string) func(t *testing.T) error {
+	return func(t *testing.T) error {
+		cl := dial(t, addr)
+		for range 3 {
+			if err := cl.roundTrip(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// BenchmarkDirect is the harness alone: client to backend, no proxy. Its
+// ns/op and allocs/op are the floor to subtract from the proxy benchmarks.
+func BenchmarkDirect(b *testing.B) {
+	cl := dial(b, startBackend(b))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := cl.roundTrip(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkProxyKeepAlive is one request at a time through hawser on a
+// keep-alive client connection with a reused server connection: the
+// latency of the HTTP/1 hot path.
+func BenchmarkProxyKeepAlive(b *testing.B) {
+	_, proxy := startProxy(b, proxyConfig(startBackend(b)))
+	cl := dial(b, proxy)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := cl.roundTrip(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkProxyKeepAliveParallel drives hawser with one keep-alive
+// connection per goroutine (GOMAXPROCS of them; raise with -cpu): the
+// throughput of the hot path and its contention on shared state.
+func BenchmarkProxyKeepAliveParallel(b *testing.B) {
+	_, proxy := startProxy(b, proxyConfig(startBackend(b)))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		cl := dial(b, proxy)
+		for pb.Next() {
+			if err := cl.roundTrip(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkProxyNewConn opens a client connection per request
+// ("Connection: close"): accept, session setup and teardown on top of the
+// request path. The server connection is still reused.
+func BenchmarkProxyNewConn(b *testing.B) {
+	_, proxy := startProxy(b, proxyConfig(startBackend(b)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := oneShot(proxy); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEngineActive is the one generation load every connection makes
+// (DESIGN.md: no lock on the read path), under parallel readers.
+func BenchmarkEngineActive(b *testing.B) {
+	eng, _ := startProxy(b, proxyConfig("127.0.0.1:1"))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if eng.Active() == nil {
+				b.Error("no active generation")
+				return
+			}
+		}
+	})
+}
+
+// checkGoroutines fails the test if goroutines it started outlive it. It
+// must be called first: cleanups run last-in first-out, so its check runs
+// after the engine, backend and clients are closed. Goroutines may take a
+// moment to return after their sockets close, hence the bounded wait.
+func checkGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for runtime.NumGoroutine() > before {
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<20)
+				buf = buf[:runtime.Stack(buf, true)]
+				t.Errorf("%d goroutines leaked:\n%s", runtime.NumGoroutine()-before, buf)
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}

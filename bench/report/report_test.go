@@ -1,0 +1,152 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestSpreadOf(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		values []float64
+		want   Spread
+	}{
+		{name: "empty", values: nil, want: Spread{}},
+		{name: "one", values: []float64{7}, want: Spread{Median: 7, Min: 7, Max: 7, N: 1}},
+		{name: "odd count unsorted", values: []float64{3, 1, 2}, want: Spread{Median: 2, Min: 1, Max: 3, N: 3}},
+		{name: "even count takes the mean of the middle two", values: []float64{4, 1, 3, 2}, want: Spread{Median: 2.5, Min: 1, Max: 4, N: 4}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(tc.want, spreadOf(tc.values)); diff != "" {
+				t.Errorf("spreadOf(%v) (-want +got):\n%s", tc.values, diff)
+			}
+		})
+	}
+}
+
+func TestFormatting(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{name: "int small", got: fmtInt(999.4), want: "999"},
+		{name: "int rounds", got: fmtInt(999.5), want: "1,000"},
+		{name: "int millions", got: fmtInt(1234567), want: "1,234,567"},
+		{name: "latency micro", got: fmtLatency(812), want: "812 µs"},
+		{name: "latency milli", got: fmtLatency(12345), want: "12.35 ms"},
+		{name: "ratio", got: fmtRatio(0.876), want: "0.88×"},
+		{name: "ratio without baseline", got: fmtRatio(0), want: "–"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if tc.got != tc.want {
+				t.Errorf("got %q, want %q", tc.got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPer100k(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name            string
+		ticks, requests int64
+		clkTck          int
+		want            float64
+	}{
+		{name: "one second for 100k", ticks: 100, requests: 100_000, clkTck: 100, want: 1},
+		{name: "half a second for 400k", ticks: 200, requests: 400_000, clkTck: 100, want: 0.5},
+		{name: "no requests", ticks: 5, requests: 0, clkTck: 100, want: 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := per100k(tc.ticks, tc.requests, tc.clkTck); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestRun renders testdata/results and checks the lines that carry the
+// numbers: medians, spreads, CPU, RSS and the ratios to HAProxy.
+func TestRun(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "benchmarks.md")
+	if err := run("testdata/results", out); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	tests := []struct {
+		name string
+		want string
+	}{
+		{
+			name: "direct row has no proxy columns",
+			want: "| direct (NGINX, no proxy) | 200,000 (190,000–210,000) | 150 µs | 800 µs | 1.60 ms | – | – | 4.00× | – |",
+		},
+		{
+			// CPU: 60 ticks / 100 per s / 60,000 requests × 100k = 1.0 s.
+			name: "hawser row",
+			want: "| hawser | 60,000 (55,000–65,000) | 800 µs | 5.00 ms | 10.00 ms | 1.000 s | 14.0 MiB | 1.20× | 1.25× |",
+		},
+		{
+			name: "haproxy row is the baseline",
+			want: "| HAProxy | 50,000 (45,000–55,000) | 900 µs | 6.00 ms | 12.00 ms | 0.800 s | 15.0 MiB | 1.00× | 1.00× |",
+		},
+		{name: "per-round table", want: "| hawser | 55,000 | 65,000 |"},
+		{name: "busy machine warning", want: "**The machine was busy**"},
+		{name: "scenario title", want: "## HTTP/1.1 keep-alive, small responses"},
+		{name: "versions", want: "| HAProxy | HAProxy version 2.6.12 |"},
+		{name: "proxy config", want: "frontend fe"},
+		{name: "no errors", want: "No target returned an error"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if !strings.Contains(page, tc.want) {
+				t.Errorf("page lacks %q:\n%s", tc.want, page)
+			}
+		})
+	}
+}
+
+func TestReadRunsErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		csv  string
+		want string
+	}{
+		{name: "empty", csv: "", want: "header"},
+		{name: "missing column", csv: "scenario,target\n", want: `missing column "round"`},
+		{
+			name: "bad number",
+			csv:  strings.Join(csvColumns, ",") + "\nk,hawser,x,1,1,1,0,0,1,1,1,1,1,1,1,1\n",
+			want: "runs.csv:2: column round",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := readRuns(strings.NewReader(tc.csv))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
