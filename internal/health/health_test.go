@@ -326,3 +326,36 @@ func mustExpect(t *testing.T, hc *config.HTTPCheck) *expectation {
 	}
 	return e
 }
+
+// A checker cancelled in the middle of a check records nothing, and the
+// checker that replaces it runs the abandoned check at once.
+func TestReloadDuringCheck(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		fn := newFakeNet(3, nil, hang, accept)
+		c := newCheck(newServer("s1"), nil)
+		var rec recorder
+		k := &Checker{Dial: fn.Dial, Spread: noSpread}
+
+		oldCtx, cancelOld := context.WithCancel(t.Context())
+		oldDone := k.Start(oldCtx, []Check{c}, nil, rec.notify)
+		time.Sleep(time.Second) // fake time: the first connect is still pending
+		newCtx, cancelNew := context.WithCancel(t.Context())
+		newDone := k.Start(newCtx, []Check{c}, nil, rec.notify)
+		cancelOld()
+		<-oldDone
+
+		<-fn.reached
+		synctest.Wait()
+		cancelNew()
+		<-newDone
+
+		want := []time.Duration{0, time.Second, 3 * time.Second}
+		if diff := cmp.Diff(want, fn.dialTimes()); diff != "" {
+			t.Errorf("dial times (-want +got):\n%s", diff)
+		}
+		if cs := c.State.Check(); cs.LastStatus != StatusL4OK || cs.Health != 4 || len(rec.all()) != 0 {
+			t.Errorf("check state %+v, notes %v; want L4OK, health 4, no notes", cs, rec.all())
+		}
+	})
+}
