@@ -14,7 +14,8 @@
 #   SCENARIOS ["keepalive_small"]       which scenarios, see scenario_* below
 #   BASE_PORT [18080]  first loopback port; backend and targets use the next few
 #   OUT [docs/benchmarks.md]            report path, relative to the repo
-#   BUILD_FROM [head]  head: build the committed HEAD; worktree: build local changes
+#   BUILD_FROM [head]  head: build commit BUILD_REV; worktree: build local changes
+#   BUILD_REV [HEAD]   the commit to build when BUILD_FROM=head
 #
 # Extending: a new proxy is a target_<name>_start function (write its
 # config, start it in the foreground with `spawn`, set TARGET_PID and
@@ -143,18 +144,20 @@ need_tools() {
 	apt-get update && apt-get install -y haproxy nginx-light wrk
 }
 
-# build_hawser builds the committed HEAD from a clean export, so the
-# revision in the report is exactly what ran; BUILD_FROM=worktree builds
-# the working tree instead (uncommitted changes included, rev "+dirty").
+# build_hawser builds a commit (HEAD unless BUILD_REV says otherwise)
+# from a clean export, so the revision in the report is exactly what ran;
+# BUILD_FROM=worktree builds the working tree instead (uncommitted changes
+# included, rev "+dirty").
 build_hawser() {
-	local src=$WORK/src
-	HAWSER_REV=$(git -C "$REPO" rev-parse --short HEAD)
+	local src=$WORK/src rev=${BUILD_REV:-HEAD}
 	if [[ ${BUILD_FROM:-head} == worktree ]]; then
 		src=$REPO
+		HAWSER_REV=$(git -C "$REPO" rev-parse --short HEAD)
 		git -C "$REPO" diff --quiet HEAD -- cmd internal go.mod || HAWSER_REV="$HAWSER_REV+dirty"
 	else
+		HAWSER_REV=$(git -C "$REPO" rev-parse --short "$rev^{commit}") || die "unknown revision $rev"
 		mkdir -p "$src"
-		git -C "$REPO" archive HEAD | tar -x -C "$src"
+		git -C "$REPO" archive "$HAWSER_REV" | tar -x -C "$src"
 	fi
 	log "building hawser $HAWSER_REV"
 	(cd "$src" && go build -ldflags "-X main.version=$HAWSER_REV" -o "$WORK/hawser" ./cmd/hawser)
@@ -269,13 +272,25 @@ scenario_keepalive_small() {
 # --- measuring ---------------------------------------------------------------
 
 # run_wrk runs wrk against a target for the given seconds and prints the
-# HAWSER_BENCH summary fields (see bench/wrk/summary.lua).
+# HAWSER_BENCH summary fields (see bench/wrk/summary.lua) followed by the
+# CPU wrk itself used, in clock ticks.
 run_wrk() {
-	local target=$1 seconds=$2 out line
-	out=$(wrk "${SC_WRK_ARGS[@]}" "-d${seconds}s" --timeout 5s -s "$LUA" \
-		"http://127.0.0.1:${TARGET_PORT[$target]}$SC_PATH" 2>&1) || die "wrk failed on $target: $out"
-	line=$(grep '^HAWSER_BENCH' <<<"$out" | cut -f2-) || die "no summary from wrk on $target: $out"
-	echo "$line"
+	local target=$1 seconds=$2 cpu line
+	local TIMEFORMAT='%3U %3S'
+	cpu=$({ time wrk "${SC_WRK_ARGS[@]}" "-d${seconds}s" --timeout 5s -s "$LUA" \
+		"http://127.0.0.1:${TARGET_PORT[$target]}$SC_PATH" >"$WORK/wrk.out" 2>&1; } 2>&1) ||
+		die "wrk failed on $target: $(<"$WORK/wrk.out")"
+	line=$(grep '^HAWSER_BENCH' "$WORK/wrk.out" | cut -f2-) ||
+		die "no summary from wrk on $target: $(<"$WORK/wrk.out")"
+	printf '%s\t%s\n' "$line" "$(awk -v hz="$CLK_TCK" '{printf "%d", ($1 + $2) * hz + 0.5}' <<<"$cpu")"
+}
+
+# busy_ticks prints the CPU time the whole machine has been busy (user,
+# nice, system, irq, softirq and steal over every CPU, in clock ticks).
+# Interrupt time is included because the kernel may charge loopback
+# softirq work to whichever process it interrupted.
+busy_ticks() {
+	awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
 }
 
 # check_run fails when a run served nothing or answered with errors: a
@@ -289,26 +304,31 @@ check_run() {
 }
 
 # measure runs one measured run and appends a CSV row: wrk's numbers, the
-# proxy's and the backend's CPU ticks during the run, the proxy's VmHWM.
+# CPU ticks the proxy, the backend and wrk used during the run, the ticks
+# every other process used (what disturbed the run), the proxy's VmHWM.
 measure() {
-	local scenario=$1 target=$2 round=$3 pid=${TARGET_PID[$2]} p0 p1 b0 b1 line
+	local scenario=$1 target=$2 round=$3 pid=${TARGET_PID[$2]} p0 p1 b0 b1 s0 s1 line
 	p0=$(cpu_ticks "$pid")
 	b0=$(cpu_ticks "$BACKEND_WORKER")
+	s0=$(busy_ticks)
 	line=$(run_wrk "$target" "$DURATION")
+	s1=$(busy_ticks)
 	p1=$(cpu_ticks "$pid")
 	b1=$(cpu_ticks "$BACKEND_WORKER")
 	check_run "$target" "$line"
-	local pcpu="" hwm
-	[[ -n $pid ]] && pcpu=$((p1 - p0))
-	hwm=$(vm_hwm "$pid")
 	local -a f
 	IFS=$'\t' read -r -a f <<<"$line"
-	printf '%s,%s,%d,%s,%s,%d,%s\n' "$scenario" "$target" "$round" \
+	local pcpu="" hwm wrkcpu=${f[10]} other
+	[[ -n $pid ]] && pcpu=$((p1 - p0))
+	hwm=$(vm_hwm "$pid")
+	other=$((s1 - s0 - ${pcpu:-0} - (b1 - b0) - wrkcpu))
+	((other >= 0)) || other=0 # tick rounding
+	printf '%s,%s,%d,%s,%s,%d,%s,%d,%d\n' "$scenario" "$target" "$round" \
 		"$(
 			IFS=,
-			echo "${f[*]}"
-		)" "$pcpu" "$((b1 - b0))" "$hwm" >>"$RESULTS/runs.csv"
-	log "$scenario round $round $target: $((f[0] * 1000000 / f[1])) req/s, p99 ${f[7]} us"
+			echo "${f[*]:0:10}"
+		)" "$pcpu" "$((b1 - b0))" "$hwm" "$wrkcpu" "$other" >>"$RESULTS/runs.csv"
+	log "$scenario round $round $target: $((f[0] * 1000000 / f[1])) req/s, p99 ${f[7]} us, other processes ${other} ticks"
 }
 
 # run_scenario warms every target up, then runs ROUNDS rounds. Each round
@@ -361,7 +381,7 @@ main() {
 	need_tools
 	mkdir -p "$RESULTS"
 	: >"$RESULTS/meta.tsv"
-	echo "scenario,target,round,requests,duration_us,bytes,non2xx,sock_errors,p50_us,p90_us,p99_us,p999_us,max_us,proxy_cpu_ticks,backend_cpu_ticks,proxy_hwm_kb" >"$RESULTS/runs.csv"
+	echo "scenario,target,round,requests,duration_us,bytes,non2xx,sock_errors,p50_us,p90_us,p99_us,p999_us,max_us,proxy_cpu_ticks,backend_cpu_ticks,proxy_hwm_kb,wrk_cpu_ticks,other_cpu_ticks" >"$RESULTS/runs.csv"
 	build_hawser
 	meta
 	start_backend

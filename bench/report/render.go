@@ -76,8 +76,8 @@ ROUNDS=%s DURATION=%s WARMUP=%s CONNS=%s bench/run.sh   # this page
 `+"```"+`
 
 The script installs haproxy, nginx-light and wrk with apt-get if they are
-missing (as root), builds hawser from the committed HEAD (`+"`BUILD_FROM=worktree`"+`
-to include local changes), stops everything it started on exit, and keeps
+missing (as root), builds hawser from the committed HEAD (`+"`BUILD_REV=<commit>`"+`
+for another commit, `+"`BUILD_FROM=worktree`"+` to include local changes), stops everything it started on exit, and keeps
 the raw numbers in `+"`bench/results/<time>/`"+` (not committed). Scenarios and
 proxies are shell functions in the script; see its header to add more.
 
@@ -166,7 +166,10 @@ func writeMethod(b *strings.Builder, m Meta) {
   latency a client sees at a given request rate, and they are not corrected
   for coordinated omission. A fixed-rate run (wrk2 or similar) is not done yet.
 - Differences smaller than the min–max spread are noise. Other processes on
-  the machine (see the load average) widen the spread.
+  the machine widen the spread: the per-round tables show how much CPU went
+  elsewhere during each run (machine-wide busy time from `+"`/proc/stat`"+`, minus
+  what wrk, NGINX and the proxy were charged; this includes interrupt time
+  the kernel charged to no process, so it is rarely exactly 0).
 - One connection count, small responses, loopback only; no TLS, no HTTP/2,
   no new-connection-per-request run yet.
 
@@ -193,20 +196,26 @@ func writeScenario(b *strings.Builder, r *Report, scenario string, targets []str
 			cpuCell(s), rssCell(s), rpsRatioCell(s, base), cpuRatioCell(s, base))
 	}
 	b.WriteString("\n")
-	writeRounds(b, r.Runs, scenario, sums)
+	writeRounds(b, r.Runs, scenario, sums, m.int("clk_tck", 100))
 	writeChecks(b, sums)
 }
 
 // writeRounds lists req/s per round so the spread behind each median is
-// visible.
-func writeRounds(b *strings.Builder, runs []Run, scenario string, sums []Summary) {
-	rounds := 0
+// visible, with the CPU other processes took during each run.
+func writeRounds(b *strings.Builder, runs []Run, scenario string, sums []Summary, clkTck int) {
+	rounds, other := 0, false
 	for _, r := range runs {
 		if r.Scenario == scenario {
 			rounds = max(rounds, r.Round)
+			other = other || r.HasOther
 		}
 	}
-	b.WriteString("req/s per round:\n\n| target |")
+	if other {
+		b.WriteString("req/s per round, and in brackets the CPUs' worth of time the rest of the machine " +
+			"used during that run (busy time not charged to wrk, NGINX or the proxy; 0.50 = half a CPU):\n\n| target |")
+	} else {
+		b.WriteString("req/s per round:\n\n| target |")
+	}
 	for i := 1; i <= rounds; i++ {
 		fmt.Fprintf(b, " %d |", i)
 	}
@@ -219,6 +228,9 @@ func writeRounds(b *strings.Builder, runs []Run, scenario string, sums []Summary
 		for _, r := range runs {
 			if r.Scenario == scenario && r.Target == s.Target && r.Round >= 1 {
 				cells[r.Round-1] = fmtInt(r.ReqPerSec())
+				if r.HasOther {
+					cells[r.Round-1] += fmt.Sprintf(" (%.2f)", cpus(r.OtherCPUTicks, r.DurationUS, clkTck))
+				}
 			}
 		}
 		fmt.Fprintf(b, "| %s | %s |\n", label(s.Target), strings.Join(cells, " | "))

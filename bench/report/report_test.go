@@ -108,7 +108,7 @@ func TestRun(t *testing.T) {
 			name: "haproxy row is the baseline",
 			want: "| HAProxy | 50,000 (45,000–55,000) | 900 µs | 6.00 ms | 12.00 ms | 0.800 s | 15.0 MiB | 1.00× | 1.00× |",
 		},
-		{name: "per-round table", want: "| hawser | 55,000 | 65,000 |"},
+		{name: "per-round table with other processes' CPU", want: "| hawser | 55,000 (0.50) | 65,000 (0.00) |"},
 		{name: "busy machine warning", want: "**The machine was busy**"},
 		{name: "scenario title", want: "## HTTP/1.1 keep-alive, small responses"},
 		{name: "versions", want: "| HAProxy | HAProxy version 2.6.12 |"},

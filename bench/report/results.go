@@ -28,6 +28,12 @@ type Run struct {
 	HasProxy        bool
 	BackendCPUTicks int64
 	ProxyHWMKB      int64
+	// WrkCPUTicks and OtherCPUTicks are what wrk used and what every
+	// other process on the machine used during the run; HasOther is false
+	// for results from before these columns existed.
+	WrkCPUTicks   int64
+	OtherCPUTicks int64
+	HasOther      bool
 }
 
 // ReqPerSec is the run's throughput.
@@ -45,6 +51,9 @@ var csvColumns = []string{
 	"non2xx", "sock_errors", "p50_us", "p90_us", "p99_us", "p999_us",
 	"max_us", "proxy_cpu_ticks", "backend_cpu_ticks", "proxy_hwm_kb",
 }
+
+// optionalColumns were added later; older results lack them.
+var optionalColumns = []string{"wrk_cpu_ticks", "other_cpu_ticks"}
 
 // readRuns parses runs.csv.
 func readRuns(r io.Reader) ([]Run, error) {
@@ -82,7 +91,11 @@ func readRuns(r io.Reader) ([]Run, error) {
 func parseRun(rec []string, col map[string]int) (Run, error) {
 	var firstErr error
 	num := func(name string) int64 {
-		v := rec[col[name]]
+		i, ok := col[name]
+		if !ok {
+			return 0
+		}
+		v := rec[i]
 		if v == "" {
 			return 0
 		}
@@ -110,7 +123,10 @@ func parseRun(rec []string, col map[string]int) (Run, error) {
 		HasProxy:        rec[col["proxy_cpu_ticks"]] != "",
 		BackendCPUTicks: num("backend_cpu_ticks"),
 		ProxyHWMKB:      num("proxy_hwm_kb"),
+		WrkCPUTicks:     num("wrk_cpu_ticks"),
+		OtherCPUTicks:   num("other_cpu_ticks"),
 	}
+	_, r.HasOther = col["other_cpu_ticks"]
 	return r, firstErr
 }
 

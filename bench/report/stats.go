@@ -80,6 +80,15 @@ func summarise(runs []Run, scenario string, targets []string, clkTck int) []Summ
 	return out
 }
 
+// cpus converts CPU clock ticks used during a run into the average number
+// of CPUs kept busy.
+func cpus(ticks, durationUS int64, clkTck int) float64 {
+	if durationUS == 0 || clkTck == 0 {
+		return 0
+	}
+	return float64(ticks) / float64(clkTck) / (float64(durationUS) / 1e6)
+}
+
 // per100k converts CPU clock ticks spent on requests into CPU seconds per
 // 100,000 requests.
 func per100k(ticks, requests int64, clkTck int) float64 {
