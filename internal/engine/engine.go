@@ -133,6 +133,9 @@ func (e *Engine) Apply(snap *config.Snapshot) error {
 	gen.startChecks(e.opts.Notify)
 	if old != nil {
 		old.cancel()
+		// Keep-alive connections waiting for their next request would
+		// otherwise stay on the old configuration until they time out.
+		old.closeIdle()
 	}
 	keep := make(map[string]bool, len(gen.specs))
 	for _, s := range gen.specs {

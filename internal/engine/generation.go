@@ -46,6 +46,10 @@ type Generation struct {
 // Context is cancelled when the generation is retired.
 func (g *Generation) Context() context.Context { return g.ctx }
 
+// Retired reports whether a newer generation has replaced this one (or the
+// engine has stopped).
+func (g *Generation) Retired() bool { return g.ctx.Err() != nil }
+
 // Frontend is a compiled frontend.
 type Frontend struct {
 	Cfg          *config.Frontend

@@ -73,9 +73,18 @@ const (
 
 func (t *txn) timeouts() *config.Timeouts { return &t.fe.Cfg.Timeouts }
 
+// draining reports whether the connection should close after the request
+// in flight: the process is stopping softly, or a reload retired the
+// generation that accepted it, so that the next request is served by the
+// new configuration (as HAProxy's old process closes keep-alive
+// connections on reload).
+func (t *txn) draining() bool {
+	return t.sess.Gen.Engine.Stopping() || t.sess.Gen.Retired()
+}
+
 func (t *txn) serve() {
 	for {
-		if t.nreq > 0 && (t.closeClient || t.sess.Gen.Engine.Stopping()) {
+		if t.nreq > 0 && (t.closeClient || t.draining()) {
 			return
 		}
 		if !t.readRequest() {
@@ -100,12 +109,15 @@ func (t *txn) readRequest() bool {
 		wait = firstNonZero(to.HTTPKeepAlive, to.HTTPRequest, to.Client)
 	}
 	if t.br.Buffered() == 0 {
-		t.sess.Idle.Store(true)
+		// Only a connection that has served a request counts as idle: a
+		// new one may have its first request on the way, and a reload or
+		// soft stop must not cut it off.
+		t.sess.Idle.Store(t.nreq > 0)
 		t.conn.SetReadDeadline(deadline(wait))
 		_, err := t.br.Peek(1)
 		t.sess.Idle.Store(false)
 		if err != nil {
-			if isTimeout(err) && t.nreq == 0 && to.HTTPRequest > 0 && !t.sess.Gen.Engine.Stopping() {
+			if isTimeout(err) && t.nreq == 0 && to.HTTPRequest > 0 && !t.draining() {
 				t.entry.TermState = [2]byte{tsClientTmo, phRequest}
 				t.sendError(408)
 				t.logError()
@@ -734,7 +746,7 @@ func (t *txn) relayResponse(sc *serverConn) error {
 		t.closeClient = true
 		serverKeepAlive = serverKeepAlive && !untilClose
 	}
-	if t.sess.Gen.Engine.Stopping() {
+	if t.draining() {
 		t.closeClient = true
 	}
 	t.writeResponseHead(true, resp.Chunked && !noBody && !dechunk)

@@ -159,6 +159,11 @@ backend echo
     server b ${b}
 `, lbtest.Vars{"a": a.Addr, "b": b.Addr})
 
+	// Start's readiness probe was a connection too, relayed to a server:
+	// wait for it so that it does not interleave with the test's.
+	lbtest.WaitUntil(t, "the probe connection to reach a server", 10*time.Second, func() bool {
+		return a.Conns.Load()+b.Conns.Load() == 1
+	})
 	seen := map[string]int{}
 	for i := range 4 {
 		c := lbtest.Dial(t, p.Addr("fe"))

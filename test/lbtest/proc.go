@@ -72,8 +72,8 @@ type Vars map[string]string
 // Proc is a running hawser process.
 type Proc struct {
 	t     testing.TB
-	cfg   string // config text with placeholders
-	vars  Vars   // given and allocated addresses
+	cfg   string          // config text with placeholders
+	vars  Vars            // given and allocated addresses
 	given map[string]bool // placeholders the test provided (not binds)
 	binds []string
 	path  string // config file
