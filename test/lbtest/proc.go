@@ -72,7 +72,6 @@ type Vars map[string]string
 // Proc is a running hawser process.
 type Proc struct {
 	t     testing.TB
-	cfg   string          // config text with placeholders
 	vars  Vars            // given and allocated addresses
 	given map[string]bool // placeholders the test provided (not binds)
 	binds []string
@@ -100,7 +99,7 @@ func Start(t testing.TB, cfg string, vars Vars) *Proc {
 	t.Helper()
 	var lastLog string
 	for range startAttempts {
-		p := &Proc{t: t, cfg: cfg, vars: Vars{}, given: map[string]bool{}, out: newLogBuffer(), done: make(chan struct{})}
+		p := &Proc{t: t, vars: Vars{}, given: map[string]bool{}, out: newLogBuffer(), done: make(chan struct{})}
 		for k, v := range vars {
 			p.vars[k] = v
 			p.given[k] = true
@@ -255,7 +254,6 @@ func (p *Proc) ReloadWith(t testing.TB, cfg string, vars Vars) bool {
 			p.binds = append(p.binds, m[1])
 		}
 	}
-	p.cfg = cfg
 	p.writeConfig(cfg)
 	if !p.Reload(t) {
 		return false
