@@ -45,6 +45,7 @@ func render(w io.Writer, r *Report) error {
 	for _, sc := range scenarios(r.Runs) {
 		writeScenario(&b, r, sc, targets)
 	}
+	writeGoBenchmarks(&b)
 	writeConfigs(&b, r)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -76,9 +77,10 @@ ROUNDS=%s DURATION=%s WARMUP=%s CONNS=%s bench/run.sh   # this page
 `+"```"+`
 
 The script installs haproxy, nginx-light and wrk with apt-get if they are
-missing (as root), builds hawser from the committed HEAD (`+"`BUILD_REV=<commit>`"+`
-for another commit, `+"`BUILD_FROM=worktree`"+` to include local changes), stops everything it started on exit, and keeps
-the raw numbers in `+"`bench/results/<time>/`"+` (not committed). Scenarios and
+missing (as root), builds hawser from the committed HEAD
+(`+"`BUILD_REV=<commit>`"+` for another commit, `+"`BUILD_FROM=worktree`"+` to include
+local changes), stops everything it started on exit, and keeps the raw
+numbers in `+"`bench/results/<time>/`"+` (not committed). Scenarios and
 proxies are shell functions in the script; see its header to add more.
 
 `, m.get("date"), m.get("rounds"), m.get("duration"), m.get("warmup"), m.get("conns"))
@@ -316,6 +318,25 @@ func fmtLatency(us float64) string {
 		return fmt.Sprintf("%.0f µs", us)
 	}
 	return fmt.Sprintf("%.2f ms", us/1000)
+}
+
+// writeGoBenchmarks points at the in-process benchmarks, which guard the
+// data path between full runs.
+func writeGoBenchmarks(b *strings.Builder) {
+	b.WriteString(`## In-process benchmarks
+
+` + "`go test -run '^$' -bench . -benchmem ./bench/`" + ` runs hawser's engine inside the
+test process against a raw loopback backend, with a raw keep-alive client
+that allocates nothing, so ns/op and allocs/op are the proxy's own:
+
+- ` + "`BenchmarkDirect`" + `: client to backend without a proxy, the harness floor;
+- ` + "`BenchmarkProxyKeepAlive`" + `: one request at a time through hawser on a
+  keep-alive connection (hot-path latency and allocations per request);
+- ` + "`BenchmarkProxyKeepAliveParallel`" + `: one connection per goroutine (` + "`-cpu`" + ` sets how many);
+- ` + "`BenchmarkProxyNewConn`" + `: a new client connection per request;
+- ` + "`BenchmarkEngineActive`" + `: the generation load every connection makes.
+
+`)
 }
 
 func writeConfigs(b *strings.Builder, r *Report) {
