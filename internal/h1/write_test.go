@@ -104,8 +104,8 @@ func TestStripHopByHop(t *testing.T) {
 			want: [][2]string{{"k", "3"}},
 		},
 		{
-			name: "proxy-added fields survive a client naming them",
-			head: "GET / HTTP/1.1\r\nHost: a\r\nConnection: X-Forwarded-For, Via\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n",
+			name:  "proxy-added fields survive a client naming them",
+			head:  "GET / HTTP/1.1\r\nHost: a\r\nConnection: X-Forwarded-For, Via\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n",
 			added: [][2]string{{"X-Forwarded-For", "192.0.2.1"}, {"Via", "1.1 hawser"}},
 			want:  [][2]string{{"Host", "a"}, {"X-Forwarded-For", "192.0.2.1"}, {"Via", "1.1 hawser"}},
 		},
