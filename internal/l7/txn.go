@@ -40,6 +40,7 @@ type txn struct {
 	req         h1.Request
 	resp        h1.Response
 	headLen     int
+	headBuf     []byte // the request head, parsed in place
 	path, query []byte
 	upgrade     []byte // the Upgrade header value, kept across StripHopByHop
 	closeClient bool
@@ -156,8 +157,13 @@ func (t *txn) readRequest() bool {
 			return false
 		}
 	}
+	// Parse a copy of the head: the parsed fields must outlive the read
+	// buffer, which the request body overwrites, because response rules and
+	// the log read them after the body is gone. A head is a few hundred
+	// bytes; the copy is cheap next to the syscalls.
 	head, _ := t.br.Peek(t.headLen)
-	if err := h1.ParseRequest(head, &t.req); err != nil {
+	t.headBuf = append(t.headBuf[:0], head...)
+	if err := h1.ParseRequest(t.headBuf, &t.req); err != nil {
 		t.failRequest(400, tsProxy)
 		return false
 	}
