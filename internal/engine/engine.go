@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,8 @@ type Session struct {
 	// ID is a process-wide connection number, for logs.
 	ID   uint64
 	Conn net.Conn
+	// Key identifies the listening socket the connection came from.
+	Key string
 	// Idle is set by the handler while it waits for the next request on a
 	// keep-alive connection.
 	Idle atomic.Bool
@@ -74,6 +77,9 @@ type Engine struct {
 	mu     sync.Mutex // serialises Apply
 	queues map[string]*balance.Queue
 	maxSem chan struct{} // global maxconn; nil = unlimited
+	// sessions are the open client connections of every generation.
+	sessMu   sync.Mutex
+	sessions map[*Session]struct{}
 	// loggers are shared by frontends and generations logging to the same
 	// targets; guarded by mu.
 	loggers map[string]*logging.Logger
@@ -89,6 +95,7 @@ func New(opts Options) *Engine {
 		log:      opts.Log,
 		registry: server.NewRegistry(),
 		queues:   make(map[string]*balance.Queue),
+		sessions: make(map[*Session]struct{}),
 	}
 	e.listeners = listener.NewPool(e.accept, opts.Log.With("component", "listener"))
 	return e
@@ -133,9 +140,15 @@ func (e *Engine) Apply(snap *config.Snapshot) error {
 	gen.startChecks(e.opts.Notify)
 	if old != nil {
 		old.cancel()
-		// Keep-alive connections waiting for their next request would
-		// otherwise stay on the old configuration until they time out.
-		old.closeIdle()
+		// Keep-alive HTTP connections move to the new generation at their
+		// next request (Rebind). Whatever still runs on the old one after
+		// hard-stop-after (long TCP sessions, tunnels) is closed then.
+		if d := snap.Global.HardStopAfter; d > 0 {
+			time.AfterFunc(d, func() { e.closeSessions(old) })
+		}
+		// Idle connections on sockets the new configuration dropped have
+		// nowhere to go: close them now, as the old process would.
+		e.closeIdleUnbound(gen)
 	}
 	keep := make(map[string]bool, len(gen.specs))
 	for _, s := range gen.specs {
@@ -152,9 +165,7 @@ func (e *Engine) Apply(snap *config.Snapshot) error {
 func (e *Engine) SoftStop(ctx context.Context) error {
 	e.stopping.Store(true)
 	e.listeners.Close()
-	if g := e.active.Load(); g != nil {
-		g.closeIdle()
-	}
+	e.closeIdle()
 	done := make(chan struct{})
 	go func() { e.conns.Wait(); close(done) }()
 	select {
@@ -171,8 +182,8 @@ func (e *Engine) Close() {
 	e.listeners.Close()
 	if g := e.active.Load(); g != nil {
 		g.cancel()
-		g.closeAll()
 	}
+	e.closeSessions(nil)
 	e.conns.Wait()
 	e.mu.Lock()
 	for _, l := range e.loggers {
@@ -206,6 +217,7 @@ func (e *Engine) accept(c net.Conn, key string) {
 		Dst:      addrPort(c.LocalAddr()),
 		ID:       e.connID.Add(1),
 		Conn:     c,
+		Key:      key,
 	}
 	h := e.opts.TCP
 	if fe.Cfg.Mode == config.ModeHTTP {
@@ -214,23 +226,95 @@ func (e *Engine) accept(c net.Conn, key string) {
 	e.conns.Add(1)
 	e.curConn.Add(1)
 	fe.CurConn.Add(1)
-	gen.track(s)
+	e.track(s)
 	go func() {
 		defer func() {
-			gen.untrack(s)
-			fe.CurConn.Add(-1)
+			e.untrack(s)
 			e.curConn.Add(-1)
 			if e.maxSem != nil {
 				<-e.maxSem
 			}
 			e.conns.Done()
 			if r := recover(); r != nil {
-				e.log.Error("panic serving connection", "frontend", fe.Cfg.Name, "panic", r)
+				e.log.Error("panic serving connection", "frontend", s.Frontend.Cfg.Name, "panic", r, "stack", string(debug.Stack()))
 				c.Close()
 			}
 		}()
 		h.ServeConn(c, s)
 	}()
+}
+
+// Rebind moves a session to the active generation, for a keep-alive
+// connection about to read its next request after a reload: the request is
+// then served by the new configuration without closing the connection. It
+// returns false when the new configuration no longer serves this socket in
+// the same mode; the caller then closes the connection.
+func (e *Engine) Rebind(s *Session) bool {
+	gen := e.active.Load()
+	if gen == s.Gen {
+		return true
+	}
+	fe := gen.byListener[s.Key]
+	if fe == nil || fe.Cfg.Mode != s.Frontend.Cfg.Mode || e.stopping.Load() {
+		return false
+	}
+	e.sessMu.Lock()
+	s.Frontend.CurConn.Add(-1)
+	fe.CurConn.Add(1)
+	s.Gen, s.Frontend = gen, fe
+	e.sessMu.Unlock()
+	return true
+}
+
+func (e *Engine) track(s *Session) {
+	e.sessMu.Lock()
+	e.sessions[s] = struct{}{}
+	e.sessMu.Unlock()
+}
+
+func (e *Engine) untrack(s *Session) {
+	e.sessMu.Lock()
+	delete(e.sessions, s)
+	s.Frontend.CurConn.Add(-1)
+	e.sessMu.Unlock()
+}
+
+// closeSessions closes the connections of generation g, or all of them
+// when g is nil.
+func (e *Engine) closeSessions(g *Generation) {
+	e.sessMu.Lock()
+	defer e.sessMu.Unlock()
+	for s := range e.sessions {
+		if g == nil || s.Gen == g {
+			s.Conn.Close()
+		}
+	}
+}
+
+// closeIdleUnbound wakes the idle connections whose socket gen does not
+// serve, so that they close.
+func (e *Engine) closeIdleUnbound(gen *Generation) {
+	e.sessMu.Lock()
+	defer e.sessMu.Unlock()
+	for s := range e.sessions {
+		if s.Idle.Load() && gen.byListener[s.Key] == nil {
+			s.Conn.SetReadDeadline(time.Now())
+		}
+	}
+}
+
+// closeIdle wakes the connections that wait between two requests, so that
+// they close now rather than at the end of their keep-alive timeout (soft
+// stop). A handler that sees a read timeout while the engine is stopping
+// closes without an error response.
+func (e *Engine) closeIdle() {
+	e.sessMu.Lock()
+	defer e.sessMu.Unlock()
+	for s := range e.sessions {
+		if s.Idle.Load() {
+			s.Conn.SetReadDeadline(time.Now())
+		}
+	}
 }
 
 func addrPort(a net.Addr) netip.AddrPort {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,9 +37,6 @@ type Generation struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-
-	connsMu  sync.Mutex
-	sessions map[*Session]struct{}
 }
 
 // Context is cancelled when the generation is retired.
@@ -120,7 +116,6 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 		healthPeers: make(map[string][]health.Peer),
 		ctx:         ctx,
 		cancel:      cancel,
-		sessions:    make(map[*Session]struct{}),
 	}
 	fail := func(err error) (*Generation, error) {
 		cancel()
@@ -338,39 +333,4 @@ func (g *Generation) startChecks(notify func(string, bool)) {
 		return g.healthPeers[backend]
 	}
 	health.Run(g.ctx, g.checks, peers, notify)
-}
-
-func (g *Generation) track(s *Session) {
-	g.connsMu.Lock()
-	g.sessions[s] = struct{}{}
-	g.connsMu.Unlock()
-}
-
-func (g *Generation) untrack(s *Session) {
-	g.connsMu.Lock()
-	delete(g.sessions, s)
-	g.connsMu.Unlock()
-}
-
-// closeAll closes every connection of the generation (hard stop).
-func (g *Generation) closeAll() {
-	g.connsMu.Lock()
-	defer g.connsMu.Unlock()
-	for s := range g.sessions {
-		s.Conn.Close()
-	}
-}
-
-// closeIdle wakes the connections that wait between two requests, so that
-// they close now rather than at the end of their keep-alive timeout. A
-// handler that sees a read timeout while the engine is stopping closes
-// without an error response.
-func (g *Generation) closeIdle() {
-	g.connsMu.Lock()
-	defer g.connsMu.Unlock()
-	for s := range g.sessions {
-		if s.Idle.Load() {
-			s.Conn.SetReadDeadline(time.Now())
-		}
-	}
 }

@@ -75,12 +75,24 @@ const (
 func (t *txn) timeouts() *config.Timeouts { return &t.fe.Cfg.Timeouts }
 
 // draining reports whether the connection should close after the request
-// in flight: the process is stopping softly, or a reload retired the
-// generation that accepted it, so that the next request is served by the
-// new configuration (as HAProxy's old process closes keep-alive
-// connections on reload).
+// in flight: the process is stopping softly.
 func (t *txn) draining() bool {
-	return t.sess.Gen.Engine.Stopping() || t.sess.Gen.Retired()
+	return t.sess.Gen.Engine.Stopping()
+}
+
+// follow moves the connection to the configuration a reload published, if
+// any, before its next request; it reports false when the new configuration
+// no longer serves this socket.
+func (t *txn) follow() bool {
+	if !t.sess.Gen.Retired() {
+		return true
+	}
+	if !t.sess.Gen.Engine.Rebind(t.sess) {
+		return false
+	}
+	t.fe = t.sess.Frontend
+	t.cc.wIdle = t.fe.Cfg.Timeouts.Client
+	return true
 }
 
 func (t *txn) serve() {
@@ -125,6 +137,9 @@ func (t *txn) readRequest() bool {
 			}
 			return false
 		}
+	}
+	if !t.follow() {
+		return false
 	}
 	t.reqStart = time.Now()
 	t.sentMark = t.sent()

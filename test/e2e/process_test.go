@@ -246,3 +246,33 @@ backend app
 		t.Errorf("exit code %d, want 0", code)
 	}
 }
+
+// A keep-alive connection open across a reload is not closed: its next
+// request is served by the new configuration.
+func TestReloadMovesKeepAliveConnections(t *testing.T) {
+	t.Parallel()
+	_, vars := backends(t, "old", "new")
+	cfg := func(server string) string {
+		return httpDefaults + `
+frontend fe
+    bind ${fe}
+    default_backend app
+backend app
+    server s ${` + server + `}
+`
+	}
+	p := lbtest.Start(t, cfg("old"), vars)
+	kept := lbtest.DialConn(t, p.Addr("fe"))
+	if r, body := kept.RoundTrip(t, "GET", "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); r.StatusCode != 200 || body != "old" {
+		t.Fatalf("before reload: %d %q", r.StatusCode, body)
+	}
+	if !p.ReloadWith(t, cfg("new"), vars) {
+		t.Fatalf("reload rejected:\n%s", p.Log())
+	}
+	for i := range 3 {
+		r, body := kept.RoundTrip(t, "GET", "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		if r.StatusCode != 200 || body != "new" {
+			t.Fatalf("request %d after reload on the same connection: %d %q, want the new server", i, r.StatusCode, body)
+		}
+	}
+}
