@@ -30,7 +30,7 @@ func compileRules(rules []*config.HTTPRule, defs acl.Defs) ([]*Rule, error) {
 		if err != nil {
 			return nil, err
 		}
-		r := &Rule{Cfg: rc, Cond: cond, Name: []byte(rc.Name), Value: []byte(rc.Value)}
+		r := &Rule{Cfg: rc, Cond: cond, Name: []byte(strings.ToLower(rc.Name)), Value: []byte(rc.Value)}
 		switch rc.Action {
 		case ActReturn:
 			st := rc.Status
@@ -61,20 +61,32 @@ func compileRules(rules []*config.HTTPRule, defs acl.Defs) ([]*Rule, error) {
 }
 
 // BuildResponse assembles a complete HTTP/1.1 response with a
-// content-length, as "http-request return" sends it.
+// content-length, as "http-request return" sends it (extra headers first,
+// names in lower case, as HAProxy writes them).
 func BuildResponse(status int, contentType, body string, hdrs [][2]string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", status, reason(status))
+	for _, h := range hdrs {
+		fmt.Fprintf(&b, "%s: %s\r\n", strings.ToLower(h[0]), h[1])
+	}
 	fmt.Fprintf(&b, "content-length: %d\r\n", len(body))
 	if contentType != "" {
 		fmt.Fprintf(&b, "content-type: %s\r\n", contentType)
 	}
-	for _, h := range hdrs {
-		fmt.Fprintf(&b, "%s: %s\r\n", h[0], h[1])
-	}
 	b.WriteString("\r\n")
 	b.WriteString(body)
 	return []byte(b.String())
+}
+
+// BuildRedirect assembles a redirect response the way HAProxy writes it:
+// content-length, location, then extra headers.
+func BuildRedirect(status int, location []byte, hdrs [][2]string) []byte {
+	b := make([]byte, 0, 128+len(location))
+	b = fmt.Appendf(b, "HTTP/1.1 %d %s\r\ncontent-length: 0\r\nlocation: %s\r\n", status, reason(status), location)
+	for _, h := range hdrs {
+		b = fmt.Appendf(b, "%s: %s\r\n", h[0], h[1])
+	}
+	return append(b, "\r\n"...)
 }
 
 func reason(status int) string {

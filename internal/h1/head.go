@@ -241,7 +241,7 @@ func nextLine(buf []byte) (line, rest []byte, ok bool) {
 }
 
 // ParseRequest parses a complete request head (as delimited by HeadEnd)
-// into r, reusing r's header slice. Leading empty lines are skipped, as RFC
+// into r, reusing r's header slice. It lower-cases header names in head. Leading empty lines are skipped, as RFC
 // 9112 section 2.2 allows.
 func ParseRequest(head []byte, r *Request) error {
 	r.reset()
@@ -299,7 +299,8 @@ func ParseRequest(head []byte, r *Request) error {
 	return nil
 }
 
-// ParseResponse parses a complete response head into r.
+// ParseResponse parses a complete response head into r. It lower-cases
+// header names in head.
 func ParseResponse(head []byte, r *Response) error {
 	r.reset()
 	line, rest, ok := nextLine(head)
@@ -386,10 +387,15 @@ func parseHeaders(buf []byte, m *Message) error {
 			return ErrBadHeader
 		}
 		name := line[:colon]
-		for _, c := range name {
+		for i, c := range name {
 			if !tchar[c] {
 				// Includes whitespace before the colon (RFC 9112 5.1).
 				return ErrBadHeader
+			}
+			// Names are lower-cased in place, as HAProxy forwards them:
+			// backends behind HAProxy already see lower-case names.
+			if 'A' <= c && c <= 'Z' {
+				name[i] = c + 'a' - 'A'
 			}
 		}
 		value := trimOWS(line[colon+1:])

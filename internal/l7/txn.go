@@ -424,7 +424,14 @@ func (t *txn) redirect(r *config.HTTPRule) {
 			loc = append(loc, t.query...)
 		}
 	}
-	resp := engine.BuildResponse(code, "", "", [][2]string{{"location", string(loc)}, {"cache-control", "no-cache"}})
+	var hdrs [][2]string
+	switch code {
+	case 302, 303, 307:
+		// Temporary redirects must not be cached (HAProxy adds this too;
+		// 301 and 308 stay cacheable).
+		hdrs = [][2]string{{"cache-control", "no-cache"}}
+	}
+	resp := engine.BuildRedirect(code, loc, hdrs)
 	t.entry.TermState = [2]byte{tsLocal, phRequest}
 	t.respondLocal(resp, code)
 }
