@@ -209,6 +209,12 @@ func (e *Engine) accept(c net.Conn, key string) {
 		// Global maxconn: like HAProxy, stop accepting until a slot frees.
 		e.maxSem <- struct{}{}
 	}
+	// Frontend maxconn: this socket pauses (new connections wait in the
+	// kernel's backlog) until one of the frontend's connections ends. It is
+	// an overload path, so a short poll is enough.
+	for max := int64(fe.Cfg.MaxConn); max > 0 && fe.CurConn.Load() >= max && !e.stopping.Load(); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	s := &Session{
 		Gen:      gen,
 		Frontend: fe,

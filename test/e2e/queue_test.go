@@ -132,3 +132,41 @@ backend qfull
 		}
 	})
 }
+
+// A frontend's maxconn pauses accepting: the second client connection is
+// served only once the first one has closed.
+func TestFrontendMaxconn(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "app")
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    maxconn 1
+    option httpclose
+    default_backend app
+backend app
+    server s ${app}
+`, vars)
+	b := bs["app"]
+	b.Hold()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var chs []<-chan lbtest.Response
+	for range 3 {
+		chs = append(chs, fire(p.URL("fe", "/"), &wg))
+	}
+	b.WaitEntered(t, 1, 10*time.Second)
+	// Give the other two connections time to get through if the limit
+	// did not hold them back (a window for a violation, not a timing
+	// assertion).
+	time.Sleep(200 * time.Millisecond)
+	if got := b.Requests.Load(); got != 1 {
+		t.Errorf("%d requests reached the backend while one connection was open, want 1", got)
+	}
+	b.Release()
+	for _, ch := range chs {
+		if r := recv(t, ch); r.Status != http.StatusOK {
+			t.Errorf("got %d %q, want 200", r.Status, r.Body)
+		}
+	}
+}
