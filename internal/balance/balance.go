@@ -54,6 +54,9 @@ type Server struct {
 	MaxConn  int  // 0 = unlimited
 	MaxQueue int  // 0 = unlimited
 	ID       int  // 1-based, as HAProxy's server id (position if not set)
+	// Key names the server's pool of idle connections for the data path
+	// ("backend/server@addr"); computed once per generation.
+	Key string
 }
 
 // hasRoom reports whether the server is below its maxconn.

@@ -273,6 +273,7 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 			MaxConn:  sc.MaxConn,
 			MaxQueue: sc.MaxQueue,
 			ID:       id,
+			Key:      bc.Name + "/" + sc.Name + "@" + sc.Address,
 		}
 		st.SetConfigMaint(sc.Disabled)
 		servers = append(servers, sv)

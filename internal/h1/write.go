@@ -16,9 +16,12 @@ func WriteRequestLine(w *bufio.Writer, method, uri []byte) {
 
 // WriteStatusLine writes "HTTP/1.1 CODE REASON\r\n".
 func WriteStatusLine(w *bufio.Writer, status int, reason []byte) {
-	var b [3]byte
 	w.WriteString("HTTP/1.1 ")
-	w.Write(strconv.AppendInt(b[:0], int64(status), 10))
+	// Three digits, written one by one: a scratch array passed to Write
+	// would escape to the heap.
+	w.WriteByte(byte('0' + status/100%10))
+	w.WriteByte(byte('0' + status/10%10))
+	w.WriteByte(byte('0' + status%10))
 	w.WriteByte(' ')
 	w.Write(reason)
 	w.WriteString("\r\n")

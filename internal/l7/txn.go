@@ -502,14 +502,10 @@ func (t *txn) redispatch() {
 	t.entry.Redispatched = true
 }
 
-func (t *txn) poolKey() string {
-	return t.be.Cfg.Name + "/" + t.srv.Name + "@" + t.srv.Addr
-}
-
 // connect returns a connection to t.srv: the attached one, an idle one
 // from the pool when http-reuse allows, or a new one.
 func (t *txn) connect(freshOnly bool) (*serverConn, error) {
-	key := t.poolKey()
+	key := t.srv.Key
 	if t.sc != nil {
 		if t.sc.key == key && !freshOnly {
 			return t.sc, nil
