@@ -58,13 +58,13 @@ func BenchmarkLookupIP100k(b *testing.B) {
 		if i%2 == 0 {
 			return fmt.Sprintf("10.%d.%d.0/24", i>>8&255, i&255)
 		}
-		return fmt.Sprintf("2001:db8:%x::/48", i)
+		return fmt.Sprintf("2001:db8:%x:%x::/64", i>>16, i&0xffff)
 	})
 	mt, err := m.Matcher(IP, false)
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, addr := range []string{"10.1.2.77", "2001:db8:7777::1"} {
+	for _, addr := range []string{"10.1.2.77", "2001:db8:1:7777::1"} {
 		b.Run(addr, func(b *testing.B) {
 			a := netip.MustParseAddr(addr)
 			b.ReportAllocs()

@@ -207,26 +207,37 @@ func (x *Index) Lookup(s []byte) (int32, bool) {
 		}
 		return x.LookupInt(n)
 	}
+	if x.kind == Str || x.kind == Beg {
+		return x.lookupHashed(s)
+	}
+	if x.icase {
+		// The regexp engine keeps its input, so a stack buffer would
+		// escape anyway: case-insensitive list kinds allocate.
+		s = lowerInto(make([]byte, 0, len(s)), s)
+	}
+	return x.scan(s)
+}
+
+// lookupHashed serves str and beg without allocating: a short sample is
+// lower-cased (for icase) in a stack buffer.
+func (x *Index) lookupHashed(s []byte) (int32, bool) {
 	var buf [128]byte
 	if x.icase {
 		s = lowerInto(buf[:0], s)
 	}
-	switch x.kind {
-	case Str:
+	if x.kind == Str {
 		v, ok := x.exact[string(s)]
 		return v, ok
-	case Beg:
-		for _, n := range x.lens {
-			if n > len(s) {
-				continue
-			}
-			if v, ok := x.exact[string(s[:n])]; ok {
-				return v, true
-			}
-		}
-		return 0, false
 	}
-	return x.scan(s)
+	for _, n := range x.lens {
+		if n > len(s) {
+			continue
+		}
+		if v, ok := x.exact[string(s[:n])]; ok {
+			return v, true
+		}
+	}
+	return 0, false
 }
 
 // scan tries the list kinds in file order.
