@@ -47,6 +47,23 @@ type Session struct {
 	// Idle is set by the handler while it waits for the next request on a
 	// keep-alive connection.
 	Idle atomic.Bool
+	// woken is set when the engine moves the read deadline to now to make
+	// the handler close (see Woken).
+	woken atomic.Bool
+}
+
+// Woken reports whether the engine has woken the connection's handler to
+// make it close (soft stop, or a reload that drops its socket). A handler
+// that arms read deadlines lazily, and so retries a timeout that fired
+// before its own deadline, must not retry one that comes after this.
+func (s *Session) Woken() bool { return s.woken.Load() }
+
+// wake makes a read blocked on the connection fail with a timeout now. The
+// flag is stored first so that a handler that sees the timeout also sees
+// the flag.
+func (s *Session) wake() {
+	s.woken.Store(true)
+	s.Conn.SetReadDeadline(time.Now())
 }
 
 // Options configure an Engine.
@@ -304,7 +321,7 @@ func (e *Engine) closeIdleUnbound(gen *Generation) {
 	defer e.sessMu.Unlock()
 	for s := range e.sessions {
 		if s.Idle.Load() && gen.byListener[s.Key] == nil {
-			s.Conn.SetReadDeadline(time.Now())
+			s.wake()
 		}
 	}
 }
@@ -318,7 +335,7 @@ func (e *Engine) closeIdle() {
 	defer e.sessMu.Unlock()
 	for s := range e.sessions {
 		if s.Idle.Load() {
-			s.Conn.SetReadDeadline(time.Now())
+			s.wake()
 		}
 	}
 }

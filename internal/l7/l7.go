@@ -70,7 +70,7 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		conn: c,
 		pool: h.pool(bufSize),
 	}
-	t.cc = idleConn{Conn: c, wIdle: s.Frontend.Cfg.Timeouts.Client}
+	t.cc = idleConn{Conn: c, wIdle: s.Frontend.Cfg.Timeouts.Client, waker: s}
 	t.br = getReader(&t.cc, bufSize)
 	t.bw = getWriter(&t.cc, bufSize)
 	defer func() {
@@ -118,32 +118,6 @@ func drain(br *bufio.Reader, n int64, limit int64) bool {
 	}
 	_, err := io.CopyN(io.Discard, br, n)
 	return err == nil
-}
-
-// idleConn applies HAProxy's inactivity timeouts: when rIdle (wIdle) is
-// set, every Read (Write) pushes the deadline that far ahead, so a long
-// body that keeps moving never times out while a silent peer does. It also
-// counts the bytes written, for %B in logs.
-type idleConn struct {
-	net.Conn
-	rIdle, wIdle time.Duration
-	written      int64
-}
-
-func (c *idleConn) Read(b []byte) (int, error) {
-	if c.rIdle > 0 {
-		c.Conn.SetReadDeadline(time.Now().Add(c.rIdle))
-	}
-	return c.Conn.Read(b)
-}
-
-func (c *idleConn) Write(b []byte) (int, error) {
-	if c.wIdle > 0 {
-		c.Conn.SetWriteDeadline(time.Now().Add(c.wIdle))
-	}
-	n, err := c.Conn.Write(b)
-	c.written += int64(n)
-	return n, err
 }
 
 // sent is the number of bytes handed to the client so far, buffered or not.

@@ -22,8 +22,8 @@ func (t *txn) tunnel(sc *serverConn) error {
 	}
 	t.closeClient = true
 	t.sc = nil // the tunnel owns the server connection now
-	// pipe manages deadlines itself, across both directions.
-	sc.c.rIdle, sc.c.wIdle = 0, 0
+	// pipe manages deadlines itself, across both directions, on the bare
+	// sockets.
 	defer sc.close()
 
 	idle := firstNonZero(t.be.Cfg.Timeouts.Tunnel, t.fe.Cfg.Timeouts.Tunnel,
@@ -35,9 +35,9 @@ func (t *txn) tunnel(sc *serverConn) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		down = pipe(t.conn, sc.c, sc.br, idle, &last)
+		down = pipe(t.conn, sc.c.Conn, sc.br, idle, &last)
 	}()
-	up = pipe(sc.c, t.conn, t.br, idle, &last)
+	up = pipe(sc.c.Conn, t.conn, t.br, idle, &last)
 	wg.Wait()
 	t.entry.BytesOut += down
 	t.entry.BytesIn += up
