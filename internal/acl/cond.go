@@ -3,6 +3,7 @@ package acl
 import (
 	"errors"
 	"fmt"
+	"github.com/hawser-lb/hawser/internal/maps"
 	"strings"
 )
 
@@ -67,7 +68,15 @@ var predefined = map[string][]string{
 // error. Terms are ANDed, "||" or "or" separates OR'ed suites, "!" negates
 // the next term, and "{ ... }" holds an anonymous ACL.
 func Compile(words []string, unless bool, defs Defs) (*Cond, error) {
-	c := compiler{defs: defs, named: map[string]*namedACL{}}
+	return CompileMaps(words, unless, defs, nil)
+}
+
+// CompileMaps is Compile with the registry that shares map and pattern
+// files ("-f", "-M", map converters) between every condition, expression
+// and runtime command of one configuration generation. A nil registry
+// reads the files for this call only.
+func CompileMaps(words []string, unless bool, defs Defs, reg *maps.Registry) (*Cond, error) {
+	c := compiler{defs: defs, named: map[string]*namedACL{}, env: &compileEnv{maps: reg}}
 	cond := &Cond{unless: unless}
 	var suite []term
 	neg := false
@@ -115,6 +124,7 @@ func (c *Cond) addSuite(s []term) {
 type compiler struct {
 	defs  Defs
 	named map[string]*namedACL
+	env   *compileEnv
 }
 
 // anonymous compiles "{ ... }" starting at words[open] and returns the
@@ -127,7 +137,7 @@ func (c *compiler) anonymous(words []string, open int) (*namedACL, int, error) {
 	if end == len(words) {
 		return nil, 0, errors.New("missing '}' to close anonymous ACL")
 	}
-	x, err := parseExpr(words[open+1 : end])
+	x, err := parseExpr(words[open+1:end], c.env)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -149,7 +159,7 @@ func (c *compiler) lookup(name string) (*namedACL, error) {
 	}
 	a := &namedACL{name: name}
 	for _, words := range lines {
-		x, err := parseExpr(words)
+		x, err := parseExpr(words, c.env)
 		if err != nil {
 			return nil, fmt.Errorf("acl '%s': %w", name, err)
 		}

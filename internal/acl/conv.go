@@ -1,7 +1,14 @@
 package acl
 
+import (
+	"regexp"
+
+	"github.com/hawser-lb/hawser/internal/maps"
+)
+
 // convFunc converts v (already cast to the converter's input type) and
 // writes any new bytes into dst, returning the grown buffer and the result.
+// It must not write into v.b, which may point into the request.
 type convFunc func(dst []byte, v value, args []arg) ([]byte, value, bool)
 
 // convDef describes a converter: "<fetch>,<name>[(args)]".
@@ -9,8 +16,11 @@ type convDef struct {
 	name    string
 	args    []argType
 	minArgs int
-	in, out smpType
+	in, out Type
 	fn      convFunc
+	// prepare checks the arguments and precomputes what fn needs (a
+	// compiled regex, a map index) at compile time.
+	prepare func(args []arg, env *compileEnv) error
 }
 
 // convCall is a converter with its compiled arguments.
@@ -22,31 +32,20 @@ type convCall struct {
 var converters = map[string]*convDef{}
 
 func init() {
-	for _, c := range []*convDef{
-		{name: "lower", in: typeStr, out: typeStr, fn: convCase(lowerASCII)},
-		{name: "upper", in: typeStr, out: typeStr, fn: convCase(upperASCII)},
-	} {
-		converters[c.name] = c
-	}
-}
-
-func upperASCII(c byte) byte {
-	if c >= 'a' && c <= 'z' {
-		return c - ('a' - 'A')
-	}
-	return c
-}
-
-// convCase copies the string (samples may point into the request, which
-// must not change) and maps every byte.
-func convCase(f func(byte) byte) convFunc {
-	return func(dst []byte, v value, _ []arg) ([]byte, value, bool) {
-		dst = append(dst[:0], v.b...)
-		for i, c := range dst {
-			dst[i] = f(c)
+	for _, list := range [][]*convDef{stringConverters(), numericConverters(), mapConverters()} {
+		for _, c := range list {
+			converters[c.name] = c
 		}
-		return dst, value{typ: typeStr, b: dst}, true
 	}
+}
+
+// argPrep is the compile-time state some converters keep in their first
+// argument.
+type argPrep struct {
+	re  *regexp.Regexp
+	mt  *maps.Matcher
+	def value // map default value, cast to the output type
+	has bool  // def is set
 }
 
 // apply runs converter number i of the current expression. Steps alternate
@@ -60,4 +59,16 @@ func (c *convCall) apply(e *eval, i int, v value) (value, bool) {
 	out, res, ok := c.def.fn(e.conv[i%2], in, c.args)
 	e.conv[i%2] = out
 	return res, ok
+}
+
+// strValue and intValue build results.
+func strValue(b []byte) value { return value{typ: TypeStr, b: b} }
+func binValue(b []byte) value { return value{typ: TypeBin, b: b} }
+func intValue(n int64) value  { return value{typ: TypeInt, i: n} }
+
+func boolValue(b bool) value {
+	if b {
+		return value{typ: TypeBool, i: 1}
+	}
+	return value{typ: TypeBool}
 }

@@ -7,8 +7,14 @@ import "sync"
 // eval is created, and the scratch buffers keep their capacity.
 type eval struct {
 	s   Sample
-	x   *expr // expression being evaluated
+	smp *Expr // sample expression being evaluated
+	x   *expr // ACL being matched; nil when evaluating a bare Expr
 	hit bool  // a value of x matched
+	// iterate is set for ACLs, which try every value a fetch produces
+	// (HAProxy's SMP_OPT_ITERATE); a bare Expr takes one value.
+	iterate bool
+	out     value // Expr result
+	got     bool  // out is set
 
 	hq    hdrQuery
 	hdrFn func(name, value []byte) bool // e.onHeader, bound once
@@ -33,7 +39,7 @@ func getEval(s Sample) *eval {
 
 func putEval(e *eval) {
 	// Drop references to the request so the pool does not keep it alive.
-	e.s, e.x = nil, nil
+	e.s, e.x, e.smp, e.out = nil, nil, nil, value{}
 	evalPool.Put(e)
 }
 
@@ -43,22 +49,28 @@ func (e *eval) run(x *expr) bool {
 	if x.fetch.http && !e.s.HTTP() {
 		return false
 	}
-	e.x, e.hit = x, false
+	e.x, e.smp, e.hit, e.iterate = x, x.Expr, false, true
 	x.fetch.fn(e, x.args)
 	return e.hit
 }
 
-// emit passes one fetched value through the converters and the matcher.
-// It returns true when the value matched, telling the fetch to stop.
+// emit passes one fetched value through the converters and then the
+// matcher (ACLs) or into e.out (a bare Expr). It returns true to tell the
+// fetch to stop: when an ACL value matched, and always for a bare Expr,
+// whose first value decides even when a converter fails.
 func (e *eval) emit(v value) bool {
-	x := e.x
-	for i := range x.convs {
+	convs := e.smp.convs
+	for i := range convs {
 		var ok bool
-		if v, ok = x.convs[i].apply(e, i, v); !ok {
-			return false
+		if v, ok = convs[i].apply(e, i, v); !ok {
+			return !e.iterate
 		}
 	}
-	if x.matchValue(e, v) {
+	if !e.iterate {
+		e.out, e.got = v, true
+		return true
+	}
+	if e.x.matchValue(e, v) {
 		e.hit = true
 	}
 	return e.hit

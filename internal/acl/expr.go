@@ -12,10 +12,7 @@ import (
 // expr is one compiled ACL definition: a sample expression (fetch and
 // converters), a match method and its patterns.
 type expr struct {
-	kw     string // keyword as written, for messages
-	fetch  *fetchDef
-	args   []arg
-	convs  []convCall
+	*Expr
 	method *matchMethod
 	pats   []pattern
 }
@@ -24,45 +21,28 @@ type expr struct {
 // the name, without building a condition. It reads "-f" files as Compile
 // does, so a missing file is reported.
 func CheckACL(words []string) error {
-	_, err := parseExpr(words)
+	_, err := parseExpr(words, &compileEnv{})
 	return err
 }
 
-// sampleExpr is the parsed first word of an ACL definition.
-type sampleExpr struct {
-	kw     string
-	fetch  *fetchDef
-	args   []arg
-	convs  []convCall
-	method string // implied by an ACL keyword such as path_beg; "" if none
-}
-
-// outType is the type of the sample after the last converter.
-func (se *sampleExpr) outType() smpType {
-	if n := len(se.convs); n > 0 {
-		return se.convs[n-1].def.out
-	}
-	return se.fetch.out
-}
-
 // parseExpr compiles "<fetch>[(args)][,conv...] [flags] [values...]".
-func parseExpr(words []string) (*expr, error) {
+func parseExpr(words []string, env *compileEnv) (*expr, error) {
 	if len(words) == 0 || words[0] == "" {
 		return nil, errors.New("missing fetch method in ACL expression")
 	}
-	se, err := parseSample(words[0])
+	se, err := parseSample(words[0], env)
 	if err != nil {
 		return nil, fmt.Errorf("%v in ACL expression '%s'", err, words[0])
 	}
-	x := &expr{kw: se.kw, fetch: se.fetch, args: se.args, convs: se.convs}
+	x := &expr{Expr: se}
 	// Converters decide the type, so an ACL keyword's implied method only
 	// holds without them (configuration.txt 7.1).
-	if se.method != "" && len(se.convs) == 0 {
-		x.method = matchMethods[se.method]
+	if se.implied != "" && len(se.convs) == 0 {
+		x.method = matchMethods[se.implied]
 	} else {
-		x.method = defaultMethod(se.outType())
+		x.method = defaultMethod(se.Type())
 	}
-	p := patternParser{x: x, typ: se.outType()}
+	p := patternParser{x: x, typ: se.Type(), env: env}
 	if err := p.parse(words[1:]); err != nil {
 		return nil, err
 	}
@@ -72,7 +52,8 @@ func parseExpr(words []string) (*expr, error) {
 // patternParser reads the flags and values of one ACL definition.
 type patternParser struct {
 	x      *expr
-	typ    smpType
+	env    *compileEnv
+	typ    Type
 	icase  bool
 	loaded bool // a -f file was read; -m may no longer change the method
 	forced bool // -m was given

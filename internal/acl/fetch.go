@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 )
 
 // argType is the type of a fetch or converter argument.
@@ -12,21 +13,26 @@ type argType uint8
 const (
 	argStr argType = iota + 1
 	argInt
+	// argIntVar is an integer or, in HAProxy, a variable name; hawser
+	// has no variables yet and says so.
+	argIntVar
 )
 
 func (t argType) String() string {
-	if t == argInt {
+	if t == argInt || t == argIntVar {
 		return "integer"
 	}
 	return "string"
 }
 
 // arg is one parsed argument: s as written, b the same bytes (so fetches
-// can emit it without converting), i the value of an argInt.
+// can emit it without converting), i the value of an argInt; p holds what
+// a converter's prepare step computed from it.
 type arg struct {
 	s string
 	b []byte
 	i int64
+	p *argPrep
 }
 
 // fetchFunc fetches sample values and hands each to e.emit, stopping when
@@ -39,7 +45,7 @@ type fetchDef struct {
 	name    string
 	args    []argType
 	minArgs int
-	out     smpType
+	out     Type
 	http    bool
 	fn      fetchFunc
 	// prepare checks and normalizes the arguments at compile time.
@@ -56,6 +62,12 @@ type aclKeyword struct {
 	method string
 }
 
+// fetchEntry declares a fetch under one or more names.
+type fetchEntry struct {
+	names []string
+	def   fetchDef
+}
+
 var (
 	fetches     = map[string]*fetchDef{}
 	aclKeywords = map[string]aclKeyword{}
@@ -63,34 +75,32 @@ var (
 
 func init() {
 	hdrArgs := []argType{argStr, argInt}
-	defs := []struct {
-		names []string
-		def   fetchDef
-	}{
-		{[]string{"always_true"}, fetchDef{out: typeBool, fn: fetchConst(true)}},
-		{[]string{"always_false"}, fetchDef{out: typeBool, fn: fetchConst(false)}},
-		{[]string{"wait_end"}, fetchDef{out: typeBool, fn: fetchConst(true)}},
-		{[]string{"int"}, fetchDef{args: []argType{argInt}, minArgs: 1, out: typeInt, fn: fetchInt}},
-		{[]string{"str"}, fetchDef{args: []argType{argStr}, minArgs: 1, out: typeStr, fn: fetchStr}},
-		{[]string{"src"}, fetchDef{out: typeIP, fn: fetchAddr(Sample.Src)}},
-		{[]string{"dst"}, fetchDef{out: typeIP, fn: fetchAddr(Sample.Dst)}},
-		{[]string{"src_port"}, fetchDef{out: typeInt, fn: fetchPort(Sample.Src)}},
-		{[]string{"dst_port"}, fetchDef{out: typeInt, fn: fetchPort(Sample.Dst)}},
-		{[]string{"req.proto_http", "req_proto_http"}, fetchDef{out: typeBool, fn: fetchProtoHTTP}},
-		{[]string{"path"}, fetchDef{out: typeStr, http: true, fn: fetchBytes(Sample.Path)}},
-		{[]string{"url"}, fetchDef{out: typeStr, http: true, fn: fetchBytes(Sample.URI)}},
-		{[]string{"query"}, fetchDef{out: typeStr, http: true, fn: fetchBytes(Sample.Query)}},
-		{[]string{"method"}, fetchDef{out: typeStr, http: true, fn: fetchBytes(Sample.Method)}},
-		{[]string{"req.ver", "req_ver"}, fetchDef{out: typeStr, http: true, fn: fetchBytes(Sample.Version)}},
-		{[]string{"base"}, fetchDef{out: typeStr, http: true, fn: fetchBase}},
-		{[]string{"url_param", "urlp"}, fetchDef{args: []argType{argStr, argStr, argStr}, out: typeStr, http: true,
+	defs := []fetchEntry{
+		{[]string{"always_true"}, fetchDef{out: TypeBool, fn: fetchConst(true)}},
+		{[]string{"always_false"}, fetchDef{out: TypeBool, fn: fetchConst(false)}},
+		{[]string{"wait_end"}, fetchDef{out: TypeBool, fn: fetchConst(true)}},
+		{[]string{"int"}, fetchDef{args: []argType{argInt}, minArgs: 1, out: TypeInt, fn: fetchInt}},
+		{[]string{"str"}, fetchDef{args: []argType{argStr}, minArgs: 1, out: TypeStr, fn: fetchStr}},
+		{[]string{"src"}, fetchDef{out: TypeIP, fn: fetchAddr(Sample.Src)}},
+		{[]string{"dst"}, fetchDef{out: TypeIP, fn: fetchAddr(Sample.Dst)}},
+		{[]string{"src_port"}, fetchDef{out: TypeInt, fn: fetchPort(Sample.Src)}},
+		{[]string{"dst_port"}, fetchDef{out: TypeInt, fn: fetchPort(Sample.Dst)}},
+		{[]string{"req.proto_http", "req_proto_http"}, fetchDef{out: TypeBool, fn: fetchProtoHTTP}},
+		{[]string{"path"}, fetchDef{out: TypeStr, http: true, fn: fetchBytes(Sample.Path)}},
+		{[]string{"url"}, fetchDef{out: TypeStr, http: true, fn: fetchBytes(Sample.URI)}},
+		{[]string{"query"}, fetchDef{out: TypeStr, http: true, fn: fetchBytes(Sample.Query)}},
+		{[]string{"method"}, fetchDef{out: TypeStr, http: true, fn: fetchBytes(Sample.Method)}},
+		{[]string{"req.ver", "req_ver"}, fetchDef{out: TypeStr, http: true, fn: fetchBytes(Sample.Version)}},
+		{[]string{"base"}, fetchDef{out: TypeStr, http: true, fn: fetchBase}},
+		{[]string{"url_param", "urlp"}, fetchDef{args: []argType{argStr, argStr, argStr}, out: TypeStr, http: true,
 			fn: fetchURLParam, prepare: prepareURLParam}},
-		{[]string{"req.hdr"}, fetchDef{hdrName: true, args: hdrArgs, out: typeStr, http: true, fn: fetchHdr(true, false)}},
-		{[]string{"req.fhdr"}, fetchDef{hdrName: true, args: hdrArgs, minArgs: 1, out: typeStr, http: true, fn: fetchHdr(false, false)}},
-		{[]string{"req.hdr_val", "hdr_val"}, fetchDef{hdrName: true, args: hdrArgs, out: typeInt, http: true, fn: fetchHdr(true, true)}},
-		{[]string{"req.hdr_cnt", "hdr_cnt"}, fetchDef{hdrName: true, args: []argType{argStr}, out: typeInt, http: true, fn: fetchHdrCnt(true)}},
-		{[]string{"req.fhdr_cnt"}, fetchDef{hdrName: true, args: []argType{argStr}, out: typeInt, http: true, fn: fetchHdrCnt(false)}},
+		{[]string{"req.hdr"}, fetchDef{hdrName: true, args: hdrArgs, out: TypeStr, http: true, fn: fetchHdr(true, false)}},
+		{[]string{"req.fhdr"}, fetchDef{hdrName: true, args: hdrArgs, minArgs: 1, out: TypeStr, http: true, fn: fetchHdr(false, false)}},
+		{[]string{"req.hdr_val", "hdr_val"}, fetchDef{hdrName: true, args: hdrArgs, out: TypeInt, http: true, fn: fetchHdr(true, true)}},
+		{[]string{"req.hdr_cnt", "hdr_cnt"}, fetchDef{hdrName: true, args: []argType{argStr}, out: TypeInt, http: true, fn: fetchHdrCnt(true)}},
+		{[]string{"req.fhdr_cnt"}, fetchDef{hdrName: true, args: []argType{argStr}, out: TypeInt, http: true, fn: fetchHdrCnt(false)}},
 	}
+	defs = append(defs, moreFetches()...)
 	for _, d := range defs {
 		for _, n := range d.names {
 			def := d.def
@@ -101,6 +111,7 @@ func init() {
 	// ACL derivatives: <base>_<method> applies <method> to <fetch>.
 	for base, fetch := range map[string]string{
 		"path": "path", "url": "url", "hdr": "req.hdr", "urlp": "url_param", "base": "base",
+		"cook": "req.cook", "req.cook": "req.cook",
 	} {
 		aclKeywords[base] = aclKeyword{fetch, "str"}
 		for _, m := range []string{"beg", "dir", "dom", "end", "len", "reg", "sub"} {
@@ -110,21 +121,21 @@ func init() {
 }
 
 func fetchConst(b bool) fetchFunc {
-	v := value{typ: typeBool}
+	v := value{typ: TypeBool}
 	if b {
 		v.i = 1
 	}
 	return func(e *eval, _ []arg) { e.emit(v) }
 }
 
-func fetchInt(e *eval, a []arg) { e.emit(value{typ: typeInt, i: a[0].i}) }
+func fetchInt(e *eval, a []arg) { e.emit(value{typ: TypeInt, i: a[0].i}) }
 
 func fetchStr(e *eval, a []arg) {
-	e.emit(value{typ: typeStr, b: a[0].b})
+	e.emit(value{typ: TypeStr, b: a[0].b})
 }
 
 func fetchProtoHTTP(e *eval, _ []arg) {
-	v := value{typ: typeBool}
+	v := value{typ: TypeBool}
 	if e.s.HTTP() {
 		v.i = 1
 	}
@@ -137,7 +148,7 @@ func fetchAddr(get func(Sample) netip.AddrPort) fetchFunc {
 		if !ap.Addr().IsValid() {
 			return
 		}
-		e.emit(value{typ: typeIP, ip: ap.Addr().Unmap()})
+		e.emit(value{typ: TypeIP, ip: ap.Addr().Unmap()})
 	}
 }
 
@@ -147,7 +158,7 @@ func fetchPort(get func(Sample) netip.AddrPort) fetchFunc {
 		if !ap.IsValid() {
 			return
 		}
-		e.emit(value{typ: typeInt, i: int64(ap.Port())})
+		e.emit(value{typ: TypeInt, i: int64(ap.Port())})
 	}
 }
 
@@ -155,7 +166,7 @@ func fetchPort(get func(Sample) netip.AddrPort) fetchFunc {
 func fetchBytes(get func(Sample) []byte) fetchFunc {
 	return func(e *eval, _ []arg) {
 		if b := get(e.s); b != nil {
-			e.emit(value{typ: typeStr, b: b})
+			e.emit(value{typ: TypeStr, b: b})
 		}
 	}
 }
@@ -169,7 +180,7 @@ func fetchBase(e *eval, _ []arg) {
 	e.scratch = e.scratch[:0]
 	e.walkHeaders(hdrQuery{name: "host", want: 1, capture: true})
 	e.scratch = append(e.scratch, path...)
-	e.emit(value{typ: typeStr, b: e.scratch})
+	e.emit(value{typ: TypeStr, b: e.scratch})
 }
 
 // prepareURLParam checks the delimiter and the "i" flag, and lower-cases
@@ -245,29 +256,34 @@ func emitParam(e *eval, param []byte, name string, icase bool) bool {
 			return false
 		}
 	}
-	return e.emit(value{typ: typeStr, b: v})
+	return e.emit(value{typ: TypeStr, b: v})
 }
 
 // fetchHdr builds req.hdr (split on commas), req.fhdr (whole lines) and
-// req.hdr_val (values as integers). With no occurrence argument every
-// value is tried, as HAProxy does for ACLs.
+// req.hdr_val (values as integers). With no occurrence argument an ACL
+// tries every value, and a bare expression takes the last one, as HAProxy
+// does.
 func fetchHdr(split, asInt bool) fetchFunc {
 	return func(e *eval, a []arg) {
 		q := hdrQuery{split: split, asInt: asInt}
 		if len(a) > 0 {
 			q.name = a[0].s
 		}
-		if len(a) > 1 && a[1].i != 0 {
-			occ := a[1].i
-			if occ < 0 {
-				count := e.walkHeaders(hdrQuery{name: q.name, split: split, count: true})
-				occ += int64(count) + 1
-				if occ < 1 {
-					return
-				}
-			}
-			q.want = int(occ)
+		var occ int64
+		if len(a) > 1 {
+			occ = a[1].i
 		}
+		if occ == 0 && !e.iterate {
+			occ = -1
+		}
+		if occ < 0 {
+			count := e.walkHeaders(hdrQuery{name: q.name, split: split, count: true})
+			occ += int64(count) + 1
+			if occ < 1 {
+				return
+			}
+		}
+		q.want = int(occ)
 		e.walkHeaders(q)
 	}
 }
@@ -279,7 +295,7 @@ func fetchHdrCnt(split bool) fetchFunc {
 			q.name = a[0].s
 		}
 		n := e.walkHeaders(q)
-		e.emit(value{typ: typeInt, i: int64(n)})
+		e.emit(value{typ: TypeInt, i: int64(n)})
 	}
 }
 
@@ -291,7 +307,12 @@ type hdrQuery struct {
 	count   bool   // only count values
 	asInt   bool   // emit values as integers
 	capture bool   // copy the wanted value into e.scratch instead of emitting
-	seen    int    // values seen so far
+	cookie  bool   // walk the cookies of the Cookie headers (name is "cookie")
+	cname   string // cookie name; "" means every cookie
+	names   bool   // append names to e.scratch, separated by delim
+	delim   string
+	block   bool // append "name: value\r\n" lines to e.scratch
+	seen    int  // values seen so far
 	stop    bool
 }
 
@@ -306,6 +327,22 @@ func (e *eval) walkHeaders(q hdrQuery) int {
 func (e *eval) onHeader(name, val []byte) bool {
 	q := &e.hq
 	if q.name != "" && !equalFoldString(name, q.name) {
+		return true
+	}
+	switch {
+	case q.cookie:
+		e.cookieValues(val)
+		return !q.stop
+	case q.names:
+		e.appendName(name)
+		return true
+	case q.block:
+		for _, c := range name {
+			e.scratch = append(e.scratch, lowerASCII(c))
+		}
+		e.scratch = append(e.scratch, ':', ' ')
+		e.scratch = append(e.scratch, val...)
+		e.scratch = append(e.scratch, '\r', '\n')
 		return true
 	}
 	if !q.split {
@@ -346,9 +383,9 @@ func (e *eval) headerValue(v []byte) {
 		return
 	case q.asInt:
 		n, _ := parseLeadingInt(v)
-		q.stop = e.emit(value{typ: typeInt, i: n})
+		q.stop = e.emit(value{typ: TypeInt, i: n})
 	default:
-		q.stop = e.emit(value{typ: typeStr, b: v})
+		q.stop = e.emit(value{typ: TypeStr, b: v})
 	}
 	if q.want != 0 {
 		q.stop = true
@@ -367,12 +404,29 @@ func trimOWS(b []byte) []byte {
 
 // parseArgValue parses one argument word as type t.
 func parseArgValue(t argType, s string, pos int) (arg, error) {
-	if t != argInt {
+	if t == argStr {
 		return arg{s: s, b: []byte(s)}, nil
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil && t == argIntVar && isVarName(s) {
+		return arg{}, fmt.Errorf("variable '%s': variables are not supported by hawser", s)
+	}
 	if err != nil {
 		return arg{}, fmt.Errorf("failed to parse '%s' as type 'integer' at position %d", s, pos)
 	}
 	return arg{s: s, i: n}, nil
+}
+
+// isVarName reports whether s names a variable: a scope, a dot and a name
+// ("txn.count").
+func isVarName(s string) bool {
+	scope, name, ok := strings.Cut(s, ".")
+	if !ok || name == "" {
+		return false
+	}
+	switch scope {
+	case "proc", "sess", "txn", "req", "res":
+		return true
+	}
+	return false
 }

@@ -28,8 +28,8 @@ type pattern struct {
 // to input, against one pattern.
 type matchMethod struct {
 	name   string
-	input  smpType // type the sample is cast to before match; 0 for found and bool
-	intOps bool    // patterns may be preceded by eq/ne/lt/le/gt/ge
+	input  Type // type the sample is cast to before match; 0 for found and bool
+	intOps bool // patterns may be preceded by eq/ne/lt/le/gt/ge
 	parse  func(text string, icase bool) (pattern, error)
 	match  func(v value, p *pattern) bool
 	// whole, when set, decides the match without looking at patterns
@@ -44,17 +44,17 @@ func init() {
 	for _, m := range []*matchMethod{
 		{name: "found", whole: func(value) bool { return true }},
 		{name: "bool", whole: truthy},
-		{name: "int", input: typeInt, intOps: true, parse: parseIntPattern, match: matchInt},
-		{name: "len", input: typeStr, intOps: true, parse: parseIntPattern, match: matchLen},
-		{name: "ip", input: typeIP, parse: parseIPPattern, match: matchIP},
-		{name: "bin", input: typeBin, parse: parseBinPattern, match: matchBin},
-		{name: "str", input: typeStr, parse: parseStrPattern, match: matchStr},
-		{name: "beg", input: typeStr, parse: parseStrPattern, match: matchBeg},
-		{name: "end", input: typeStr, parse: parseStrPattern, match: matchEnd},
-		{name: "sub", input: typeStr, parse: parseStrPattern, match: matchSub},
-		{name: "reg", input: typeStr, parse: parseRegPattern, match: matchReg},
-		{name: "dir", input: typeStr, parse: parseStrPattern, match: matchDir},
-		{name: "dom", input: typeStr, parse: parseStrPattern, match: matchDom},
+		{name: "int", input: TypeInt, intOps: true, parse: parseIntPattern, match: matchInt},
+		{name: "len", input: TypeStr, intOps: true, parse: parseIntPattern, match: matchLen},
+		{name: "ip", input: TypeIP, parse: parseIPPattern, match: matchIP},
+		{name: "bin", input: TypeBin, parse: parseBinPattern, match: matchBin},
+		{name: "str", input: TypeStr, parse: parseStrPattern, match: matchStr},
+		{name: "beg", input: TypeStr, parse: parseStrPattern, match: matchBeg},
+		{name: "end", input: TypeStr, parse: parseStrPattern, match: matchEnd},
+		{name: "sub", input: TypeStr, parse: parseStrPattern, match: matchSub},
+		{name: "reg", input: TypeStr, parse: parseRegPattern, match: matchReg},
+		{name: "dir", input: TypeStr, parse: parseStrPattern, match: matchDir},
+		{name: "dom", input: TypeStr, parse: parseStrPattern, match: matchDom},
 	} {
 		matchMethods[m.name] = m
 	}
@@ -62,27 +62,27 @@ func init() {
 
 // defaultMethod is the method implied by a sample type when neither "-m"
 // nor an ACL keyword suffix chooses one. Binary samples have none.
-func defaultMethod(t smpType) *matchMethod {
+func defaultMethod(t Type) *matchMethod {
 	switch t {
-	case typeBool:
+	case TypeBool:
 		return matchMethods["bool"]
-	case typeInt:
+	case TypeInt:
 		return matchMethods["int"]
-	case typeIP:
+	case TypeIP:
 		return matchMethods["ip"]
-	case typeStr:
+	case TypeStr:
 		return matchMethods["str"]
 	}
 	return nil
 }
 
 // accepts reports whether m can match samples of type t.
-func (m *matchMethod) accepts(t smpType) bool {
+func (m *matchMethod) accepts(t Type) bool {
 	switch m.name {
 	case "found":
 		return true
 	case "bool":
-		return canCast(t, typeBool)
+		return canCast(t, TypeBool)
 	}
 	return canCast(t, m.input)
 }

@@ -36,15 +36,15 @@ func ident(s string) string {
 }
 
 // parseSample parses "<fetch>[(args)][,<conv>[(args)]]...".
-func parseSample(s string) (*sampleExpr, error) {
+func parseSample(s string, env *compileEnv) (*Expr, error) {
 	kw := ident(s)
 	if kw == "" {
 		return nil, errors.New("missing fetch method")
 	}
-	se := &sampleExpr{kw: kw}
+	se := &Expr{src: s, kw: kw}
 	fetchName := kw
 	if k, ok := aclKeywords[kw]; ok {
-		fetchName, se.method = k.fetch, k.method
+		fetchName, se.implied = k.fetch, k.method
 	}
 	def, ok := fetches[fetchName]
 	if !ok {
@@ -68,13 +68,13 @@ func parseSample(s string) (*sampleExpr, error) {
 		}
 	}
 	se.args = args
-	se.convs, err = parseConverters(rest, def.out)
+	se.convs, err = parseConverters(rest, def.out, env)
 	return se, err
 }
 
 // parseConverters parses the ",conv[(args)]" chain after a fetch, checking
 // that each converter accepts the type produced before it.
-func parseConverters(s string, in smpType) ([]convCall, error) {
+func parseConverters(s string, in Type, env *compileEnv) ([]convCall, error) {
 	var convs []convCall
 	prev := ""
 	for s != "" {
@@ -100,6 +100,11 @@ func parseConverters(s string, in smpType) ([]convCall, error) {
 		args, rest, err := parseArgs(s[len(name):], def.args, def.minArgs)
 		if err != nil {
 			return nil, fmt.Errorf("invalid args in converter '%s' : %v", name, err)
+		}
+		if def.prepare != nil {
+			if err := def.prepare(args, env); err != nil {
+				return nil, fmt.Errorf("invalid args in converter '%s' : %v", name, err)
+			}
 		}
 		convs = append(convs, convCall{def: def, args: args})
 		s, prev, in = rest, name, def.out
@@ -143,6 +148,9 @@ func splitArgs(s string) ([]string, string, error) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
+		case c == '\\' && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9':
+			// "\1" is a back-reference for regsub: keep it whole.
+			cur.WriteByte(c)
 		case c == '\\' && i+1 < len(s):
 			i++
 			cur.WriteByte(s[i])

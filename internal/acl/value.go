@@ -6,30 +6,30 @@ import (
 	"unsafe"
 )
 
-// smpType is the type of a sample, after its fetch and converters. It picks
+// Type is the type of a sample, after its fetch and converters. It picks
 // the default match method and drives casts before matching.
-type smpType uint8
+type Type uint8
 
 const (
-	typeBool smpType = iota + 1
-	typeInt
-	typeIP
-	typeStr
-	typeBin
+	TypeBool Type = iota + 1
+	TypeInt
+	TypeIP
+	TypeStr
+	TypeBin
 )
 
 // String returns the HAProxy name of the type, used in error messages.
-func (t smpType) String() string {
+func (t Type) String() string {
 	switch t {
-	case typeBool:
+	case TypeBool:
 		return "boolean"
-	case typeInt:
+	case TypeInt:
 		return "integer"
-	case typeIP:
+	case TypeIP:
 		return "ip"
-	case typeStr:
+	case TypeStr:
 		return "string"
-	case typeBin:
+	case TypeBin:
 		return "binary"
 	}
 	return "unknown"
@@ -39,7 +39,7 @@ func (t smpType) String() string {
 // point into the request or into the evaluator's scratch buffers, so a value
 // must not be kept after the emit call that received it.
 type value struct {
-	typ smpType
+	typ Type
 	i   int64
 	ip  netip.Addr
 	b   []byte
@@ -48,16 +48,16 @@ type value struct {
 // canCast reports whether a sample of type from can be matched by a method
 // expecting type to. It follows HAProxy's matrix of sample type versus match
 // method (configuration.txt section 7.1).
-func canCast(from, to smpType) bool {
+func canCast(from, to Type) bool {
 	switch to {
-	case typeStr:
+	case TypeStr:
 		return true
-	case typeBin:
-		return from == typeStr || from == typeBin
-	case typeInt, typeBool:
-		return from == typeBool || from == typeInt || from == typeStr
-	case typeIP:
-		return from == typeIP || from == typeStr || from == typeBin
+	case TypeBin:
+		return from == TypeStr || from == TypeBin
+	case TypeInt, TypeBool:
+		return from == TypeBool || from == TypeInt || from == TypeStr
+	case TypeIP:
+		return from == TypeIP || from == TypeStr || from == TypeBin
 	}
 	return false
 }
@@ -65,35 +65,44 @@ func canCast(from, to smpType) bool {
 // cast converts v to type to, using buf as scratch space for string output.
 // It returns the converted value, the possibly grown buffer and whether the
 // conversion succeeded (a string that is not a number fails an int cast).
-func cast(v value, to smpType, buf []byte) (value, []byte, bool) {
+func cast(v value, to Type, buf []byte) (value, []byte, bool) {
 	if v.typ == to {
 		return v, buf, true
 	}
 	switch to {
-	case typeStr, typeBin:
+	case TypeStr, TypeBin:
 		return castToBytes(v, to, buf)
-	case typeInt, typeBool:
+	case TypeInt, TypeBool:
 		return castToInt(v, to)
-	case typeIP:
-		if v.typ != typeStr && v.typ != typeBin {
+	case TypeIP:
+		if v.typ == TypeInt || v.typ == TypeBool {
+			// HAProxy reads an integer as an IPv4 address (c_int2ip).
+			return value{typ: TypeIP, ip: ipv4(v.i)}, buf, true
+		}
+		if v.typ != TypeStr && v.typ != TypeBin {
 			return value{}, buf, false
 		}
 		a, err := netip.ParseAddr(bytesString(v.b))
 		if err != nil {
 			return value{}, buf, false
 		}
-		return value{typ: typeIP, ip: a.Unmap()}, buf, true
+		return value{typ: TypeIP, ip: a.Unmap()}, buf, true
 	}
 	return value{}, buf, false
 }
 
-func castToBytes(v value, to smpType, buf []byte) (value, []byte, bool) {
+func castToBytes(v value, to Type, buf []byte) (value, []byte, bool) {
 	switch v.typ {
-	case typeStr, typeBin:
+	case TypeStr, TypeBin:
 		return value{typ: to, b: v.b}, buf, true
-	case typeBool, typeInt:
+	case TypeBool, TypeInt:
 		buf = strconv.AppendInt(buf[:0], v.i, 10)
-	case typeIP:
+	case TypeIP:
+		if to == TypeBin {
+			// The binary form of an address is its network-order bytes.
+			buf = append(buf[:0], v.ip.AsSlice()...)
+			break
+		}
 		buf = v.ip.AppendTo(buf[:0])
 	default:
 		return value{}, buf, false
@@ -101,11 +110,22 @@ func castToBytes(v value, to smpType, buf []byte) (value, []byte, bool) {
 	return value{typ: to, b: buf}, buf, true
 }
 
-func castToInt(v value, to smpType) (value, []byte, bool) {
+func castToInt(v value, to Type) (value, []byte, bool) {
 	switch v.typ {
-	case typeBool, typeInt:
+	case TypeBool, TypeInt:
+		if to == TypeBool && v.i != 0 {
+			return value{typ: to, i: 1}, nil, true
+		}
 		return value{typ: to, i: v.i}, nil, true
-	case typeStr, typeBin:
+	case TypeIP:
+		// An IPv4 address reads as its 32-bit value (c_ip2int); IPv6
+		// has no integer form.
+		if !v.ip.Is4() {
+			return value{}, nil, false
+		}
+		b := v.ip.As4()
+		return value{typ: to, i: int64(b[0])<<24 | int64(b[1])<<16 | int64(b[2])<<8 | int64(b[3])}, nil, true
+	case TypeStr, TypeBin:
 		n, ok := parseLeadingInt(v.b)
 		return value{typ: to, i: n}, nil, ok
 	}
@@ -135,9 +155,9 @@ func parseLeadingInt(b []byte) (n int64, ok bool) {
 // booleans; a string is read as an integer first.
 func truthy(v value) bool {
 	switch v.typ {
-	case typeBool, typeInt:
+	case TypeBool, TypeInt:
 		return v.i != 0
-	case typeStr, typeBin:
+	case TypeStr, TypeBin:
 		n, ok := parseLeadingInt(v.b)
 		return ok && n != 0
 	}
@@ -150,3 +170,29 @@ func truthy(v value) bool {
 func bytesString(b []byte) string {
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
+
+// Value is a typed sample value returned by Expr.Eval. Only the field for
+// Type is set: Int for TypeBool (0 or 1) and TypeInt, IP for TypeIP, Bytes
+// for TypeStr and TypeBin.
+type Value struct {
+	Type  Type
+	Int   int64
+	IP    netip.Addr
+	Bytes []byte
+}
+
+// AppendString appends the value as HAProxy prints it in a log line or a
+// header: integers in decimal, booleans as 0 or 1, addresses in text form
+// and binary samples as raw bytes.
+func (v Value) AppendString(dst []byte) []byte {
+	switch v.Type {
+	case TypeBool, TypeInt:
+		return strconv.AppendInt(dst, v.Int, 10)
+	case TypeIP:
+		return v.IP.AppendTo(dst)
+	}
+	return append(dst, v.Bytes...)
+}
+
+// String returns the value as AppendString writes it.
+func (v Value) String() string { return string(v.AppendString(nil)) }
