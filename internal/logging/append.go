@@ -1,6 +1,32 @@
 package logging
 
-import "strconv"
+import (
+	"strconv"
+	"sync"
+	"unsafe"
+
+	"github.com/hawser-lb/hawser/internal/acl"
+)
+
+// sampleBufs holds the buffers sample values are evaluated into before
+// they are quoted or escaped into the line.
+var sampleBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// appendSample evaluates a %[...] node and appends its string form like
+// a text field: "-" when there is no value (with M), quoted with Q,
+// escaped with E.
+func appendSample(dst []byte, n *node, s acl.Sample) []byte {
+	if s == nil {
+		return appendText(dst, "", n.flags)
+	}
+	bp := sampleBufs.Get().(*[]byte)
+	buf, _ := n.expr.AppendString((*bp)[:0], s)
+	// The view is read only while buf is not modified.
+	dst = appendText(dst, unsafe.String(unsafe.SliceData(buf), len(buf)), n.flags)
+	*bp = buf
+	sampleBufs.Put(bp)
+	return dst
+}
 
 // Append appends the line for e to dst and returns the extended buffer. It
 // does not allocate once dst has grown to the line's size, so callers keep
@@ -9,7 +35,17 @@ import "strconv"
 // Separators follow HAProxy: a run of spaces prints one space, and not
 // when nothing was printed since the previous one, so an item that prints
 // nothing (such as %hr without captures) does not leave a double space.
+//
+// Sample expressions (%[...]) need the request: Append logs them as "-"
+// (or "" with +Q); AppendSample evaluates them.
 func (f *Format) Append(dst []byte, e *Entry) []byte {
+	return f.AppendSample(dst, e, nil)
+}
+
+// AppendSample is Append with the connection and request that sample
+// expressions (%[...]) read; s may be nil. The request must still be
+// available: call it before the request's buffers are reused.
+func (f *Format) AppendSample(dst []byte, e *Entry, s acl.Sample) []byte {
 	lastSpace := true // no separator before the first field
 	for i := range f.nodes {
 		n := &f.nodes[i]
@@ -22,9 +58,13 @@ func (f *Format) Append(dst []byte, e *Entry) []byte {
 		case nodeText:
 			dst = append(dst, n.text...)
 			lastSpace = false
-		case nodeAlias:
+		case nodeAlias, nodeExpr:
 			before := len(dst)
-			dst = n.alias.render(dst, e, n.flags)
+			if n.kind == nodeAlias {
+				dst = n.alias.render(dst, e, n.flags)
+			} else {
+				dst = appendSample(dst, n, s)
+			}
 			if len(dst) != before {
 				lastSpace = false
 			}

@@ -13,7 +13,8 @@
 //     filtering and "len" truncation, from one goroutine fed by a bounded
 //     queue so that logging never blocks the data plane.
 //
-// Sample expressions (%[...]), TCP syslog, rings and log backends are not
-// implemented yet; they are reported as "not supported by hawser" errors
-// rather than ignored.
+// Sample expressions (%[...]) are compiled with acl.CompileExpr and
+// evaluated by Format.AppendSample. TCP syslog, rings and log backends are
+// not implemented yet; they are reported as "not supported by hawser"
+// errors rather than ignored.
 package logging

@@ -3,6 +3,9 @@ package logging
 import (
 	"fmt"
 	"strings"
+
+	"github.com/hawser-lb/hawser/internal/acl"
+	"github.com/hawser-lb/hawser/internal/maps"
 )
 
 // Built-in formats, as HAProxy declares them internally (configuration.txt
@@ -30,13 +33,15 @@ const (
 	nodeText  nodeKind = iota // literal text
 	nodeSep                   // one or more spaces, merged on output
 	nodeAlias                 // a %alias
+	nodeExpr                  // a %[sample expression]
 )
 
 // node is one compiled element of a format.
 type node struct {
 	kind  nodeKind
-	text  string // nodeText
-	alias *alias // nodeAlias
+	text  string    // nodeText
+	alias *alias    // nodeAlias
+	expr  *acl.Expr // nodeExpr
 	flags flags
 	// name and typ are the optional "%(name:type)" item name and output
 	// type; HAProxy only uses them with the json/cbor encodings, which
@@ -75,11 +80,18 @@ func (f *Format) String() string { return f.src }
 // ParseFormat compiles a log-format string (the argument of "log-format",
 // already unquoted by the config lexer). As in HAProxy, spaces separate
 // fields and runs of them are merged, "%%" is a literal '%', and items are
-// written %alias, %{flags}alias or %(name)alias. Unknown aliases and
-// malformed items are errors; sample expressions (%[...]) are not supported
-// yet.
+// written %alias, %{flags}alias or %(name)alias, or %[expr] with a sample
+// expression (fetch and converters, compiled by acl.CompileExpr). Unknown
+// aliases, bad expressions and malformed items are errors.
 func ParseFormat(s string) (*Format, error) {
-	p := parser{src: s, flags: defaultFlags}
+	return ParseFormatMaps(s, nil)
+}
+
+// ParseFormatMaps is ParseFormat with the registry that shares map files
+// named by %[...] expressions with the rest of the configuration (see
+// acl.CompileMaps).
+func ParseFormatMaps(s string, reg *maps.Registry) (*Format, error) {
+	p := parser{src: s, flags: defaultFlags, maps: reg}
 	if err := p.parse(); err != nil {
 		return nil, fmt.Errorf("log-format %q: %w", s, err)
 	}
@@ -104,6 +116,8 @@ type parser struct {
 	nodes []node
 	// flags are the defaults for the next items; "%o" changes them.
 	flags flags
+	// maps shares map files between expressions (nil: per format).
+	maps *maps.Registry
 }
 
 func (p *parser) parse() error {
@@ -170,7 +184,7 @@ func (p *parser) item() error {
 	c := p.src[p.pos]
 	switch {
 	case c == '[':
-		return fmt.Errorf("sample expressions ('%%[...]') are not supported by hawser yet")
+		return p.sample(n, args)
 	case isAlpha(c) || (hasArgs && isDigit(c)):
 		return p.alias(n, args)
 	case hasArgs:
@@ -273,3 +287,54 @@ func applyArgs(fl flags, args string) (flags, error) {
 
 func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// sample parses "[expr]" at p.pos and appends its node. The expression
+// ends at the first ']' outside quotes and parentheses, so regsub and map
+// arguments may contain brackets when quoted or parenthesised.
+func (p *parser) sample(n node, args string) error {
+	start := p.pos + 1
+	end := exprEnd(p.src[start:])
+	if end < 0 {
+		return fmt.Errorf("missing ']' after '%%%s'", p.src[p.pos:])
+	}
+	text := p.src[start : start+end]
+	x, err := acl.CompileExprMaps(text, p.maps)
+	if err != nil {
+		return err
+	}
+	fl, err := applyArgs(p.flags, args)
+	if err != nil {
+		return fmt.Errorf("'%%{%s}[%s]': %w", args, text, err)
+	}
+	p.pos = start + end + 1
+	p.flushText()
+	n.kind, n.expr, n.flags = nodeExpr, x, fl
+	p.nodes = append(p.nodes, n)
+	return nil
+}
+
+// exprEnd returns the index of the ']' closing a sample expression, or -1.
+func exprEnd(s string) int {
+	depth := 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\\' && i+1 < len(s):
+			i++
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')' && depth > 0:
+			depth--
+		case c == ']' && depth == 0:
+			return i
+		}
+	}
+	return -1
+}
