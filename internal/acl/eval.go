@@ -1,6 +1,10 @@
 package acl
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/hawser-lb/hawser/internal/maps"
+)
 
 // eval is the per-Match evaluation state. It comes from evalPool so that
 // matching does not allocate: the header callback is bound once when the
@@ -87,10 +91,46 @@ func (x *expr) matchValue(e *eval, v value) bool {
 	if !ok {
 		return false
 	}
+	if x.idx != nil && indexMatch(x.idx, cv) {
+		return true
+	}
+	for _, mt := range x.files {
+		if fileMatch(mt, cv) {
+			return true
+		}
+	}
 	for i := range x.pats {
 		if m.match(cv, &x.pats[i]) {
 			return true
 		}
 	}
 	return false
+}
+
+// indexMatch looks a value, already cast for the method, up in an index.
+func indexMatch(x *maps.Index, v value) bool {
+	var ok bool
+	switch x.Kind() {
+	case maps.IP:
+		_, ok = x.LookupIP(v.ip)
+	case maps.Int:
+		_, ok = x.LookupInt(v.i)
+	default:
+		_, ok = x.Lookup(v.b)
+	}
+	return ok
+}
+
+// fileMatch looks a value up in a shared "-f" file.
+func fileMatch(mt *maps.Matcher, v value) bool {
+	var ok bool
+	switch mt.Kind() {
+	case maps.IP:
+		_, ok = mt.LookupIP(v.ip)
+	case maps.Int:
+		_, ok = mt.LookupInt(v.i)
+	default:
+		_, ok = mt.Lookup(v.b)
+	}
+	return ok
 }

@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"strings"
+
+	"github.com/hawser-lb/hawser/internal/maps"
 )
 
 // expr is one compiled ACL definition: a sample expression (fetch and
@@ -15,6 +17,21 @@ type expr struct {
 	*Expr
 	method *matchMethod
 	pats   []pattern
+	// idx holds the inline str, beg and ip patterns: a hash set, a
+	// longest-prefix hash and a radix tree instead of a scan.
+	idx *maps.Index
+	// files are the "-f" files, shared through the map registry so that
+	// runtime edits ("add acl", "add map") are seen.
+	files []*maps.Matcher
+}
+
+// indexKinds are the match methods whose patterns go into a maps.Index.
+var indexKinds = map[string]maps.Kind{"str": maps.Str, "beg": maps.Beg, "ip": maps.IP}
+
+// fileKinds are the match methods a shared "-f" file can serve.
+var fileKinds = map[string]maps.Kind{
+	"str": maps.Str, "beg": maps.Beg, "sub": maps.Sub, "dir": maps.Dir, "dom": maps.Dom,
+	"end": maps.End, "reg": maps.Reg, "ip": maps.IP, "int": maps.Int,
 }
 
 // CheckACL validates one "acl NAME ..." definition, given the words after
@@ -56,6 +73,7 @@ type patternParser struct {
 	typ    Type
 	icase  bool
 	loaded bool // a -f file was read; -m may no longer change the method
+	asMap  bool // -M: -f files are maps ("key value" lines)
 	forced bool // -m was given
 	op     string
 }
@@ -112,11 +130,11 @@ func (p *patternParser) flag(w, arg string) error {
 			return p.noMethod()
 		}
 		p.loaded = true
-		return p.loadFile(arg)
+		return p.loadShared(arg)
 	case "-m":
 		return p.forceMethod(arg)
 	case "-M":
-		return errors.New("ACL flag '-M' (map file) is not supported by hawser")
+		p.asMap = true
 	default:
 		return fmt.Errorf("'%s' is not a valid ACL option. Please use '--' before any pattern beginning with a '-'", w)
 	}
@@ -138,6 +156,35 @@ func (p *patternParser) forceMethod(name string) error {
 		return fmt.Errorf("matching method '%s' cannot be used with fetch keyword '%s'", name, p.x.kw)
 	}
 	p.x.method, p.forced = m, true
+	return nil
+}
+
+// loadShared reads a "-f" file through the map registry, so every ACL and
+// map naming the file shares it, and matches it with a fast index. Methods
+// the registry cannot serve (len, bin) read the file into the pattern
+// list instead.
+func (p *patternParser) loadShared(name string) error {
+	kind, ok := fileKinds[p.x.method.name]
+	if !ok {
+		if p.asMap {
+			return fmt.Errorf("'-M' cannot be used with matching method '%s'", p.x.method.name)
+		}
+		return p.loadFile(name)
+	}
+	reg := p.env.registry()
+	load := reg.LoadPatterns
+	if p.asMap {
+		load = reg.LoadMap
+	}
+	m, err := load(name)
+	if err != nil {
+		return err
+	}
+	mt, err := m.Matcher(kind, p.icase)
+	if err != nil {
+		return err
+	}
+	p.x.files = append(p.x.files, mt)
 	return nil
 }
 
@@ -225,6 +272,12 @@ func (p *patternParser) add(text string) error {
 	m := p.x.method
 	if m.whole != nil {
 		return nil
+	}
+	if kind, ok := indexKinds[m.name]; ok {
+		if p.x.idx == nil {
+			p.x.idx = maps.NewIndex(kind, p.icase)
+		}
+		return p.x.idx.Add(text, 0)
 	}
 	pat, err := m.parse(text, p.icase)
 	if err != nil {

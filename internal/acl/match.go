@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/hawser-lb/hawser/internal/maps"
 )
 
 // pattern is one compiled ACL value. Which fields are set depends on the
@@ -139,83 +141,14 @@ func parseIntPattern(text string, _ bool) (pattern, error) {
 	return p, nil
 }
 
-// parseIPPattern parses an IPv4 or IPv6 address or network. IPv4 accepts
-// HAProxy's abbreviated forms ("10.12" is 10.0.0.12) and dotted netmasks.
-// Host names are refused: hawser never resolves names in patterns.
+// parseIPPattern parses an IPv4 or IPv6 address or network with
+// maps.ParseIP (HAProxy's abbreviated IPv4 forms and dotted netmasks).
 func parseIPPattern(text string, _ bool) (pattern, error) {
-	addrText, maskText, hasMask := strings.Cut(text, "/")
-	bad := fmt.Errorf("'%s' is not a valid IPv4 or IPv6 address", text)
-	if a, err := netip.ParseAddr(addrText); err == nil && a.Is6() {
-		// IPv4-mapped text (::ffff:a.b.c.d) stays an IPv6 pattern, as in
-		// HAProxy, so its mask counts IPv6 bits.
-		bits := 128
-		if hasMask {
-			if bits, err = strconv.Atoi(maskText); err != nil || bits < 0 || bits > 128 {
-				return pattern{}, bad
-			}
-		}
-		return pattern{pfx: netip.PrefixFrom(a, bits).Masked()}, nil
+	p, err := maps.ParseIP(text)
+	if err != nil {
+		return pattern{}, err
 	}
-	a, ok := parseIPv4(addrText)
-	if !ok {
-		return pattern{}, bad
-	}
-	bits := 32
-	if hasMask {
-		if bits, ok = parseIPv4Mask(maskText); !ok {
-			return pattern{}, bad
-		}
-	}
-	return pattern{pfx: netip.PrefixFrom(a, bits).Masked()}, nil
-}
-
-// parseIPv4 parses dotted IPv4 in the inet_aton style HAProxy documents:
-// the last part fills the remaining bytes ("127.1" is 127.0.0.1).
-func parseIPv4(s string) (netip.Addr, bool) {
-	if a, err := netip.ParseAddr(s); err == nil {
-		a = a.Unmap()
-		return a, a.Is4()
-	}
-	parts := strings.Split(s, ".")
-	if len(parts) > 4 {
-		return netip.Addr{}, false
-	}
-	var out [4]byte
-	for i, p := range parts {
-		last := i == len(parts)-1
-		width := 1
-		if last {
-			width = 4 - i
-		}
-		n, err := strconv.ParseUint(p, 10, 8*width)
-		if err != nil {
-			return netip.Addr{}, false
-		}
-		for j := width - 1; j >= 0; j-- {
-			out[i+j] = byte(n)
-			n >>= 8
-		}
-	}
-	return netip.AddrFrom4(out), true
-}
-
-// parseIPv4Mask accepts a bit count or a dotted netmask with contiguous bits.
-func parseIPv4Mask(s string) (int, bool) {
-	if n, err := strconv.Atoi(s); err == nil {
-		return n, n >= 0 && n <= 32
-	}
-	m, err := netip.ParseAddr(s)
-	if err != nil || !m.Is4() {
-		return 0, false
-	}
-	b := m.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	ones := 0
-	for v&0x80000000 != 0 {
-		ones++
-		v <<= 1
-	}
-	return ones, v == 0
+	return pattern{pfx: p}, nil
 }
 
 // equal compares sample bytes s with pattern bytes p, folding s when
@@ -312,7 +245,7 @@ func matchIP(v value, p *pattern) bool {
 	if p.pfx.Addr().Is4() {
 		if a.Is6() {
 			var ok bool
-			if a, ok = embeddedIPv4(a); !ok {
+			if a, ok = maps.EmbeddedIPv4(a); !ok {
 				return false
 			}
 		}
@@ -322,17 +255,4 @@ func matchIP(v value, p *pattern) bool {
 		a = netip.AddrFrom16(a.As16())
 	}
 	return p.pfx.Contains(a)
-}
-
-func embeddedIPv4(a netip.Addr) (netip.Addr, bool) {
-	b := a.As16()
-	if b[0] == 0x20 && b[1] == 0x02 {
-		return netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}), true
-	}
-	for _, x := range b[:12] {
-		if x != 0 {
-			return netip.Addr{}, false
-		}
-	}
-	return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}), true
 }

@@ -200,7 +200,7 @@ func TestCheckACLErrors(t *testing.T) {
 		{name: "bad flag", def: "path -x /x", want: "'-x' is not a valid ACL option. Please use '--' before any pattern beginning with a '-'"},
 		{name: "negative int looks like flag", def: "int(1) -1", want: "'-1' is not a valid ACL option"},
 		{name: "flag without argument", def: "path -f", want: "'-f' expects an argument"},
-		{name: "map flag", def: "path -M -f testdata/prefixes.lst", want: "'-M' (map file) is not supported by hawser"},
+		{name: "map flag with len", def: "path -m len -M -f testdata/ints.lst", want: "'-M' cannot be used with matching method 'len'"},
 		{name: "bad -u", def: "path -u abc /x", want: "the argument of -u must be an integer"},
 		{name: "missing file", def: "path -f testdata/nope.lst", want: "failed to open pattern file 'testdata/nope.lst'"},
 		{name: "bad pattern in file", def: "src -f testdata/badip.lst", want: "'not-an-ip' is not a valid IPv4 or IPv6 address at line 1 of file 'testdata/badip.lst'"},

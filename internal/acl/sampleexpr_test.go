@@ -357,3 +357,81 @@ func FuzzCompileExpr(f *testing.F) {
 		x.Eval(tcp("[::1]:1"), nil)
 	})
 }
+
+// TestACLFiles checks "-f" files served by the map registry, "-M" map
+// files used as pattern lists, and that a runtime edit of a shared file
+// reaches the ACL.
+func TestACLFiles(t *testing.T) {
+	t.Parallel()
+	nets := writeMap(t, "nets.lst", "10.0.0.0/8\n# comment\n192.168.1.1\n2001:db8::/32\n")
+	hosts := writeMap(t, "hosts.map", "www.example.com web\napi.example.com api\n")
+	reg := maps.NewRegistry()
+	compile := func(def string) *Cond {
+		c, err := CompileMaps([]string{"x"}, false, Defs{"x": {strings.Fields(def)}}, reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	tests := []struct {
+		name string
+		def  string
+		s    *fakeSample
+		want bool
+	}{
+		{name: "ip file", def: "src -f " + nets, s: tcp("10.2.3.4:1"), want: true},
+		{name: "ip file host", def: "src -f " + nets, s: tcp("192.168.1.1:1"), want: true},
+		{name: "ip file miss", def: "src -f " + nets, s: tcp("192.168.1.2:1"), want: false},
+		{name: "ip file v6", def: "src -f " + nets, s: tcp("[2001:db8::9]:1"), want: true},
+		{name: "map as patterns", def: "req.hdr(host) -M -f " + hosts, s: req("GET", "/", "Host: api.example.com"), want: true},
+		{name: "map as patterns icase", def: "req.hdr(host) -i -M -f " + hosts, s: req("GET", "/", "Host: API.example.com"), want: true},
+		{name: "map as patterns miss", def: "req.hdr(host) -M -f " + hosts, s: req("GET", "/", "Host: web"), want: false},
+		{name: "map_end as patterns", def: "req.hdr(host) -m end -M -f " + hosts, s: req("GET", "/", "Host: x.www.example.com"), want: true},
+		{name: "inline str set", def: "path /a /b /c", s: req("GET", "/b"), want: true},
+		{name: "inline str icase", def: "path -i /A /B", s: req("GET", "/b"), want: true},
+		{name: "inline beg longest", def: "path_beg /x /api", s: req("GET", "/api/v1"), want: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := compile(tc.def).Match(tc.s); got != tc.want {
+				t.Errorf("%s: Match = %v, want %v", tc.def, got, tc.want)
+			}
+		})
+	}
+	t.Run("runtime add", func(t *testing.T) {
+		t.Parallel()
+		f := writeMap(t, "blocked.lst", "10.0.0.1\n")
+		c := compile("src -f " + f)
+		s := tcp("172.16.0.9:1")
+		if c.Match(s) {
+			t.Fatal("matched before add")
+		}
+		if err := reg.Get(f).Add("172.16.0.0/12", ""); err != nil {
+			t.Fatal(err)
+		}
+		if !c.Match(s) {
+			t.Fatal("add not seen by the ACL")
+		}
+	})
+}
+
+func BenchmarkMatchIPFile100k(b *testing.B) {
+	var sb strings.Builder
+	for i := range 100_000 {
+		sb.WriteString(ipv4(int64(0x0a000000 + i*256)).String())
+		sb.WriteString("/24\n")
+	}
+	f := writeMap(b, "nets.lst", sb.String())
+	c, err := Compile([]string{"x"}, false, Defs{"x": {{"src", "-f", f}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := tcp("10.1.2.3:1")
+	b.ReportAllocs()
+	for b.Loop() {
+		if !c.Match(s) {
+			b.Fatal("no match")
+		}
+	}
+}

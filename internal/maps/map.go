@@ -64,7 +64,7 @@ func (m *Map) Matcher(kind Kind, icase bool) (*Matcher, error) {
 			return nil, fmt.Errorf("%v at line %d of file '%s'", err, e.Line, m.path)
 		}
 	}
-	mt := &Matcher{m: m, x: x}
+	mt := &Matcher{m: m, kind: kind, x: x}
 	m.indexes = append(m.indexes, x)
 	m.matches = append(m.matches, mt)
 	return mt, nil
@@ -163,9 +163,13 @@ func validKey(kind Kind, key string) error {
 // Matcher is a Map seen through one match kind. Lookups return the value
 // of the matching entry (empty for pattern files).
 type Matcher struct {
-	m *Map
-	x *Index // guarded by m.mu: replaced when the map is rebuilt
+	m    *Map
+	kind Kind
+	x    *Index // guarded by m.mu: replaced when the map is rebuilt
 }
+
+// Kind returns the match kind of the matcher.
+func (mt *Matcher) Kind() Kind { return mt.kind }
 
 // Map returns the map the matcher reads.
 func (mt *Matcher) Map() *Map { return mt.m }
