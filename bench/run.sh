@@ -1,39 +1,58 @@
 #!/usr/bin/env bash
-# bench/run.sh runs hawser side by side with HAProxy against one NGINX
-# backend, and writes docs/benchmarks.md from the measurements.
+# bench/run.sh runs hawser side by side with HAProxy, NGINX and Caddy as
+# reverse proxies in front of one NGINX backend, and writes
+# docs/benchmarks.md and docs/benchmarks.svg from the measurements.
 #
-#   bench/run.sh                       # 5 rounds of 8 s per target
-#   ROUNDS=3 DURATION=5 bench/run.sh   # quicker
+#   bench/run.sh                                   # everything, about 12 min
+#   ROUNDS=1 DURATION=2 WARMUP=1 IDLE_CONNS=1000 bench/run.sh   # about 3 min
+#   SCENARIOS=keepalive_small TARGETS="hawser haproxy" bench/run.sh
 #
 # Environment (defaults in brackets):
-#   ROUNDS [5]       measured rounds; each round runs every target once
-#   DURATION [8]     seconds per measured run
-#   WARMUP [3]       seconds of warm-up per target before the rounds
-#   CONNS [50]       wrk connections
-#   TARGETS ["direct hawser haproxy"]   which targets, see target_* below
-#   SCENARIOS ["keepalive_small"]       which scenarios, see scenario_* below
+#   ROUNDS [3]       measured rounds; each round runs every target once
+#   DURATION [5]     seconds per measured run
+#   WARMUP [2]       seconds of warm-up per target before the rounds
+#   CONNS [50]       client connections (wrk and loadgen)
+#   TARGETS ["direct hawser haproxy nginx caddy"]  which targets, see target_*
+#   SCENARIOS [all, see DEFAULT_SCENARIOS]          which scenarios, see scenario_*
+#   IDLE_CONNS [10000] connections the idle scenario holds open per proxy
+#   FIXED_RATE [half of HAProxy's keep-alive median]  req/s of fixed_rate
 #   BASE_PORT [18080]  first loopback port; backend and targets use the next few
 #   OUT [docs/benchmarks.md]            report path, relative to the repo
+#   SVG [docs/benchmarks.svg]           chart path, relative to the repo
 #   BUILD_FROM [head]  head: build commit BUILD_REV; worktree: build local changes
 #   BUILD_REV [HEAD]   the commit to build when BUILD_FROM=head
 #
 # Extending: a new proxy is a target_<name>_start function (write its
-# config, start it in the foreground with `spawn`, set TARGET_PID and
-# TARGET_PORT) plus target_<name>_version; a new scenario is a
-# scenario_<name> function that sets SC_TITLE, SC_DESC, SC_PATH and
-# SC_WRK_ARGS. Add the name to TARGETS or SCENARIOS.
+# config, start it in the foreground with `spawn`, set TARGET_PID, the
+# process to measure, and TARGET_MAIN, the process to stop) plus
+# target_<name>_version and a port in TARGET_OFFSET. A new scenario is a
+# scenario_<name> function that sets SC_TITLE and SC_DESC and either
+# SC_PATH and SC_WRK_ARGS (a wrk run; SC_LUA adds a wrk setup script),
+# SC_KIND=rate or SC_KIND=idle (see those scenarios), or SC_SKIP with the
+# reason it cannot run yet. SC_TARGETS and SC_BASELINE override which
+# targets run it and which one the ratios are against.
 set -euo pipefail
 
-ROUNDS=${ROUNDS:-5}
-DURATION=${DURATION:-8}
-WARMUP=${WARMUP:-3}
+# Scenarios that need TLS or HTTP/2 in hawser are listed so the report
+# says they are missing; they only record why they were skipped.
+# idle_conns goes last: it restarts each proxy, and what it leaves in the
+# proxies' peak RSS should not show up in the other scenarios.
+DEFAULT_SCENARIOS="keepalive_small newconn get_64k get_1m post_1k cores2 fixed_rate idle_conns
+	tls_handshake tls_keepalive h2_multiplexed grpc_unary"
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-2}
 CONNS=${CONNS:-50}
-TARGETS=${TARGETS:-"direct hawser haproxy"}
-SCENARIOS=${SCENARIOS:-"keepalive_small"}
+TARGETS=${TARGETS:-"direct hawser haproxy nginx caddy"}
+SCENARIOS=${SCENARIOS:-$DEFAULT_SCENARIOS}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+FIXED_RATE=${FIXED_RATE:-}
 BASE_PORT=${BASE_PORT:-18080}
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${OUT:-docs/benchmarks.md}
+SVG=${SVG:-docs/benchmarks.svg}
 RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=$REPO/bench/results/$RUN_ID
 WORK=$(mktemp -d /tmp/hawser-bench.XXXXXX)
@@ -43,7 +62,12 @@ CLK_TCK=$(getconf CLK_TCK)
 BACKEND_PORT=$BASE_PORT
 BACKEND_PID=""
 BACKEND_WORKER=""
-declare -A TARGET_PID=() TARGET_PORT=()
+# TARGET_PID is the process whose CPU and memory are measured (NGINX's
+# worker), TARGET_MAIN the one to stop (NGINX's master).
+declare -A TARGET_PID=() TARGET_PORT=() TARGET_MAIN=()
+# Each target has its own port, BASE_PORT + offset; 0 is the backend.
+declare -A TARGET_OFFSET=([direct]=0 [hawser]=1 [haproxy]=2 [nginx]=3 [caddy]=4
+	[hawser_2t]=5 [haproxy_2t]=6)
 SPAWNED=() # every process this script started, for cleanup
 
 log() { printf '[bench] %s\n' "$*" >&2; }
@@ -132,16 +156,43 @@ vm_hwm() {
 	awk '/^VmHWM:/ {print $2}' "/proc/$1/status"
 }
 
+# need_tools installs the Debian packages of whatever is missing (as
+# root): the proxies, the backend and wrk.
 need_tools() {
-	local missing=0 cmd
-	for cmd in haproxy nginx wrk go; do
-		command -v "$cmd" >/dev/null || missing=1
-	done
-	((missing)) || return 0
+	local -A pkg=([haproxy]=haproxy [nginx]=nginx-light [wrk]=wrk [caddy]=caddy)
+	local -a missing=()
+	local cmd
 	command -v go >/dev/null || die "go is needed to build hawser"
-	[[ $(id -u) == 0 ]] || die "haproxy, nginx or wrk missing; run as root to install them"
-	log "installing haproxy nginx-light wrk"
-	apt-get update && apt-get install -y haproxy nginx-light wrk
+	for cmd in "${!pkg[@]}"; do
+		command -v "$cmd" >/dev/null || missing+=("${pkg[$cmd]}")
+	done
+	((${#missing[@]})) || return 0
+	[[ $(id -u) == 0 ]] || die "missing ${missing[*]}; run as root to install them"
+	log "installing ${missing[*]}"
+	apt-get update && apt-get install -y "${missing[@]}"
+}
+
+# raise_fd_limit lifts the open-file limit every process started from
+# here inherits (root may go past the hard limit, where the container
+# allows it), and caps IDLE_CONNS to what fits: a proxy holds two
+# descriptors per proxied connection, and MAXCONN adds 1000 on top.
+raise_fd_limit() {
+	ulimit -Hn 200000 2>/dev/null || true
+	ulimit -Sn "$(ulimit -Hn)"
+	local fit=$((($(ulimit -Hn) - 4000) / 2 / 1000 * 1000))
+	IDLE_CAPPED=""
+	if ((IDLE_CONNS > fit)); then
+		IDLE_CAPPED="The open-file limit ($(ulimit -Hn); this machine did not let the script raise it) caps this scenario at $fit connections instead of $IDLE_CONNS, for every proxy."
+		log "$IDLE_CAPPED"
+		IDLE_CONNS=$fit
+	fi
+	# Every proxy gets the same connection limit, with room above the
+	# idle scenario.
+	MAXCONN=$((IDLE_CONNS + 1000))
+}
+
+build_loadgen() {
+	(cd "$REPO" && go build -o "$WORK/loadgen" ./bench/loadgen)
 }
 
 # build_hawser builds a commit (HEAD unless BUILD_REV says otherwise)
@@ -166,34 +217,42 @@ build_hawser() {
 # --- backend ---------------------------------------------------------------
 
 # start_backend runs one NGINX worker that answers every request with a
-# fixed small body. New scenarios add locations here.
+# fixed small body, and serves /files/64k and /files/1m from disk (page
+# cache, sendfile). New scenarios add locations here.
 start_backend() {
 	port_free "$BACKEND_PORT"
-	mkdir -p "$WORK/nginx"
+	mkdir -p "$WORK/nginx" "$WORK/www"
+	# NGINX workers run as nobody when started by root: let them read.
+	chmod a+rx "$WORK" "$WORK/www"
+	head -c 65536 /dev/zero | tr '\0' 'a' >"$WORK/www/64k"
+	head -c 1048576 /dev/zero | tr '\0' 'a' >"$WORK/www/1m"
+	chmod a+r "$WORK/www/64k" "$WORK/www/1m"
 	cat >"$WORK/nginx.conf" <<-EOF
 		worker_processes 1;
+		worker_rlimit_nofile $((MAXCONN * 2 + 1000));
 		daemon off;
 		master_process on;
 		pid $WORK/nginx/nginx.pid;
 		error_log $WORK/nginx/error.log;
-		events { worker_connections 4096; }
+		events { worker_connections $((MAXCONN * 2)); }
 		http {
 		  access_log off;
 		  keepalive_requests 100000000;
 		  keepalive_timeout 60s;
+		  sendfile on;
 		  client_body_temp_path $WORK/nginx/body;
 		  proxy_temp_path $WORK/nginx/proxy;
 		  server {
 		    listen 127.0.0.1:$BACKEND_PORT;
 		    location / { return 200 "hello world!\n"; }
+		    location /files/ { alias $WORK/www/; }
 		  }
 		}
 	EOF
 	spawn backend nginx -p "$WORK/nginx" -e "$WORK/nginx/error.log" -c "$WORK/nginx.conf"
 	BACKEND_PID=$SPAWN_PID
 	wait_port backend "$BACKEND_PID" "$BACKEND_PORT"
-	BACKEND_WORKER=$(awk '{print $1}' "/proc/$BACKEND_PID/task/$BACKEND_PID/children")
-	[[ -n $BACKEND_WORKER ]] || die "cannot find the nginx worker process"
+	BACKEND_WORKER=$(nginx_worker "$BACKEND_PID")
 	cp "$WORK/nginx.conf" "$RESULTS/backend-nginx.conf"
 }
 
@@ -201,15 +260,17 @@ start_backend() {
 
 # proxy_cfg prints the HAProxy-syntax config that both hawser and HAProxy
 # run, byte for byte, so they are asked to do the same work: mode http,
-# one thread, the same timeouts, no logging, default http-reuse.
+# $2 threads, the same timeouts and connection limits, no logging,
+# default http-reuse.
 proxy_cfg() {
 	cat <<-EOF
 		global
-		  nbthread 1
-		  maxconn 4096
+		  nbthread $2
+		  maxconn $MAXCONN
 
 		defaults
 		  mode http
+		  maxconn $MAXCONN
 		  timeout connect 5s
 		  timeout client 30s
 		  timeout server 30s
@@ -228,37 +289,175 @@ proxy_cfg() {
 target_direct_start() {
 	TARGET_PORT[direct]=$BACKEND_PORT
 	TARGET_PID[direct]=""
+	TARGET_MAIN[direct]=""
 }
 target_direct_version() { nginx -v 2>&1 | head -1; }
 
-target_hawser_start() {
-	local port=$((BASE_PORT + 1))
+# start_hawser runs hawser with the shared config and the given thread
+# count; GOMAXPROCS says the same from the process's first instruction.
+start_hawser() {
+	local name=$1 threads=$2 port
+	port=$(target_port "$name")
 	port_free "$port"
-	proxy_cfg "$port" >"$WORK/hawser.cfg"
-	"$WORK/hawser" -c -f "$WORK/hawser.cfg" >/dev/null || die "hawser rejected the config"
-	# nbthread 1 already sets GOMAXPROCS to 1; the variable makes it so
-	# from the first instruction on.
-	spawn hawser env GOMAXPROCS=1 "$WORK/hawser" -q -f "$WORK/hawser.cfg"
-	TARGET_PID[hawser]=$SPAWN_PID
-	TARGET_PORT[hawser]=$port
-	wait_port hawser "$SPAWN_PID" "$port"
-	cp "$WORK/hawser.cfg" "$RESULTS/hawser.cfg"
+	proxy_cfg "$port" "$threads" >"$WORK/$name.cfg"
+	"$WORK/hawser" -c -f "$WORK/$name.cfg" >/dev/null || die "hawser rejected the config"
+	spawn "$name" env GOMAXPROCS="$threads" "$WORK/hawser" -q -f "$WORK/$name.cfg"
+	started "$name" "$SPAWN_PID" "$SPAWN_PID" "$port"
+	cp "$WORK/$name.cfg" "$RESULTS/$name.cfg"
 }
+target_hawser_start() { start_hawser hawser 1; }
 target_hawser_version() { "$WORK/hawser" -v; }
+target_hawser_2t_start() { start_hawser hawser_2t 2; }
+target_hawser_2t_version() { target_hawser_version; }
 
-target_haproxy_start() {
-	local port=$((BASE_PORT + 2))
+start_haproxy() {
+	local name=$1 threads=$2 port
+	port=$(target_port "$name")
 	port_free "$port"
-	proxy_cfg "$port" >"$WORK/haproxy.cfg"
-	haproxy -c -q -f "$WORK/haproxy.cfg" || die "haproxy rejected the config"
+	proxy_cfg "$port" "$threads" >"$WORK/$name.cfg"
+	haproxy -c -q -f "$WORK/$name.cfg" || die "haproxy rejected the config"
 	# -db: stay in the foreground, so the pid we hold is the one serving.
-	spawn haproxy haproxy -db -f "$WORK/haproxy.cfg"
-	TARGET_PID[haproxy]=$SPAWN_PID
-	TARGET_PORT[haproxy]=$port
-	wait_port haproxy "$SPAWN_PID" "$port"
-	cp "$WORK/haproxy.cfg" "$RESULTS/haproxy.cfg"
+	spawn "$name" haproxy -db -f "$WORK/$name.cfg"
+	started "$name" "$SPAWN_PID" "$SPAWN_PID" "$port"
+	cp "$WORK/$name.cfg" "$RESULTS/$name.cfg"
 }
+target_haproxy_start() { start_haproxy haproxy 1; }
 target_haproxy_version() { haproxy -v | head -1; }
+target_haproxy_2t_start() { start_haproxy haproxy_2t 2; }
+target_haproxy_2t_version() { target_haproxy_version; }
+
+# target_nginx_start runs NGINX as the reverse proxy: one worker, the
+# same connection limit, HTTP/1.1 keep-alive to the backend with as many
+# idle connections as the others keep (HAProxy's pool has no small
+# limit), and no temporary files: a response larger than the buffers is
+# streamed, as the other proxies do.
+target_nginx_start() {
+	local port dir=$WORK/nginx-proxy
+	port=$(target_port nginx)
+	port_free "$port"
+	mkdir -p "$dir"
+	cat >"$WORK/nginx-proxy.conf" <<-EOF
+		worker_processes 1;
+		worker_rlimit_nofile $((MAXCONN * 2 + 1000));
+		daemon off;
+		master_process on;
+		pid $dir/nginx.pid;
+		error_log $dir/error.log;
+		events { worker_connections $((MAXCONN * 2)); }
+		http {
+		  access_log off;
+		  keepalive_requests 100000000;
+		  keepalive_timeout 60s;
+		  client_body_temp_path $dir/body;
+		  proxy_temp_path $dir/proxy;
+		  upstream be {
+		    server 127.0.0.1:$BACKEND_PORT;
+		    keepalive 1024;
+		    keepalive_requests 100000000;
+		  }
+		  server {
+		    listen 127.0.0.1:$port;
+		    location / {
+		      proxy_pass http://be;
+		      proxy_http_version 1.1;
+		      proxy_set_header Connection "";
+		      proxy_max_temp_file_size 0;
+		    }
+		  }
+		}
+	EOF
+	spawn nginx-proxy nginx -p "$dir" -e "$dir/error.log" -c "$WORK/nginx-proxy.conf"
+	local master=$SPAWN_PID
+	wait_port nginx-proxy "$master" "$port"
+	started nginx "$(nginx_worker "$master")" "$master" "$port"
+	cp "$WORK/nginx-proxy.conf" "$RESULTS/nginx-proxy.conf"
+}
+target_nginx_version() { nginx -v 2>&1 | head -1; }
+
+# target_caddy_start runs Caddy's reverse_proxy with one Go thread, no
+# admin endpoint, no automatic HTTPS and no access log (Caddy's default),
+# keeping up to 1024 idle connections to the backend like the others.
+target_caddy_start() {
+	local port dir=$WORK/caddy
+	port=$(target_port caddy)
+	port_free "$port"
+	mkdir -p "$dir"
+	cat >"$WORK/Caddyfile" <<-EOF
+		{
+		  admin off
+		  auto_https off
+		  servers {
+		    protocols h1
+		  }
+		}
+		http://127.0.0.1:$port {
+		  reverse_proxy 127.0.0.1:$BACKEND_PORT {
+		    transport http {
+		      keepalive 60s
+		      keepalive_idle_conns 1024
+		      keepalive_idle_conns_per_host 1024
+		    }
+		  }
+		}
+	EOF
+	spawn caddy env GOMAXPROCS=1 HOME="$dir" XDG_DATA_HOME="$dir" XDG_CONFIG_HOME="$dir" \
+		caddy run --config "$WORK/Caddyfile" --adapter caddyfile
+	started caddy "$SPAWN_PID" "$SPAWN_PID" "$port"
+	cp "$WORK/Caddyfile" "$RESULTS/Caddyfile"
+}
+target_caddy_version() { echo "Caddy $(caddy version | awk '{print $1}')"; }
+
+# target_port prints the loopback port a target listens on.
+target_port() {
+	local off=${TARGET_OFFSET[$1]:-}
+	[[ -n $off ]] || die "target $1 has no port in TARGET_OFFSET"
+	echo $((BASE_PORT + off))
+}
+
+# nginx_worker prints the pid of an NGINX master's only worker. The
+# master listens before it forks, so give the worker a moment.
+nginx_worker() {
+	local pid i
+	for i in $(seq 50); do
+		pid=$(awk '{print $1}' "/proc/$1/task/$1/children")
+		[[ -n $pid ]] && break
+		sleep 0.05
+	done
+	[[ -n $pid ]] || die "cannot find the nginx worker of $1"
+	echo "$pid"
+}
+
+# started waits for a target to listen and records its processes.
+started() {
+	local name=$1 pid=$2 main=$3 port=$4
+	wait_port "$name" "$main" "$port"
+	TARGET_PID[$name]=$pid
+	TARGET_MAIN[$name]=$main
+	TARGET_PORT[$name]=$port
+}
+
+# ensure_target starts a target unless it runs already.
+ensure_target() {
+	[[ -n ${TARGET_PORT[$1]:-} ]] && return 0
+	declare -F "target_${1}_start" >/dev/null || die "unknown target $1"
+	"target_${1}_start"
+}
+
+# stop_target stops a target and waits until its port is free, so it can
+# be started again fresh.
+stop_target() {
+	local name=$1 main=${TARGET_MAIN[$1]:-} i
+	if [[ -n $main ]]; then
+		kill -TERM "$main" 2>/dev/null || true
+		for i in $(seq 100); do
+			kill -0 "$main" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$main" 2>/dev/null || true
+		wait "$main" 2>/dev/null || true
+	fi
+	unset "TARGET_PID[$name]" "TARGET_MAIN[$name]" "TARGET_PORT[$name]"
+}
 
 # --- scenarios ---------------------------------------------------------------
 
@@ -269,19 +468,129 @@ scenario_keepalive_small() {
 	SC_WRK_ARGS=(-t1 "-c$CONNS")
 }
 
+scenario_newconn() {
+	SC_TITLE="A new connection per request"
+	SC_DESC="wrk -t1 -c$CONNS with \`Connection: close\`: every request opens a new client connection, which the proxy closes after the response (server connections may stay alive)."
+	SC_PATH=/
+	SC_WRK_ARGS=(-t1 "-c$CONNS" -H "Connection: close")
+}
+
+scenario_get_64k() {
+	SC_TITLE="64 KiB responses"
+	SC_DESC="wrk -t1 -c$CONNS, keep-alive, GET of a 64 KiB file the backend serves from the page cache."
+	SC_PATH=/files/64k
+	SC_WRK_ARGS=(-t1 "-c$CONNS")
+}
+
+scenario_get_1m() {
+	SC_TITLE="1 MiB responses"
+	SC_DESC="wrk -t1 -c$CONNS, keep-alive, GET of a 1 MiB file the backend serves from the page cache."
+	SC_PATH=/files/1m
+	SC_WRK_ARGS=(-t1 "-c$CONNS")
+}
+
+scenario_post_1k() {
+	SC_TITLE="1 KiB POST bodies"
+	SC_DESC="wrk -t1 -c$CONNS, keep-alive, POST / with a 1 KiB body (bench/wrk/post_1k.lua), answered with the 13-byte body."
+	SC_PATH=/
+	SC_WRK_ARGS=(-t1 "-c$CONNS")
+	SC_LUA=$REPO/bench/wrk/post_1k.lua
+}
+
+# scenario_cores2 repeats keep-alive with two threads for the proxies
+# that have a thread setting in the shared config.
+scenario_cores2() {
+	SC_TITLE="HTTP/1.1 keep-alive, 2 proxy threads"
+	SC_DESC="As the keep-alive scenario, with \`nbthread 2\` (hawser also GOMAXPROCS=2). Compare with the 1-thread rows above: the machine has $(nproc) CPUs, shared with wrk and the backend."
+	SC_PATH=/
+	SC_WRK_ARGS=(-t1 "-c$CONNS")
+	SC_TARGETS=""
+	local t
+	for t in hawser haproxy; do
+		[[ " $TARGETS " == *" $t "* ]] && SC_TARGETS+=" ${t}_2t"
+	done
+	SC_BASELINE=haproxy_2t
+}
+
+# scenario_fixed_rate measures latency below saturation: bench/loadgen
+# sends at a fixed rate, half of what HAProxy managed in keepalive_small
+# in this run (or FIXED_RATE), and counts queueing from the moment each
+# request was due.
+scenario_fixed_rate() {
+	SC_KIND=rate
+	SC_PATH=/
+	SC_RATE=${FIXED_RATE:-$(half_baseline_rate)}
+	SC_TITLE="Latency at a fixed rate of $SC_RATE req/s"
+	SC_DESC="bench/loadgen, $CONNS keep-alive connections, GET /, open loop: request i is due at start + i/rate, and its latency counts from then if every connection was busy (no coordinated omission). The rate is half of HAProxy's keep-alive median in this run, below what the HAProxy-class proxies saturate at; a target that cannot sustain it falls behind and is named below the table. CPU per 100k requests is at equal load."
+}
+
+# half_baseline_rate prints half of HAProxy's median keep-alive req/s
+# from this run's runs.csv, or 10000 without one.
+half_baseline_rate() {
+	awk -F, '$1 == "keepalive_small" && $2 == "haproxy" {print $4 * 1e6 / $5}' "$RESULTS/runs.csv" |
+		sort -n | awk '{v[NR] = $1} END {
+			if (NR == 0) { print 10000; exit }
+			m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%d\n", int(m / 2 / 100) * 100
+		}'
+}
+
+# scenario_idle_conns measures memory per idle client connection: each
+# proxy is restarted, then bench/loadgen opens IDLE_CONNS connections,
+# completes one GET / on each and holds them all open while the proxy's
+# VmRSS is read.
+scenario_idle_conns() {
+	SC_KIND=idle
+	SC_TITLE="$IDLE_CONNS idle keep-alive connections"
+	SC_DESC="bench/loadgen opens $IDLE_CONNS client connections to a freshly started proxy (64 at a time), completes one GET / on each and keeps them open; memory per connection is the growth of the proxy's VmRSS divided by the connections held."
+	SC_TARGETS=""
+	local t
+	for t in $TARGETS; do
+		[[ $t == direct ]] || SC_TARGETS+=" $t"
+	done
+}
+
+# Scenarios hawser cannot serve yet. They stay in the default list so the
+# report shows the gap; give them SC_PATH and SC_WRK_ARGS (or a kind of
+# their own) once hawser terminates TLS or speaks HTTP/2.
+scenario_tls_handshake() {
+	SC_TITLE="TLS termination, a new handshake per request"
+	SC_SKIP="not yet: hawser has no TLS/HTTP/2"
+}
+scenario_tls_keepalive() {
+	SC_TITLE="TLS termination, keep-alive"
+	SC_SKIP="not yet: hawser has no TLS/HTTP/2"
+}
+scenario_h2_multiplexed() {
+	SC_TITLE="HTTP/2 multiplexed (h2load)"
+	SC_SKIP="not yet: hawser has no TLS/HTTP/2"
+}
+scenario_grpc_unary() {
+	SC_TITLE="gRPC unary (ghz)"
+	SC_SKIP="not yet: hawser has no TLS/HTTP/2"
+}
+
 # --- measuring ---------------------------------------------------------------
 
-# run_wrk runs wrk against a target for the given seconds and prints the
-# HAWSER_BENCH summary fields (see bench/wrk/summary.lua) followed by the
-# CPU wrk itself used, in clock ticks.
-run_wrk() {
+# run_load runs the scenario's load generator against a target for the
+# given seconds and prints the HAWSER_BENCH summary fields (see
+# bench/wrk/summary.lua) followed by the CPU the generator itself used,
+# in clock ticks.
+run_load() {
 	local target=$1 seconds=$2 cpu line
 	local TIMEFORMAT='%3U %3S'
-	cpu=$({ time wrk "${SC_WRK_ARGS[@]}" "-d${seconds}s" --timeout 5s -s "$LUA" \
-		"http://127.0.0.1:${TARGET_PORT[$target]}$SC_PATH" >"$WORK/wrk.out" 2>&1; } 2>&1) ||
-		die "wrk failed on $target: $(<"$WORK/wrk.out")"
-	line=$(grep '^HAWSER_BENCH' "$WORK/wrk.out" | cut -f2-) ||
-		die "no summary from wrk on $target: $(<"$WORK/wrk.out")"
+	local url="http://127.0.0.1:${TARGET_PORT[$target]}$SC_PATH"
+	if [[ $SC_KIND == rate ]]; then
+		cpu=$({ time "$WORK/loadgen" -addr "127.0.0.1:${TARGET_PORT[$target]}" -path "$SC_PATH" \
+			-rate "$SC_RATE" -conns "$CONNS" -duration "${seconds}s" >"$WORK/load.out" 2>&1; } 2>&1) ||
+			die "loadgen failed on $target: $(<"$WORK/load.out")"
+	else
+		cpu=$({ time wrk "${SC_WRK_ARGS[@]}" "-d${seconds}s" --timeout 5s -s "$WORK/script.lua" \
+			"$url" >"$WORK/load.out" 2>&1; } 2>&1) ||
+			die "wrk failed on $target: $(<"$WORK/load.out")"
+	fi
+	line=$(grep '^HAWSER_BENCH' "$WORK/load.out" | cut -f2-) ||
+		die "no summary from the load generator on $target: $(<"$WORK/load.out")"
 	printf '%s\t%s\n' "$line" "$(awk -v hz="$CLK_TCK" '{printf "%d", ($1 + $2) * hz + 0.5}' <<<"$cpu")"
 }
 
@@ -303,15 +612,16 @@ check_run() {
 	((sockerr == 0)) || log "warning: $target had $sockerr socket errors"
 }
 
-# measure runs one measured run and appends a CSV row: wrk's numbers, the
-# CPU ticks the proxy, the backend and wrk used during the run, the ticks
+# measure runs one measured run and appends a CSV row: the load
+# generator's numbers, the CPU ticks the proxy, the backend and the
+# generator (column wrk_cpu_ticks) used during the run, the ticks
 # every other process used (what disturbed the run), the proxy's VmHWM.
 measure() {
 	local scenario=$1 target=$2 round=$3 pid=${TARGET_PID[$2]} p0 p1 b0 b1 s0 s1 line
 	p0=$(cpu_ticks "$pid")
 	b0=$(cpu_ticks "$BACKEND_WORKER")
 	s0=$(busy_ticks)
-	line=$(run_wrk "$target" "$DURATION")
+	line=$(run_load "$target" "$DURATION")
 	s1=$(busy_ticks)
 	p1=$(cpu_ticks "$pid")
 	b1=$(cpu_ticks "$BACKEND_WORKER")
@@ -331,20 +641,85 @@ measure() {
 	log "$scenario round $round $target: $((f[0] * 1000000 / f[1])) req/s, p99 ${f[7]} us, other processes ${other} ticks"
 }
 
+# measure_idle restarts a target, reads its VmRSS, has bench/loadgen
+# open and hold IDLE_CONNS connections through it, reads VmRSS again and
+# appends a row to idle.csv.
+measure_idle() {
+	local scenario=$1 target=$2 round=$3 pid before after held failed i
+	stop_target "$target"
+	ensure_target "$target"
+	pid=${TARGET_PID[$target]}
+	sleep 1 # let the fresh process finish starting up
+	before=$(vm_rss "$pid")
+	spawn idle "$WORK/loadgen" -addr "127.0.0.1:${TARGET_PORT[$target]}" -idle "$IDLE_CONNS"
+	local holder=$SPAWN_PID
+	for i in $(seq 1200); do
+		grep -q '^HAWSER_IDLE' "$WORK/idle.log" && break
+		kill -0 "$holder" 2>/dev/null || die "loadgen -idle failed on $target: $(<"$WORK/idle.log")"
+		sleep 0.1
+	done
+	read -r _ held failed < <(grep '^HAWSER_IDLE' "$WORK/idle.log") ||
+		die "loadgen -idle did not finish opening connections on $target"
+	sleep 1 # let the proxy settle with every connection idle
+	after=$(vm_rss "$pid")
+	kill -TERM "$holder"
+	wait "$holder" 2>/dev/null || true
+	((failed == 0)) || log "warning: $target: $failed of $IDLE_CONNS connections failed"
+	printf '%s,%s,%d,%d,%d,%d,%d\n' "$scenario" "$target" "$round" "$held" "$before" "$after" \
+		"$(vm_hwm "$pid")" >>"$RESULTS/idle.csv"
+	log "$scenario round $round $target: $held connections, VmRSS $before -> $after KiB ($(((after - before) * 1024 / (held > 0 ? held : 1))) B each)"
+}
+
+# vm_rss prints the resident set size of a process in KiB.
+vm_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# load_scenario resets the SC_* variables and lets scenario_<name> set
+# them.
+load_scenario() {
+	SC_TITLE="" SC_DESC="" SC_PATH=/ SC_LUA="" SC_KIND=wrk SC_SKIP="" SC_RATE=""
+	SC_WRK_ARGS=()
+	SC_TARGETS=$TARGETS
+	SC_BASELINE=haproxy
+	"scenario_$1"
+}
+
 # run_scenario warms every target up, then runs ROUNDS rounds. Each round
 # runs every target once, starting one target later than the round before,
 # so no target always runs first (or last) after a given neighbour.
 run_scenario() {
 	local scenario=$1 targets r i n t
-	"scenario_$scenario"
-	printf 'scenario.%s.title\t%s\nscenario.%s.desc\t%s\n' \
-		"$scenario" "$SC_TITLE" "$scenario" "$SC_DESC" >>"$RESULTS/meta.tsv"
-	read -r -a targets <<<"$TARGETS"
+	load_scenario "$scenario"
+	{
+		printf 'scenario.%s.title\t%s\n' "$scenario" "$SC_TITLE"
+		printf 'scenario.%s.desc\t%s\n' "$scenario" "$SC_DESC"
+		printf 'scenario.%s.kind\t%s\n' "$scenario" "${SC_SKIP:+skip}${SC_SKIP:-$SC_KIND}"
+		printf 'scenario.%s.skip\t%s\n' "$scenario" "$SC_SKIP"
+		printf 'scenario.%s.baseline\t%s\n' "$scenario" "$SC_BASELINE"
+		printf 'scenario.%s.rate\t%s\n' "$scenario" "$SC_RATE"
+	} >>"$RESULTS/meta.tsv"
+	if [[ -n $SC_SKIP ]]; then
+		log "$scenario skipped: $SC_SKIP"
+		return 0
+	fi
+	read -r -a targets <<<"$SC_TARGETS"
 	n=${#targets[@]}
+	((n > 0)) || return 0
+	cat ${SC_LUA:+"$SC_LUA"} "$LUA" >"$WORK/script.lua"
+	for t in "${targets[@]}"; do
+		ensure_target "$t"
+	done
+	if [[ $SC_KIND == idle ]]; then
+		for ((r = 1; r <= ROUNDS; r++)); do
+			for ((i = 0; i < n; i++)); do
+				measure_idle "$scenario" "${targets[$(((i + r - 1) % n))]}" "$r"
+			done
+		done
+		return 0
+	fi
 	local line
 	for t in "${targets[@]}"; do
 		log "$scenario warm-up $t (${WARMUP}s)"
-		line=$(run_wrk "$t" "$WARMUP")
+		line=$(run_load "$t" "$WARMUP")
 		check_run "$t" "$line"
 	done
 	for ((r = 1; r <= ROUNDS; r++)); do
@@ -369,6 +744,9 @@ meta() {
 		printf 'rounds\t%s\nduration\t%s\nwarmup\t%s\nconns\t%s\nclk_tck\t%s\n' \
 			"$ROUNDS" "$DURATION" "$WARMUP" "$CONNS" "$CLK_TCK"
 		printf 'targets\t%s\n' "$TARGETS"
+		printf 'scenario_order\t%s\n' "$(echo $SCENARIOS)"
+		printf 'idle_conns\t%s\nmaxconn\t%s\nfd_limit\t%s\nidle_capped\t%s\n' \
+			"$IDLE_CONNS" "$MAXCONN" "$(ulimit -Hn)" "$IDLE_CAPPED"
 		local t
 		for t in $TARGETS; do
 			printf 'version.%s\t%s\n' "$t" "$("target_${t}_version")"
@@ -382,21 +760,26 @@ main() {
 	mkdir -p "$RESULTS"
 	: >"$RESULTS/meta.tsv"
 	echo "scenario,target,round,requests,duration_us,bytes,non2xx,sock_errors,p50_us,p90_us,p99_us,p999_us,max_us,proxy_cpu_ticks,backend_cpu_ticks,proxy_hwm_kb,wrk_cpu_ticks,other_cpu_ticks" >"$RESULTS/runs.csv"
+	echo "scenario,target,round,conns,rss_before_kb,rss_after_kb,proxy_hwm_kb" >"$RESULTS/idle.csv"
+	raise_fd_limit
 	build_hawser
-	meta
-	start_backend
+	build_loadgen
 	local t s
 	for t in $TARGETS; do
 		declare -F "target_${t}_start" >/dev/null || die "unknown target $t"
-		"target_${t}_start"
 	done
 	for s in $SCENARIOS; do
 		declare -F "scenario_$s" >/dev/null || die "unknown scenario $s"
+	done
+	meta
+	start_backend
+	# Targets start when a scenario first needs them.
+	for s in $SCENARIOS; do
 		run_scenario "$s"
 	done
 	printf 'load_after\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/meta.tsv"
-	(cd "$REPO" && go run ./bench/report -results "$RESULTS" -out "$OUT")
-	log "results in $RESULTS, report in $OUT"
+	(cd "$REPO" && go run ./bench/report -results "$RESULTS" -out "$OUT" -svg "$SVG")
+	log "results in $RESULTS, report in $OUT, chart in $SVG"
 }
 
 main "$@"

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -166,4 +167,58 @@ func (m Meta) int(key string, def int) int {
 		return n
 	}
 	return def
+}
+
+// IdleRun is one idle-connection measurement from idle.csv: the proxy's
+// VmRSS before and while Conns client connections were held open.
+type IdleRun struct {
+	Scenario, Target string
+	Round            int
+	Conns            int64
+	RSSBeforeKB      int64
+	RSSAfterKB       int64
+	ProxyHWMKB       int64
+}
+
+// BytesPerConn is the proxy's memory growth per held connection.
+func (r IdleRun) BytesPerConn() float64 {
+	if r.Conns == 0 {
+		return 0
+	}
+	return float64(r.RSSAfterKB-r.RSSBeforeKB) * 1024 / float64(r.Conns)
+}
+
+// idleColumns is the header bench/run.sh writes to idle.csv.
+var idleColumns = []string{"scenario", "target", "round", "conns", "rss_before_kb", "rss_after_kb", "proxy_hwm_kb"}
+
+// readIdle parses idle.csv.
+func readIdle(r io.Reader) ([]IdleRun, error) {
+	cr := csv.NewReader(r)
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("idle.csv: header: %w", err)
+	}
+	if !slices.Equal(header, idleColumns) {
+		return nil, fmt.Errorf("idle.csv: header %q, want %q", header, idleColumns)
+	}
+	var runs []IdleRun
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return runs, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("idle.csv: %w", err)
+		}
+		var n [5]int64
+		for i := range n {
+			if n[i], err = strconv.ParseInt(rec[i+2], 10, 64); err != nil {
+				return nil, fmt.Errorf("idle.csv:%d: column %s: %w", line, idleColumns[i+2], err)
+			}
+		}
+		runs = append(runs, IdleRun{
+			Scenario: rec[0], Target: rec[1], Round: int(n[0]), Conns: n[1],
+			RSSBeforeKB: n[2], RSSAfterKB: n[3], ProxyHWMKB: n[4],
+		})
+	}
 }
