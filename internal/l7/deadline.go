@@ -2,6 +2,7 @@ package l7
 
 import (
 	"net"
+	"os"
 	"time"
 )
 
@@ -33,14 +34,49 @@ type idleConn struct {
 	// rather than a method value, which would cost an allocation per
 	// connection.
 	waker interface{ Woken() bool }
+	// pending holds bytes an idleReader read while the connection had no
+	// bufio.Reader; Read serves them before reading the socket again.
+	pending    []byte
+	pendingBuf *[]byte // the scratch buffer pending points into
+}
+
+// setPending makes the first n bytes of b the next bytes Read returns; b
+// goes back to the scratch pool once they are consumed.
+func (c *idleConn) setPending(b *[]byte, n int) {
+	c.pendingBuf, c.pending = b, (*b)[:n]
+}
+
+// readPending serves pending bytes into b.
+func (c *idleConn) readPending(b []byte) int {
+	n := copy(b, c.pending)
+	c.pending = c.pending[n:]
+	if len(c.pending) == 0 {
+		c.dropPending()
+	}
+	return n
+}
+
+// dropPending returns the scratch buffer to its pool.
+func (c *idleConn) dropPending() {
+	if c.pendingBuf != nil {
+		putScratch(c.pendingBuf)
+	}
+	c.pendingBuf, c.pending = nil, nil
 }
 
 func (c *idleConn) Read(b []byte) (int, error) {
+	if len(c.pending) > 0 {
+		return c.readPending(b), nil
+	}
 	want := c.rWant
 	if c.rIdle > 0 {
 		want = time.Now().Add(c.rIdle)
 	}
 	c.rd.arm(c.Conn.SetReadDeadline, want)
+	if c.isWoken() {
+		// The engine's wake-up may have come before arm replaced it.
+		return 0, os.ErrDeadlineExceeded
+	}
 	for {
 		n, err := c.Conn.Read(b)
 		if err == nil || !c.rd.early(c.Conn.SetReadDeadline, err, want) || c.isWoken() {

@@ -71,12 +71,15 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		pool: h.pool(bufSize),
 	}
 	t.cc = idleConn{Conn: c, wIdle: s.Frontend.Cfg.Timeouts.Client, waker: s}
+	t.bufSize = bufSize
+	t.canIdle = t.idle.init(c, bufSize)
 	t.br = getReader(&t.cc, bufSize)
 	t.bw = getWriter(&t.cc, bufSize)
 	defer func() {
 		t.releaseServerConn(false)
 		putReader(t.br)
 		putWriter(t.bw)
+		t.cc.dropPending()
 		c.Close()
 	}()
 	t.serve()

@@ -7,17 +7,54 @@ import (
 	"time"
 )
 
-// serverConn is a connection to a server with its buffers.
+// serverConn is a connection to a server with its buffers. The buffers
+// are only held while a request uses the connection: an idle one (in the
+// pool, or attached to an idle client connection) costs its socket and
+// this struct, which is what lets thousands of idle keep-alive
+// connections stay cheap.
 type serverConn struct {
 	key  string // pool key: backend/server@addr
-	c    *idleConn
-	br   *bufio.Reader
-	bw   *bufio.Writer
-	used bool // has carried at least one request
+	c    idleConn
+	br   *bufio.Reader // nil while idle
+	bw   *bufio.Writer // nil while idle
+	used bool          // has carried at least one request
 	idle time.Time
 }
 
-func (sc *serverConn) close() { sc.c.Close() }
+// takeBuffers gives sc read and write buffers of size from the pools.
+func (sc *serverConn) takeBuffers(size int) {
+	if sc.br == nil {
+		sc.br = getReader(&sc.c, size)
+		sc.bw = getWriter(&sc.c, size)
+	}
+}
+
+// dropBuffers returns sc's buffers to the pools. It reports false, and
+// keeps them, when they hold bytes: bytes a server sent after a complete
+// response make the connection unusable.
+func (sc *serverConn) dropBuffers() bool {
+	if sc.br == nil {
+		return true
+	}
+	if sc.br.Buffered() > 0 || sc.bw.Buffered() > 0 {
+		return false
+	}
+	putReader(sc.br)
+	putWriter(sc.bw)
+	sc.br, sc.bw = nil, nil
+	return true
+}
+
+// close closes the socket and returns the buffers to the pools. Only the
+// goroutine using sc may call it while sc has buffers.
+func (sc *serverConn) close() {
+	sc.c.Close()
+	if sc.br != nil {
+		putReader(sc.br)
+		putWriter(sc.bw)
+		sc.br, sc.bw = nil, nil
+	}
+}
 
 // connPool keeps idle server connections for reuse (http-reuse), keyed by
 // backend, server and address so that a server whose address changes never

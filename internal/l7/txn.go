@@ -25,9 +25,15 @@ type txn struct {
 	fe   *engine.Frontend
 	conn net.Conn
 	cc   idleConn // conn with inactivity timeouts; br and bw use it
-	br   *bufio.Reader
-	bw   *bufio.Writer
-	pool *connPool
+	// br and bw are taken from pools when a request begins and, on a
+	// bare TCP socket, given back while the connection waits for the next
+	// one (see idleReader).
+	br      *bufio.Reader
+	bw      *bufio.Writer
+	bufSize int
+	idle    idleReader
+	canIdle bool // idle is usable
+	pool    *connPool
 
 	// sc is the server connection attached to this client connection: it
 	// serves the next request again if it goes to the same server.
@@ -127,7 +133,7 @@ func (t *txn) readRequest() bool {
 		// soft stop must not cut it off.
 		t.sess.Idle.Store(t.nreq > 0)
 		t.cc.setReadDeadline(deadline(wait))
-		_, err := t.br.Peek(1)
+		err := t.waitRequest()
 		t.sess.Idle.Store(false)
 		if err != nil {
 			if isTimeout(err) && t.nreq == 0 && to.HTTPRequest > 0 && !t.draining() {
@@ -208,6 +214,28 @@ func (t *txn) since(start time.Time) time.Duration {
 		return 0
 	}
 	return time.Since(start)
+}
+
+// waitRequest waits for the first bytes of the next request. On a bare
+// TCP socket the connection's buffers go back to the pools for the wait,
+// and come back, whatever the outcome, before it returns.
+func (t *txn) waitRequest() error {
+	if !t.canIdle || t.bw.Buffered() > 0 {
+		_, err := t.br.Peek(1)
+		return err
+	}
+	putReader(t.br)
+	putWriter(t.bw)
+	t.br, t.bw = nil, nil
+	err := t.idle.wait(&t.cc)
+	t.br = getReader(&t.cc, t.bufSize)
+	t.bw = getWriter(&t.cc, t.bufSize)
+	if err != nil {
+		return err
+	}
+	// Moves the bytes read into br, without a system call.
+	_, err = t.br.Peek(1)
+	return err
 }
 
 func (t *txn) failRequest(status int, who byte) {
@@ -547,9 +575,7 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	bs := t.pool.bufSize
-	ic := &idleConn{Conn: c}
-	return &serverConn{key: key, c: ic, br: bufio.NewReaderSize(ic, bs), bw: bufio.NewWriterSize(ic, bs)}, nil
+	return &serverConn{key: key, c: idleConn{Conn: c}}, nil
 }
 
 // releaseServerConn detaches the server connection: back to the pool if it
@@ -560,7 +586,7 @@ func (t *txn) releaseServerConn(reusable bool) {
 		return
 	}
 	t.sc = nil
-	if reusable && sc.br.Buffered() == 0 {
+	if reusable && sc.dropBuffers() {
 		t.pool.put(sc)
 		return
 	}
@@ -571,6 +597,7 @@ func (t *txn) releaseServerConn(reusable bool) {
 // errServerGone when the request can be retried on a fresh connection.
 func (t *txn) exchange() error {
 	sc := t.sc
+	sc.takeBuffers(t.pool.bufSize)
 	// "timeout server" is an inactivity timeout on the server side, for
 	// the response head as for the bodies.
 	sc.c.rIdle = t.be.Cfg.Timeouts.Server
@@ -819,10 +846,15 @@ func (t *txn) relayResponse(sc *serverConn) error {
 		t.bw.Flush()
 		return nil
 	}
-	if !serverKeepAlive || !t.bodyDone {
+	switch {
+	case !serverKeepAlive || !t.bodyDone:
 		t.releaseServerConn(false)
-	} else if t.closeClient {
+	case t.closeClient:
 		t.releaseServerConn(true)
+	case !sc.dropBuffers():
+		// Stays attached for the client's next request, but not with
+		// bytes the server sent beyond its response.
+		t.releaseServerConn(false)
 	}
 	// Hold the response back while a pipelined request is already
 	// buffered, so that several responses leave in one write.
