@@ -106,38 +106,22 @@ func connectTimeout(be *engine.Backend) time.Duration {
 // '-' for a clean end, abort on a read error, tmo on a timeout.
 func relay(dst, src net.Conn, idle time.Duration, abort, tmo byte) (int64, byte) {
 	var n int64
-	end := byte('-')
+	var err error
 	if idle <= 0 {
-		// Without a timeout, io.Copy can splice(2) between the sockets.
-		var err error
 		n, err = copyConn(dst, src)
-		if err != nil {
-			end = abort
-		}
 	} else {
-		buf := make([]byte, 16<<10)
-		for {
-			src.SetReadDeadline(time.Now().Add(idle))
-			r, err := src.Read(buf)
-			if r > 0 {
-				if _, werr := dst.Write(buf[:r]); werr != nil {
-					end = abort
-					break
-				}
-				n += int64(r)
-			}
-			if err != nil {
-				var ne net.Error
-				if errors.As(err, &ne) && ne.Timeout() {
-					end = tmo
-					src.Close()
-					dst.Close()
-				} else if !isEOF(err) {
-					end = abort
-				}
-				break
-			}
-		}
+		n, err = copyIdle(dst, src, idle)
+	}
+	end := byte('-')
+	switch {
+	case err == nil:
+	case isTimeout(err):
+		// Idle for too long: end both directions.
+		end = tmo
+		src.Close()
+		dst.Close()
+	default:
+		end = abort
 	}
 	if cw, ok := dst.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
@@ -147,8 +131,56 @@ func relay(dst, src net.Conn, idle time.Duration, abort, tmo byte) (int64, byte)
 	return n, end
 }
 
+// idleSlices is how many times per timeout period copyIdle looks for
+// activity.
+const idleSlices = 4
+
+// copyIdle is copyConn ending with a timeout error once src has been
+// silent for idle (HAProxy's timeouts are inactivity timeouts). Moving the
+// read deadline before every read would keep the copy from using splice(2)
+// and cost a timer update per read; instead the copy runs under a deadline
+// a slice of idle ahead, and each expiry checks whether bytes moved during
+// the slice. The timeout therefore fires between idle and idle plus one
+// slice after the last byte.
+func copyIdle(dst, src net.Conn, idle time.Duration) (int64, error) {
+	slice := idle / idleSlices
+	var total int64
+	last := time.Now() // end of the last slice in which bytes moved
+	for {
+		now := time.Now()
+		d := last.Add(idle)
+		if s := now.Add(slice); s.Before(d) {
+			d = s
+		}
+		src.SetReadDeadline(d)
+		n, err := copyConn(dst, src)
+		total += n
+		if err == nil || !isTimeout(err) {
+			return total, err
+		}
+		now = time.Now()
+		if n > 0 {
+			last = now
+		}
+		if now.Sub(last) >= idle {
+			return total, err
+		}
+	}
+}
+
+// isTimeout reports whether err is a deadline expiry.
+func isTimeout(err error) bool {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
 func isEOF(err error) bool { return errors.Is(err, io.EOF) }
 
+// copyConn copies src to dst until src ends; between two TCP sockets the
+// kernel moves the bytes with splice(2). A clean end of src is no error.
 func copyConn(dst, src net.Conn) (int64, error) {
 	if tc, ok := dst.(*net.TCPConn); ok {
 		return tc.ReadFrom(src)
