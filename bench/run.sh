@@ -689,10 +689,11 @@ load_scenario() {
 run_scenario() {
 	local scenario=$1 targets r i n t
 	load_scenario "$scenario"
+	[[ -z $SC_SKIP ]] || SC_KIND=skip
 	{
 		printf 'scenario.%s.title\t%s\n' "$scenario" "$SC_TITLE"
 		printf 'scenario.%s.desc\t%s\n' "$scenario" "$SC_DESC"
-		printf 'scenario.%s.kind\t%s\n' "$scenario" "${SC_SKIP:+skip}${SC_SKIP:-$SC_KIND}"
+		printf 'scenario.%s.kind\t%s\n' "$scenario" "$SC_KIND"
 		printf 'scenario.%s.skip\t%s\n' "$scenario" "$SC_SKIP"
 		printf 'scenario.%s.baseline\t%s\n' "$scenario" "$SC_BASELINE"
 		printf 'scenario.%s.rate\t%s\n' "$scenario" "$SC_RATE"

@@ -54,6 +54,11 @@ func scenarioBaseline(m Meta, scenario string) string {
 // scenarioKind is how a scenario was measured: "wrk" (saturating
 // throughput), "rate" (fixed rate), "idle" or "skip".
 func scenarioKind(m Meta, scenario string) string {
+	// A skip reason wins whatever the kind says: results from before the
+	// script wrote "skip" there have the reason only.
+	if m["scenario."+scenario+".skip"] != "" {
+		return "skip"
+	}
 	if k := m["scenario."+scenario+".kind"]; k != "" {
 		return k
 	}
