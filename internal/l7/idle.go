@@ -40,7 +40,10 @@ func (r *idleReader) init(c net.Conn, size int) bool {
 		return false
 	}
 	r.rc, r.size = rc, size
-	r.read = r.readFD
+	if r.read == nil {
+		// A method value allocates: bind it once per pooled txn.
+		r.read = r.readFD
+	}
 	return true
 }
 

@@ -11,10 +11,12 @@ package l7
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"time"
@@ -63,13 +65,9 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	if bufSize <= 0 {
 		bufSize = 16384
 	}
-	t := &txn{
-		h:    h,
-		sess: s,
-		fe:   s.Frontend,
-		conn: c,
-		pool: h.pool(bufSize),
-	}
+	t := getTxn()
+	t.h, t.sess, t.fe, t.conn = h, s, s.Frontend, c
+	t.pool = h.pool(bufSize)
 	t.cc = idleConn{Conn: c, wIdle: s.Frontend.Cfg.Timeouts.Client, waker: s}
 	t.bufSize = bufSize
 	t.canIdle = t.idle.init(c, bufSize)
@@ -81,8 +79,47 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		putWriter(t.bw)
 		t.cc.dropPending()
 		c.Close()
+		putTxn(t)
 	}()
 	t.serve()
+}
+
+// txnPool recycles per-connection state, so that a new connection does not
+// regrow its header lists and scratch buffers.
+var txnPool = sync.Pool{New: func() any { return new(txn) }}
+
+func getTxn() *txn { return txnPool.Get().(*txn) }
+
+// putTxn clears t for another connection, keeping the capacity of its
+// slices (emptied, so that they pin no old buffer) and the idle reader's
+// callback, which is bound to t.
+func putTxn(t *txn) {
+	clear(t.req.Headers[:cap(t.req.Headers)])
+	clear(t.resp.Headers[:cap(t.resp.Headers)])
+	reqH, respH := t.req.Headers[:0], t.resp.Headers[:0]
+	headBuf, logBuf := t.headBuf[:0], t.logBuf[:0]
+	read := t.idle.read
+	*t = txn{}
+	t.req.Headers, t.resp.Headers = reqH, respH
+	t.headBuf, t.logBuf = headBuf, logBuf
+	t.idle.read = read
+	txnPool.Put(t)
+}
+
+// dial connects to a server. An IP:port address, the usual case, skips
+// the resolver, which costs a dozen allocations per connection even for a
+// literal address.
+func dial(addr string, timeout time.Duration) (net.Conn, error) {
+	d := net.Dialer{Timeout: timeout}
+	if ap, err := netip.ParseAddrPort(addr); err == nil {
+		c, err := d.DialTCP(context.Background(), "tcp", netip.AddrPort{}, ap)
+		if err != nil {
+			// A nil *TCPConn must not become a non-nil net.Conn.
+			return nil, err
+		}
+		return c, nil
+	}
+	return d.Dial("tcp", addr)
 }
 
 // isTimeout reports whether err is a deadline expiry.

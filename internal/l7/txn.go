@@ -570,8 +570,7 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 			return sc, nil
 		}
 	}
-	d := net.Dialer{Timeout: firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second)}
-	c, err := d.Dial("tcp", t.srv.Addr)
+	c, err := dial(t.srv.Addr, firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second))
 	if err != nil {
 		return nil, err
 	}
