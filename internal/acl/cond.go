@@ -208,3 +208,76 @@ func (a *namedACL) match(e *eval) bool {
 	}
 	return false
 }
+
+// Tri is the result of a condition that may wait for data: HAProxy's
+// ACL_TEST_FAIL, ACL_TEST_MISS and ACL_TEST_PASS.
+type Tri uint8
+
+// Condition results for MatchMiss.
+const (
+	Fail Tri = iota
+	Miss     // undecided until more data arrives
+	Pass
+)
+
+func (t Tri) not() Tri { return Pass - t }
+
+// MatchMiss evaluates the condition like Match, in HAProxy's three-valued
+// logic for "tcp-request content" rules: an ACL that did not match while a
+// content fetch could still see more data (Content.Payload not final) is
+// Miss rather than Fail; AND gives Fail over Miss over Pass, OR gives Pass
+// over Miss over Fail, and negation keeps Miss. A nil *Cond passes.
+func (c *Cond) MatchMiss(s Sample) Tri {
+	if c == nil {
+		return Pass
+	}
+	e := getEval(s)
+	res := Fail
+	for _, suite := range c.suites {
+		r := suiteTri(e, suite)
+		if r == Pass {
+			res = Pass
+			break
+		}
+		if r == Miss {
+			res = Miss
+		}
+	}
+	e.miss = false
+	putEval(e)
+	if c.unless {
+		return res.not()
+	}
+	return res
+}
+
+func suiteTri(e *eval, suite []term) Tri {
+	res := Pass
+	for _, t := range suite {
+		r := t.acl.matchTri(e)
+		if t.neg {
+			r = r.not()
+		}
+		if r == Fail {
+			return Fail
+		}
+		if r == Miss {
+			res = Miss
+		}
+	}
+	return res
+}
+
+func (a *namedACL) matchTri(e *eval) Tri {
+	res := Fail
+	for _, x := range a.exprs {
+		e.miss = false
+		if e.run(x) {
+			return Pass
+		}
+		if e.miss {
+			res = Miss
+		}
+	}
+	return res
+}

@@ -27,6 +27,9 @@ type eval struct {
 	cast    []byte    // casts done before a converter
 	mcast   []byte    // casts done before matching
 	scratch []byte    // fetches that build a value (base, header copies)
+	// miss is set by a content fetch that could not decide because more
+	// data may come (see MatchMiss).
+	miss bool
 }
 
 var evalPool = sync.Pool{New: func() any {

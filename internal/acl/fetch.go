@@ -78,7 +78,7 @@ func init() {
 	defs := []fetchEntry{
 		{[]string{"always_true"}, fetchDef{out: TypeBool, fn: fetchConst(true)}},
 		{[]string{"always_false"}, fetchDef{out: TypeBool, fn: fetchConst(false)}},
-		{[]string{"wait_end"}, fetchDef{out: TypeBool, fn: fetchConst(true)}},
+		{[]string{"wait_end"}, fetchDef{out: TypeBool, fn: fetchWaitEnd}},
 		{[]string{"int"}, fetchDef{args: []argType{argInt}, minArgs: 1, out: TypeInt, fn: fetchInt}},
 		{[]string{"str"}, fetchDef{args: []argType{argStr}, minArgs: 1, out: TypeStr, fn: fetchStr}},
 		{[]string{"src"}, fetchDef{out: TypeIP, fn: fetchAddr(Sample.Src)}},
@@ -101,6 +101,8 @@ func init() {
 		{[]string{"req.fhdr_cnt"}, fetchDef{hdrName: true, args: []argType{argStr}, out: TypeInt, http: true, fn: fetchHdrCnt(false)}},
 	}
 	defs = append(defs, moreFetches()...)
+	defs = append(defs, l4Fetches()...)
+	defs = append(defs, scFetches()...)
 	for _, d := range defs {
 		for _, n := range d.names {
 			def := d.def
@@ -134,12 +136,24 @@ func fetchStr(e *eval, a []arg) {
 	e.emit(value{typ: TypeStr, b: a[0].b})
 }
 
+// fetchProtoHTTP is req.proto_http: true for a parsed HTTP request or, in
+// mode tcp, for buffered bytes that start with an HTTP/1 request line.
 func fetchProtoHTTP(e *eval, _ []arg) {
-	v := value{typ: TypeBool}
 	if e.s.HTTP() {
-		v.i = 1
+		e.emit(boolValue(true))
+		return
 	}
-	e.emit(v)
+	_, b, final, ok := e.content()
+	if !ok {
+		e.emit(boolValue(false))
+		return
+	}
+	isHTTP, undecided := payloadIsHTTP(b)
+	if undecided {
+		e.needMore(final)
+		return
+	}
+	e.emit(boolValue(isHTTP))
 }
 
 func fetchAddr(get func(Sample) netip.AddrPort) fetchFunc {

@@ -171,7 +171,7 @@ func TestCheckACLErrors(t *testing.T) {
 		{name: "unknown fetch", def: "pathh /x", want: "unknown fetch method 'pathh' in ACL expression 'pathh'"},
 		{name: "unknown fetch with args", def: "foo(1) 1", want: "unknown fetch method 'foo' in ACL expression 'foo(1)'"},
 		{name: "unsupported ssl_fc", def: "ssl_fc", want: "fetch method 'ssl_fc' is not supported by hawser"},
-		{name: "unsupported req.ssl_sni", def: "req.ssl_sni -i a", want: "fetch method 'req.ssl_sni' is not supported by hawser"},
+		{name: "unsupported res.ssl_hello_type", def: "res.ssl_hello_type -m found", want: "fetch method 'res.ssl_hello_type' is not supported by hawser"},
 		{name: "unsupported src_conn_rate", def: "src_conn_rate gt 10", want: "fetch method 'src_conn_rate' is not supported by hawser"},
 		{name: "unsupported req.body", def: "req.body -m found", want: "fetch method 'req.body' is not supported by hawser"},
 		{name: "unsupported http_auth", def: "http_auth(users)", want: "fetch method 'http_auth' is not supported by hawser"},

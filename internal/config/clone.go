@@ -68,6 +68,7 @@ func cloneProxy(p *Proxy) *Proxy {
 	c.HTTPRequest = cloneEach(p.HTTPRequest, cloneHTTPRule)
 	c.HTTPResponse = cloneEach(p.HTTPResponse, cloneHTTPRule)
 	c.Redirects = cloneEach(p.Redirects, cloneHTTPRule)
+	c.TCP = p.TCP.clone()
 	if p.ErrorFiles != nil {
 		c.ErrorFiles = make(map[int][]byte, len(p.ErrorFiles))
 		for k, v := range p.ErrorFiles {

@@ -112,6 +112,8 @@ var multiWord = map[string]bool{
 	"http-response": true,
 	"http-check":    true,
 	"stats":         true,
+	"tcp-request":   true,
+	"tcp-response":  true,
 }
 
 // tables lists every keyword table; see Keywords.
@@ -126,6 +128,7 @@ var tables = []*[]*Keyword{
 	&bindKeywords,
 	&statsSocketKeywords,
 	&userlistKeywords,
+	&tcpKeywords,
 	&unsupportedKeywords,
 }
 

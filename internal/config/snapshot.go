@@ -186,6 +186,8 @@ type Proxy struct {
 
 	Description string
 	ID          int // "id"; 0 = assigned automatically
+	// TCP are the tcp-request and tcp-response rules (keywords_tcp.go).
+	TCP TCPRules `json:",omitzero"`
 }
 
 // Frontend is a frontend (or the frontend half of a listen section).
