@@ -176,7 +176,7 @@ func TestCheckACLErrors(t *testing.T) {
 		{name: "unsupported req.body", def: "req.body -m found", want: "fetch method 'req.body' is not supported by hawser"},
 		{name: "unsupported http_auth", def: "http_auth(users)", want: "fetch method 'http_auth' is not supported by hawser"},
 		{name: "unsupported nbsrv", def: "nbsrv(app) lt 1", want: "fetch method 'nbsrv' is not supported by hawser"},
-		{name: "unsupported var", def: "var(txn.x) -m found", want: "fetch method 'var' is not supported by hawser"},
+		{name: "bad var scope", def: "var(foo.x) -m found", want: "unknown variable scope"},
 		{name: "unsupported derivative", def: "res.hdr_beg(a) b", want: "fetch method 'res.hdr_beg' is not supported by hawser"},
 		{name: "missing argument", def: "req.fhdr -m found", want: "fetch method 'req.fhdr' : missing arguments (got 0/1), type 'string' expected in ACL expression 'req.fhdr'"},
 		{name: "missing int argument", def: "int -m found", want: "missing arguments (got 0/1), type 'integer' expected"},

@@ -67,6 +67,7 @@ func cloneProxy(p *Proxy) *Proxy {
 	})
 	c.HTTPRequest = cloneEach(p.HTTPRequest, cloneHTTPRule)
 	c.HTTPResponse = cloneEach(p.HTTPResponse, cloneHTTPRule)
+	c.HTTPAfterResponse = cloneEach(p.HTTPAfterResponse, cloneHTTPRule)
 	c.Redirects = cloneEach(p.Redirects, cloneHTTPRule)
 	c.TCP = p.TCP.clone()
 	if p.ErrorFiles != nil {
@@ -89,7 +90,7 @@ func cloneCond(cd *Cond) *Cond {
 
 func cloneHTTPRule(r *HTTPRule) *HTTPRule {
 	c := *r
-	c.Headers = clonePairs(r.Headers)
+	c.Args = slices.Clone(r.Args)
 	c.Cond = cloneCond(r.Cond)
 	return &c
 }

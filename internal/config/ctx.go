@@ -17,6 +17,9 @@ type lineCtx struct {
 	secName string
 	// name is the keyword name being parsed, for messages.
 	name string
+	// sub is a multi-word keyword's second word as written
+	// ("set-var(txn.x)"), before subName shortened it.
+	sub string
 	// no is set for "no <keyword>".
 	no bool
 
@@ -69,6 +72,7 @@ func (c *lineCtx) line(words []string) {
 			c.errorf("'%s' expects an argument", name)
 			return
 		}
+		c.sub = args[0]
 		name += " " + subName(name, args[0])
 		args = args[1:]
 	}
@@ -80,7 +84,7 @@ func (c *lineCtx) line(words []string) {
 // http actions lose their parenthesised argument ("set-var(txn.x)" is
 // "set-var") and Lua actions are grouped as "lua.*".
 func subName(first, second string) string {
-	if first != "http-request" && first != "http-response" {
+	if first != "http-request" && first != "http-response" && first != "http-after-response" {
 		return second
 	}
 	if strings.HasPrefix(second, "lua.") {
@@ -88,9 +92,6 @@ func subName(first, second string) string {
 	}
 	if i := strings.IndexByte(second, '('); i > 0 {
 		second = second[:i]
-	}
-	if strings.HasPrefix(second, "track-sc") {
-		return "track-sc"
 	}
 	return second
 }

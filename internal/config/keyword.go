@@ -106,14 +106,15 @@ type Keyword struct {
 // multiWord are the first words of keywords that are only complete with
 // their second word ("timeout client", "option httplog").
 var multiWord = map[string]bool{
-	"timeout":       true,
-	"option":        true,
-	"http-request":  true,
-	"http-response": true,
-	"http-check":    true,
-	"stats":         true,
-	"tcp-request":   true,
-	"tcp-response":  true,
+	"timeout":             true,
+	"option":              true,
+	"http-request":        true,
+	"http-response":       true,
+	"http-after-response": true,
+	"http-check":          true,
+	"stats":               true,
+	"tcp-request":         true,
+	"tcp-response":        true,
 }
 
 // tables lists every keyword table; see Keywords.

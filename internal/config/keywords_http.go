@@ -2,192 +2,64 @@ package config
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
+
+	"github.com/hawser-lb/hawser/internal/rules"
 )
 
-// httpKeywords are the http-request and http-response actions.
-var httpKeywords = append(supportedHTTPActions, unsupportedHTTPActions()...)
+// httpKeywords are the http-request, http-response and
+// http-after-response actions, generated from package rules' action table
+// so that config and the engine accept exactly the same lines.
+var httpKeywords = buildHTTPKeywords()
 
-var supportedHTTPActions = []*Keyword{
-	reqAction("return", "[status <code>] [content-type <type>] [string <text> | file <path>] [hdr <name> <value>]*", "answer directly with this response", parseReturn),
-	reqAction("deny", "[deny_status <code>] [content-type <type>] [string <text> | file <path>] [hdr <name> <value>]*", "answer 403 (or deny_status) and stop", parseDeny),
-	reqAction("allow", "", "stop evaluating http-request rules and let the request through", parseAllow),
-	reqAction("set-header", "<name> <format>", "replace a request header", parseSetHeader),
-	reqAction("add-header", "<name> <format>", "add a request header", parseSetHeader),
-	reqAction("del-header", "<name> [-m str|beg|end|sub|reg]", "remove request headers", parseDelHeader),
-	reqAction("redirect", "location|prefix|scheme <to> [code <code>] [drop-query] [append-slash]", "answer with a redirect", parseHTTPRedirect),
-	resAction("set-header", "<name> <format>", "replace a response header", parseSetHeader),
-	resAction("add-header", "<name> <format>", "add a response header", parseSetHeader),
-	resAction("del-header", "<name> [-m str|beg|end|sub|reg]", "remove response headers", parseDelHeader),
-	resAction("deny", "[deny_status <code>] [content-type <type>] [string <text> | file <path>] [hdr <name> <value>]*", "replace the response with a 502 (or deny_status)", parseDeny),
-	resAction("allow", "", "stop evaluating http-response rules", parseAllow),
-}
-
-func unsupportedHTTPActions() []*Keyword {
+func buildHTTPKeywords() []*Keyword {
 	var kws []*Keyword
-	for _, a := range unsupportedRequestActions {
-		kws = append(kws, &Keyword{Name: "http-request " + a, Sections: secRules})
-	}
-	for _, a := range unsupportedResponseActions {
-		kws = append(kws, &Keyword{Name: "http-response " + a, Sections: secRules})
+	for _, a := range rules.Actions() {
+		for _, d := range []rules.Dir{rules.Request, rules.Response, rules.AfterResponse} {
+			if !a.Dirs.Has(d) {
+				continue
+			}
+			kw := &Keyword{Name: d.String() + " " + a.Name, Sections: secRules, Supported: a.Supported()}
+			if kw.Supported {
+				kw.Args = strings.TrimSpace(a.Args + " [if|unless <condition>]")
+				kw.Help = a.Help
+				kw.Parse = parseHTTPRule(d, a.Name)
+			}
+			kws = append(kws, kw)
+		}
 	}
 	return kws
 }
 
-// unsupportedRequestActions are http-request actions HAProxy has and hawser
-// does not yet implement.
-var unsupportedRequestActions = []string{
-	"add-acl", "auth", "cache-use", "capture", "del-acl", "del-map", "disable-l7-retry", "do-log",
-	"do-resolve", "early-hint", "normalize-uri", "reject", "replace-header", "replace-path",
-	"replace-pathq", "replace-uri", "replace-value", "sc-add-gpc", "sc-inc-gpc", "sc-inc-gpc0",
-	"sc-inc-gpc1", "sc-set-gpt", "sc-set-gpt0", "send-spoe-group", "set-bandwidth-limit",
-	"set-dst", "set-dst-port", "set-fc-mark", "set-fc-tos", "set-log-level", "set-map", "set-mark",
-	"set-method", "set-nice", "set-path", "set-pathq", "set-priority-class", "set-priority-offset",
-	"set-query", "set-retries", "set-src", "set-src-port", "set-timeout", "set-tos", "set-uri",
-	"set-var", "set-var-fmt", "silent-drop", "strict-mode", "tarpit", "track-sc", "unset-var",
-	"use-service", "wait-for-body", "wait-for-handshake", "lua.*", "set-header-fmt",
-}
-
-// unsupportedResponseActions are http-response actions HAProxy has and
-// hawser does not yet implement.
-var unsupportedResponseActions = []string{
-	"add-acl", "cache-store", "capture", "del-acl", "del-map", "do-log", "redirect", "replace-header",
-	"replace-value", "return", "sc-add-gpc", "sc-inc-gpc", "sc-inc-gpc0", "sc-inc-gpc1", "sc-set-gpt",
-	"sc-set-gpt0", "send-spoe-group", "set-bandwidth-limit", "set-fc-mark", "set-fc-tos", "set-log-level",
-	"set-map", "set-mark", "set-nice", "set-status", "set-timeout", "set-tos", "set-var", "set-var-fmt",
-	"silent-drop", "strict-mode", "track-sc", "unset-var", "wait-for-body", "lua.*",
-}
-
-// ruleParser parses an action's arguments (condition removed) into r.
-type ruleParser func(c *lineCtx, r *HTTPRule, args []string) error
-
-func reqAction(name, args, help string, p ruleParser) *Keyword {
-	return httpAction("http-request", name, args, help, p)
-}
-
-func resAction(name, args, help string, p ruleParser) *Keyword {
-	return httpAction("http-response", name, args, help, p)
-}
-
-func httpAction(dir, name, args, help string, p ruleParser) *Keyword {
-	return &Keyword{Name: dir + " " + name, Sections: secRules, Args: args + " [if|unless <condition>]", Help: help, Supported: true,
-		Parse: func(c *lineCtx, args []string) error {
-			args, cond, err := c.splitCond(args)
-			if err != nil {
-				return err
-			}
-			r := &HTTPRule{Pos: c.pos, Action: name, Cond: cond}
-			if err := p(c, r, args); err != nil {
-				return err
-			}
-			if dir == "http-request" {
-				c.px.p.HTTPRequest = append(c.px.p.HTTPRequest, r)
-			} else {
-				c.px.p.HTTPResponse = append(c.px.p.HTTPResponse, r)
-			}
-			return nil
-		}}
-}
-
-func parseAllow(c *lineCtx, r *HTTPRule, args []string) error {
-	return arity(c.name, args, 0, 0, "")
-}
-
-func parseSetHeader(c *lineCtx, r *HTTPRule, args []string) error {
-	if err := arity(c.name, args, 2, 2, "a header name and a value"); err != nil {
-		return err
-	}
-	r.Name, r.Value = args[0], args[1]
-	return nil
-}
-
-func parseDelHeader(c *lineCtx, r *HTTPRule, args []string) error {
-	switch {
-	case len(args) == 1:
-		r.Name, r.Match = args[0], "str"
-		return nil
-	case len(args) == 3 && args[1] == "-m":
-		switch args[2] {
-		case "str", "beg", "end", "sub", "reg":
-			r.Name, r.Match = args[0], args[2]
-			return nil
+// parseHTTPRule returns the parser of one rule action: it splits off the
+// condition, validates the arguments by compiling them with package rules
+// (log-format strings are checked for their sample expressions only; the
+// engine compiles them fully) and appends the rule to its set.
+func parseHTTPRule(d rules.Dir, action string) func(c *lineCtx, args []string) error {
+	return func(c *lineCtx, args []string) error {
+		args, cond, err := c.splitCond(args)
+		if err != nil {
+			return err
 		}
-		return fmt.Errorf("'%s': unknown matching method '%s'", c.name, args[2])
-	}
-	return fmt.Errorf("'%s' expects a header name, optionally followed by '-m <method>'", c.name)
-}
-
-func parseReturn(c *lineCtx, r *HTTPRule, args []string) error {
-	r.Status = 200
-	return parsePayload(c, r, args, "status")
-}
-
-func parseDeny(c *lineCtx, r *HTTPRule, args []string) error {
-	r.Status = 403
-	if strings.HasPrefix(c.name, "http-response") {
-		r.Status = 502
-	}
-	return parsePayload(c, r, args, "deny_status")
-}
-
-// parsePayload parses the response options shared by return and deny.
-// HAProxy requires content-type with a payload and rejects it without one.
-func parsePayload(c *lineCtx, r *HTTPRule, args []string, statusWord string) error {
-	for i := 0; i < len(args); i++ {
-		opt := args[i]
-		need := 1
-		if opt == "hdr" {
-			need = 2
+		name := action
+		if strings.HasPrefix(c.sub, action+"(") {
+			name = c.sub
 		}
-		if i+need >= len(args) {
-			return fmt.Errorf("'%s': '%s' expects %d argument(s)", c.name, opt, need)
+		if _, err := rules.Compile(d, name, args, nil, &rules.Env{Proxy: c.px.p.Name, Captures: -1}); err != nil {
+			return err
 		}
-		val := args[i+1]
-		switch opt {
-		case statusWord:
-			n, err := strconv.Atoi(val)
-			if err != nil || n < 200 || n > 599 {
-				return fmt.Errorf("'%s': invalid status code '%s' (expected 200..599)", c.name, val)
-			}
-			r.Status = n
-		case "content-type":
-			r.ContentType = val
-		case "string":
-			r.Body, r.HasBody = val, true
-		case "file":
-			data, err := os.ReadFile(val)
-			if err != nil {
-				return fmt.Errorf("'%s': cannot read file: %v", c.name, err)
-			}
-			r.Body, r.HasBody, r.File = string(data), true, val
-		case "hdr":
-			r.Headers = append(r.Headers, [2]string{val, args[i+2]})
-		case "lf-string", "lf-file", "errorfile", "errorfiles", "default-errorfiles":
-			return fmt.Errorf("'%s ... %s' is not supported by hawser", c.name, opt)
+		r := &HTTPRule{Pos: c.pos, Action: name, Args: args, Cond: cond}
+		p := &c.px.p
+		switch d {
+		case rules.Request:
+			p.HTTPRequest = append(p.HTTPRequest, r)
+		case rules.Response:
+			p.HTTPResponse = append(p.HTTPResponse, r)
 		default:
-			return fmt.Errorf("'%s': unknown option '%s'", c.name, opt)
+			p.HTTPAfterResponse = append(p.HTTPAfterResponse, r)
 		}
-		i += need
+		return nil
 	}
-	switch {
-	case r.HasBody && r.ContentType == "":
-		return fmt.Errorf("'%s': a payload requires 'content-type'", c.name)
-	case !r.HasBody && r.ContentType != "":
-		return fmt.Errorf("'%s': 'content-type' requires a payload ('string' or 'file')", c.name)
-	}
-	return nil
-}
-
-func parseHTTPRedirect(c *lineCtx, r *HTTPRule, args []string) error {
-	red, err := redirectArgs(c.name, args)
-	if err != nil {
-		return err
-	}
-	red.Pos, red.Action, red.Cond = r.Pos, r.Action, r.Cond
-	*r = *red
-	return nil
 }
 
 // parseRedirect parses the standalone "redirect" keyword.
@@ -196,48 +68,10 @@ func parseRedirect(c *lineCtx, args []string) (*HTTPRule, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := redirectArgs(c.name, args)
-	if err != nil {
+	if _, err := rules.CompileRedirect(args, &rules.Env{Proxy: c.px.p.Name}); err != nil {
 		return nil, err
 	}
-	r.Pos, r.Action, r.Cond = c.pos, "redirect", cond
-	return r, nil
-}
-
-func redirectArgs(name string, args []string) (*HTTPRule, error) {
-	if len(args) < 2 {
-		return nil, fmt.Errorf("'%s' expects 'location', 'prefix' or 'scheme' followed by a value", name)
-	}
-	r := &HTTPRule{Status: 302}
-	switch args[0] {
-	case "location", "prefix", "scheme":
-		r.RedirectType, r.Value = args[0], args[1]
-	default:
-		return nil, fmt.Errorf("'%s' expects 'location', 'prefix' or 'scheme', got '%s'", name, args[0])
-	}
-	for i := 2; i < len(args); i++ {
-		switch args[i] {
-		case "code":
-			if i+1 == len(args) {
-				return nil, fmt.Errorf("'%s': 'code' expects a status code", name)
-			}
-			n, err := strconv.Atoi(args[i+1])
-			if err != nil || n != 301 && n != 302 && n != 303 && n != 307 && n != 308 {
-				return nil, fmt.Errorf("'%s': unsupported redirect code '%s' (expected 301, 302, 303, 307 or 308)", name, args[i+1])
-			}
-			r.Status = n
-			i++
-		case "drop-query":
-			r.DropQuery = true
-		case "append-slash":
-			r.AppendSlash = true
-		case "set-cookie", "clear-cookie", "ignore-empty", "keep-query", "set-cookie-fmt":
-			return nil, fmt.Errorf("'%s ... %s' is not supported by hawser", name, args[i])
-		default:
-			return nil, fmt.Errorf("'%s': unknown option '%s'", name, args[i])
-		}
-	}
-	return r, nil
+	return &HTTPRule{Pos: c.pos, Action: "redirect", Args: args, Cond: cond}, nil
 }
 
 // httpCheckKeywords are the "http-check <x>" keywords.

@@ -37,7 +37,7 @@ func buildUnsupported() []*Keyword {
 		"tune.vars.global-max-size", "tune.vars.proc-max-size", "tune.vars.reqres-max-size", "tune.listener.multi-queue",
 		"tune.fd.edge-triggered", "tune.sched.low-latency", "tune.pattern.cache-size", "tune.maxrewrite-bufsize",
 	)
-	add(secRules, "http-after-response", "http-error", "use-server",
+	add(secRules, "http-error", "use-server",
 		"force-persist", "ignore-persist", "filter", "use-fcgi-app", "declare", "stick", "server-template",
 		"dispatch", "http-send-name-header", "stick-table", "tcp-check", "monitor")
 	add(secProxies, "compression", "cookie", "capture", "errorloc", "errorloc302", "errorloc303", "errorfiles",

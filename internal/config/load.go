@@ -307,7 +307,7 @@ func (l *loader) checkACLUserlists(p *Proxy) {
 	for _, a := range p.ACLs {
 		check(a.Pos, a.Words)
 	}
-	for _, rules := range [][]*HTTPRule{p.HTTPRequest, p.HTTPResponse, p.Redirects} {
+	for _, rules := range [][]*HTTPRule{p.HTTPRequest, p.HTTPResponse, p.HTTPAfterResponse, p.Redirects} {
 		for _, r := range rules {
 			if r.Cond != nil {
 				check(r.Cond.Pos, r.Cond.Words)

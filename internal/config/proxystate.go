@@ -65,6 +65,7 @@ func (d *proxyState) inherit() *proxyState {
 	ps.fe.Backlog = d.fe.Backlog
 	ps.fe.MonitorURI = d.fe.MonitorURI
 	ps.p.ACLs, ps.p.HTTPRequest, ps.p.HTTPResponse, ps.p.Redirects = nil, nil, nil, nil
+	ps.p.HTTPAfterResponse = nil
 	ps.p.Description, ps.p.ID = "", 0
 	ps.p.TCP = d.p.TCP.inherited()
 	ps.be.Servers = nil

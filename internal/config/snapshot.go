@@ -179,7 +179,10 @@ type Proxy struct {
 	HTTPRequest []*HTTPRule
 	// HTTPResponse are the http-response rules in order.
 	HTTPResponse []*HTTPRule
-	Redirects    []*HTTPRule // "redirect" lines, as http-request redirect rules
+	// HTTPAfterResponse are the http-after-response rules in order; they
+	// also apply to responses the proxy generates.
+	HTTPAfterResponse []*HTTPRule `json:",omitempty"`
+	Redirects         []*HTTPRule // "redirect" lines, as http-request redirect rules
 	// ErrorFiles maps a status code to a file's full contents (a complete
 	// HTTP response, as HAProxy's errorfile).
 	ErrorFiles map[int][]byte
@@ -312,27 +315,16 @@ type Cond struct {
 	Words  []string
 }
 
-// HTTPRule is one http-request / http-response rule.
+// HTTPRule is one http-request, http-response or http-after-response
+// rule (or a "redirect" line), kept as written: package rules validates
+// the arguments at load time and the engine compiles them.
 type HTTPRule struct {
-	Pos    cfgfile.Pos
-	Action string // return, deny, set-header, add-header, del-header, redirect, allow
-	// Status: return/deny status, redirect code.
-	Status int
-	// Name and Value are the header name and log-format value for header
-	// actions; Value is the Location/prefix/scheme for redirect.
-	Name, Value string
-	// RedirectType is location, prefix or scheme.
-	RedirectType string
-	DropQuery    bool
-	AppendSlash  bool
-	ContentType  string
-	Body         string // return/deny payload (string or file contents)
-	HasBody      bool
-	Headers      [][2]string // return/deny "hdr" pairs
-	// Match is del-header's "-m" method: str (default), beg, end, sub, reg.
-	Match string
-	// File is the path of a return/deny "file" payload, kept for the writer.
-	File string
+	Pos cfgfile.Pos
+	// Action is the action as written, with any argument in parentheses
+	// ("set-header", "set-var(txn.x)").
+	Action string
+	// Args are the words after the action, the condition removed.
+	Args []string
 	Cond *Cond
 }
 

@@ -14,7 +14,10 @@ import (
 	"github.com/hawser-lb/hawser/internal/health"
 	"github.com/hawser-lb/hawser/internal/listener"
 	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/maps"
+	"github.com/hawser-lb/hawser/internal/rules"
 	"github.com/hawser-lb/hawser/internal/server"
+	"github.com/hawser-lb/hawser/internal/stick"
 )
 
 // Generation is one compiled configuration. It is immutable once
@@ -26,6 +29,12 @@ type Generation struct {
 	Backends  map[string]*Backend
 	// Engine is the engine that runs this generation.
 	Engine *Engine
+	// Maps shares the map and pattern files of this generation's
+	// conditions, expressions and rules; set-map and add-acl edit them.
+	Maps *maps.Registry
+	// Tables are the stick tables declared by proxies, by proxy name;
+	// their contents live in the engine's stick.Registry across reloads.
+	Tables map[string]*stick.Table
 
 	byListener map[string]*Frontend
 	specs      []listener.Spec
@@ -48,13 +57,12 @@ func (g *Generation) Retired() bool { return g.ctx.Err() != nil }
 
 // Frontend is a compiled frontend.
 type Frontend struct {
-	Cfg          *config.Frontend
-	UseBackends  []UseBackend
-	Default      *Backend
-	HTTPRequest  []*Rule
-	HTTPResponse []*Rule
-	Log          *logging.Logger
-	LogFormat    *logging.Format
+	Cfg         *config.Frontend
+	UseBackends []UseBackend
+	Default     *Backend
+	Rules       RuleSets
+	Log         *logging.Logger
+	LogFormat   *logging.Format
 	// ErrorPages are the complete responses sent for proxy-generated
 	// errors, keyed by status.
 	ErrorPages map[int][]byte
@@ -69,24 +77,36 @@ type UseBackend struct {
 
 // Backend is a compiled backend.
 type Backend struct {
-	Cfg          *config.Backend
-	Pool         *balance.Pool
-	Queue        *balance.Queue
-	HTTPRequest  []*Rule
-	HTTPResponse []*Rule
-	ErrorPages   map[int][]byte
+	Cfg        *config.Backend
+	Pool       *balance.Pool
+	Queue      *balance.Queue
+	Rules      RuleSets
+	ErrorPages map[int][]byte
 	// QueueTimeout is "timeout queue", or "timeout connect" when unset.
 	QueueTimeout time.Duration
 }
 
-// Rule is a compiled http-request or http-response rule.
-type Rule struct {
-	Cfg  *config.HTTPRule
-	Cond *acl.Cond
-	// Name and Value are the header name and value of header actions.
-	Name, Value []byte
-	// Response is the complete response of return/deny rules, built once.
-	Response []byte
+// RuleSets are a proxy's compiled rules.
+type RuleSets struct {
+	// Request holds the http-request rules, then the "redirect" lines
+	// (HAProxy evaluates those after the http-request rules).
+	Request       []*rules.Rule
+	Response      []*rules.Rule
+	AfterResponse []*rules.Rule
+}
+
+func (g *Generation) compileRuleSets(rs *RuleSets, p *config.Proxy) error {
+	env := g.ruleEnv(p)
+	var err error
+	req := append(append([]*config.HTTPRule(nil), p.HTTPRequest...), p.Redirects...)
+	if rs.Request, err = compileRules(rules.Request, req, env); err != nil {
+		return err
+	}
+	if rs.Response, err = compileRules(rules.Response, p.HTTPResponse, env); err != nil {
+		return err
+	}
+	rs.AfterResponse, err = compileRules(rules.AfterResponse, p.HTTPAfterResponse, env)
+	return err
 }
 
 // Route picks the backend for a request or connection: the first
@@ -110,6 +130,7 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 		ID:          e.genID.Add(1),
 		Snap:        snap,
 		Engine:      e,
+		Maps:        maps.NewRegistry(),
 		Backends:    make(map[string]*Backend),
 		byListener:  make(map[string]*Frontend),
 		serverKeys:  make(map[string]bool),
@@ -158,10 +179,15 @@ func aclDefs(p *config.Proxy) acl.Defs {
 }
 
 func compileCond(c *config.Cond, defs acl.Defs) (*acl.Cond, error) {
+	return compileCondMaps(c, defs, nil)
+}
+
+// compileCondMaps is compileCond sharing the generation's map files.
+func compileCondMaps(c *config.Cond, defs acl.Defs, reg *maps.Registry) (*acl.Cond, error) {
 	if c == nil {
 		return nil, nil
 	}
-	cond, err := acl.Compile(c.Words, c.Unless, defs)
+	cond, err := acl.CompileMaps(c.Words, c.Unless, defs, reg)
 	if err != nil {
 		return nil, fmt.Errorf("%s:%d: %w", c.Pos.File, c.Pos.Line, err)
 	}
@@ -176,7 +202,7 @@ func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend,
 		if b == nil {
 			return nil, fmt.Errorf("use_backend: no such backend %q", ub.Backend)
 		}
-		cond, err := compileCond(ub.Cond, defs)
+		cond, err := compileCondMaps(ub.Cond, defs, g.Maps)
 		if err != nil {
 			return nil, err
 		}
@@ -192,11 +218,7 @@ func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend,
 		// servers, as in HAProxy.
 		f.Default = g.Backends[fc.Name]
 	}
-	var err error
-	if f.HTTPRequest, err = compileRules(append(append([]*config.HTTPRule(nil), fc.HTTPRequest...), fc.Redirects...), defs); err != nil {
-		return nil, err
-	}
-	if f.HTTPResponse, err = compileRules(fc.HTTPResponse, defs); err != nil {
+	if err := g.compileRuleSets(&f.Rules, &fc.Proxy); err != nil {
 		return nil, err
 	}
 	f.ErrorPages = errorPages(fc.ErrorFiles)
@@ -301,11 +323,7 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 		return nil, err
 	}
 	b.Pool = pool
-	defs := aclDefs(&bc.Proxy)
-	if b.HTTPRequest, err = compileRules(append(append([]*config.HTTPRule(nil), bc.HTTPRequest...), bc.Redirects...), defs); err != nil {
-		return nil, err
-	}
-	if b.HTTPResponse, err = compileRules(bc.HTTPResponse, defs); err != nil {
+	if err := g.compileRuleSets(&b.Rules, &bc.Proxy); err != nil {
 		return nil, err
 	}
 	b.ErrorPages = errorPages(bc.ErrorFiles)

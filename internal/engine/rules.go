@@ -4,57 +4,74 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 
-	"github.com/hawser-lb/hawser/internal/acl"
+	"github.com/hawser-lb/hawser/internal/auth"
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/rules"
+	"github.com/hawser-lb/hawser/internal/stick"
 )
 
-// Rule actions the data plane knows.
-const (
-	ActReturn    = "return"
-	ActDeny      = "deny"
-	ActAllow     = "allow"
-	ActSetHeader = "set-header"
-	ActAddHeader = "add-header"
-	ActDelHeader = "del-header"
-	ActRedirect  = "redirect"
-)
+// ruleEnv returns the environment rules of proxy p compile in: its ACLs,
+// the generation's maps, log-format strings through package logging,
+// HAProxy's 401 challenge and the proxy's stick table.
+func (g *Generation) ruleEnv(p *config.Proxy) *rules.Env {
+	tarpit := p.Timeouts.Tarpit
+	if tarpit == 0 {
+		// HAProxy falls back to "timeout connect" for tarpits.
+		tarpit = p.Timeouts.Connect
+	}
+	return &rules.Env{
+		Proxy: p.Name,
+		Defs:  aclDefs(p),
+		Maps:  g.Maps,
+		Format: func(s string) (rules.Format, error) {
+			f, err := logging.ParseFormatMaps(s, g.Maps)
+			if err != nil {
+				return nil, err
+			}
+			return logFormat{f}, nil
+		},
+		Table:     g.tableFor(p.Name),
+		Challenge: auth.Challenge,
+		Tarpit:    tarpit,
+		Captures:  -1,
+	}
+}
 
-func compileRules(rules []*config.HTTPRule, defs acl.Defs) ([]*Rule, error) {
-	out := make([]*Rule, 0, len(rules))
-	for _, rc := range rules {
-		cond, err := compileCond(rc.Cond, defs)
+// LogEntrier is implemented by rule transactions that carry the log
+// entry of their request, for %-aliases (%ci, %ST...) in rule formats.
+type LogEntrier interface {
+	LogEntry() *logging.Entry
+}
+
+// logFormat adapts a logging.Format to rules.Format.
+type logFormat struct{ f *logging.Format }
+
+func (l logFormat) AppendTxn(dst []byte, t rules.Txn) []byte {
+	var e *logging.Entry
+	if le, ok := t.(LogEntrier); ok {
+		e = le.LogEntry()
+	} else {
+		e = &logging.Entry{}
+	}
+	return l.f.AppendSample(dst, e, t)
+}
+
+// compileRules compiles one rule set of a proxy. Errors carry the line.
+func compileRules(d rules.Dir, rs []*config.HTTPRule, env *rules.Env) ([]*rules.Rule, error) {
+	out := make([]*rules.Rule, 0, len(rs))
+	for _, rc := range rs {
+		cond, err := compileCondMaps(rc.Cond, env.Defs, env.Maps)
 		if err != nil {
 			return nil, err
 		}
-		r := &Rule{Cfg: rc, Cond: cond, Name: []byte(strings.ToLower(rc.Name)), Value: []byte(rc.Value)}
-		switch rc.Action {
-		case ActReturn:
-			st := rc.Status
-			if st == 0 {
-				st = 200
-			}
-			r.Response = BuildResponse(st, rc.ContentType, rc.Body, rc.Headers)
-		case ActDeny:
-			st := rc.Status
-			if st == 0 {
-				st = 403
-			}
-			if rc.HasBody || len(rc.Headers) > 0 {
-				r.Response = BuildResponse(st, rc.ContentType, rc.Body, rc.Headers)
-			} else {
-				r.Response = ErrorPage(st)
-			}
-		case ActSetHeader, ActAddHeader, ActDelHeader, ActAllow, ActRedirect:
-		default:
-			return nil, fmt.Errorf("%s:%d: http-request %s is not supported by hawser", rc.Pos.File, rc.Pos.Line, rc.Action)
+		r, err := rules.Compile(d, rc.Action, rc.Args, cond, env)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", rc.Pos.File, rc.Pos.Line, err)
 		}
-		if strings.Contains(rc.Value, "%[") {
-			return nil, fmt.Errorf("%s:%d: sample expressions in rule values are not supported by hawser yet", rc.Pos.File, rc.Pos.Line)
-		}
+		r.Pos = fmt.Sprintf("%s:%d", rc.Pos.File, rc.Pos.Line)
 		out = append(out, r)
 	}
 	return out, nil
@@ -205,4 +222,14 @@ func (e *Engine) logger(targets []config.LogTarget) (*logging.Logger, error) {
 	return l, nil
 }
 
-var _ = strconv.Itoa
+// tableFor returns the stick-table lookup of rules in proxy name: "" is
+// the proxy's own table, any other name a proxy declaring one.
+func (g *Generation) tableFor(name string) func(string) (*stick.Table, bool) {
+	return func(t string) (*stick.Table, bool) {
+		if t == "" {
+			t = name
+		}
+		tbl := g.Tables[t]
+		return tbl, tbl != nil
+	}
+}

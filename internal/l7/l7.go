@@ -99,6 +99,7 @@ func putTxn(t *txn) {
 	reqH, respH := t.req.Headers[:0], t.resp.Headers[:0]
 	headBuf, logBuf := t.headBuf[:0], t.logBuf[:0]
 	read := t.idle.read
+	t.endRequestRules()
 	*t = txn{}
 	t.req.Headers, t.resp.Headers = reqH, respH
 	t.headBuf, t.logBuf = headBuf, logBuf

@@ -3,6 +3,7 @@ package l7
 import (
 	"time"
 
+	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/logging"
 )
 
@@ -12,7 +13,7 @@ const severityInfo = 6
 // log emits the access log line of the request just served.
 func (t *txn) log() {
 	lg := t.fe.Log
-	if lg == nil {
+	if lg == nil || t.rs.silent {
 		return
 	}
 	e := &t.entry
@@ -20,7 +21,12 @@ func (t *txn) log() {
 	if t.fe.Cfg.DontLogNull && e.BytesIn == 0 && e.Status < 0 {
 		return
 	}
-	t.logBuf = t.fe.LogFormat.Append(t.logBuf[:0], e)
+	// %[...] reads the request: only once one was parsed.
+	var smp acl.Sample
+	if !t.headAt.IsZero() {
+		smp = t
+	}
+	t.logBuf = t.fe.LogFormat.AppendSample(t.logBuf[:0], e, smp)
 	lg.Log(severityInfo, t.logBuf)
 }
 

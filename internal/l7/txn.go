@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net"
 	"net/netip"
-	"strconv"
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/balance"
@@ -15,6 +14,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/h1"
 	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/rules"
 )
 
 // txn is one client connection and the request being processed on it. It
@@ -58,6 +58,7 @@ type txn struct {
 	// bodyDone is set once the request body has been fully read from the
 	// client.
 	bodyDone bool
+	rs       ruleState
 }
 
 // Termination states for logs: who ended the session and in which phase.
@@ -112,6 +113,7 @@ func (t *txn) serve() {
 		t.nreq++
 		t.handle()
 		t.log()
+		t.endRequestRules()
 	}
 }
 
@@ -286,7 +288,7 @@ func (t *txn) handle() {
 		t.upgrade = t.req.Get("upgrade")
 	}
 	t.req.StripHopByHop()
-	if t.runRules(t.fe.HTTPRequest) {
+	if t.runRules(t.fe.Rules.Request) {
 		return
 	}
 	t.be = t.fe.Route(t)
@@ -295,69 +297,38 @@ func (t *txn) handle() {
 		t.localError(503)
 		return
 	}
-	if t.runRules(t.be.HTTPRequest) {
+	if t.runRules(t.be.Rules.Request) {
 		return
 	}
 	t.addForwardedFor()
 	t.forward()
 }
 
-// runRules applies http-request rules in order; it returns true when a
-// rule answered the request itself.
-func (t *txn) runRules(rules []*engine.Rule) bool {
-	for _, r := range rules {
-		if !r.Cond.Match(t) {
-			continue
-		}
-		switch r.Cfg.Action {
-		case engine.ActAllow:
-			return false
-		case engine.ActReturn, engine.ActDeny:
-			if r.Cfg.Action == engine.ActDeny {
-				t.entry.TermState = [2]byte{tsProxy, phRequest}
-			}
-			t.respondLocal(r.Response, statusOf(r.Response))
-			return true
-		case engine.ActRedirect:
-			t.redirect(r.Cfg)
-			return true
-		case engine.ActSetHeader:
-			t.req.Set(r.Name, r.Value)
-		case engine.ActAddHeader:
-			t.req.Add(r.Name, r.Value)
-		case engine.ActDelHeader:
-			t.req.Del(r.Cfg.Name)
-		}
-	}
-	return false
+func (t *txn) hasResponseRules() bool {
+	return len(t.be.Rules.Response)+len(t.fe.Rules.Response)+len(t.be.Rules.AfterResponse)+len(t.fe.Rules.AfterResponse) > 0
 }
 
-// runResponseRules applies http-response header rules.
-func (t *txn) runResponseRules(rules []*engine.Rule) {
-	for _, r := range rules {
-		if !r.Cond.Match(t) {
-			continue
-		}
-		switch r.Cfg.Action {
-		case engine.ActAllow:
-			return
-		case engine.ActSetHeader:
-			t.resp.Set(r.Name, r.Value)
-		case engine.ActAddHeader:
-			t.resp.Add(r.Name, r.Value)
-		case engine.ActDelHeader:
-			t.resp.Del(r.Cfg.Name)
-		}
+// replaceResponse drops the server's response for the one a response rule
+// decided (deny, return, redirect), or closes (silent-drop).
+func (t *txn) replaceResponse(v rules.Verdict, o *rules.Outcome) {
+	t.releaseServerConn(false)
+	t.headLen = 0
+	t.closeClient = t.closeClient || !t.bodyDone
+	term := byte(tsLocal)
+	if o.Term == 'P' {
+		term = tsProxy
 	}
-}
-
-func statusOf(resp []byte) int {
-	if len(resp) >= 12 {
-		if n, err := strconv.Atoi(string(resp[9:12])); err == nil {
-			return n
-		}
+	t.entry.TermState = [2]byte{term, phHeaders}
+	if v == rules.Close {
+		t.closeClient = true
+		return
 	}
-	return 0
+	resp := o.Response
+	if resp == nil {
+		resp = engine.Page(t.fe, t.be, o.Status)
+	}
+	t.entry.Status = o.Status
+	t.writeLocal(resp)
 }
 
 func (t *txn) addForwardedFor() {
@@ -440,50 +411,6 @@ func (t *txn) writeLocal(resp []byte) {
 	if err := t.bw.Flush(); err != nil {
 		t.closeClient = true
 	}
-}
-
-// redirect answers a redirect rule.
-func (t *txn) redirect(r *config.HTTPRule) {
-	code := r.Status
-	if code == 0 {
-		code = 302
-	}
-	var loc []byte
-	switch r.RedirectType {
-	case "location":
-		loc = append(loc, r.Value...)
-	case "prefix":
-		if r.Value != "/" {
-			loc = append(loc, r.Value...)
-		}
-		loc = append(loc, t.path...)
-		if r.AppendSlash && !bytes.HasSuffix(t.path, []byte("/")) {
-			loc = append(loc, '/')
-		}
-		if !r.DropQuery && t.query != nil {
-			loc = append(loc, '?')
-			loc = append(loc, t.query...)
-		}
-	case "scheme":
-		loc = append(loc, r.Value...)
-		loc = append(loc, "://"...)
-		loc = append(loc, t.req.Get("host")...)
-		loc = append(loc, t.path...)
-		if !r.DropQuery && t.query != nil {
-			loc = append(loc, '?')
-			loc = append(loc, t.query...)
-		}
-	}
-	var hdrs [][2]string
-	switch code {
-	case 302, 303, 307:
-		// Temporary redirects must not be cached (HAProxy adds this too;
-		// 301 and 308 stay cacheable).
-		hdrs = [][2]string{{"cache-control", "no-cache"}}
-	}
-	resp := engine.BuildRedirect(code, loc, hdrs)
-	t.entry.TermState = [2]byte{tsLocal, phRequest}
-	t.respondLocal(resp, code)
 }
 
 // errServerGone is a server connection that failed before any response
@@ -805,8 +732,15 @@ func (t *txn) relayResponse(sc *serverConn) error {
 	serverKeepAlive := resp.KeepAlive() &&
 		t.be.Cfg.ConnMode == config.KeepAlive && t.fe.Cfg.ConnMode == config.KeepAlive
 	resp.StripHopByHop()
-	t.runResponseRules(t.be.HTTPResponse)
-	t.runResponseRules(t.fe.HTTPResponse)
+	if t.hasResponseRules() {
+		var o rules.Outcome
+		if v := t.runResponseRules(&o); v != rules.Continue {
+			t.replaceResponse(v, &o)
+			return nil
+		}
+		status = resp.Status
+		t.entry.Status = status
+	}
 
 	noBody := h1.EqualFold(t.req.Method, "HEAD") || status == 204 || status == 304
 	untilClose := !noBody && !resp.Chunked && resp.ContentLength < 0

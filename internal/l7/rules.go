@@ -1,0 +1,199 @@
+package l7
+
+import (
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/acl"
+	"github.com/hawser-lb/hawser/internal/engine"
+	"github.com/hawser-lb/hawser/internal/h1"
+	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/rules"
+	"github.com/hawser-lb/hawser/internal/stick"
+)
+
+// ruleState is the per-connection state rules work with. It lives in txn
+// and keeps its buffers' capacity across requests and pooled connections.
+type ruleState struct {
+	scratch []byte
+	// arena holds bytes that must live as long as the request head:
+	// header values and targets set by rules. When it is full a bigger
+	// one replaces it; slices into the old one stay valid.
+	arena []byte
+	vars  rules.Vars
+	// sc are the entries tracked by track-sc0..2 for this request.
+	sc [3]*stick.Entry
+	// inResponse is set while response rules run.
+	inResponse bool
+	// silent is set by "set-log-level silent".
+	silent bool
+}
+
+var _ rules.Txn = (*txn)(nil)
+
+// Req returns the request head.
+func (t *txn) Req() *h1.Request { return &t.req }
+
+// Res returns the response head while response rules run.
+func (t *txn) Res() *h1.Response {
+	if !t.rs.inResponse {
+		return nil
+	}
+	return &t.resp
+}
+
+// SetURI replaces the request target and re-derives path and query.
+func (t *txn) SetURI(uri []byte) {
+	t.req.URI = t.Own(uri)
+	t.path, t.query = nil, nil
+	t.splitURI()
+}
+
+// SetMethod replaces the request method.
+func (t *txn) SetMethod(m []byte) { t.req.Method = t.Own(m) }
+
+// Scratch returns the rules' scratch buffer.
+func (t *txn) Scratch() *[]byte { return &t.rs.scratch }
+
+// Own copies b into the request's arena.
+func (t *txn) Own(b []byte) []byte {
+	a := t.rs.arena
+	if cap(a)-len(a) < len(b) {
+		a = make([]byte, 0, max(2*cap(a), len(b), 512))
+	}
+	start := len(a)
+	a = append(a, b...)
+	t.rs.arena = a
+	return a[start:len(a):len(a)]
+}
+
+// Vars returns the connection's variables.
+func (t *txn) Vars() *rules.Vars { return &t.rs.vars }
+
+// Var serves acl's var() fetch.
+func (t *txn) Var(name string) (v acl.Value, ok bool) { return t.rs.vars.Get(name) }
+
+// Tracked returns the entry tracked in slot.
+func (t *txn) Tracked(slot int) *stick.Entry {
+	if slot < 0 || slot >= len(t.rs.sc) {
+		return nil
+	}
+	return t.rs.sc[slot]
+}
+
+// Track holds e in slot until the request ends.
+func (t *txn) Track(slot int, e *stick.Entry) bool {
+	if slot < 0 || slot >= len(t.rs.sc) || t.rs.sc[slot] != nil {
+		return false
+	}
+	t.rs.sc[slot] = e
+	return true
+}
+
+// SetLogLevel changes this request's log line; only "silent" has an
+// effect for now, as the access log has a single level.
+func (t *txn) SetLogLevel(level int) { t.rs.silent = level < 0 }
+
+// SetTimeout is accepted; per-stream timeouts are not applied yet.
+func (t *txn) SetTimeout(string, time.Duration) {}
+
+// SetStatus replaces the response status and reason.
+func (t *txn) SetStatus(status int, reason []byte) {
+	t.resp.Status, t.resp.Reason = status, reason
+}
+
+// Capture is accepted; hawser has no capture slots in its logs yet.
+func (t *txn) Capture(int, []byte) {}
+
+// LogEntry returns the request's log entry, for %-aliases in rule
+// formats.
+func (t *txn) LogEntry() *logging.Entry { return &t.entry }
+
+// endRequestRules releases what rules held for the request that ended:
+// tracked entries and the txn, req and res variables.
+func (t *txn) endRequestRules() {
+	for i, e := range t.rs.sc {
+		if e != nil {
+			e.Release()
+			t.rs.sc[i] = nil
+		}
+	}
+	t.rs.vars.EndScope("txn")
+	t.rs.vars.EndScope("req")
+	t.rs.vars.EndScope("res")
+	t.rs.arena = t.rs.arena[:0]
+	t.rs.inResponse, t.rs.silent = false, false
+}
+
+// runRules applies an http-request rule set; it returns true when a rule
+// answered the request or closed the connection.
+func (t *txn) runRules(set []*rules.Rule) bool {
+	if len(set) == 0 {
+		return false
+	}
+	var o rules.Outcome
+	switch rules.Run(set, t, &o) {
+	case rules.Respond:
+		t.answer(&o)
+	case rules.Tarpit:
+		t.tarpit(&o)
+	case rules.Close:
+		t.entry.TermState = [2]byte{tsProxy, phRequest}
+		t.entry.Status = -1
+		t.closeClient = true
+		t.req.ContentLength, t.req.Chunked = 0, false
+	default:
+		return false
+	}
+	return true
+}
+
+// answer sends a rule's response, or the proxy's error page for its
+// status when the rule has no payload.
+func (t *txn) answer(o *rules.Outcome) {
+	term := byte(tsLocal)
+	if o.Term == 'P' {
+		term = tsProxy
+	}
+	t.entry.TermState = [2]byte{term, phRequest}
+	resp := o.Response
+	if resp == nil {
+		resp = engine.Page(t.fe, t.be, o.Status)
+	}
+	t.respondLocal(resp, o.Status)
+}
+
+// tarpit holds the request for the rule's delay, then answers, as
+// HAProxy's tarpit does (the client sees a 500 by default).
+func (t *txn) tarpit(o *rules.Outcome) {
+	if o.Delay > 0 {
+		tm := time.NewTimer(o.Delay)
+		select {
+		case <-tm.C:
+		case <-t.sess.Gen.Context().Done():
+			tm.Stop()
+		}
+	}
+	t.closeClient = true
+	t.answer(o)
+	t.entry.TermState = [2]byte{tsProxy, 'T'}
+}
+
+// runResponseRules applies the backend's then the frontend's
+// http-response rules, then the http-after-response rules. It returns the
+// outcome when a rule replaced the response (deny, return, redirect) or
+// closed the connection.
+func (t *txn) runResponseRules(o *rules.Outcome) rules.Verdict {
+	t.rs.inResponse = true
+	defer func() { t.rs.inResponse = false }()
+	for _, set := range [...][]*rules.Rule{t.be.Rules.Response, t.fe.Rules.Response} {
+		if v := rules.Run(set, t, o); v != rules.Continue && v != rules.Stop {
+			return v
+		}
+	}
+	for _, set := range [...][]*rules.Rule{t.be.Rules.AfterResponse, t.fe.Rules.AfterResponse} {
+		if v := rules.Run(set, t, o); v != rules.Continue && v != rules.Stop {
+			return v
+		}
+	}
+	return rules.Continue
+}
