@@ -49,7 +49,12 @@ var bindKeywords = []*Keyword{
 	bindOption("level", 1, "user|operator|admin", "runtime API level of a stats listener"),
 	bindOption("expose-fd", 1, "listeners", "runtime API fd passing"),
 	bindOption("severity-output", 1, "none|number|string", "runtime API severity prefix"),
-	bindUnsupported("accept-proxy", 0),
+	{Name: "accept-proxy", Scope: ScopeBind, Sections: secRules, Help: "read a PROXY protocol v1/v2 header first on every connection", Supported: true,
+		Parse: func(c *lineCtx, a []string) error {
+			c.bind.AcceptProxy = true
+			c.bind.Options = append(c.bind.Options, "accept-proxy")
+			return nil
+		}},
 	bindUnsupported("accept-netscaler-cip", 1),
 	bindUnsupported("namespace", 1),
 	bindUnsupported("nice", 1),

@@ -182,7 +182,9 @@ type Proxy struct {
 	// HTTPAfterResponse are the http-after-response rules in order; they
 	// also apply to responses the proxy generates.
 	HTTPAfterResponse []*HTTPRule `json:",omitempty"`
-	Redirects         []*HTTPRule // "redirect" lines, as http-request redirect rules
+	// StickTable is the proxy's "stick-table" line, nil if none.
+	StickTable *StickTable `json:",omitempty"`
+	Redirects  []*HTTPRule // "redirect" lines, as http-request redirect rules
 	// ErrorFiles maps a status code to a file's full contents (a complete
 	// HTTP response, as HAProxy's errorfile).
 	ErrorFiles map[int][]byte

@@ -25,6 +25,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/listener"
 	"github.com/hawser-lb/hawser/internal/logging"
 	"github.com/hawser-lb/hawser/internal/server"
+	"github.com/hawser-lb/hawser/internal/stick"
 )
 
 // Handler serves connections accepted on a frontend's sockets: package l7
@@ -44,6 +45,12 @@ type Session struct {
 	Conn net.Conn
 	// Key identifies the listening socket the connection came from.
 	Key string
+	// sc are the stick counters tracked by tcp-request rules (track-sc0..2),
+	// released when the session ends; owned by the session's goroutine.
+	sc [3]*stick.Entry
+	// expectProxy is set when a PROXY header must be read (accept-proxy,
+	// expect-proxy layer4).
+	expectProxy bool
 	// Idle is set by the handler while it waits for the next request on a
 	// keep-alive connection.
 	Idle atomic.Bool
@@ -252,6 +259,7 @@ func (e *Engine) accept(c net.Conn, key string) {
 	e.track(s)
 	go func() {
 		defer func() {
+			s.releaseTracked()
 			e.untrack(s)
 			e.curConn.Add(-1)
 			if e.maxSem != nil {
@@ -263,6 +271,10 @@ func (e *Engine) accept(c net.Conn, key string) {
 				c.Close()
 			}
 		}()
+		if err := e.startSession(c, s); err != nil {
+			c.Close()
+			return
+		}
 		h.ServeConn(c, s)
 	}()
 }

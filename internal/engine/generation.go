@@ -39,7 +39,9 @@ type Generation struct {
 	byListener map[string]*Frontend
 	specs      []listener.Spec
 	serverKeys map[string]bool
-	checks     []health.Check
+	// proxyKeys are the listeners whose bind line has accept-proxy.
+	proxyKeys map[string]bool
+	checks    []health.Check
 	// healthPeers are each backend's servers, for the server counts in
 	// health-check messages.
 	healthPeers map[string][]health.Peer
@@ -67,6 +69,8 @@ type Frontend struct {
 	// errors, keyed by status.
 	ErrorPages map[int][]byte
 	CurConn    atomic.Int64
+	// TCP are the tcp-request rules (tcprules.go).
+	TCP TCPRules
 }
 
 // UseBackend is a compiled use_backend rule.
@@ -84,6 +88,8 @@ type Backend struct {
 	ErrorPages map[int][]byte
 	// QueueTimeout is "timeout queue", or "timeout connect" when unset.
 	QueueTimeout time.Duration
+	// TCP are the backend's tcp-request content and tcp-response rules.
+	TCP TCPRules
 }
 
 // RuleSets are a proxy's compiled rules.
@@ -164,6 +170,12 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 				return fail(fmt.Errorf("frontend %q: bind %s is also used by frontend %q", fc.Name, b.Address, other.Cfg.Name))
 			}
 			g.byListener[s.Key()] = f
+			if b.AcceptProxy {
+				if g.proxyKeys == nil {
+					g.proxyKeys = make(map[string]bool)
+				}
+				g.proxyKeys[s.Key()] = true
+			}
 			g.specs = append(g.specs, s)
 		}
 	}
@@ -222,6 +234,11 @@ func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend,
 		return nil, err
 	}
 	f.ErrorPages = errorPages(fc.ErrorFiles)
+	tcp, err := compileTCPProxy(&fc.Proxy)
+	if err != nil {
+		return nil, err
+	}
+	f.TCP = tcp
 	if err := e.compileLog(f, g.Snap); err != nil {
 		return nil, err
 	}
@@ -327,6 +344,11 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 		return nil, err
 	}
 	b.ErrorPages = errorPages(bc.ErrorFiles)
+	tcp, err := compileTCPProxy(&bc.Proxy)
+	if err != nil {
+		return nil, err
+	}
+	b.TCP = tcp
 	return b, nil
 }
 

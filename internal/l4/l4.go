@@ -31,13 +31,19 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	fe := s.Frontend
 	e := logging.Entry{Status: -1, Tw: -1, Tc: -1, Tr: -1, TermState: [2]byte{'-', '-'}, CookieState: [2]byte{'-', '-'}}
 	defer h.log(s, &e)
-	smp := sample{s}
+	smp := &sample{s: s}
+	if !h.inspect(c, fe.TCP, smp, &e) {
+		return
+	}
 	be := fe.Route(smp)
 	if be == nil {
 		e.TermState = [2]byte{'I', 'R'}
 		return
 	}
 	e.Backend = be.Cfg.Name
+	if !h.inspect(c, be.TCP, smp, &e) {
+		return
+	}
 	qStart := time.Now()
 	srv, err := be.Pool.Acquire(context.Background(), smp)
 	e.Tw = time.Since(qStart)
@@ -71,6 +77,14 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		return
 	}
 	defer sc.Close()
+	c.SetReadDeadline(time.Time{})
+	if len(smp.buf) > 0 {
+		// The bytes the content rules looked at go first, untouched.
+		if _, err := sc.Write(smp.buf); err != nil {
+			e.TermState = [2]byte{'S', 'D'}
+			return
+		}
+	}
 	clientTmo := fe.Cfg.Timeouts.Client
 	serverTmo := be.Cfg.Timeouts.Server
 	var wg sync.WaitGroup
@@ -84,7 +98,9 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	var up int64
 	up, upEnd = relay(sc, c, clientTmo, 'C', 'c')
 	wg.Wait()
+	up += int64(len(smp.buf))
 	e.BytesIn, e.BytesOut = up, down
+	s.CountBytes(up, down)
 	switch {
 	case upEnd != '-':
 		e.TermState = [2]byte{upEnd, 'D'}
@@ -250,16 +266,3 @@ func (h *Handler) log(s *engine.Session, e *logging.Entry) {
 	fe.Log.Log(6, *bp)
 	logBufs.Put(bp)
 }
-
-// sample exposes a TCP connection to ACLs: addresses only.
-type sample struct{ s *engine.Session }
-
-func (m sample) Src() netip.AddrPort                 { return m.s.Src }
-func (m sample) Dst() netip.AddrPort                 { return m.s.Dst }
-func (sample) HTTP() bool                            { return false }
-func (sample) Method() []byte                        { return nil }
-func (sample) URI() []byte                           { return nil }
-func (sample) Path() []byte                          { return nil }
-func (sample) Query() []byte                         { return nil }
-func (sample) Version() []byte                       { return nil }
-func (sample) Headers(func(name, value []byte) bool) {}

@@ -1,0 +1,335 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/acl"
+	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/proxyproto"
+	"github.com/hawser-lb/hawser/internal/stick"
+)
+
+// TCPRule is a compiled tcp-request or tcp-response rule.
+type TCPRule struct {
+	Cfg  *config.TCPRule
+	Cond *acl.Cond
+	// Key and Table are track-sc's key expression and stick table.
+	Key   *acl.Expr
+	Table *stick.Table
+}
+
+// TCPRules are a proxy's compiled tcp-request and tcp-response rules.
+type TCPRules struct {
+	Connection, Session, Content, ResponseContent []*TCPRule
+	// InspectDelay is "tcp-request inspect-delay".
+	InspectDelay time.Duration
+}
+
+// TCPVerdict is what a tcp rule set decided.
+type TCPVerdict uint8
+
+// Verdicts of RunTCP.
+const (
+	// TCPContinue: no rule decided; the connection goes on.
+	TCPContinue TCPVerdict = iota
+	// TCPAccept: an accept rule matched; later rules of the set are skipped.
+	TCPAccept
+	// TCPReject: close the connection.
+	TCPReject
+	// TCPSilentDrop: close the connection without telling the client.
+	TCPSilentDrop
+	// TCPWait: a condition needs more data; call again with the index
+	// returned once more data arrived or the delay expired.
+	TCPWait
+)
+
+// TCPSample is what tcp rules run against: the connection's fetches and
+// its stick counters.
+type TCPSample interface {
+	acl.Sample
+	acl.Tracker
+	// Track starts tracking e in slot; it reports false when the slot is
+	// taken (the caller then releases e).
+	Track(slot int, e *stick.Entry) bool
+}
+
+// compileTCP compiles a proxy's tcp rules. table resolves a track-sc
+// table name ("" for the proxy's own table).
+func compileTCP(p *config.Proxy, defs acl.Defs, table func(name string) (*stick.Table, bool)) (TCPRules, error) {
+	out := TCPRules{InspectDelay: p.TCP.InspectDelay}
+	sets := []struct {
+		in  []*config.TCPRule
+		out *[]*TCPRule
+	}{
+		{p.TCP.Connection, &out.Connection},
+		{p.TCP.Session, &out.Session},
+		{p.TCP.Content, &out.Content},
+		{p.TCP.ResponseContent, &out.ResponseContent},
+	}
+	for _, set := range sets {
+		for _, rc := range set.in {
+			r, err := compileTCPRule(rc, defs, table)
+			if err != nil {
+				return TCPRules{}, fmt.Errorf("%s:%d: %w", rc.Pos.File, rc.Pos.Line, err)
+			}
+			*set.out = append(*set.out, r)
+		}
+	}
+	return out, nil
+}
+
+func compileTCPRule(rc *config.TCPRule, defs acl.Defs, table func(string) (*stick.Table, bool)) (*TCPRule, error) {
+	var cond *acl.Cond
+	if rc.Cond != nil {
+		var err error
+		if cond, err = acl.Compile(rc.Cond.Words, rc.Cond.Unless, defs); err != nil {
+			return nil, err
+		}
+	}
+	r := &TCPRule{Cfg: rc, Cond: cond}
+	var err error
+	if rc.Action == config.TCPTrackSC {
+		if r.Key, err = acl.CompileExpr(rc.Key); err != nil {
+			return nil, err
+		}
+		t, ok := table(rc.Table)
+		if !ok {
+			return nil, fmt.Errorf("track-sc%d: no stick table %q", rc.Slot, rc.Table)
+		}
+		r.Table = t
+	}
+	return r, nil
+}
+
+// noTables resolves no stick table; it stands in until stick-table
+// declarations are compiled into the generation.
+func noTables(string) (*stick.Table, bool) { return nil, false }
+
+// RunTCP evaluates rules from index from on. With final false, a
+// condition that needs more data stops the run with TCPWait and the index
+// to resume at; with final true conditions decide with what they have.
+// Connection and session rules always run with final true.
+func RunTCP(rules []*TCPRule, from int, s TCPSample, final bool) (TCPVerdict, int) {
+	for i := from; i < len(rules); i++ {
+		r := rules[i]
+		if r.Cond != nil {
+			switch r.Cond.MatchMiss(s) {
+			case acl.Fail:
+				continue
+			case acl.Miss:
+				if !final {
+					return TCPWait, i
+				}
+				continue
+			}
+		}
+		if v := runTCPAction(r, s); v != TCPContinue {
+			return v, i + 1
+		}
+	}
+	return TCPContinue, len(rules)
+}
+
+// runTCPAction runs one rule whose condition held.
+func runTCPAction(r *TCPRule, s TCPSample) TCPVerdict {
+	switch r.Cfg.Action {
+	case config.TCPAccept:
+		return TCPAccept
+	case config.TCPReject, config.TCPClose:
+		return TCPReject
+	case config.TCPSilentDrop:
+		return TCPSilentDrop
+	case config.TCPTrackSC:
+		trackSC(r, s)
+	case config.TCPExpectProxy:
+		// The header is read once the connection rules are done.
+		if x, ok := s.(interface{ expectPROXY() }); ok {
+			x.expectPROXY()
+		}
+	case config.TCPIncGPC0:
+		if e := s.Tracked(r.Cfg.Slot); e != nil {
+			e.IncGPC0()
+		}
+	}
+	return TCPContinue
+}
+
+// trackSC tracks the rule's key in its table, unless the slot is already
+// tracked (HAProxy keeps the first tracking of a counter). A key the
+// sample cannot give is not tracked.
+func trackSC(r *TCPRule, s TCPSample) {
+	if s.Tracked(r.Cfg.Slot) != nil {
+		return
+	}
+	v, _, ok := r.Key.Eval(s, nil)
+	if !ok {
+		return
+	}
+	key, ok := stickKey(v)
+	if !ok {
+		return
+	}
+	e := r.Table.Track(key)
+	if e == nil {
+		return
+	}
+	e.Record(stick.EventConn, 1)
+	e.Inc(stick.ConnCur, 1)
+	if !s.Track(r.Cfg.Slot, e) {
+		e.Dec(stick.ConnCur)
+		e.Release()
+	}
+}
+
+// stickKey converts a sample value to a stick-table key.
+func stickKey(v acl.Value) (stick.Key, bool) {
+	switch v.Type {
+	case acl.TypeIP:
+		return stick.IPKey(v.IP), true
+	case acl.TypeInt, acl.TypeBool:
+		return stick.IntKey(v.Int), true
+	case acl.TypeStr:
+		return stick.StringKey(string(v.Bytes)), true
+	case acl.TypeBin:
+		return stick.BinaryKey(v.Bytes), true
+	}
+	return stick.Key{}, false
+}
+
+// Tracked returns the stick counter tracked in slot, or nil.
+func (s *Session) Tracked(slot int) *stick.Entry {
+	if slot < 0 || slot >= len(s.sc) {
+		return nil
+	}
+	return s.sc[slot]
+}
+
+// Track starts tracking e in slot for the rest of the session. It reports
+// false when the slot is taken.
+func (s *Session) Track(slot int, e *stick.Entry) bool {
+	if slot < 0 || slot >= len(s.sc) || s.sc[slot] != nil {
+		return false
+	}
+	s.sc[slot] = e
+	return true
+}
+
+// CountBytes adds a finished session's traffic to its tracked counters.
+func (s *Session) CountBytes(in, out int64) {
+	for _, e := range s.sc {
+		if e != nil {
+			e.Record(stick.EventBytesIn, uint64(in))
+			e.Record(stick.EventBytesOut, uint64(out))
+		}
+	}
+}
+
+// releaseTracked ends the session's stick counters: conn_cur drops and
+// the entries may expire again.
+func (s *Session) releaseTracked() {
+	for i, e := range s.sc {
+		if e != nil {
+			e.Dec(stick.ConnCur)
+			e.Release()
+			s.sc[i] = nil
+		}
+	}
+}
+
+// sessSample exposes a session to tcp-request connection and session
+// rules: addresses and stick counters, no payload yet.
+type sessSample struct{ s *Session }
+
+var _ TCPSample = sessSample{}
+
+func (m sessSample) Src() netip.AddrPort                 { return m.s.Src }
+func (m sessSample) Dst() netip.AddrPort                 { return m.s.Dst }
+func (sessSample) HTTP() bool                            { return false }
+func (sessSample) Method() []byte                        { return nil }
+func (sessSample) URI() []byte                           { return nil }
+func (sessSample) Path() []byte                          { return nil }
+func (sessSample) Query() []byte                         { return nil }
+func (sessSample) Version() []byte                       { return nil }
+func (sessSample) Headers(func(name, value []byte) bool) {}
+func (m sessSample) Tracked(slot int) *stick.Entry       { return m.s.Tracked(slot) }
+func (m sessSample) Track(slot int, e *stick.Entry) bool { return m.s.Track(slot, e) }
+func (m sessSample) expectPROXY()                        { m.s.expectProxy = true }
+
+// errDropped is returned by startSession for connections the rules closed.
+var errDropped = errors.New("connection dropped by tcp-request rules")
+
+// startSession runs what HAProxy does between accept and the stream: the
+// tcp-request connection rules, the PROXY header (accept-proxy or
+// expect-proxy layer4), then the tcp-request session rules, and counts
+// the session on the tracked counters. It returns an error when the
+// connection must be closed.
+func (e *Engine) startSession(c net.Conn, s *Session) error {
+	fe := s.Frontend
+	smp := sessSample{s}
+	s.expectProxy = s.Gen.proxyKeys[s.Key]
+	if v, _ := RunTCP(fe.TCP.Connection, 0, smp, true); v == TCPReject || v == TCPSilentDrop {
+		return drop(c, v)
+	}
+	if s.expectProxy {
+		if err := readProxy(c, s, fe.Cfg.Timeouts.Client); err != nil {
+			return err
+		}
+	}
+	if v, _ := RunTCP(fe.TCP.Session, 0, smp, true); v == TCPReject || v == TCPSilentDrop {
+		return drop(c, v)
+	}
+	for _, ent := range s.sc {
+		if ent != nil {
+			ent.Record(stick.EventSess, 1)
+		}
+	}
+	return nil
+}
+
+// drop closes a connection the rules refused. silent-drop resets it
+// without a FIN so the client learns nothing (HAProxy also lowers the
+// TTL; hawser only sets linger 0).
+func drop(c net.Conn, v TCPVerdict) error {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	return errDropped
+}
+
+// readProxy reads the PROXY header and replaces the session's addresses
+// with the ones it carries, under the client timeout.
+func readProxy(c net.Conn, s *Session, timeout time.Duration) error {
+	if timeout > 0 {
+		c.SetReadDeadline(time.Now().Add(timeout))
+		defer c.SetReadDeadline(time.Time{})
+	}
+	h, err := proxyproto.Read(c)
+	if err != nil {
+		return fmt.Errorf("PROXY header: %w", err)
+	}
+	if !h.Local {
+		s.Src = netip.AddrPortFrom(h.Src.Addr().Unmap(), h.Src.Port())
+		s.Dst = netip.AddrPortFrom(h.Dst.Addr().Unmap(), h.Dst.Port())
+	}
+	return nil
+}
+
+// compileTCPProxy compiles the tcp rules of a frontend or backend. In mode
+// http only the connection and session rules run (before the HTTP layer);
+// content and response rules there are refused rather than ignored.
+func compileTCPProxy(p *config.Proxy) (TCPRules, error) {
+	if p.Mode == config.ModeHTTP {
+		for _, set := range [][]*config.TCPRule{p.TCP.Content, p.TCP.ResponseContent} {
+			if len(set) > 0 {
+				r := set[0]
+				return TCPRules{}, fmt.Errorf("%s:%d: tcp-request content and tcp-response content rules in mode http are not supported by hawser yet",
+					r.Pos.File, r.Pos.Line)
+			}
+		}
+	}
+	return compileTCP(p, aclDefs(p), noTables)
+}

@@ -1,0 +1,225 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/proxyproto"
+	"github.com/hawser-lb/hawser/test/lbtest"
+)
+
+const tcpDefaults = `
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+`
+
+// tlsBackend is an HTTPS server that answers its name.
+func tlsBackend(t *testing.T, name string) string {
+	t.Helper()
+	s := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, name)
+	}))
+	t.Cleanup(s.Close)
+	return s.Listener.Addr().String()
+}
+
+// getSNI does one HTTPS request through addr with the given SNI and
+// returns the body.
+func getSNI(t *testing.T, addr, sni string) (string, error) {
+	t.Helper()
+	tr := &http.Transport{
+		TLSClientConfig: &tls.Config{ServerName: sni, InsecureSkipVerify: true},
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", addr)
+		},
+	}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	res, err := c.Get("https://" + sni + "/")
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return string(b), err
+}
+
+// TestSNIRouting is the classic config: TLS passes through untouched and
+// the backend is chosen from the ClientHello's server name.
+func TestSNIRouting(t *testing.T) {
+	t.Parallel()
+	vars := lbtest.Vars{"a": tlsBackend(t, "a"), "b": tlsBackend(t, "b")}
+	p := lbtest.Start(t, tcpDefaults+`
+frontend fe
+    bind ${fe}
+    tcp-request inspect-delay 5s
+    tcp-request content accept if { req_ssl_hello_type 1 }
+    use_backend b if { req_ssl_sni -i b.example.com }
+    use_backend a if { req.ssl_sni -m end .a.example.com }
+    default_backend a
+
+backend a
+    server a ${a}
+backend b
+    server b ${b}
+`, vars)
+	tests := []struct {
+		name, sni, want string
+	}{
+		{name: "b by exact name, case-insensitive", sni: "B.Example.com", want: "b"},
+		{name: "a by suffix", sni: "www.a.example.com", want: "a"},
+		{name: "default", sni: "other.example.net", want: "a"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := getSNI(t, p.Addr("fe"), tc.sni)
+			if err != nil || got != tc.want {
+				t.Errorf("SNI %s: %q, %v; want %q", tc.sni, got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestTCPContentReject rejects what is not TLS once the inspect-delay has
+// given the client a chance to speak.
+func TestTCPContentReject(t *testing.T) {
+	t.Parallel()
+	a := lbtest.NewTCPBackend(t, "a")
+	p := lbtest.Start(t, tcpDefaults+`
+frontend fe
+    bind ${fe}
+    tcp-request inspect-delay 5s
+    tcp-request content reject if { req.payload(0,4) -m bin 50524f58 }
+    tcp-request content accept if { req.len ge 4 }
+    default_backend a
+
+backend a
+    server a ${a}
+`, lbtest.Vars{"a": a.Addr})
+	if got := lbtest.Raw(t, p.Addr("fe"), "PROXY", 10*time.Second); got != "" {
+		t.Errorf("rejected connection got %q", got)
+	}
+	// Bytes arriving in pieces are waited for, then forwarded untouched.
+	c := lbtest.Dial(t, p.Addr("fe"))
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, "he")
+	br := bufio.NewReader(c)
+	io.WriteString(c, "llo\n")
+	if greet, err := br.ReadString('\n'); err != nil || greet != "a\n" {
+		t.Fatalf("greeting %q, %v", greet, err)
+	}
+	if echo, err := br.ReadString('\n'); err != nil || echo != "hello\n" {
+		t.Errorf("echo %q, %v", echo, err)
+	}
+}
+
+// TestTCPConnectionRejectBySrc closes connections from a source before
+// reading anything.
+func TestTCPConnectionRejectBySrc(t *testing.T) {
+	t.Parallel()
+	a := lbtest.NewTCPBackend(t, "a")
+	p := lbtest.Start(t, tcpDefaults+`
+frontend blocked
+    bind ${blocked}
+    tcp-request connection reject if { src 127.0.0.0/8 }
+    default_backend a
+frontend open
+    bind ${open}
+    tcp-request connection reject if { src 10.0.0.0/8 }
+    tcp-request connection accept
+    default_backend a
+
+backend a
+    server a ${a}
+`, lbtest.Vars{"a": a.Addr})
+	if got := lbtest.Raw(t, p.Addr("blocked"), "x", 10*time.Second); got != "" {
+		t.Errorf("blocked source got %q", got)
+	}
+	c := lbtest.Dial(t, p.Addr("open"))
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if greet, err := bufio.NewReader(c).ReadString('\n'); err != nil || greet != "a\n" {
+		t.Errorf("allowed source: %q, %v", greet, err)
+	}
+}
+
+// TestExpectProxy sends PROXY v1 and v2 headers and checks that the
+// addresses they carry drive ACLs and the log.
+func TestExpectProxy(t *testing.T) {
+	t.Parallel()
+	a, b := lbtest.NewTCPBackend(t, "a"), lbtest.NewTCPBackend(t, "b")
+	p := lbtest.Start(t, tcpDefaults+`
+frontend rule
+    bind ${rule}
+    log stdout format raw local0
+    log-format "client=%ci:%cp fe=%f"
+    tcp-request connection expect-proxy layer4 if { src 127.0.0.1 }
+    use_backend b if { src 203.0.113.0/24 }
+    default_backend a
+
+frontend bindopt
+    bind ${bindopt} accept-proxy
+    log stdout format raw local0
+    log-format "client=%ci:%cp fe=%f"
+    use_backend b if { src 2001:db8::/32 }
+    default_backend a
+
+backend a
+    server a ${a}
+backend b
+    server b ${b}
+`, lbtest.Vars{"a": a.Addr, "b": b.Addr})
+	dst := netip.MustParseAddrPort("198.51.100.1:443")
+	tests := []struct {
+		name, fe string
+		hdr      []byte
+		want     string
+		log      string
+	}{
+		{name: "v1 rule", fe: "rule", hdr: proxyproto.AppendV1(nil, netip.MustParseAddrPort("203.0.113.9:4000"), dst),
+			want: "b", log: "client=203.0.113.9:4000 fe=rule"},
+		{name: "v2 rule", fe: "rule", hdr: proxyproto.AppendV2(nil, netip.MustParseAddrPort("192.0.2.77:4001"), dst, nil),
+			want: "a", log: "client=192.0.2.77:4001 fe=rule"},
+		{name: "v2 bind ipv6", fe: "bindopt",
+			hdr:  proxyproto.AppendV2(nil, netip.MustParseAddrPort("[2001:db8::5]:4002"), netip.MustParseAddrPort("[2001:db8::1]:443"), nil),
+			want: "b", log: "client=2001:db8::5:4002 fe=bindopt"},
+		{name: "v1 bind", fe: "bindopt", hdr: proxyproto.AppendV1(nil, netip.MustParseAddrPort("192.0.2.78:4003"), dst),
+			want: "a", log: "client=192.0.2.78:4003 fe=bindopt"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := lbtest.Dial(t, p.Addr(tc.fe))
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			c.Write(append(tc.hdr, "ping\n"...))
+			br := bufio.NewReader(c)
+			if greet, err := br.ReadString('\n'); err != nil || greet != tc.want+"\n" {
+				t.Fatalf("greeting %q, %v; want %q", greet, err, tc.want)
+			}
+			if echo, err := br.ReadString('\n'); err != nil || echo != "ping\n" {
+				t.Errorf("echo %q, %v", echo, err)
+			}
+			c.Close()
+			p.WaitLog(t, tc.log, 10*time.Second)
+		})
+	}
+
+	t.Run("garbage instead of a header closes", func(t *testing.T) {
+		t.Parallel()
+		if got := lbtest.Raw(t, p.Addr("bindopt"), "GET / HTTP/1.0\r\n\r\n", 10*time.Second); got != "" {
+			t.Errorf("got %q", got)
+		}
+	})
+}
