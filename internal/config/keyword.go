@@ -129,6 +129,7 @@ var tables = []*[]*Keyword{
 	&bindKeywords,
 	&statsSocketKeywords,
 	&userlistKeywords,
+	&stickKeywords,
 	&tcpKeywords,
 	&unsupportedKeywords,
 }

@@ -39,7 +39,7 @@ func buildUnsupported() []*Keyword {
 	)
 	add(secRules, "http-error", "use-server",
 		"force-persist", "ignore-persist", "filter", "use-fcgi-app", "declare", "stick", "server-template",
-		"dispatch", "http-send-name-header", "stick-table", "tcp-check", "monitor")
+		"dispatch", "http-send-name-header", "tcp-check", "monitor")
 	add(secProxies, "compression", "cookie", "capture", "errorloc", "errorloc302", "errorloc303", "errorfiles",
 		"email-alert", "external-check", "persist", "rate-limit", "unique-id-format", "unique-id-header",
 		"error-log-format", "log-tag", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",

@@ -218,6 +218,9 @@ type Bind struct {
 	Options []string // accepted options hawser ignores safely, for the writer
 	// Mode is the unix socket permission bits (bind ... mode 600).
 	Mode uint32
+	// AcceptProxy is "accept-proxy": every connection starts with a
+	// PROXY protocol header.
+	AcceptProxy bool `json:",omitempty"`
 }
 
 // UseBackend is "use_backend NAME if|unless COND".

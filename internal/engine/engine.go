@@ -88,6 +88,8 @@ type Engine struct {
 	log       *slog.Logger
 	registry  *server.Registry
 	listeners *listener.Pool
+	// tables keeps stick-table contents across reloads, by proxy name.
+	tables tablesOnce
 
 	active  atomic.Pointer[Generation]
 	genID   atomic.Uint64

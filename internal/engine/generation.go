@@ -148,6 +148,9 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 		cancel()
 		return nil, err
 	}
+	if err := e.compileTables(g, snap); err != nil {
+		return fail(err)
+	}
 	for _, bc := range snap.Backends {
 		b, err := e.compileBackend(g, bc)
 		if err != nil {

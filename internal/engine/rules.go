@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hawser-lb/hawser/internal/auth"
 	"github.com/hawser-lb/hawser/internal/config"
@@ -232,4 +233,45 @@ func (g *Generation) tableFor(name string) func(string) (*stick.Table, bool) {
 		tbl := g.Tables[t]
 		return tbl, tbl != nil
 	}
+}
+
+// tablesOnce creates the engine's stick-table registry on first use.
+type tablesOnce struct {
+	once sync.Once
+	reg  *stick.Registry
+}
+
+func (t *tablesOnce) get() *stick.Registry {
+	t.once.Do(func() { t.reg = stick.NewRegistry() })
+	return t.reg
+}
+
+// compileTables resolves every declared stick table in the engine's
+// registry, which keeps a table's entries across reloads as long as its
+// declaration keeps the same layout.
+func (e *Engine) compileTables(g *Generation, snap *config.Snapshot) error {
+	g.Tables = make(map[string]*stick.Table)
+	reg := e.tables.get()
+	add := func(p *config.Proxy) error {
+		if p.StickTable == nil || g.Tables[p.Name] != nil {
+			return nil
+		}
+		d, err := stick.ParseDecl(p.StickTable.Words)
+		if err != nil {
+			return fmt.Errorf("%s:%d: stick-table: %w", p.StickTable.Pos.File, p.StickTable.Pos.Line, err)
+		}
+		g.Tables[p.Name] = reg.Get(p.Name, d)
+		return nil
+	}
+	for _, b := range snap.Backends {
+		if err := add(&b.Proxy); err != nil {
+			return err
+		}
+	}
+	for _, f := range snap.Frontends {
+		if err := add(&f.Proxy); err != nil {
+			return err
+		}
+	}
+	return nil
 }
