@@ -237,7 +237,7 @@ func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend,
 		return nil, err
 	}
 	f.ErrorPages = errorPages(fc.ErrorFiles)
-	tcp, err := compileTCPProxy(&fc.Proxy)
+	tcp, err := compileTCPProxy(&fc.Proxy, g.tableFor(fc.Name))
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +347,7 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 		return nil, err
 	}
 	b.ErrorPages = errorPages(bc.ErrorFiles)
-	tcp, err := compileTCPProxy(&bc.Proxy)
+	tcp, err := compileTCPProxy(&bc.Proxy, g.tableFor(bc.Name))
 	if err != nil {
 		return nil, err
 	}

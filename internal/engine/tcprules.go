@@ -105,10 +105,6 @@ func compileTCPRule(rc *config.TCPRule, defs acl.Defs, table func(string) (*stic
 	return r, nil
 }
 
-// noTables resolves no stick table; it stands in until stick-table
-// declarations are compiled into the generation.
-func noTables(string) (*stick.Table, bool) { return nil, false }
-
 // RunTCP evaluates rules from index from on. With final false, a
 // condition that needs more data stops the run with TCPWait and the index
 // to resume at; with final true conditions decide with what they have.
@@ -321,7 +317,7 @@ func readProxy(c net.Conn, s *Session, timeout time.Duration) error {
 // compileTCPProxy compiles the tcp rules of a frontend or backend. In mode
 // http only the connection and session rules run (before the HTTP layer);
 // content and response rules there are refused rather than ignored.
-func compileTCPProxy(p *config.Proxy) (TCPRules, error) {
+func compileTCPProxy(p *config.Proxy, table func(string) (*stick.Table, bool)) (TCPRules, error) {
 	if p.Mode == config.ModeHTTP {
 		for _, set := range [][]*config.TCPRule{p.TCP.Content, p.TCP.ResponseContent} {
 			if len(set) > 0 {
@@ -331,5 +327,5 @@ func compileTCPProxy(p *config.Proxy) (TCPRules, error) {
 			}
 		}
 	}
-	return compileTCP(p, aclDefs(p), noTables)
+	return compileTCP(p, aclDefs(p), table)
 }

@@ -223,3 +223,37 @@ backend b
 		}
 	})
 }
+
+// TestTCPConnRateLimit is the per-IP connection rate limit recipe in mode
+// tcp: the fourth connection within the period is refused.
+func TestTCPConnRateLimit(t *testing.T) {
+	t.Parallel()
+	a := lbtest.NewTCPBackend(t, "a")
+	p := lbtest.Start(t, tcpDefaults+`
+frontend fe
+    bind ${fe}
+    stick-table type ip size 100 expire 10m store conn_rate(10m),conn_cur,gpc0
+    tcp-request connection track-sc0 src
+    tcp-request connection reject if { sc0_conn_rate gt 4 }
+    tcp-request session sc-inc-gpc0(0)
+    default_backend a
+
+backend a
+    server a ${a}
+`, lbtest.Vars{"a": a.Addr})
+	// Start's readiness probe was the first connection from 127.0.0.1.
+	served := 1
+	for i := range 6 {
+		c := lbtest.Dial(t, p.Addr("fe"))
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		greet, _ := bufio.NewReader(c).ReadString('\n')
+		c.Close()
+		want := "a\n"
+		if served+i >= 4 {
+			want = ""
+		}
+		if greet != want {
+			t.Errorf("connection %d (rate %d): got %q, want %q", i, served+i+1, greet, want)
+		}
+	}
+}
