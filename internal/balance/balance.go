@@ -205,6 +205,19 @@ func (p *Pool) acquire(ctx context.Context, s acl.Sample, avoid *Server) (*Serve
 	return p.q.wait(ctx, p, s, avoid)
 }
 
+// AcquireServer takes a slot on sv, a server chosen by persistence (a
+// stick table, a cookie, use-server) rather than by the algorithm. While
+// sv is at its maxconn the request waits in the backend queue for a slot
+// of sv only, with Acquire's timeouts and errors. It does not check that
+// sv is usable: whether to persist on a down server (option persist,
+// force-persist) is the caller's decision.
+func (p *Pool) AcquireServer(ctx context.Context, sv *Server) (*Server, error) {
+	if p.q.n.Load() == 0 && sv.State.TryInc(int64(sv.MaxConn)) {
+		return sv, nil
+	}
+	return p.q.waitFor(ctx, &waiter{pool: p, target: sv, ready: make(chan *Server, 1)})
+}
+
 // Release returns the slot taken by Acquire and hands it to the oldest
 // waiter of the backend queue that can use it.
 func (p *Pool) Release(sv *Server) {

@@ -36,7 +36,10 @@ type waiter struct {
 	pool  *Pool
 	s     acl.Sample // valid while the waiter's Acquire call blocks
 	avoid *Server
-	ready chan *Server // receives the server, slot taken; buffered
+	// target is the only server the waiter accepts (AcquireServer), nil
+	// for load-balanced requests.
+	target *Server
+	ready  chan *Server // receives the server, slot taken; buffered
 }
 
 // NewQueue returns an empty backend queue.
@@ -63,7 +66,12 @@ func (q *Queue) dispatchLocked() {
 	var full *Pool
 	for w := q.head; w != nil; {
 		next := w.next
-		if w.pool != full {
+		if w.target != nil {
+			if w.target.State.TryInc(int64(w.target.MaxConn)) {
+				q.removeLocked(w)
+				w.ready <- w.target
+			}
+		} else if w.pool != full {
 			sv, _ := w.pool.tryAcquire(w.s, w.avoid)
 			switch {
 			case sv != nil:
@@ -107,13 +115,18 @@ func (q *Queue) removeLocked(w *waiter) {
 // wait queues the request of pool p and blocks until a slot is handed over,
 // the queue timeout expires or ctx ends.
 func (q *Queue) wait(ctx context.Context, p *Pool, s acl.Sample, avoid *Server) (*Server, error) {
-	w := &waiter{pool: p, s: s, avoid: avoid, ready: make(chan *Server, 1)}
+	return q.waitFor(ctx, &waiter{pool: p, s: s, avoid: avoid, ready: make(chan *Server, 1)})
+}
+
+// waitFor queues w and blocks until it gets a server.
+func (q *Queue) waitFor(ctx context.Context, w *waiter) (*Server, error) {
+	p := w.pool
 	q.mu.Lock()
 	if p.maxQueue > 0 && q.Len() >= p.maxQueue {
 		q.mu.Unlock()
 		return nil, ErrQueueFull
 	}
-	if len(p.current().servers) == 0 {
+	if w.target == nil && len(p.current().servers) == 0 {
 		q.mu.Unlock()
 		return nil, ErrNoServer
 	}
