@@ -103,6 +103,8 @@ func init() {
 	defs = append(defs, moreFetches()...)
 	defs = append(defs, l4Fetches()...)
 	defs = append(defs, scFetches()...)
+	defs = append(defs, responseFetches()...)
+	defs = append(defs, tableFetches()...)
 	for _, d := range defs {
 		for _, n := range d.names {
 			def := d.def
@@ -114,6 +116,7 @@ func init() {
 	for base, fetch := range map[string]string{
 		"path": "path", "url": "url", "hdr": "req.hdr", "urlp": "url_param", "base": "base",
 		"cook": "req.cook", "req.cook": "req.cook",
+		"res.hdr": "res.hdr", "shdr": "res.hdr", "res.cook": "res.cook", "scook": "res.cook",
 	} {
 		aclKeywords[base] = aclKeyword{fetch, "str"}
 		for _, m := range []string{"beg", "dir", "dom", "end", "len", "reg", "sub"} {
@@ -277,9 +280,13 @@ func emitParam(e *eval, param []byte, name string, icase bool) bool {
 // req.hdr_val (values as integers). With no occurrence argument an ACL
 // tries every value, and a bare expression takes the last one, as HAProxy
 // does.
-func fetchHdr(split, asInt bool) fetchFunc {
+func fetchHdr(split, asInt bool) fetchFunc { return fetchHdrOf(split, asInt, false) }
+
+// fetchHdrOf is fetchHdr over the request (res false) or the response
+// headers.
+func fetchHdrOf(split, asInt, res bool) fetchFunc {
 	return func(e *eval, a []arg) {
-		q := hdrQuery{split: split, asInt: asInt}
+		q := hdrQuery{split: split, asInt: asInt, res: res}
 		if len(a) > 0 {
 			q.name = a[0].s
 		}
@@ -291,7 +298,7 @@ func fetchHdr(split, asInt bool) fetchFunc {
 			occ = -1
 		}
 		if occ < 0 {
-			count := e.walkHeaders(hdrQuery{name: q.name, split: split, count: true})
+			count := e.walkHeaders(hdrQuery{name: q.name, split: split, count: true, res: res})
 			occ += int64(count) + 1
 			if occ < 1 {
 				return
@@ -302,9 +309,12 @@ func fetchHdr(split, asInt bool) fetchFunc {
 	}
 }
 
-func fetchHdrCnt(split bool) fetchFunc {
+func fetchHdrCnt(split bool) fetchFunc { return fetchHdrCntOf(split, false) }
+
+// fetchHdrCntOf is fetchHdrCnt over the request or the response headers.
+func fetchHdrCntOf(split, res bool) fetchFunc {
 	return func(e *eval, a []arg) {
-		q := hdrQuery{split: split, count: true}
+		q := hdrQuery{split: split, count: true, res: res}
 		if len(a) > 0 {
 			q.name = a[0].s
 		}
@@ -326,14 +336,22 @@ type hdrQuery struct {
 	names   bool   // append names to e.scratch, separated by delim
 	delim   string
 	block   bool // append "name: value\r\n" lines to e.scratch
-	seen    int  // values seen so far
-	stop    bool
+	res     bool // walk the response headers (see Responder)
+	// setCookie reads only the first name=value pair of each value, as
+	// in Set-Cookie headers.
+	setCookie bool
+	seen      int // values seen so far
+	stop      bool
 }
 
 // walkHeaders runs q over the headers and returns the number of values seen.
 func (e *eval) walkHeaders(q hdrQuery) int {
 	e.hq = q
-	e.s.Headers(e.hdrFn)
+	if !q.res {
+		e.s.Headers(e.hdrFn)
+	} else if r, ok := e.s.(Responder); ok {
+		r.ResHeaders(e.hdrFn)
+	}
 	return e.hq.seen
 }
 

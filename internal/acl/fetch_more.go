@@ -3,33 +3,15 @@ package acl
 import (
 	"math/rand/v2"
 	"os"
-	"sync"
 )
 
 // BackendState is an optional interface a Sample implements to serve
-// fetches that read live backend state. NbSrv returns the number of usable
-// servers of the backend called name ("" for the request's backend); ok
-// is false when there is no such backend.
-//
-// Until the data plane implements it, nbsrv stays "not supported by
-// hawser" so that "nbsrv(app) lt 1" is never silently false: the data
-// plane calls EnableBackendFetches once its Sample implements
-// BackendState.
+// nbsrv: NbSrv returns the number of usable servers of the backend called
+// name ("" for the request's backend); ok is false when there is no such
+// backend, and the fetch then gives no value.
 type BackendState interface {
 	NbSrv(name string) (n int, ok bool)
 }
-
-// EnableBackendFetches registers nbsrv. Call it once, before compiling
-// any configuration, when every Sample passed to Match and Eval
-// implements BackendState; a Sample that does not gives no value.
-func EnableBackendFetches() {
-	backendOnce.Do(func() {
-		def := &fetchDef{name: "nbsrv", args: []argType{argStr}, out: TypeInt, fn: fetchNbSrv}
-		fetches[def.name] = def
-	})
-}
-
-var backendOnce sync.Once
 
 // moreFetches are the cookie, header-block and internal fetches.
 func moreFetches() []fetchEntry {
@@ -102,12 +84,21 @@ func (e *eval) cookieValues(val []byte) {
 		}
 		if q.names {
 			e.appendName(name)
+			if q.setCookie {
+				return
+			}
 			continue
 		}
 		if q.cname != "" && string(name) != q.cname {
+			if q.setCookie {
+				return
+			}
 			continue
 		}
 		e.headerValue(v)
+		if q.setCookie {
+			return
+		}
 	}
 }
 

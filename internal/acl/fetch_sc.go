@@ -59,7 +59,7 @@ func scFetches() []fetchEntry {
 			name := "sc" + string(rune('0'+slot)) + "_" + suffix
 			out = append(out, fetchEntry{[]string{name}, fetchDef{out: TypeInt, fn: fetchSC(slot, rd)}})
 		}
-		out = append(out, fetchEntry{[]string{"sc_" + suffix}, fetchDef{args: []argType{argInt}, minArgs: 1, out: TypeInt,
+		out = append(out, fetchEntry{[]string{"sc_" + suffix}, fetchDef{args: []argType{argInt, argStr}, minArgs: 1, out: TypeInt,
 			fn: fetchSCArg(rd), prepare: prepareSlot}})
 	}
 	for slot := range 3 {
@@ -94,8 +94,19 @@ func fetchSC(slot int, rd scReader) fetchFunc {
 	return func(e *eval, _ []arg) { emitSC(e, slot, rd) }
 }
 
+// fetchSCArg is sc_<x>(<slot>[,<table>]). With a table, the counter is
+// read only when the slot tracks an entry of that table: hawser does not
+// look the tracked key up in other tables yet.
 func fetchSCArg(rd scReader) fetchFunc {
-	return func(e *eval, a []arg) { emitSC(e, int(a[0].i), rd) }
+	return func(e *eval, a []arg) {
+		slot := int(a[0].i)
+		if len(a) > 1 && a[1].s != "" {
+			if ent := tracked(e, slot); ent == nil || ent.Table().Name() != a[1].s {
+				return
+			}
+		}
+		emitSC(e, slot, rd)
+	}
 }
 
 func emitSC(e *eval, slot int, rd scReader) {

@@ -35,6 +35,8 @@ type Generation struct {
 	// Tables are the stick tables declared by proxies, by proxy name;
 	// their contents live in the engine's stick.Registry across reloads.
 	Tables map[string]*stick.Table
+	// Userlists are the compiled userlists, by name.
+	Userlists map[string]*Userlist
 
 	byListener map[string]*Frontend
 	specs      []listener.Spec
@@ -149,6 +151,9 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 		return nil, err
 	}
 	if err := e.compileTables(g, snap); err != nil {
+		return fail(err)
+	}
+	if err := g.compileUserlists(snap); err != nil {
 		return fail(err)
 	}
 	for _, bc := range snap.Backends {

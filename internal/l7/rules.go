@@ -26,6 +26,9 @@ type ruleState struct {
 	inResponse bool
 	// silent is set by "set-log-level silent".
 	silent bool
+	// inBackend is set while the backend's rules run, so that fetches
+	// without a table argument use the backend's stick table.
+	inBackend bool
 }
 
 var _ rules.Txn = (*txn)(nil)
@@ -113,6 +116,9 @@ func (t *txn) LogEntry() *logging.Entry { return &t.entry }
 func (t *txn) endRequestRules() {
 	for i, e := range t.rs.sc {
 		if e != nil {
+			// track-sc counted the stream as a connection on the entry
+			// (rules.Compile); it ends with the request.
+			e.Dec(stick.ConnCur)
 			e.Release()
 			t.rs.sc[i] = nil
 		}
@@ -121,7 +127,7 @@ func (t *txn) endRequestRules() {
 	t.rs.vars.EndScope("req")
 	t.rs.vars.EndScope("res")
 	t.rs.arena = t.rs.arena[:0]
-	t.rs.inResponse, t.rs.silent = false, false
+	t.rs.inResponse, t.rs.silent, t.rs.inBackend = false, false, false
 }
 
 // runRules applies an http-request rule set; it returns true when a rule
@@ -185,12 +191,15 @@ func (t *txn) tarpit(o *rules.Outcome) {
 func (t *txn) runResponseRules(o *rules.Outcome) rules.Verdict {
 	t.rs.inResponse = true
 	defer func() { t.rs.inResponse = false }()
-	for _, set := range [...][]*rules.Rule{t.be.Rules.Response, t.fe.Rules.Response} {
+	defer func() { t.rs.inBackend = false }()
+	for i, set := range [...][]*rules.Rule{t.be.Rules.Response, t.fe.Rules.Response} {
+		t.rs.inBackend = i == 0
 		if v := rules.Run(set, t, o); v != rules.Continue && v != rules.Stop {
 			return v
 		}
 	}
-	for _, set := range [...][]*rules.Rule{t.be.Rules.AfterResponse, t.fe.Rules.AfterResponse} {
+	for i, set := range [...][]*rules.Rule{t.be.Rules.AfterResponse, t.fe.Rules.AfterResponse} {
+		t.rs.inBackend = i == 0
 		if v := rules.Run(set, t, o); v != rules.Continue && v != rules.Stop {
 			return v
 		}

@@ -297,7 +297,10 @@ func (t *txn) handle() {
 		t.localError(503)
 		return
 	}
-	if t.runRules(t.be.Rules.Request) {
+	t.rs.inBackend = true
+	answered := t.runRules(t.be.Rules.Request)
+	t.rs.inBackend = false
+	if answered {
 		return
 	}
 	t.addForwardedFor()

@@ -51,8 +51,13 @@ func compileTrack(slot int) func(*compileCtx, []string) (execFunc, error) {
 				e.Release()
 				return Continue
 			}
-			// Tracking from http-request counts the request being
-			// processed, as HAProxy does when the stream starts tracking.
+			// Starting to track counts the stream as a connection on the
+			// entry (conn_cnt, conn_rate and conn_cur, which the Txn
+			// decrements when the request ends) and, from http-request,
+			// the request being processed, as HAProxy's
+			// stream_start_counters and track-sc action do.
+			e.Record(stick.EventConn, 1)
+			e.Inc(stick.ConnCur, 1)
 			e.Record(stick.EventHTTPReq, 1)
 			return Continue
 		}, nil
