@@ -154,9 +154,6 @@ func parseUseBackend(c *lineCtx, args []string) error {
 	if err := arity(c.name, args, 1, 1, "a backend name, then optionally 'if' or 'unless' and a condition"); err != nil {
 		return err
 	}
-	if strings.Contains(args[0], "%[") {
-		return fmt.Errorf("'use_backend' with a dynamic name (%s) is not supported by hawser", args[0])
-	}
 	c.px.fe.UseBackends = append(c.px.fe.UseBackends, &UseBackend{Pos: c.pos, Backend: args[0], Cond: cond})
 	return nil
 }

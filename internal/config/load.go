@@ -200,6 +200,10 @@ func (l *loader) endProxy(ps *proxyState) {
 			l.refs = append(l.refs, backendRef{pos: ps.defaultBackendPos, fe: fe, name: fe.DefaultBackend})
 		}
 		for _, ub := range fe.UseBackends {
+			if ub.Dynamic() {
+				// Resolved per request; the engine checks the format.
+				continue
+			}
 			l.refs = append(l.refs, backendRef{pos: ub.Pos, fe: fe, name: ub.Backend})
 		}
 	}

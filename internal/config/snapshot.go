@@ -4,6 +4,7 @@
 package config
 
 import (
+	"strings"
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/cfgfile"
@@ -225,10 +226,17 @@ type Bind struct {
 
 // UseBackend is "use_backend NAME if|unless COND".
 type UseBackend struct {
-	Pos     cfgfile.Pos
+	Pos cfgfile.Pos
+	// Backend is the backend's name or, when Dynamic, a log-format string
+	// that yields it for each request.
 	Backend string
 	Cond    *Cond // nil = always
 }
+
+// Dynamic reports whether the backend name is a log-format string
+// ("use_backend be_%[req.hdr(host),lower]"), evaluated for each request
+// as HAProxy does.
+func (u *UseBackend) Dynamic() bool { return strings.Contains(u.Backend, "%") }
 
 // Backend is a backend (or the backend half of a listen section).
 type Backend struct {

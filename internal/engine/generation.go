@@ -73,12 +73,16 @@ type Frontend struct {
 	CurConn    atomic.Int64
 	// TCP are the tcp-request rules (tcprules.go).
 	TCP TCPRules
+	// backends are the generation's backends, for dynamic use_backend.
+	backends map[string]*Backend
 }
 
-// UseBackend is a compiled use_backend rule.
+// UseBackend is a compiled use_backend rule: a fixed Backend, or a Name
+// format resolved per request (route.go).
 type UseBackend struct {
 	Cond    *acl.Cond
 	Backend *Backend
+	Name    *logging.Format
 }
 
 // Backend is a compiled backend.
@@ -117,16 +121,6 @@ func (g *Generation) compileRuleSets(rs *RuleSets, p *config.Proxy) error {
 	return err
 }
 
-// Route picks the backend for a request or connection: the first
-// use_backend whose condition matches, else default_backend (nil if none).
-func (f *Frontend) Route(s acl.Sample) *Backend {
-	for i := range f.UseBackends {
-		if f.UseBackends[i].Cond.Match(s) {
-			return f.UseBackends[i].Backend
-		}
-	}
-	return f.Default
-}
 
 func specOf(b *config.Bind) listener.Spec {
 	return listener.Spec{Network: b.Network, Address: b.Address, Backlog: b.Backlog, Mode: b.Mode}
@@ -217,16 +211,13 @@ func compileCondMaps(c *config.Cond, defs acl.Defs, reg *maps.Registry) (*acl.Co
 func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend, error) {
 	f := &Frontend{Cfg: fc}
 	defs := aclDefs(&fc.Proxy)
+	f.backends = g.Backends
 	for _, ub := range fc.UseBackends {
-		b := g.Backends[ub.Backend]
-		if b == nil {
-			return nil, fmt.Errorf("use_backend: no such backend %q", ub.Backend)
-		}
-		cond, err := compileCondMaps(ub.Cond, defs, g.Maps)
+		u, err := g.compileUseBackend(ub, defs)
 		if err != nil {
 			return nil, err
 		}
-		f.UseBackends = append(f.UseBackends, UseBackend{Cond: cond, Backend: b})
+		f.UseBackends = append(f.UseBackends, u)
 	}
 	if fc.DefaultBackend != "" {
 		f.Default = g.Backends[fc.DefaultBackend]

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/base64"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/hawser-lb/hawser/test/lbtest"
@@ -95,6 +97,54 @@ backend app
 			r := lbtest.Get(t, p.URL("fe", tc.path), tc.hdrs...)
 			if r.Status != tc.status {
 				t.Errorf("status %d, want %d", r.Status, tc.status)
+			}
+		})
+	}
+}
+
+// TestMapRouting routes by a map from Host to backend name, HAProxy's
+// usual "use_backend %[req.hdr(host),lower,map(file,default)]"; a name
+// that is no backend falls to default_backend.
+func TestMapRouting(t *testing.T) {
+	t.Parallel()
+	_, vars := backends(t, "app", "api", "www")
+	dir := t.TempDir()
+	mapFile := filepath.Join(dir, "hosts.map")
+	if err := os.WriteFile(mapFile, []byte("# host backend\napi.example.com api\nwww.example.com www\nbad.example.com nosuch\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vars["map"] = mapFile
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    use_backend %[req.hdr(host),lower,map(${map},app)] if { req.hdr(host) -m found }
+    default_backend www
+
+backend app
+    server app ${app}
+
+backend api
+    server api ${api}
+
+backend www
+    server www ${www}
+`, vars)
+	tests := []struct {
+		name string
+		host string
+		want string
+	}{
+		{name: "mapped", host: "API.example.com", want: "api"},
+		{name: "other mapped", host: "www.example.com", want: "www"},
+		{name: "map default", host: "unknown.example.com", want: "app"},
+		{name: "unknown backend falls to default_backend", host: "bad.example.com", want: "www"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := lbtest.Get(t, p.URL("fe", "/"), "Host: "+tc.host)
+			if got := r.Header.Get("X-Server"); r.Status != 200 || got != tc.want {
+				t.Errorf("status %d from %q, want 200 from %q", r.Status, got, tc.want)
 			}
 		})
 	}
