@@ -121,7 +121,6 @@ func (g *Generation) compileRuleSets(rs *RuleSets, p *config.Proxy) error {
 	return err
 }
 
-
 func specOf(b *config.Bind) listener.Spec {
 	return listener.Spec{Network: b.Network, Address: b.Address, Backlog: b.Backlog, Mode: b.Mode}
 }
