@@ -10,7 +10,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/rules"
 )
 
 func main() {
@@ -56,7 +58,47 @@ func generate(kws []*config.Keyword) string {
 		fmt.Fprintf(&b, "\n## %s\n\n", o.title)
 		writeTable(&b, kws, func(k *config.Keyword) bool { return k.Scope == o.scope })
 	}
+	writeActions(&b)
+	writeSamples(&b, "sample fetches", "fetch", acl.Fetches())
+	writeSamples(&b, "converters", "converter", acl.Converters())
+	b.WriteString("\n## ACL derivatives\n\n| keyword | stands for |\n|---|---|\n")
+	for _, k := range acl.ACLKeywords() {
+		fmt.Fprintf(&b, "| `%s` | `%s` |\n", k.Name, k.Args)
+	}
 	return b.String()
+}
+
+// writeActions lists the http-request/response/after-response actions
+// from package rules' action table.
+func writeActions(b *strings.Builder) {
+	b.WriteString("\n## http-request, http-response and http-after-response actions\n\n")
+	b.WriteString("| action | arguments | rule sets | description |\n|---|---|---|---|\n")
+	var unsupported []string
+	for _, a := range rules.Actions() {
+		if !a.Supported() {
+			unsupported = append(unsupported, "`"+a.Name+"`")
+			continue
+		}
+		var sets []string
+		for _, d := range []rules.Dir{rules.Request, rules.Response, rules.AfterResponse} {
+			if a.Dirs.Has(d) {
+				sets = append(sets, d.String())
+			}
+		}
+		fmt.Fprintf(b, "| `%s` | %s | %s | %s |\n", a.Name, cell(a.Args), strings.Join(sets, ", "), cell(a.Help))
+	}
+	if len(unsupported) > 0 {
+		fmt.Fprintf(b, "\nRecognised, not supported yet: %s.\n", strings.Join(unsupported, ", "))
+	}
+}
+
+// writeSamples lists sample fetches or converters with their arguments
+// and output type.
+func writeSamples(b *strings.Builder, title, what string, kws []acl.Keyword) {
+	fmt.Fprintf(b, "\n## %s\n\n| %s | arguments | output |\n|---|---|---|\n", title, what)
+	for _, k := range kws {
+		fmt.Fprintf(b, "| `%s` | %s | %s |\n", k.Name, cell(k.Args), k.Out)
+	}
 }
 
 // writeTable lists the supported keywords matching keep in a table, then
