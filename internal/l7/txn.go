@@ -492,9 +492,13 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 		}
 		t.releaseServerConn(false)
 	}
-	reuse := t.be.Cfg.HTTPReuse
-	mayReuse := !freshOnly && reuse != "never" &&
-		(t.nreq > 1 || reuse == "aggressive" || reuse == "always")
+	// Every connection in the idle pool has already carried a complete
+	// request and response: HAProxy calls these "safe" connections, and
+	// "http-reuse safe" (the default) lets even the first request of a
+	// client connection use them. Only "never" dials for every request.
+	// (Requiring a fresh connection for first requests would dial once per
+	// client connection and exhaust ephemeral ports under connection churn.)
+	mayReuse := !freshOnly && t.be.Cfg.HTTPReuse != "never"
 	if mayReuse {
 		if sc := t.pool.get(key); sc != nil {
 			return sc, nil
