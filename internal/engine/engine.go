@@ -182,6 +182,7 @@ func (e *Engine) Apply(snap *config.Snapshot) error {
 	}
 	e.listeners.Retain(keep)
 	e.registry.Retain(gen.serverKeys)
+	e.tables.retain(gen)
 	e.log.Info("configuration applied", "gen", gen.ID, "frontends", len(gen.Frontends), "backends", len(gen.Backends))
 	return nil
 }
@@ -212,6 +213,7 @@ func (e *Engine) Close() {
 	e.closeSessions(nil)
 	e.conns.Wait()
 	e.mu.Lock()
+	e.tables.stop()
 	for _, l := range e.loggers {
 		l.Close()
 	}

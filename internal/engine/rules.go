@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hawser-lb/hawser/internal/auth"
 	"github.com/hawser-lb/hawser/internal/config"
@@ -235,15 +237,52 @@ func (g *Generation) tableFor(name string) func(string) (*stick.Table, bool) {
 	}
 }
 
-// tablesOnce creates the engine's stick-table registry on first use.
+// tablesOnce creates the engine's stick-table registry on first use and
+// runs its expiry sweeper until the engine closes.
 type tablesOnce struct {
-	once sync.Once
-	reg  *stick.Registry
+	once   sync.Once
+	reg    *stick.Registry
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
+// sweepInterval is how often expired stick-table entries are purged.
+// Lookups already ignore expired entries; the sweep bounds the memory
+// that entries nobody asks for again keep.
+const sweepInterval = time.Second
+
 func (t *tablesOnce) get() *stick.Registry {
-	t.once.Do(func() { t.reg = stick.NewRegistry() })
+	t.once.Do(func() {
+		t.reg = stick.NewRegistry()
+		ctx, cancel := context.WithCancel(context.Background())
+		t.cancel, t.done = cancel, make(chan struct{})
+		go func() {
+			defer close(t.done)
+			t.reg.Run(ctx, sweepInterval)
+		}()
+	})
 	return t.reg
+}
+
+// retain drops the tables no proxy of gen declares any more, so that a
+// table removed from the configuration does not keep its entries.
+func (t *tablesOnce) retain(gen *Generation) {
+	if t.reg == nil {
+		return
+	}
+	keep := make(map[string]bool, len(gen.Tables))
+	for name := range gen.Tables {
+		keep[name] = true
+	}
+	t.reg.Retain(keep)
+}
+
+// stop ends the sweeper and waits for it.
+func (t *tablesOnce) stop() {
+	if t.cancel != nil {
+		t.cancel()
+		<-t.done
+	}
 }
 
 // compileTables resolves every declared stick table in the engine's
