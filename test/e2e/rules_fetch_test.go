@@ -149,3 +149,37 @@ backend www
 		})
 	}
 }
+
+// TestNormalizeURIAndFormatHeader checks normalize-uri before routing
+// and %[...] with converters in set-header, as the server sees them.
+func TestNormalizeURIAndFormatHeader(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "app")
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    http-request normalize-uri path-merge-slashes
+    http-request normalize-uri path-strip-dotdot
+    http-request normalize-uri percent-to-uppercase
+    http-request set-header X-Path %[path,upper]
+    http-request set-header X-Src-Len %[src,length]
+    default_backend app
+
+backend app
+    server app ${app}
+`, vars)
+	r := lbtest.Get(t, p.URL("fe", "/a//b/../c%2f"))
+	if r.Status != 200 {
+		t.Fatalf("status %d", r.Status)
+	}
+	got, _ := bs["app"].LastRequest()
+	if got.URL.RawPath != "/a/c%2F" && got.URL.Path != "/a/c/" {
+		t.Errorf("server saw path %q (raw %q), want /a/c%%2F", got.URL.Path, got.URL.RawPath)
+	}
+	if h := got.Header.Get("X-Path"); h != "/A/C%2F" {
+		t.Errorf("X-Path = %q, want /A/C%%2F", h)
+	}
+	if h := got.Header.Get("X-Src-Len"); h != "9" {
+		t.Errorf("X-Src-Len = %q, want 9 (len of 127.0.0.1)", h)
+	}
+}
