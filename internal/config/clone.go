@@ -118,18 +118,24 @@ func cloneBackend(b *Backend) *Backend {
 	if b.HTTPCheck != nil {
 		c.HTTPCheck = cloneHTTPCheck(b.HTTPCheck)
 	}
+	c.Check = cloneCheckSpec(b.Check)
 	return &c
 }
 
 func cloneServer(s *Server) *Server {
 	c := *s
 	c.Options = slices.Clone(s.Options)
+	if s.Agent != nil {
+		a := *s.Agent
+		c.Agent = &a
+	}
 	return &c
 }
 
 func cloneHTTPCheck(h *HTTPCheck) *HTTPCheck {
 	c := *h
 	c.Headers = clonePairs(h.Headers)
+	c.Rules = cloneCheckRules(h.Rules)
 	if h.Expect != nil {
 		e := *h.Expect
 		c.Expect = &e

@@ -84,6 +84,14 @@ func (c *lineCtx) line(words []string) {
 // http actions lose their parenthesised argument ("set-var(txn.x)" is
 // "set-var") and Lua actions are grouped as "lua.*".
 func subName(first, second string) string {
+	switch first {
+	case "tcp-check", "http-check":
+		// set-var(check.x) and friends.
+		if i := strings.IndexByte(second, '('); i > 0 {
+			return second[:i]
+		}
+		return second
+	}
 	if first != "http-request" && first != "http-response" && first != "http-after-response" {
 		return second
 	}

@@ -115,6 +115,7 @@ var multiWord = map[string]bool{
 	"stats":               true,
 	"tcp-request":         true,
 	"tcp-response":        true,
+	"tcp-check":           true,
 }
 
 // tables lists every keyword table; see Keywords.
@@ -124,7 +125,10 @@ var tables = []*[]*Keyword{
 	&timeoutKeywords,
 	&optionKeywords,
 	&httpKeywords,
-	&httpCheckKeywords,
+	&checkHTTPKeywords,
+	&checkOptionKeywords,
+	&tcpCheckKeywords,
+	&checkServerKeywords,
 	&serverKeywords,
 	&bindKeywords,
 	&statsSocketKeywords,

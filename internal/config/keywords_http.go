@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/hawser-lb/hawser/internal/rules"
@@ -72,76 +71,4 @@ func parseRedirect(c *lineCtx, args []string) (*HTTPRule, error) {
 		return nil, err
 	}
 	return &HTTPRule{Pos: c.pos, Action: "redirect", Args: args, Cond: cond}, nil
-}
-
-// httpCheckKeywords are the "http-check <x>" keywords.
-var httpCheckKeywords = []*Keyword{
-	{Name: "http-check send", Sections: secBE, Args: "[meth <method>] [uri <uri>] [ver <version>] [hdr <name> <value>]* [body <string>]", Help: "the request health checks send (with option httpchk)", Supported: true, Parse: parseCheckSend},
-	{Name: "http-check expect", Sections: secBE, Args: "[!] status <codes> | rstatus <regex> | string <text> | rstring <regex>", Help: "what a healthy response looks like (default: a 2xx or 3xx status)", Supported: true, Parse: parseCheckExpect},
-	{Name: "http-check disable-on-404", Sections: secBE, Help: "put servers answering 404 in drain mode"},
-	{Name: "http-check send-state", Sections: secBE, Help: "send the server state in a header"},
-	{Name: "http-check connect", Sections: secBE, Help: "open a check connection with options"},
-	{Name: "http-check comment", Sections: secBE, Help: "comment the next check rule"},
-	{Name: "http-check set-var", Sections: secBE, Help: "set a variable during checks"},
-	{Name: "http-check unset-var", Sections: secBE, Help: "unset a variable during checks"},
-}
-
-func parseCheckSend(c *lineCtx, args []string) error {
-	hc := &c.px.check
-	for i := 0; i < len(args); i++ {
-		need := 1
-		if args[i] == "hdr" {
-			need = 2
-		}
-		if i+need >= len(args) {
-			return fmt.Errorf("'http-check send': '%s' expects %d argument(s)", args[i], need)
-		}
-		switch v := args[i+1]; args[i] {
-		case "meth":
-			hc.Method = v
-		case "uri":
-			hc.URI = v
-		case "ver":
-			hc.Version = v
-		case "hdr":
-			if strings.EqualFold(v, "host") {
-				hc.Host = args[i+2]
-			} else {
-				hc.Headers = append(hc.Headers, [2]string{v, args[i+2]})
-			}
-		case "body":
-			hc.Body = v
-		case "uri-lf", "body-lf", "hdr-lf":
-			return fmt.Errorf("'http-check send %s' is not supported by hawser", args[i])
-		default:
-			return fmt.Errorf("'http-check send': unknown option '%s'", args[i])
-		}
-		i += need
-	}
-	return nil
-}
-
-func parseCheckExpect(c *lineCtx, args []string) error {
-	e := &HTTPExpect{}
-	if len(args) > 0 && args[0] == "!" {
-		e.Negate, args = true, args[1:]
-	}
-	if len(args) != 2 {
-		return fmt.Errorf("'http-check expect' expects [!] followed by 'status', 'rstatus', 'string' or 'rstring' and a value")
-	}
-	switch args[0] {
-	case "status", "rstatus", "string", "rstring":
-		e.Kind, e.Value = args[0], args[1]
-	case "hdr", "fhdr", "custom":
-		return fmt.Errorf("'http-check expect %s' is not supported by hawser", args[0])
-	default:
-		return fmt.Errorf("'http-check expect': unknown match '%s'", args[0])
-	}
-	if c.px.expectSet {
-		// Several expect rules form a check sequence in HAProxy.
-		return fmt.Errorf("several 'http-check expect' rules in one section are not supported by hawser")
-	}
-	c.px.expectSet = true
-	c.px.check.Expect = e
-	return nil
 }

@@ -100,6 +100,7 @@ func parseHTTPChk(c *lineCtx, args []string) error {
 		return err
 	}
 	c.px.httpchk = true
+	c.px.chk.Type = "" // the last check option wins
 	hc := &c.px.check
 	def := defaultHTTPCheck()
 	hc.Method, hc.URI, hc.Version, hc.Host = def.Method, def.URI, def.Version, def.Host

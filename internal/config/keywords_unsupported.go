@@ -39,7 +39,7 @@ func buildUnsupported() []*Keyword {
 	)
 	add(secRules, "http-error", "use-server",
 		"force-persist", "ignore-persist", "filter", "use-fcgi-app", "declare", "stick", "server-template",
-		"dispatch", "http-send-name-header", "tcp-check", "monitor")
+		"dispatch", "http-send-name-header", "monitor")
 	add(secProxies, "compression", "cookie", "capture", "errorloc", "errorloc302", "errorloc303", "errorfiles",
 		"email-alert", "external-check", "persist", "rate-limit", "unique-id-format", "unique-id-header",
 		"error-log-format", "log-tag", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",
@@ -50,9 +50,7 @@ func buildUnsupported() []*Keyword {
 		"stats hide-version", "stats show-desc", "stats show-legends", "stats show-modules", "stats show-node",
 		"stats http-request")
 	add(secProxies,
-		"option http-buffer-request", "option tcp-check", "option ssl-hello-chk", "option mysql-check",
-		"option pgsql-check", "option redis-check", "option smtpchk", "option ldap-check", "option external-check",
-		"option spop-check", "option http-use-proxy-header", "option http-pretend-keepalive", "option http-no-delay",
+		"option http-buffer-request", "option external-check", "option http-use-proxy-header", "option http-pretend-keepalive", "option http-no-delay",
 		"option http-ignore-probes", "option accept-invalid-http-request", "option accept-invalid-http-response",
 		"option accept-unsafe-violations-in-http-request", "option accept-unsafe-violations-in-http-response",
 		"option checkcache", "option clitcpka", "option srvtcpka", "option tcpka", "option contstats",

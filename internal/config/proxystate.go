@@ -21,6 +21,14 @@ type proxyState struct {
 	// http-check lines.
 	httpchk bool
 	check   HTTPCheck
+	// chk is the check type chosen by option tcp-check and the protocol
+	// check options, with the tcp-check rules (keywords_check.go).
+	chk CheckSpec
+	// ownTCPRules and ownHTTPRules are set once this section (not its
+	// defaults) has a tcp-check or http-check rule: the first one drops
+	// the inherited rules, as HAProxy only uses defaults' rules when a
+	// section has none.
+	ownTCPRules, ownHTTPRules bool
 	// expectSet is set once this section (not its defaults) has an
 	// http-check expect line.
 	expectSet bool
@@ -59,6 +67,7 @@ func (d *proxyState) inherit() *proxyState {
 		defSrv:            *cloneServer(&d.defSrv),
 		httpchk:           d.httpchk,
 		check:             *cloneHTTPCheck(&d.check),
+		chk:               *cloneCheckSpec(&d.chk),
 		defaultBackendPos: d.defaultBackendPos,
 	}
 	ps.fe.DefaultBackend = d.fe.DefaultBackend
@@ -87,6 +96,14 @@ func (ps *proxyState) backend() *Backend {
 	be.HTTPCheck = nil
 	if ps.httpchk {
 		be.HTTPCheck = cloneHTTPCheck(&ps.check)
+	}
+	be.Check = nil
+	if ps.chk.Type != "" {
+		be.Check = cloneCheckSpec(&ps.chk)
+		if be.Check.Type != CheckTCP {
+			// Protocol checks run their own rules, not tcp-check lines.
+			be.Check.Rules = nil
+		}
 	}
 	return be
 }

@@ -252,6 +252,10 @@ type Backend struct {
 	AllBackups      bool // option allbackups
 	AbortOnClose    bool // option abortonclose
 	LogHealthChecks bool // option log-health-checks
+
+	// Check is set by option tcp-check, redis-check and the other
+	// protocol checks (keywords_check.go); nil for connect or httpchk.
+	Check *CheckSpec `json:",omitempty"`
 }
 
 // Balance is "balance" and "hash-type".
@@ -292,6 +296,17 @@ type Server struct {
 	MinConn   int
 	InitAddr  string   // init-addr, as given
 	Options   []string // accepted options hawser ignores safely
+
+	// Health-check options of keywords_check.go.
+	Agent          *AgentCheck   `json:",omitempty"`
+	InitState      string        `json:",omitempty"` // fully-up, up, down, fully-down
+	Observe        string        `json:",omitempty"` // none, layer4, layer7
+	ErrorLimit     int           `json:",omitempty"` // default 10
+	OnError        string        `json:",omitempty"` // fastinter (default), fail-check, sudden-death, mark-down
+	OnMarkedDown   string        `json:",omitempty"` // shutdown-sessions
+	OnMarkedUp     string        `json:",omitempty"` // shutdown-backup-sessions
+	SlowStart      time.Duration `json:",omitempty"`
+	CheckSendProxy bool          `json:",omitempty"`
 }
 
 // HTTPCheck is "option httpchk" with its "http-check" lines.
@@ -304,6 +319,12 @@ type HTTPCheck struct {
 	Headers [][2]string // http-check send hdr
 	Body    string
 	Expect  *HTTPExpect // nil = status 2xx or 3xx
+	// Rules are the http-check connect, send, expect and comment lines in
+	// order; the fields above hold the first send merged into option
+	// httpchk and the first expect.
+	Rules        []*CheckRule `json:",omitempty"`
+	DisableOn404 bool         `json:",omitempty"` // http-check disable-on-404
+	SendState    bool         `json:",omitempty"` // http-check send-state
 }
 
 // HTTPExpect is "http-check expect".
