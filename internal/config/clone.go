@@ -108,6 +108,8 @@ func cloneFrontend(f *Frontend) *Frontend {
 		u2.Cond = cloneCond(u.Cond)
 		return &u2
 	})
+	c.ReqCaptures = slices.Clone(f.ReqCaptures)
+	c.ResCaptures = slices.Clone(f.ResCaptures)
 	return &c
 }
 

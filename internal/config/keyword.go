@@ -134,6 +134,7 @@ var tables = []*[]*Keyword{
 	&statsSocketKeywords,
 	&userlistKeywords,
 	&stickKeywords,
+	&captureKeywords,
 	&tcpKeywords,
 	&unsupportedKeywords,
 }

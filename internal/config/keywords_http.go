@@ -44,8 +44,13 @@ func parseHTTPRule(d rules.Dir, action string) func(c *lineCtx, args []string) e
 		if strings.HasPrefix(c.sub, action+"(") {
 			name = c.sub
 		}
-		if _, err := rules.Compile(d, name, args, nil, &rules.Env{Proxy: c.px.p.Name, Captures: -1}); err != nil {
+		if _, err := rules.Compile(d, name, args, nil, &rules.Env{Proxy: c.px.p.Name, Captures: -1, ResCaptures: -1}); err != nil {
 			return err
+		}
+		if d == rules.Request && name == "capture" {
+			if err := c.captureRuleSlot(args); err != nil {
+				return err
+			}
 		}
 		r := &HTTPRule{Pos: c.pos, Action: name, Args: args, Cond: cond}
 		p := &c.px.p

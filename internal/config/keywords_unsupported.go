@@ -38,9 +38,9 @@ func buildUnsupported() []*Keyword {
 		"tune.fd.edge-triggered", "tune.sched.low-latency", "tune.pattern.cache-size", "tune.maxrewrite-bufsize",
 	)
 	add(secRules, "http-error", "use-server",
-		"force-persist", "ignore-persist", "filter", "use-fcgi-app", "declare", "stick", "server-template",
+		"force-persist", "ignore-persist", "filter", "use-fcgi-app", "stick", "server-template",
 		"dispatch", "http-send-name-header", "monitor")
-	add(secProxies, "compression", "cookie", "capture", "errorloc", "errorloc302", "errorloc303", "errorfiles",
+	add(secProxies, "compression", "cookie", "errorloc", "errorloc302", "errorloc303", "errorfiles",
 		"email-alert", "external-check", "persist", "rate-limit", "unique-id-format", "unique-id-header",
 		"error-log-format", "log-tag", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",
 		"server-state-file-name", "retry-on", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",

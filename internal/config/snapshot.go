@@ -205,6 +205,11 @@ type Frontend struct {
 	Backlog        int
 	// MonitorURI answers 200 to requests for this path (monitor-uri).
 	MonitorURI string
+	// ReqCaptures and ResCaptures are the frontend's capture slots, each
+	// numbered from 0 in declaration order ("capture request|response
+	// header", "declare capture", "http-request capture ... len").
+	ReqCaptures []Capture `json:",omitempty"`
+	ResCaptures []Capture `json:",omitempty"`
 }
 
 // Bind is one "bind" line; a line with a port range or a comma list yields

@@ -107,10 +107,13 @@ type RuleSets struct {
 	AfterResponse []*rules.Rule
 }
 
-func (g *Generation) compileRuleSets(rs *RuleSets, p *config.Proxy) error {
+// compileRuleSets compiles the rules of proxy p; fe is p's frontend, whose
+// capture slots the rules fill, or nil for a backend.
+func (g *Generation) compileRuleSets(rs *RuleSets, p *config.Proxy, fe *config.Frontend) error {
 	env := g.ruleEnv(p)
+	captureEnv(env, fe)
 	var err error
-	req := append(append([]*config.HTTPRule(nil), p.HTTPRequest...), p.Redirects...)
+	req := append(append([]*config.HTTPRule(nil), captureSlotRules(p.HTTPRequest, fe)...), p.Redirects...)
 	if rs.Request, err = compileRules(rules.Request, req, env); err != nil {
 		return err
 	}
@@ -228,7 +231,7 @@ func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend,
 		// servers, as in HAProxy.
 		f.Default = g.Backends[fc.Name]
 	}
-	if err := g.compileRuleSets(&f.Rules, &fc.Proxy); err != nil {
+	if err := g.compileRuleSets(&f.Rules, &fc.Proxy, fc); err != nil {
 		return nil, err
 	}
 	f.ErrorPages = errorPages(fc.ErrorFiles)
@@ -338,7 +341,7 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 		return nil, err
 	}
 	b.Pool = pool
-	if err := g.compileRuleSets(&b.Rules, &bc.Proxy); err != nil {
+	if err := g.compileRuleSets(&b.Rules, &bc.Proxy, nil); err != nil {
 		return nil, err
 	}
 	b.ErrorPages = errorPages(bc.ErrorFiles)

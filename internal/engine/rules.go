@@ -36,10 +36,11 @@ func (g *Generation) ruleEnv(p *config.Proxy) *rules.Env {
 			}
 			return logFormat{f}, nil
 		},
-		Table:     g.tableFor(p.Name),
-		Challenge: auth.Challenge,
-		Tarpit:    tarpit,
-		Captures:  -1,
+		Table:       g.tableFor(p.Name),
+		Challenge:   auth.Challenge,
+		Tarpit:      tarpit,
+		Captures:    -1,
+		ResCaptures: -1,
 	}
 }
 

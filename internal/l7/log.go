@@ -18,6 +18,7 @@ func (t *txn) log() {
 	}
 	e := &t.entry
 	t.fillEntry(e)
+	t.logCaptures()
 	if t.fe.Cfg.DontLogNull && e.BytesIn == 0 && e.Status < 0 {
 		return
 	}

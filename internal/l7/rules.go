@@ -29,6 +29,8 @@ type ruleState struct {
 	// inBackend is set while the backend's rules run, so that fetches
 	// without a table argument use the backend's stick table.
 	inBackend bool
+	// caps are the frontend's capture slots (capture.go).
+	caps captures
 }
 
 var _ rules.Txn = (*txn)(nil)
@@ -104,9 +106,6 @@ func (t *txn) SetStatus(status int, reason []byte) {
 	t.resp.Status, t.resp.Reason = status, reason
 }
 
-// Capture is accepted; hawser has no capture slots in its logs yet.
-func (t *txn) Capture(int, []byte) {}
-
 // LogEntry returns the request's log entry, for %-aliases in rule
 // formats.
 func (t *txn) LogEntry() *logging.Entry { return &t.entry }
@@ -128,6 +127,7 @@ func (t *txn) endRequestRules() {
 	t.rs.vars.EndScope("res")
 	t.rs.arena = t.rs.arena[:0]
 	t.rs.inResponse, t.rs.silent, t.rs.inBackend = false, false, false
+	t.rs.caps.req, t.rs.caps.res = t.rs.caps.req[:0], t.rs.caps.res[:0]
 }
 
 // runRules applies an http-request rule set; it returns true when a rule

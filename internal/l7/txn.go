@@ -284,6 +284,9 @@ func (t *txn) handle() {
 	if !t.req.KeepAlive() || t.fe.Cfg.ConnMode == config.HTTPClose {
 		t.closeClient = true
 	}
+	if len(t.fe.Cfg.ReqCaptures) > 0 {
+		t.startCaptures()
+	}
 	if t.req.ConnUpgrade {
 		t.upgrade = t.req.Get("upgrade")
 	}
@@ -739,6 +742,7 @@ func (t *txn) relayResponse(sc *serverConn) error {
 	serverKeepAlive := resp.KeepAlive() &&
 		t.be.Cfg.ConnMode == config.KeepAlive && t.fe.Cfg.ConnMode == config.KeepAlive
 	resp.StripHopByHop()
+	t.captureResponse()
 	if t.hasResponseRules() {
 		var o rules.Outcome
 		if v := t.runResponseRules(&o); v != rules.Continue {

@@ -129,8 +129,10 @@ type Txn interface {
 	SetTimeout(kind string, d time.Duration)
 	// SetStatus replaces the response status and reason.
 	SetStatus(status int, reason []byte)
-	// Capture stores v in request capture slot id (declare capture).
-	Capture(id int, v []byte)
+	// Capture stores v in capture slot id of the frontend, a response
+	// slot when res is set; the Txn truncates v to the slot's length and
+	// copies it. Slots that do not exist are ignored.
+	Capture(res bool, id int, v []byte)
 }
 
 // Format is a compiled log-format string: the engine compiles it with the
@@ -158,8 +160,11 @@ type Env struct {
 	Challenge func(realm string) []byte
 	// Tarpit is "timeout tarpit" (defaults to "timeout connect").
 	Tarpit time.Duration
-	// Captures is the number of "declare capture request" slots.
-	Captures int
+	// Captures and ResCaptures are the numbers of request and response
+	// capture slots of the frontend, to check "capture ... id <n>"; -1
+	// skips the check (backends: their rules use the slots of whichever
+	// frontend the request came through).
+	Captures, ResCaptures int
 	// ReadFile reads payload files; nil uses os.ReadFile.
 	ReadFile func(path string) ([]byte, error)
 }

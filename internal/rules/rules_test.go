@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -22,6 +23,7 @@ type fakeTxn struct {
 	vars        Vars
 	sc          [3]*stick.Entry
 	silent      bool
+	caps        []string // "req:0=value" per Capture call
 }
 
 func newFake(t *testing.T, head string) *fakeTxn {
@@ -68,8 +70,14 @@ func (f *fakeTxn) Var(n string) (acl.Value, bool)   { return f.vars.Get(n) }
 func (f *fakeTxn) Tracked(i int) *stick.Entry       { return f.sc[i] }
 func (f *fakeTxn) SetLogLevel(l int)                { f.silent = l < 0 }
 func (f *fakeTxn) SetTimeout(string, time.Duration) {}
-func (f *fakeTxn) Capture(int, []byte)              {}
-func (f *fakeTxn) SetStatus(s int, r []byte)        { f.res.Status, f.res.Reason = s, r }
+func (f *fakeTxn) Capture(res bool, id int, v []byte) {
+	dir := "req"
+	if res {
+		dir = "res"
+	}
+	f.caps = append(f.caps, fmt.Sprintf("%s:%d=%s", dir, id, v))
+}
+func (f *fakeTxn) SetStatus(s int, r []byte) { f.res.Status, f.res.Reason = s, r }
 func (f *fakeTxn) Track(i int, e *stick.Entry) bool {
 	if f.sc[i] != nil {
 		return false
@@ -276,5 +284,49 @@ func (e exprFormat) AppendTxn(dst []byte, t Txn) []byte {
 		x, _ := acl.CompileExpr(s[:end])
 		dst, _ = x.AppendString(dst, t)
 		s = s[end+1:]
+	}
+}
+
+func TestCapture(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		dir     Dir
+		rule    string
+		env     Env
+		want    []string
+		wantErr string
+	}{
+		{name: "by id", dir: Request, rule: "capture req.hdr(host) id 1", env: Env{Captures: 2, ResCaptures: 0}, want: []string{"req:1=example.com"}},
+		{name: "response by id", dir: Response, rule: "capture req.hdr(host) id 0", env: Env{Captures: 0, ResCaptures: 1}, want: []string{"res:0=example.com"}},
+		{name: "id unchecked in backends", dir: Request, rule: "capture path id 7", env: Env{Captures: -1, ResCaptures: -1}, want: []string{"req:7=/a//b/./c/../d"}},
+		{name: "missing sample captures nothing", dir: Request, rule: "capture req.hdr(x-none) id 0", env: Env{Captures: 1}},
+		{name: "id out of range", dir: Request, rule: "capture path id 2", env: Env{Captures: 2}, wantErr: "no 'declare capture request' slot 2"},
+		{name: "response slot out of range", dir: Response, rule: "capture path id 0", env: Env{Captures: 3}, wantErr: "no 'declare capture response' slot 0"},
+		{name: "response needs id", dir: Response, rule: "capture path len 10", env: Env{Captures: -1, ResCaptures: -1}, wantErr: "'id <id>'"},
+		{name: "len without frontend slot", dir: Request, rule: "capture path len 10", env: Env{Captures: 0}, wantErr: "needs a frontend"},
+		{name: "bad length", dir: Request, rule: "capture path len x", env: Env{Captures: -1}, wantErr: "invalid len 'x'"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := strings.Fields(tc.rule)
+			r, err := Compile(tc.dir, w[0], w[1:], nil, &tc.env)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := newFake(t, head)
+			var o Outcome
+			Run([]*Rule{r}, f, &o)
+			if diff := cmp.Diff(tc.want, f.caps); diff != "" {
+				t.Error(diff)
+			}
+		})
 	}
 }

@@ -77,7 +77,7 @@ var actions = []*Action{
 
 	{Name: "set-log-level", Dirs: all, Args: "<level>|silent", Help: "change the level of this request's log line", Compile: compileSetLogLevel},
 	{Name: "set-timeout", Dirs: req | resp, Args: "server|tunnel|client <time>", Help: "change a timeout for this stream", Compile: compileSetTimeout},
-	{Name: "capture", Dirs: req, Args: "<expr> len <length> | id <id>", Help: "capture a sample into the log's request captures", Compile: compileCapture},
+	{Name: "capture", Dirs: req | resp, Args: "<expr> len <length> | id <id>", Help: "capture a sample into a capture slot (%hr/%hs in logs, capture.req.hdr/capture.res.hdr); http-response takes 'id' only", Compile: compileCapture},
 	{Name: "set-map", Dirs: all, Paren: true, Args: "(<file>) <key fmt> <value fmt>", Help: "add or replace an entry of a loaded map", Compile: compileMapEdit(mapSet)},
 	{Name: "del-map", Dirs: all, Paren: true, Args: "(<file>) <key fmt>", Help: "delete an entry of a loaded map", Compile: compileMapEdit(mapDel)},
 	{Name: "add-acl", Dirs: all, Paren: true, Args: "(<file>) <key fmt>", Help: "add a pattern to a loaded ACL file", Compile: compileMapEdit(aclAdd)},

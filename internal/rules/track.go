@@ -178,6 +178,11 @@ func compileCapture(c *compileCtx, args []string) (execFunc, error) {
 	if len(args) != 3 || (args[1] != "len" && args[1] != "id") {
 		return nil, c.errorf("expects a sample expression followed by 'len <length>' or 'id <id>'")
 	}
+	res := c.dir != Request
+	if res && args[1] != "id" {
+		// Response slots only come from "declare capture response".
+		return nil, c.errorf("expects a sample expression followed by 'id <id>'")
+	}
 	x, err := c.expr(args[0])
 	if err != nil {
 		return nil, err
@@ -186,24 +191,29 @@ func compileCapture(c *compileCtx, args []string) (execFunc, error) {
 	if err != nil || n < 0 {
 		return nil, c.errorf("invalid %s '%s'", args[1], args[2])
 	}
-	id, maxLen := -1, n
-	if args[1] == "id" {
-		if c.env.Captures >= 0 && n >= c.env.Captures {
-			return nil, c.errorf("no 'declare capture request' slot %d", n)
+	if args[1] == "len" {
+		// "len" declares a slot of its own; config numbers it with the
+		// frontend's other slots and the engine compiles the rule with
+		// its id, so reaching here means there is no frontend to hold it.
+		if c.env.Captures >= 0 {
+			return nil, c.errorf("'len' needs a frontend to declare the capture slot in; use 'id <id>'")
 		}
-		id, maxLen = n, 0
+		return func(Txn, *Outcome) Verdict { return Continue }, nil
+	}
+	slots, kind := c.env.Captures, "request"
+	if res {
+		slots, kind = c.env.ResCaptures, "response"
+	}
+	if slots >= 0 && n >= slots {
+		return nil, c.errorf("no 'declare capture %s' slot %d", kind, n)
 	}
 	return func(t Txn, _ *Outcome) Verdict {
 		buf := t.Scratch()
 		b, ok := x.AppendString((*buf)[:0], t)
 		*buf = b
-		if !ok {
-			return Continue
+		if ok {
+			t.Capture(res, n, b)
 		}
-		if maxLen > 0 && len(b) > maxLen {
-			b = b[:maxLen]
-		}
-		t.Capture(id, b)
 		return Continue
 	}, nil
 }
