@@ -31,6 +31,9 @@ type ruleState struct {
 	inBackend bool
 	// caps are the frontend's capture slots (capture.go).
 	caps captures
+	// local holds a generated response while http-after-response rules
+	// edit it (after.go).
+	local []byte
 }
 
 var _ rules.Txn = (*txn)(nil)

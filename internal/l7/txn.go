@@ -400,10 +400,20 @@ func (t *txn) sendError(status int) {
 	t.writeLocal(engine.Page(t.fe, nil, status))
 }
 
-// writeLocal writes a complete prebuilt response, inserting
+// writeLocal writes a complete prebuilt response, after the
+// http-after-response rules if any (after.go).
+func (t *txn) writeLocal(resp []byte) {
+	if t.hasLocalAfterRules() {
+		t.writeLocalAfter(resp)
+		return
+	}
+	t.writeRaw(resp)
+}
+
+// writeRaw writes a complete prebuilt response, inserting
 // "connection: close" after the status line when the connection will
 // close.
-func (t *txn) writeLocal(resp []byte) {
+func (t *txn) writeRaw(resp []byte) {
 	if t.closeClient {
 		i := bytes.Index(resp, []byte("\r\n"))
 		if i > 0 {
@@ -414,6 +424,10 @@ func (t *txn) writeLocal(resp []byte) {
 	} else {
 		t.bw.Write(resp)
 	}
+	t.flushLocal()
+}
+
+func (t *txn) flushLocal() {
 	if err := t.bw.Flush(); err != nil {
 		t.closeClient = true
 	}
