@@ -28,7 +28,11 @@ func (t *txn) log() {
 		smp = t
 	}
 	t.logBuf = t.fe.LogFormat.AppendSample(t.logBuf[:0], e, smp)
-	lg.Log(severityInfo, t.logBuf)
+	sev := severityInfo
+	if t.rs.logLevel > 0 {
+		sev = int(t.rs.logLevel) - 1
+	}
+	lg.Log(sev, t.logBuf)
 }
 
 // logError logs a request that failed before it could be processed.

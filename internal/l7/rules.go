@@ -31,6 +31,10 @@ type ruleState struct {
 	inBackend bool
 	// caps are the frontend's capture slots (capture.go).
 	caps captures
+	// logLevel is set-log-level's level plus one; 0 keeps "info".
+	logLevel int8
+	// tmo are set-timeout's overrides (timeout.go).
+	tmo streamTimeouts
 	// local holds a generated response while http-after-response rules
 	// edit it (after.go).
 	local []byte
@@ -97,12 +101,16 @@ func (t *txn) Track(slot int, e *stick.Entry) bool {
 	return true
 }
 
-// SetLogLevel changes this request's log line; only "silent" has an
-// effect for now, as the access log has a single level.
-func (t *txn) SetLogLevel(level int) { t.rs.silent = level < 0 }
-
-// SetTimeout is accepted; per-stream timeouts are not applied yet.
-func (t *txn) SetTimeout(string, time.Duration) {}
+// SetLogLevel changes the syslog level of this request's log line;
+// "silent" (-1) suppresses it. Log targets drop lines above their own
+// maximum level, as HAProxy's do.
+func (t *txn) SetLogLevel(level int) {
+	if level < 0 {
+		t.rs.silent = true
+		return
+	}
+	t.rs.logLevel = int8(level) + 1
+}
 
 // SetStatus replaces the response status and reason.
 func (t *txn) SetStatus(status int, reason []byte) {
@@ -131,6 +139,8 @@ func (t *txn) endRequestRules() {
 	t.rs.arena = t.rs.arena[:0]
 	t.rs.inResponse, t.rs.silent, t.rs.inBackend = false, false, false
 	t.rs.caps.req, t.rs.caps.res = t.rs.caps.req[:0], t.rs.caps.res[:0]
+	t.endTimeouts()
+	t.rs.logLevel = 0
 }
 
 // runRules applies an http-request rule set; it returns true when a rule

@@ -26,8 +26,7 @@ func (t *txn) tunnel(sc *serverConn) error {
 	// sockets.
 	defer sc.close()
 
-	idle := firstNonZero(t.be.Cfg.Timeouts.Tunnel, t.fe.Cfg.Timeouts.Tunnel,
-		max(t.timeouts().Client, t.be.Cfg.Timeouts.Server))
+	idle := t.tunnelTimeout()
 	var last atomic.Int64 // unix nanos of the last byte either way
 	last.Store(time.Now().UnixNano())
 	var wg sync.WaitGroup

@@ -550,8 +550,8 @@ func (t *txn) exchange() error {
 	sc.takeBuffers(t.pool.bufSize)
 	// "timeout server" is an inactivity timeout on the server side, for
 	// the response head as for the bodies.
-	sc.c.rIdle = t.be.Cfg.Timeouts.Server
-	sc.c.wIdle = t.be.Cfg.Timeouts.Server
+	sc.c.rIdle = t.serverTimeout()
+	sc.c.wIdle = t.serverTimeout()
 	t.writeRequestHead(sc.bw)
 	hasBody := t.req.Chunked || t.req.ContentLength > 0
 	expect := hasBody && h1.EqualFold(t.req.Get("expect"), "100-continue")
@@ -670,7 +670,7 @@ func (t *txn) sendBody(sc *serverConn) error {
 	t.headLen = 0
 	// The body is read under "timeout client", an inactivity timeout,
 	// rather than the absolute deadline that bounded the head.
-	t.cc.rIdle = t.timeouts().Client
+	t.cc.rIdle = t.clientTimeout()
 	t.cc.setReadDeadline(time.Time{})
 	defer func() { t.cc.rIdle = 0 }()
 	var err error
