@@ -117,6 +117,7 @@ func cloneBackend(b *Backend) *Backend {
 	c := *b
 	c.Proxy = *cloneProxy(&b.Proxy)
 	c.Servers = cloneEach(b.Servers, cloneServer)
+	c.Persist = b.Persist.clone()
 	if b.HTTPCheck != nil {
 		c.HTTPCheck = cloneHTTPCheck(b.HTTPCheck)
 	}

@@ -134,6 +134,7 @@ var tables = []*[]*Keyword{
 	&statsSocketKeywords,
 	&userlistKeywords,
 	&stickKeywords,
+	&persistKeywords,
 	&captureKeywords,
 	&tcpKeywords,
 	&unsupportedKeywords,

@@ -34,7 +34,7 @@ var serverKeywords = []*Keyword{
 			c.srv.CheckAddr = a[0]
 			return nil
 		}},
-	{Name: "cookie", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<value>", Help: "persistence cookie value (used once cookie persistence is supported)", Supported: true,
+	{Name: "cookie", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<value>", Help: "this server's value of the backend's persistence cookie", Supported: true,
 		Parse: func(c *lineCtx, a []string) error { c.srv.Cookie = a[0]; return nil }},
 	{Name: "init-addr", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "last,libc,none,<ip>", Help: "how to resolve the address at startup (accepted; the address is resolved with the system resolver)", Supported: true,
 		Parse: func(c *lineCtx, a []string) error { c.srv.InitAddr = a[0]; return nil }},

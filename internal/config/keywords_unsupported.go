@@ -37,10 +37,10 @@ func buildUnsupported() []*Keyword {
 		"tune.vars.global-max-size", "tune.vars.proc-max-size", "tune.vars.reqres-max-size", "tune.listener.multi-queue",
 		"tune.fd.edge-triggered", "tune.sched.low-latency", "tune.pattern.cache-size", "tune.maxrewrite-bufsize",
 	)
-	add(secRules, "http-error", "use-server",
-		"force-persist", "ignore-persist", "filter", "use-fcgi-app", "stick", "server-template",
+	add(secRules, "http-error", 
+		"filter", "use-fcgi-app", "server-template",
 		"dispatch", "http-send-name-header", "monitor")
-	add(secProxies, "compression", "cookie", "errorloc", "errorloc302", "errorloc303", "errorfiles",
+	add(secProxies, "compression", "errorloc", "errorloc302", "errorloc303", "errorfiles",
 		"email-alert", "external-check", "persist", "rate-limit", "unique-id-format", "unique-id-header",
 		"error-log-format", "log-tag", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",
 		"server-state-file-name", "retry-on", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",
@@ -55,7 +55,7 @@ func buildUnsupported() []*Keyword {
 		"option accept-unsafe-violations-in-http-request", "option accept-unsafe-violations-in-http-response",
 		"option checkcache", "option clitcpka", "option srvtcpka", "option tcpka", "option contstats",
 		"option dontlog-normal", "option forwarded", "option originalto", "option independent-streams",
-		"option log-separate-errors", "option logasap", "option nolinger", "option persist",
+		"option log-separate-errors", "option logasap", "option nolinger",
 		"option prefer-last-server", "option socket-stats", "option splice-auto", "option splice-request",
 		"option splice-response", "option tcp-smart-accept", "option tcp-smart-connect", "option transparent",
 		"option httpslog", "option http_proxy", "option http-restrict-req-hdr-names", "option disable-h2-upgrade",

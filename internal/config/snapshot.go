@@ -258,6 +258,9 @@ type Backend struct {
 	AbortOnClose    bool // option abortonclose
 	LogHealthChecks bool // option log-health-checks
 
+	// Persist is the server persistence configuration (keywords_persist.go).
+	Persist Persist `json:",omitzero"`
+
 	// Check is set by option tcp-check, redis-check and the other
 	// protocol checks (keywords_check.go); nil for connect or httpchk.
 	Check *CheckSpec `json:",omitempty"`

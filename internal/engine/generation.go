@@ -96,6 +96,9 @@ type Backend struct {
 	QueueTimeout time.Duration
 	// TCP are the backend's tcp-request content and tcp-response rules.
 	TCP TCPRules
+	// Persist is the backend's server persistence (persist.go), nil if
+	// it has none.
+	Persist *Persist
 }
 
 // RuleSets are a proxy's compiled rules.
@@ -341,6 +344,9 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 		return nil, err
 	}
 	b.Pool = pool
+	if b.Persist, err = g.compilePersist(bc, servers); err != nil {
+		return nil, err
+	}
 	if err := g.compileRuleSets(&b.Rules, &bc.Proxy, nil); err != nil {
 		return nil, err
 	}

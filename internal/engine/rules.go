@@ -292,6 +292,7 @@ func (t *tablesOnce) stop() {
 func (e *Engine) compileTables(g *Generation, snap *config.Snapshot) error {
 	g.Tables = make(map[string]*stick.Table)
 	reg := e.tables.get()
+	persist := persistTables(snap)
 	add := func(p *config.Proxy) error {
 		if p.StickTable == nil || g.Tables[p.Name] != nil {
 			return nil
@@ -299,6 +300,11 @@ func (e *Engine) compileTables(g *Generation, snap *config.Snapshot) error {
 		d, err := stick.ParseDecl(p.StickTable.Words)
 		if err != nil {
 			return fmt.Errorf("%s:%d: stick-table: %w", p.StickTable.Pos.File, p.StickTable.Pos.Line, err)
+		}
+		if persist[p.Name] {
+			if err := enablePersistData(d); err != nil {
+				return err
+			}
 		}
 		g.Tables[p.Name] = reg.Get(p.Name, d)
 		return nil

@@ -59,6 +59,7 @@ type txn struct {
 	// client.
 	bodyDone bool
 	rs       ruleState
+	ps       persistState // persist.go
 }
 
 // Termination states for logs: who ended the session and in which phase.
@@ -442,7 +443,7 @@ func (t *txn) forward() {
 	be := t.be
 	qStart := t.stamp()
 	t.entry.BackendQueue = be.Queue.Len()
-	srv, err := be.Pool.Acquire(context.Background(), t)
+	srv, err := t.acquire(be)
 	t.entry.Tw = t.since(qStart)
 	if err != nil {
 		if errors.Is(err, balance.ErrQueueTimeout) {
@@ -476,6 +477,7 @@ func (t *txn) forward() {
 			return
 		}
 		t.sc = sc
+		t.persistConnected()
 		err = t.exchange()
 		if errors.Is(err, errServerGone) && !freshOnly {
 			// The server closed an idle connection as we reused it. The
@@ -765,6 +767,9 @@ func (t *txn) relayResponse(sc *serverConn) error {
 		}
 		status = resp.Status
 		t.entry.Status = status
+	}
+	if t.be.Persist != nil {
+		t.persistResponse()
 	}
 
 	noBody := h1.EqualFold(t.req.Method, "HEAD") || status == 204 || status == 304

@@ -1,0 +1,354 @@
+package l7
+
+import (
+	"bytes"
+	"context"
+
+	"github.com/hawser-lb/hawser/internal/balance"
+	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/engine"
+	"github.com/hawser-lb/hawser/internal/h1"
+)
+
+// persistState is one request's server persistence (engine.Persist).
+type persistState struct {
+	// direct is the server persistence chose (use-server, cookie, stick
+	// match), nil when load balancing picked. HAProxy's SF_DIRECT: a
+	// response from that server needs no new cookie.
+	direct *balance.Server
+	force  bool // force-persist matched
+	ignore bool // ignore-persist matched
+	stored bool // stick store-request rules have run
+	// cookieFound is set when the client presented the persistence
+	// cookie.
+	cookieFound bool
+}
+
+// Cookie status letters for logs (%tsc, configuration.txt 8.5): what the
+// client's persistence cookie was, what happened to the server's.
+const (
+	ckNone    = 'N' // no cookie
+	ckInvalid = 'I' // names no server
+	ckDown    = 'D' // names a server that is down: redispatched
+	ckValid   = 'V' // names the server that got the request
+	ckUnused  = 'U' // persistence ignored or server already assigned
+
+	sckNone      = 'N' // the server set none and none was inserted
+	sckInserted  = 'I' // the proxy inserted one
+	sckProvided  = 'P' // the server set one, passed as is
+	sckRewritten = 'R' // the server's was rewritten or prefixed
+	sckDeleted   = 'D' // the server's was removed
+)
+
+// acquire takes a slot on the server for this request: the one
+// persistence names if any, else the one load balancing picks. Without
+// persistence it is exactly Pool.Acquire, so the hot path is unchanged.
+func (t *txn) acquire(be *engine.Backend) (*balance.Server, error) {
+	ctx := context.Background()
+	p := be.Persist
+	if p == nil {
+		return be.Pool.Acquire(ctx, t)
+	}
+	t.ps = persistState{}
+	t.ps.force, t.ps.ignore = p.Flags(t)
+	// HAProxy's order: use-server rules, then the cookie, then stick
+	// match rules; the first that can be used assigns the server.
+	sv := p.UseServer(t, t.ps.force)
+	if p.Cookie != nil {
+		if c := t.requestCookie(p, sv != nil); sv == nil {
+			sv = c
+		}
+	}
+	if p.HasSticks() {
+		if m := p.StickMatch(t, t.ps.force); sv == nil {
+			sv = m
+		}
+	}
+	if sv == nil {
+		return be.Pool.Acquire(ctx, t)
+	}
+	t.ps.direct = sv
+	return be.Pool.AcquireServer(ctx, sv)
+}
+
+// persistConnected runs the stick store-request rules once the request
+// has a server connection, with the server it finally got (after
+// redispatch), as HAProxy stores at connection establishment.
+func (t *txn) persistConnected() {
+	p := t.be.Persist
+	if p == nil || t.ps.stored || !p.HasSticks() {
+		return
+	}
+	t.ps.stored = true
+	p.StoreRequest(t, t.srv)
+}
+
+// requestCookie finds the persistence cookie in the request, edits it as
+// the mode says (indirect removes it, prefix strips the server part) and
+// returns the server it names when the request may go there. assigned
+// means a use-server rule already chose.
+func (t *txn) requestCookie(p *engine.Persist, assigned bool) *balance.Server {
+	ck := p.Cookie
+	state := byte(ckNone)
+	var found *balance.Server
+	for i := range t.req.Headers {
+		h := &t.req.Headers[i]
+		if !h1.EqualFold(h.Name, "cookie") {
+			continue
+		}
+		sp, ok := findCookie(h.Value, ck.Name)
+		if !ok {
+			continue
+		}
+		t.ps.cookieFound = true
+		val := h.Value[sp.valStart:sp.valEnd]
+		id := val
+		delim := -1
+		if ck.Mode == config.CookiePrefix {
+			if delim = bytes.IndexByte(val, '~'); delim >= 0 {
+				id = val[:delim]
+			}
+		}
+		switch sv := p.ServerByCookie(id); {
+		case t.ps.ignore || assigned:
+			state = ckUnused
+		case sv == nil:
+			state = ckInvalid
+		case p.Usable(sv, t.ps.force):
+			found = sv
+			state = ckValid
+			if !sv.State.Up() {
+				// Sent to a server that is down (option persist,
+				// force-persist): logged as such.
+				state = ckDown
+			}
+		default:
+			state = ckDown
+		}
+		switch {
+		case ck.Mode == config.CookiePrefix && delim >= 0:
+			h.Value = t.Own(cutBytes(t.rs.scratch[:0], h.Value, sp.valStart, sp.valStart+delim+1))
+		case ck.Indirect:
+			h.Value = t.Own(removeCookie(t.rs.scratch[:0], h.Value, sp))
+		}
+		// Only the first occurrence counts.
+		break
+	}
+	t.req.Headers = dropEmptyCookies(t.req.Headers)
+	t.entry.CookieState = [2]byte{state, sckNone}
+	return found
+}
+
+// dropEmptyCookies removes Cookie headers left empty by removeCookie.
+func dropEmptyCookies(hs []h1.Header) []h1.Header {
+	out := hs[:0]
+	for _, h := range hs {
+		if len(h.Value) == 0 && h1.EqualFold(h.Name, "cookie") {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// persistResponse applies the cookie to the response (rewrite, prefix,
+// insert, nocache) and runs the stick store-response rules.
+func (t *txn) persistResponse() {
+	p := t.be.Persist
+	if p.HasStoreResponse() {
+		t.rs.inResponse = true
+		p.StoreResponse(t, t.srv)
+		t.rs.inResponse = false
+	}
+	if p.Cookie == nil || t.srv == nil {
+		return
+	}
+	direct := t.ps.direct != nil && t.ps.direct == t.srv
+	state, serverSet := t.serverCookies(p.Cookie, direct)
+	ck := p.Cookie
+	if ck.Mode == config.CookieInsert && !(serverSet && ck.Preserve) && !direct && !t.ps.ignore &&
+		(!ck.PostOnly || h1.EqualFold(t.req.Method, "POST")) {
+		t.resp.Add([]byte("set-cookie"), t.Own(appendSetCookie(t.rs.scratch[:0], ck, p.CookieOf(t.srv))))
+		state = sckInserted
+		if ck.NoCache && responseCacheable(t.resp.Status, &t.resp) {
+			t.resp.Add([]byte("cache-control"), []byte("private"))
+		}
+	}
+	t.entry.CookieState[1] = state
+}
+
+// serverCookies handles the Set-Cookie headers the server sent for the
+// persistence cookie: kept with "preserve", removed in insert mode (and
+// with indirect when the client already had a valid cookie), rewritten
+// with the server's value in rewrite mode, prefixed in prefix mode. It
+// returns the server-side cookie status and whether the server set it.
+func (t *txn) serverCookies(ck *config.Cookie, direct bool) (byte, bool) {
+	state, found := byte(sckNone), false
+	hs := t.resp.Headers
+	out := hs[:0]
+	own := t.be.Persist.CookieOf(t.srv)
+	for _, h := range hs {
+		if !h1.EqualFold(h.Name, "set-cookie") {
+			out = append(out, h)
+			continue
+		}
+		name, vs, ve := setCookiePair(h.Value)
+		if string(name) != ck.Name {
+			out = append(out, h)
+			continue
+		}
+		found = true
+		state = sckProvided
+		switch {
+		case ck.Preserve:
+		case ck.Mode == config.CookieInsert || direct && ck.Indirect:
+			state = sckDeleted
+			continue
+		case own != "" && ck.Mode == config.CookieRewrite:
+			h.Value = t.Own(replaceBytes(t.rs.scratch[:0], h.Value, vs, ve, own))
+			state = sckRewritten
+		case own != "" && ck.Mode == config.CookiePrefix:
+			h.Value = t.Own(replaceBytes(t.rs.scratch[:0], h.Value, vs, vs, own+"~"))
+			state = sckRewritten
+		}
+		out = append(out, h)
+	}
+	t.resp.Headers = out
+	return state, found
+}
+
+// cookieSpan locates one name=value pair in a Cookie header value.
+type cookieSpan struct {
+	start, end       int // the pair, without surrounding blanks
+	valStart, valEnd int // its value
+}
+
+// findCookie returns the first cookie called name in a Cookie header
+// value ("a=1; SRV=s1; b=2").
+func findCookie(h []byte, name string) (cookieSpan, bool) {
+	for pos := 0; pos < len(h); {
+		for pos < len(h) && (h[pos] == ' ' || h[pos] == '\t' || h[pos] == ';') {
+			pos++
+		}
+		start := pos
+		end := start + bytes.IndexByte(h[start:], ';')
+		if end < start {
+			end = len(h)
+		}
+		pos = end
+		item := bytes.TrimRight(h[start:end], " \t")
+		eq := bytes.IndexByte(item, '=')
+		if eq < 0 || string(bytes.TrimRight(item[:eq], " \t")) != name {
+			continue
+		}
+		vs := start + eq + 1
+		for vs < start+len(item) && (h[vs] == ' ' || h[vs] == '\t') {
+			vs++
+		}
+		return cookieSpan{start: start, end: start + len(item), valStart: vs, valEnd: start + len(item)}, true
+	}
+	return cookieSpan{}, false
+}
+
+// removeCookie appends to dst the header value without the pair at sp
+// and its separator.
+func removeCookie(dst, h []byte, sp cookieSpan) []byte {
+	left := bytes.TrimRight(h[:sp.start], " \t;")
+	right := bytes.TrimLeft(h[sp.end:], " \t;")
+	dst = append(dst, left...)
+	if len(left) > 0 && len(right) > 0 {
+		dst = append(dst, "; "...)
+	}
+	return append(dst, right...)
+}
+
+// cutBytes appends to dst the value h without h[from:to].
+func cutBytes(dst, h []byte, from, to int) []byte {
+	return append(append(dst, h[:from]...), h[to:]...)
+}
+
+// replaceBytes appends to dst the value h with h[from:to] replaced by s.
+func replaceBytes(dst, h []byte, from, to int, s string) []byte {
+	return append(append(append(dst, h[:from]...), s...), h[to:]...)
+}
+
+// setCookiePair returns the name of a Set-Cookie header's cookie and
+// the bounds of its value.
+func setCookiePair(h []byte) (name []byte, vs, ve int) {
+	end := bytes.IndexByte(h, ';')
+	if end < 0 {
+		end = len(h)
+	}
+	eq := bytes.IndexByte(h[:end], '=')
+	if eq < 0 {
+		return nil, 0, 0
+	}
+	name = bytes.Trim(h[:eq], " \t")
+	vs = eq + 1
+	for vs < end && (h[vs] == ' ' || h[vs] == '\t') {
+		vs++
+	}
+	ve = end
+	for ve > vs && (h[ve-1] == ' ' || h[ve-1] == '\t') {
+		ve--
+	}
+	return name, vs, ve
+}
+
+// appendSetCookie appends the Set-Cookie value HAProxy inserts for a
+// server whose cookie value is val; a server without one gets an expired
+// cookie, which removes the client's.
+func appendSetCookie(dst []byte, ck *config.Cookie, val string) []byte {
+	dst = append(dst, ck.Name...)
+	dst = append(dst, '=')
+	if val == "" {
+		dst = append(dst, "; Expires=Thu, 01-Jan-1970 00:00:01 GMT"...)
+	} else {
+		dst = append(dst, val...)
+	}
+	dst = append(dst, "; path=/"...)
+	for _, d := range ck.Domains {
+		dst = append(append(dst, "; domain="...), d...)
+	}
+	if ck.HTTPOnly {
+		dst = append(dst, "; HttpOnly"...)
+	}
+	if ck.Secure {
+		dst = append(dst, "; Secure"...)
+	}
+	for _, a := range ck.Attrs {
+		dst = append(append(dst, "; "...), a...)
+	}
+	return dst
+}
+
+// responseCacheable approximates HAProxy's TX_CACHEABLE for "nocache":
+// the status is cacheable by default and the response says explicitly
+// that it may be cached (Cache-Control public, max-age or s-maxage, or an
+// Expires header) without forbidding it. HAProxy adds "Cache-control:
+// private" to such responses only.
+func responseCacheable(status int, r *h1.Response) bool {
+	switch status {
+	case 200, 203, 204, 206, 300, 301, 404, 405, 410, 414, 501:
+	default:
+		return false
+	}
+	explicit := false
+	for _, h := range r.Headers {
+		switch {
+		case h1.EqualFold(h.Name, "cache-control"):
+			v := bytes.ToLower(h.Value)
+			if bytes.Contains(v, []byte("private")) || bytes.Contains(v, []byte("no-cache")) || bytes.Contains(v, []byte("no-store")) {
+				return false
+			}
+			if bytes.Contains(v, []byte("public")) || bytes.Contains(v, []byte("max-age")) {
+				explicit = true
+			}
+		case h1.EqualFold(h.Name, "expires"):
+			explicit = true
+		case h1.EqualFold(h.Name, "pragma") && bytes.Contains(bytes.ToLower(h.Value), []byte("no-cache")):
+			return false
+		}
+	}
+	return explicit
+}
