@@ -328,6 +328,7 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 				State:          st,
 				Addr:           checkAddr(sc),
 				HTTP:           bc.HTTPCheck,
+				Spec:           bc.Check,
 				ConnectTimeout: bc.Timeouts.Connect,
 				CheckTimeout:   bc.Timeouts.Check,
 			})

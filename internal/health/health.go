@@ -30,6 +30,12 @@ type Check struct {
 	Addr string
 	// HTTP is the backend's "option httpchk"; nil means a TCP connect check.
 	HTTP *config.HTTPCheck
+	// Spec is the backend's tcp-check or protocol check (option
+	// tcp-check, redis-check, ...); it wins over HTTP.
+	Spec *config.CheckSpec
+	// AgentAddr is the host:port of the server's agent ("agent-check"),
+	// with agent-addr and agent-port applied; empty means no agent check.
+	AgentAddr string
 	// ConnectTimeout is the backend's "timeout connect". It only matters
 	// when CheckTimeout is set, as in HAProxy.
 	ConnectTimeout time.Duration
@@ -38,6 +44,8 @@ type Check struct {
 	// check by CheckTimeout, counted from the established connection. When
 	// zero, inter bounds the whole check (connect and response).
 	CheckTimeout time.Duration
+
+	prog *program // compiled Spec, set by the checker goroutine
 }
 
 // Notify receives one HAProxy-style message per up/down transition, e.g.
@@ -135,6 +143,10 @@ func peersOf(checks []Check) PeersFunc {
 // loop checks one server until ctx is done.
 func (k *Checker) loop(ctx context.Context, c *Check, sl *slot, peers PeersFunc, notify Notify) {
 	exp, expErr := compileExpect(c.HTTP)
+	if c.Spec != nil {
+		exp = nil
+		c.prog, expErr = compileProgram(c)
+	}
 	if expErr != nil {
 		k.logger().Error("health check expectation invalid", "backend", c.Backend, "server", c.Server.Name, "err", expErr)
 	}

@@ -60,7 +60,13 @@ type result struct {
 	dur    time.Duration
 }
 
-func (r result) passed() bool { return r.status == StatusL4OK || r.status == StatusL7OK }
+func (r result) passed() bool {
+	switch r.status {
+	case StatusL4OK, StatusL6OK, StatusL7OK, StatusL7OKC:
+		return true
+	}
+	return false
+}
 
 // hasCode reports whether messages show the HTTP code: HAProxy prints it
 // only for statuses judged on a received status line.
@@ -76,6 +82,9 @@ func (k *Checker) probe(ctx context.Context, c *Check, exp *expectation) result 
 }
 
 func (k *Checker) connectAndCheck(ctx context.Context, c *Check, exp *expectation, start time.Time) result {
+	if c.prog != nil {
+		return k.runProgram(ctx, c, c.prog)
+	}
 	dctx, cancel := context.WithDeadline(ctx, c.connectDeadline(start))
 	defer cancel()
 	conn, err := k.dial(dctx, "tcp", c.Addr)

@@ -209,6 +209,7 @@ func (r *Registry) Retain(keep map[string]bool) {
 	defer r.mu.Unlock()
 	for k := range r.m {
 		if !keep[k] {
+			r.m[k].forgetHooks()
 			delete(r.m, k)
 		}
 	}
