@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/balance"
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/logging"
@@ -45,7 +46,7 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		return
 	}
 	qStart := time.Now()
-	srv, err := be.Pool.Acquire(context.Background(), smp)
+	srv, err := acquire(be, smp)
 	e.Tw = time.Since(qStart)
 	if err != nil {
 		e.TermState = [2]byte{'s', 'Q'}
@@ -75,6 +76,11 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	if err != nil {
 		e.TermState = [2]byte{'S', 'C'}
 		return
+	}
+	if p := be.Persist; p != nil && p.HasSticks() {
+		// Stick store-request rules record the server the connection
+		// finally reached (after any redispatch).
+		p.StoreRequest(smp, srv)
 	}
 	defer sc.Close()
 	c.SetReadDeadline(time.Time{})
@@ -123,6 +129,26 @@ func dial(addr string, timeout time.Duration) (net.Conn, error) {
 		return c, nil
 	}
 	return d.Dial("tcp", addr)
+}
+
+// acquire takes a slot on the server persistence names (use-server, then
+// stick match rules; cookies need HTTP) or, failing that, on the one load
+// balancing picks, as HAProxy orders them in mode tcp.
+func acquire(be *engine.Backend, smp acl.Sample) (*balance.Server, error) {
+	ctx := context.Background()
+	p := be.Persist
+	if p == nil {
+		return be.Pool.Acquire(ctx, smp)
+	}
+	force, _ := p.Flags(smp)
+	sv := p.UseServer(smp, force)
+	if sv == nil && p.HasSticks() {
+		sv = p.StickMatch(smp, force)
+	}
+	if sv == nil {
+		return be.Pool.Acquire(ctx, smp)
+	}
+	return be.Pool.AcquireServer(ctx, sv)
 }
 
 func connectTimeout(be *engine.Backend) time.Duration {

@@ -273,3 +273,41 @@ backend a
 		}
 	}
 }
+
+// TestTCPStickOnSrc: in mode tcp, "stick on src" keeps a client on the
+// server it first reached, where roundrobin alone would alternate.
+func TestTCPStickOnSrc(t *testing.T) {
+	t.Parallel()
+	a, b := lbtest.NewTCPBackend(t, "a"), lbtest.NewTCPBackend(t, "b")
+	p := lbtest.Start(t, tcpDefaults+`
+frontend fe
+    bind ${fe}
+    default_backend app
+
+backend app
+    balance roundrobin
+    stick-table type ip size 100 expire 10m
+    stick on src
+    server a ${a}
+    server b ${b}
+`, lbtest.Vars{"a": a.Addr, "b": b.Addr})
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.3")}, Timeout: 10 * time.Second}
+	var first string
+	for i := range 5 {
+		c, err := d.Dial("tcp", p.Addr("fe"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		greet, err := bufio.NewReader(c).ReadString('\n')
+		c.Close()
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		if i == 0 {
+			first = greet
+		} else if greet != first {
+			t.Fatalf("connection %d went to %q, want %q (stuck)", i, greet, first)
+		}
+	}
+}
