@@ -140,11 +140,13 @@ var checkHTTPKeywords = []*Keyword{
 	{Name: "http-check disable-on-404", Sections: secBE, Help: "a server answering 404 while up goes to drain (NOLB) instead of down", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			c.px.check.DisableOn404 = true
+			c.warnf("'http-check disable-on-404' is accepted but not acted on by hawser yet: a 404 fails the check")
 			return arity(c.name, args, 0, 0, "")
 		}},
 	{Name: "http-check send-state", Sections: secBE, Help: "send the server's state in an X-Haproxy-Server-State header", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			c.px.check.SendState = true
+			c.warnf("'http-check send-state' is accepted but not sent by hawser yet")
 			return arity(c.name, args, 0, 0, "")
 		}},
 	{Name: "http-check set-var", Sections: secBE},
@@ -155,7 +157,12 @@ var checkHTTPKeywords = []*Keyword{
 // checkServerKeywords are the server options of agent checks, check
 // start-up state, passive health (observe) and state-change actions.
 var checkServerKeywords = []*Keyword{
-	srvFlag("agent-check", "also run an agent check (agent-port, agent-inter, agent-send, agent-addr)", func(s *Server) { agentOf(s).Enabled = true }),
+	{Name: "agent-check", Scope: ScopeServer, Sections: secBE, Help: "also run an agent check (agent-port, agent-inter, agent-send, agent-addr)", Supported: true,
+		Parse: func(c *lineCtx, a []string) error {
+			agentOf(c.srv).Enabled = true
+			c.warnf("'agent-check' is accepted but not run by hawser yet")
+			return nil
+		}},
 	srvFlag("no-agent-check", "cancel a default-server agent-check", func(s *Server) { agentOf(s).Enabled = false }),
 	srvInt("agent-port", "<port>", "TCP port of the agent", 1, 65535, func(s *Server) *int { return &agentOf(s).Port }),
 	srvTime("agent-inter", "interval between agent checks (default inter)", func(s *Server) *time.Duration { return &agentOf(s).Inter }),
@@ -175,7 +182,15 @@ var checkServerKeywords = []*Keyword{
 	srvChoice("on-marked-down", "what happens when the server goes down", func(s *Server) *string { return &s.OnMarkedDown }, "shutdown-sessions"),
 	srvChoice("on-marked-up", "what happens when the server comes up", func(s *Server) *string { return &s.OnMarkedUp }, "shutdown-backup-sessions"),
 	srvInt("error-limit", "<count>", "consecutive observed errors that trigger on-error (default 10)", 1, math.MaxInt32, func(s *Server) *int { return &s.ErrorLimit }),
-	srvTime("slowstart", "ramp the weight up over this time after the server comes up", func(s *Server) *time.Duration { return &s.SlowStart }),
+	{Name: "slowstart", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<time>", Help: "ramp the weight up over this time after the server comes up", Supported: true,
+		Parse: func(c *lineCtx, a []string) error {
+			d, err := parseTime("slowstart", a[0])
+			if err == nil {
+				c.srv.SlowStart = d
+				c.warnf("'slowstart' is accepted but not applied by hawser yet: servers take their full weight at once")
+			}
+			return err
+		}},
 	srvFlag("check-send-proxy", "send a PROXY header on check connections", func(s *Server) { s.CheckSendProxy = true }),
 }
 
@@ -300,6 +315,9 @@ func parseHTTPCheckRule(action string) func(c *lineCtx, args []string) error {
 			first = first && o.Action != action
 		}
 		hc.Rules = append(hc.Rules, r)
+		if notYet := httpRuleNotRun(r, first); notYet != "" {
+			c.warnf("%s is accepted but not run by hawser yet: health checks use the first send and expect only", notYet)
+		}
 		switch {
 		case action == "send" && first:
 			mergeHTTPSend(hc, r.HTTP)
@@ -310,6 +328,24 @@ func parseHTTPCheckRule(action string) func(c *lineCtx, args []string) error {
 		}
 		return nil
 	}
+}
+
+// httpRuleNotRun names what of an http-check rule the health checker does
+// not run yet (it runs one request and one status/body expectation), or
+// returns "".
+func httpRuleNotRun(r *CheckRule, first bool) string {
+	switch {
+	case r.Action == "connect":
+		return "'http-check connect'"
+	case (r.Action == "send" || r.Action == "expect") && !first:
+		return "a second 'http-check " + r.Action + "'"
+	case r.Expect != nil && (r.Expect.Kind == "hdr" || r.Expect.Kind == "fhdr"):
+		return "'http-check expect " + r.Expect.Kind + "'"
+	case r.Expect != nil && (r.Expect.MinRecv >= 0 || r.Expect.OnSuccess != "" || r.Expect.OnError != "" ||
+		r.Expect.OkStatus != "" || r.Expect.ErrorStatus != "" || r.Expect.ToutStatus != ""):
+		return "an 'http-check expect' option"
+	}
+	return ""
 }
 
 // mergeHTTPSend applies a send rule to the request "option httpchk"

@@ -116,7 +116,18 @@ func (k *Checker) Start(ctx context.Context, checks []Check, peers PeersFunc, no
 		// The health counter and the schedule slot are taken here, not in
 		// the goroutine: a reload cancels the old checkers right after Start
 		// returns, and the slot must not be dropped in between.
-		c.State.WithCheck(func(cs *server.CheckState) { initHealth(cs, c.rise(), c.fall()) })
+		var startDown bool
+		c.State.WithCheck(func(cs *server.CheckState) {
+			first := !cs.Configured
+			initHealth(cs, c.rise(), c.fall())
+			if first {
+				startDown = applyInitState(cs, c.Server.InitState, c.rise(), c.fall())
+			}
+		})
+		if startDown {
+			c.State.SetUp(false)
+		}
+		c.watchErrors(peers, notify)
 		sl := acquireSlot(c.State, func() time.Duration { return k.spread(c.currentInterval()) })
 		wg.Go(func() {
 			defer releaseSlot(c.State, sl)
@@ -191,7 +202,7 @@ func (k *Checker) iteration(ctx context.Context, c *Check, exp *expectation, exp
 	}
 	up, changed := c.record(res)
 	if changed {
-		notify(transitionMessage(c, res, up, peers(c.Backend)), up)
+		c.transitioned(res, up, peers, notify)
 	}
 	return c.currentInterval()
 }

@@ -92,6 +92,11 @@ func (k *Checker) connectAndCheck(ctx context.Context, c *Check, exp *expectatio
 		return dialFailure(dctx, err)
 	}
 	defer conn.Close()
+	if c.Server.CheckSendProxy {
+		if _, err := conn.Write(proxyHeader(conn)); err != nil {
+			return ioFailure(err)
+		}
+	}
 	if c.HTTP == nil {
 		return result{status: StatusL4OK}
 	}
