@@ -2,11 +2,11 @@ package acl
 
 import (
 	"fmt"
-	"hash/crc32"
 	"math"
 	"net/netip"
 	"strconv"
 
+	"github.com/hawser-lb/hawser/internal/hash"
 	"github.com/hawser-lb/hawser/internal/maps"
 )
 
@@ -26,7 +26,7 @@ func numericConverters() []*convDef {
 				return dst, value{typ: out, i: f(v.i)}, true
 			}}
 	}
-	hash := func(name string, f func([]byte) uint32) *convDef {
+	hashConv := func(name string, f func([]byte) uint32) *convDef {
 		return &convDef{name: name, args: []argType{argInt}, in: TypeBin, out: TypeInt, fn: convHash(f)}
 	}
 	return []*convDef{
@@ -43,10 +43,10 @@ func numericConverters() []*convDef {
 		unary("bool", TypeBool, func(a int64) int64 { return b2i(a != 0) }),
 		unary("odd", TypeBool, func(a int64) int64 { return a & 1 }),
 		unary("even", TypeBool, func(a int64) int64 { return b2i(a&1 == 0) }),
-		hash("sdbm", hashSDBM),
-		hash("djb2", hashDJB2),
-		hash("wt6", hashWT6),
-		hash("crc32", crc32.ChecksumIEEE),
+		hashConv("sdbm", hash.SDBM),
+		hashConv("djb2", hash.DJB2),
+		hashConv("wt6", hash.WT6),
+		hashConv("crc32", hash.CRC32),
 		{name: "ipmask", args: []argType{argStr, argStr}, minArgs: 1, in: TypeIP, out: TypeIP, fn: convIPMask, prepare: prepareIPMask},
 	}
 }
@@ -121,60 +121,10 @@ func convHash(f func([]byte) uint32) convFunc {
 	return func(dst []byte, v value, a []arg) ([]byte, value, bool) {
 		h := f(v.b)
 		if len(a) > 0 && a[0].i != 0 {
-			h = fullHash(h)
+			h = hash.Avalanche(h)
 		}
 		return dst, intValue(int64(h)), true
 	}
-}
-
-// The string hashes below are also in internal/balance (hash-type); they
-// are repeated here because balance imports this package.
-
-func hashSDBM(key []byte) uint32 {
-	var h uint32
-	for _, c := range key {
-		h = uint32(c) + h<<6 + h<<16 - h
-	}
-	return h
-}
-
-func hashDJB2(key []byte) uint32 {
-	h := uint32(5381)
-	for _, c := range key {
-		h = h*33 + uint32(c)
-	}
-	return h
-}
-
-// hashWT6 is HAProxy's wt6 hash: two lanes complemented, rotated by
-// data-dependent amounts and swapped at every byte.
-func hashWT6(key []byte) uint32 {
-	h0, h1 := uint32(0xa53c965a), uint32(0x5ca6953a)
-	s0, s1 := uint32(6), uint32(18)
-	for _, c := range key {
-		h0 = ^(h0 ^ uint32(c))
-		h1 = ^(h1 + uint32(c))
-		h0, h1 = rotl(h1, s0), rotl(h0, s1)
-		t := (h0>>16 ^ h1) & 0xffff
-		s0, s1 = t&0x1f, t>>11
-	}
-	return h0 ^ h1
-}
-
-func rotl(x, s uint32) uint32 {
-	s &= 31
-	return x<<s | x>>(32-s)
-}
-
-// fullHash is Bob Jenkins' 32-bit integer avalanche, HAProxy's full_hash.
-func fullHash(a uint32) uint32 {
-	a = (a + 0x7ed55d16) + a<<12
-	a = (a ^ 0xc761c23c) ^ a>>19
-	a = (a + 0x165667b1) + a<<5
-	a = (a + 0xd3a2646c) ^ a<<9
-	a = (a + 0xfd7046c5) + a<<3
-	a = (a ^ 0xb55a4f09) ^ a>>16
-	return a
 }
 
 // prepareIPMask parses the IPv4 mask (bit count or dotted netmask) and

@@ -8,6 +8,8 @@ import (
 
 	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/config"
+
+	"github.com/hawser-lb/hawser/internal/hash"
 )
 
 // hashed is every hash-based algorithm (source, uri, url_param, hdr): a key
@@ -58,7 +60,7 @@ func (h *hashed) deterministic() bool { return true }
 func (h *hashed) sum(key []byte) uint32 {
 	v := h.fn.sum(key)
 	if h.avalanche {
-		v = avalanche(v)
+		v = hash.Avalanche(v)
 	}
 	return v
 }
@@ -107,7 +109,7 @@ func sourceKey(h *hashed, s acl.Sample) (uint32, bool) {
 		v ^= uint32(key[i])<<24 | uint32(key[i+1])<<16 | uint32(key[i+2])<<8 | uint32(key[i+3])
 	}
 	if h.avalanche {
-		v = avalanche(v)
+		v = hash.Avalanche(v)
 	}
 	return v, true
 }

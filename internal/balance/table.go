@@ -3,6 +3,8 @@ package balance
 import (
 	"container/heap"
 	"slices"
+
+	"github.com/hawser-lb/hawser/internal/hash"
 )
 
 // table is what the algorithms pick from: the group of servers that was
@@ -195,7 +197,7 @@ func (h *turnHeap) Pop() any {
 }
 
 // Consistent-hash geometry, as in HAProxy: a server of weight w has w*16
-// points, and point j of server id sits at avalanche(id*4096 + j). Using the
+// points, and point j of server id sits at hash.Avalanche(id*4096 + j). Using the
 // same placement keeps a key on the same server as HAProxy would for the
 // same server ids.
 const (
@@ -213,7 +215,7 @@ func buildRing(servers []*Server) []ringPoint {
 	for i, sv := range servers {
 		base := uint32(sv.ID) * idStride
 		for j := range sv.Weight * pointsPerWeight {
-			ring = append(ring, ringPoint{key: avalanche(base + uint32(j)), srv: int32(i)})
+			ring = append(ring, ringPoint{key: hash.Avalanche(base + uint32(j)), srv: int32(i)})
 		}
 	}
 	slices.SortFunc(ring, func(a, b ringPoint) int {
