@@ -26,23 +26,10 @@ type hooks struct {
 	weightPct atomic.Int32
 }
 
-var (
-	hooksMu sync.Mutex
-	hooksOf = map[*State]*hooks{}
-)
-
-// hooksFor returns s's hooks, creating them. Keeping them in a side table
-// keeps State's layout untouched for the code that copies it in tests.
+// hooksFor returns s's hooks. They are a field of State, reached without
+// any global lock: ReportSuccess runs once per proxied request.
 func hooksFor(s *State) *hooks {
-	hooksMu.Lock()
-	defer hooksMu.Unlock()
-	h := hooksOf[s]
-	if h == nil {
-		h = &hooks{sessions: map[uint64]func(){}}
-		h.weightPct.Store(100)
-		hooksOf[s] = h
-	}
-	return h
+	return &s.obs
 }
 
 // ReportError records one error of live traffic to the server at layer
@@ -90,6 +77,9 @@ func (s *State) TrackSession(abort func()) (untrack func()) {
 	h.mu.Lock()
 	id := h.nextID
 	h.nextID++
+	if h.sessions == nil {
+		h.sessions = make(map[uint64]func())
+	}
 	h.sessions[id] = abort
 	h.mu.Unlock()
 	return func() {
@@ -122,11 +112,3 @@ func (s *State) SetWeightPercent(p int) { hooksFor(s).weightPct.Store(int32(max(
 // WeightPercent is the agent's weight override in percent, 100 by default.
 // A balancer computes the effective weight as weight*WeightPercent()/100.
 func (s *State) WeightPercent() int { return int(hooksFor(s).weightPct.Load()) }
-
-// forgetHooks drops s's hooks; the registry calls it when a server leaves the
-// configuration.
-func (s *State) forgetHooks() {
-	hooksMu.Lock()
-	delete(hooksOf, s)
-	hooksMu.Unlock()
-}

@@ -42,6 +42,9 @@ type State struct {
 	lastChange   time.Time
 	stateChanged func(s *State) // called after each up/down transition, outside mu
 	configMaint  bool           // maintenance comes from "disabled" in the config
+
+	// obs holds what observe/on-error and on-marked-* need (observe.go).
+	obs hooks
 }
 
 // CheckState is the rise/fall progress of health checks, as HAProxy keeps it:
@@ -59,6 +62,7 @@ type CheckState struct {
 func NewState(backend, name string) *State {
 	s := &State{Backend: backend, Name: name, lastChange: time.Now()}
 	s.up.Store(true)
+	s.obs.weightPct.Store(100)
 	return s
 }
 
@@ -209,7 +213,6 @@ func (r *Registry) Retain(keep map[string]bool) {
 	defer r.mu.Unlock()
 	for k := range r.m {
 		if !keep[k] {
-			r.m[k].forgetHooks()
 			delete(r.m, k)
 		}
 	}
