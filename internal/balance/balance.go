@@ -57,6 +57,13 @@ type Server struct {
 	// Key names the server's pool of idle connections for the data path
 	// ("backend/server@addr"); computed once per generation.
 	Key string
+	// Observe is true when live traffic errors count towards the health
+	// checks ("observe layer4|layer7"): the data path then reports them.
+	Observe bool
+	// TrackSessions is true when sessions must be registered with the
+	// server state so that "on-marked-down shutdown-sessions" (or
+	// on-marked-up) can abort them.
+	TrackSessions bool
 }
 
 // hasRoom reports whether the server is below its maxconn.

@@ -317,6 +317,9 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 			MaxQueue: sc.MaxQueue,
 			ID:       id,
 			Key:      bc.Name + "/" + sc.Name + "@" + sc.Address,
+			Observe:  sc.Observe == "layer4" || sc.Observe == "layer7",
+			TrackSessions: sc.OnMarkedDown == "shutdown-sessions" ||
+				(sc.Backup && sc.OnMarkedUp == "shutdown-backup-sessions"),
 		}
 		st.SetConfigMaint(sc.Disabled)
 		servers = append(servers, sv)

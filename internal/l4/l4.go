@@ -16,6 +16,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/balance"
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/server"
 )
 
 // Handler serves mode tcp connections. It implements engine.Handler.
@@ -60,6 +61,15 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	var sc net.Conn
 	for tries := be.Cfg.Retries; ; tries-- {
 		sc, err = dial(srv.Addr, connectTimeout(be))
+		if srv.Observe {
+			// "observe layer4": live connection failures count towards
+			// the server's health.
+			if err != nil {
+				srv.State.ReportError(server.Layer4)
+			} else {
+				srv.State.ReportSuccess()
+			}
+		}
 		if err == nil || tries <= 0 {
 			break
 		}
@@ -83,6 +93,12 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		p.StoreRequest(smp, srv)
 	}
 	defer sc.Close()
+	if srv.TrackSessions {
+		// on-marked-down shutdown-sessions: the health checker may abort
+		// this session when the server goes down.
+		untrack := srv.State.TrackSession(func() { c.Close(); sc.Close() })
+		defer untrack()
+	}
 	c.SetReadDeadline(time.Time{})
 	if len(smp.buf) > 0 {
 		// The bytes the content rules looked at go first, untouched.

@@ -311,3 +311,29 @@ backend app
 		}
 	}
 }
+
+// TestTCPObserveLayer4MarksDown: with "observe layer4", failed connections
+// of live traffic count towards the server's health, and "on-error
+// mark-down" takes it out at once, although its health check (on another
+// port) still passes.
+func TestTCPObserveLayer4MarksDown(t *testing.T) {
+	t.Parallel()
+	alive := lbtest.NewTCPBackend(t, "alive")
+	_, checkPort, _ := net.SplitHostPort(alive.Addr)
+	p := lbtest.Start(t, tcpDefaults+`
+frontend fe
+    bind ${fe}
+    default_backend app
+
+backend app
+    retries 0
+    server s1 ${dead} check port `+checkPort+` inter 1h observe layer4 error-limit 1 on-error mark-down
+`, lbtest.Vars{"dead": lbtest.DeadAddr(t)})
+	c, err := net.DialTimeout("tcp", p.Addr("fe"), 10*time.Second)
+	if err == nil {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		io.ReadAll(c)
+		c.Close()
+	}
+	p.WaitLog(t, "Server app/s1 is DOWN", 10*time.Second)
+}
