@@ -65,6 +65,10 @@ func (e *eval) needMore(final bool) {
 func fetchReqLen(e *eval, _ []arg) {
 	_, b, final, ok := e.content()
 	if !ok {
+		// Mode http: the head and whatever body was buffered.
+		if s, ok := e.s.(Body); ok {
+			e.emit(intValue(s.ReqLen()))
+		}
 		return
 	}
 	e.needMore(final)

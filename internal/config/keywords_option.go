@@ -23,6 +23,7 @@ var optionKeywords = []*Keyword{
 		}},
 	optFlag("dontlognull", secFE, "do not log connections that sent no data", func(ps *proxyState) *bool { return &ps.p.DontLogNull }),
 	optFlag("redispatch", secBE, "retry on another server when the chosen one fails", func(ps *proxyState) *bool { return &ps.be.Redispatch }),
+	optFlag("http-buffer-request", secProxies, "buffer the request body before the http-request rules (req.body fetches)", func(ps *proxyState) *bool { return &ps.p.HTTPBufferRequest }),
 	optFlag("allbackups", secBE, "use every backup server at once when all others are down", func(ps *proxyState) *bool { return &ps.be.AllBackups }),
 	optFlag("abortonclose", secBE, "abort queued requests whose client closed", func(ps *proxyState) *bool { return &ps.be.AbortOnClose }),
 	optFlag("log-health-checks", secBE, "log health check state changes in detail", func(ps *proxyState) *bool { return &ps.be.LogHealthChecks }),

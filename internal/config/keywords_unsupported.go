@@ -37,7 +37,7 @@ func buildUnsupported() []*Keyword {
 		"tune.vars.global-max-size", "tune.vars.proc-max-size", "tune.vars.reqres-max-size", "tune.listener.multi-queue",
 		"tune.fd.edge-triggered", "tune.sched.low-latency", "tune.pattern.cache-size", "tune.maxrewrite-bufsize",
 	)
-	add(secRules, "http-error", 
+	add(secRules, "http-error",
 		"filter", "use-fcgi-app", "server-template",
 		"dispatch", "http-send-name-header", "monitor")
 	add(secProxies, "compression", "errorloc", "errorloc302", "errorloc303", "errorfiles",
@@ -50,7 +50,7 @@ func buildUnsupported() []*Keyword {
 		"stats hide-version", "stats show-desc", "stats show-legends", "stats show-modules", "stats show-node",
 		"stats http-request")
 	add(secProxies,
-		"option http-buffer-request", "option external-check", "option http-use-proxy-header", "option http-pretend-keepalive", "option http-no-delay",
+		"option external-check", "option http-use-proxy-header", "option http-pretend-keepalive", "option http-no-delay",
 		"option http-ignore-probes", "option accept-invalid-http-request", "option accept-invalid-http-response",
 		"option accept-unsafe-violations-in-http-request", "option accept-unsafe-violations-in-http-response",
 		"option checkcache", "option clitcpka", "option srvtcpka", "option tcpka", "option contstats",

@@ -194,6 +194,9 @@ type Proxy struct {
 	ID          int // "id"; 0 = assigned automatically
 	// TCP are the tcp-request and tcp-response rules (keywords_tcp.go).
 	TCP TCPRules `json:",omitzero"`
+	// HTTPBufferRequest is "option http-buffer-request": the request body
+	// is buffered before the proxy's http-request rules run.
+	HTTPBufferRequest bool `json:",omitempty"`
 }
 
 // Frontend is a frontend (or the frontend half of a listen section).

@@ -1,6 +1,8 @@
 package l7
 
 import (
+	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/acl"
@@ -141,6 +143,7 @@ func (t *txn) endRequestRules() {
 	t.rs.caps.req, t.rs.caps.res = t.rs.caps.req[:0], t.rs.caps.res[:0]
 	t.endTimeouts()
 	t.rs.logLevel = 0
+	t.endBody()
 }
 
 // runRules applies an http-request rule set; it returns true when a rule
@@ -156,6 +159,10 @@ func (t *txn) runRules(set []*rules.Rule) bool {
 	case rules.Tarpit:
 		t.tarpit(&o)
 	case rules.Close:
+		if t.body.aborted {
+			t.clientGone()
+			return true
+		}
 		t.entry.TermState = [2]byte{tsProxy, phRequest}
 		t.entry.Status = -1
 		t.closeClient = true
@@ -183,18 +190,84 @@ func (t *txn) answer(o *rules.Outcome) {
 
 // tarpit holds the request for the rule's delay, then answers, as
 // HAProxy's tarpit does (the client sees a 500 by default).
+//
+// A client that hangs up meanwhile ends the wait: nothing is sent and the
+// log says "CT", as HAProxy's does. The client's connection closes after a
+// tarpit, so whatever it sends during the wait (a body) is read and
+// dropped.
 func (t *txn) tarpit(o *rules.Outcome) {
-	if o.Delay > 0 {
-		tm := time.NewTimer(o.Delay)
-		select {
-		case <-tm.C:
-		case <-t.sess.Gen.Context().Done():
-			tm.Stop()
-		}
-	}
 	t.closeClient = true
+	// The body is dropped: the response must not wait for it.
+	t.req.ContentLength, t.req.Chunked = 0, false
+	if o.Delay > 0 && !t.holdTarpit(o.Delay) {
+		t.entry.TermState = [2]byte{tsClientAbort, 'T'}
+		t.entry.Status = o.Status
+		return
+	}
 	t.answer(o)
 	t.entry.TermState = [2]byte{tsProxy, 'T'}
+}
+
+// holdTarpit waits for d, or until the engine stops; it returns false
+// when the client closed or failed first.
+func (t *txn) holdTarpit(d time.Duration) bool {
+	w := closeWatch{conn: t.conn, gone: make(chan struct{}), done: make(chan struct{})}
+	go w.run()
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	clientLeft := false
+	select {
+	case <-tm.C:
+	case <-t.sess.Gen.Context().Done():
+	case <-w.gone:
+		clientLeft = true
+	}
+	w.stop()
+	// stop left a deadline in the past on the socket: clear it, and tell
+	// the lazy deadline (deadline.go) so that the next read arms its own.
+	t.conn.SetReadDeadline(time.Time{})
+	t.cc.rd.armed = time.Time{}
+	t.br.Reset(&t.cc)
+	t.headLen = 0 // the head was in br
+	return !clientLeft
+}
+
+// closeWatch reads and drops what a tarpitted client sends, straight from
+// its connection, to notice when it closes. The client's connection closes
+// after a tarpit, so nothing read here is needed again.
+type closeWatch struct {
+	conn    net.Conn
+	stopped atomic.Bool
+	gone    chan struct{} // closed when the client closed or failed
+	done    chan struct{} // closed when run returns
+}
+
+func (w *closeWatch) run() {
+	defer close(w.done)
+	buf := make([]byte, 512)
+	for {
+		_, err := w.conn.Read(buf)
+		switch {
+		case err == nil:
+		case !isTimeout(err):
+			close(w.gone)
+			return
+		default:
+			// A deadline armed before the tarpit fired, or stop's: clear
+			// it, then look at the flag stop sets before its deadline.
+			w.conn.SetReadDeadline(time.Time{})
+			if w.stopped.Load() {
+				return
+			}
+		}
+	}
+}
+
+// stop interrupts run's read and waits for it to return.
+func (w *closeWatch) stop() {
+	w.stopped.Store(true)
+	w.conn.SetReadDeadline(time.Unix(1, 0))
+	<-w.done
 }
 
 // runResponseRules applies the backend's then the frontend's

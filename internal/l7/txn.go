@@ -60,6 +60,7 @@ type txn struct {
 	bodyDone bool
 	rs       ruleState
 	ps       persistState // persist.go
+	body     reqBody      // body.go
 }
 
 // Termination states for logs: who ended the session and in which phase.
@@ -292,13 +293,16 @@ func (t *txn) handle() {
 		t.upgrade = t.req.Get("upgrade")
 	}
 	t.req.StripHopByHop()
-	if t.runRules(t.fe.Rules.Request) {
+	if !t.bufferRequest(&t.fe.Cfg.Proxy) || t.runRules(t.fe.Rules.Request) {
 		return
 	}
 	t.be = t.fe.Route(t)
 	if t.be == nil {
 		t.entry.TermState = [2]byte{tsInternal, phRequest}
 		t.localError(503)
+		return
+	}
+	if !t.bufferRequest(&t.be.Cfg.Proxy) {
 		return
 	}
 	t.rs.inBackend = true

@@ -495,13 +495,59 @@ func compileWaitForBody(c *compileCtx, args []string) (execFunc, error) {
 	if len(args) < 2 || args[0] != "time" {
 		return nil, c.errorf("expects 'time <time>' [at-least <bytes>]")
 	}
-	if _, err := ParseTime(args[1]); err != nil {
+	d, err := ParseTime(args[1])
+	if err != nil {
 		return nil, c.errorf("%v", err)
 	}
 	if len(args) != 2 && !(len(args) == 4 && args[2] == "at-least") {
 		return nil, c.errorf("expects 'time <time>' [at-least <bytes>]")
 	}
-	return func(Txn, *Outcome) Verdict { return Continue }, nil
+	var atLeast int64
+	if len(args) == 4 {
+		if atLeast, err = parseSize(args[3]); err != nil {
+			return nil, c.errorf("at-least: %v", err)
+		}
+	}
+	return func(t Txn, _ *Outcome) Verdict {
+		if w, ok := t.(BodyWaiter); ok && !w.WaitForBody(d, atLeast) {
+			return Close
+		}
+		return Continue
+	}, nil
+}
+
+// BodyWaiter is an optional interface of a Txn that can buffer the
+// request body for "http-request wait-for-body". A Txn without it runs
+// the rules without waiting.
+type BodyWaiter interface {
+	// WaitForBody buffers the request body until it is complete, atLeast
+	// bytes (when positive) are in, the buffer is full or d has elapsed.
+	// It reports false when the client went away: the connection closes.
+	WaitForBody(d time.Duration, atLeast int64) bool
+}
+
+// parseSize parses a byte count with an optional k, m or g suffix, as
+// HAProxy's sizes.
+func parseSize(s string) (int64, error) {
+	mul := int64(1)
+	if n := len(s); n > 0 {
+		switch s[n-1] {
+		case 'k', 'K':
+			mul = 1 << 10
+		case 'm', 'M':
+			mul = 1 << 20
+		case 'g', 'G':
+			mul = 1 << 30
+		}
+		if mul > 1 {
+			s = s[:n-1]
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("invalid size '%s'", s)
+	}
+	return n * mul, nil
 }
 
 // ParseTime parses an HAProxy time ("10s", "500", "1m"); a bare number

@@ -221,6 +221,9 @@ func TestCompileErrors(t *testing.T) {
 		{name: "bad sc", dir: Request, line: "sc-inc-gpc0(3)", want: "stick counter"},
 		{name: "bad fetch in format", dir: Request, line: "set-header X %[nope]", want: "nope"},
 		{name: "no table", dir: Request, line: "track-sc0 src", want: "no stick-table"},
+		{name: "wait-for-body without time", dir: Request, line: "wait-for-body 5s", want: "expects 'time <time>'"},
+		{name: "wait-for-body bad size", dir: Request, line: "wait-for-body time 1s at-least 1x", want: "invalid size"},
+		{name: "wait-for-body extra word", dir: Request, line: "wait-for-body time 1s at-most 1k", want: "expects 'time <time>'"},
 	}
 	env := &Env{Proxy: "fe", Table: func(string) (*stick.Table, bool) { return nil, false }}
 	for _, tc := range tests {
@@ -326,6 +329,33 @@ func TestCapture(t *testing.T) {
 			Run([]*Rule{r}, f, &o)
 			if diff := cmp.Diff(tc.want, f.caps); diff != "" {
 				t.Error(diff)
+			}
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   string
+		want int64
+		ok   bool
+	}{
+		{name: "bytes", in: "100", want: 100, ok: true},
+		{name: "kilobytes", in: "16k", want: 16 << 10, ok: true},
+		{name: "megabytes", in: "2M", want: 2 << 20, ok: true},
+		{name: "gigabytes", in: "1g", want: 1 << 30, ok: true},
+		{name: "unit only", in: "k", ok: false},
+		{name: "negative", in: "-1", ok: false},
+		{name: "bad unit", in: "1x", ok: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseSize(tc.in)
+			if (err == nil) != tc.ok || got != tc.want {
+				t.Errorf("parseSize(%q) = %d, %v; want %d, ok %v", tc.in, got, err, tc.want, tc.ok)
 			}
 		})
 	}
