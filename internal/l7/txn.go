@@ -15,6 +15,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/h1"
 	"github.com/hawser-lb/hawser/internal/logging"
 	"github.com/hawser-lb/hawser/internal/rules"
+	"github.com/hawser-lb/hawser/internal/server"
 )
 
 // txn is one client connection and the request being processed on it. It
@@ -460,6 +461,12 @@ func (t *txn) forward() {
 	}
 	t.srv = srv
 	defer func() { be.Pool.Release(t.srv) }()
+	if srv.TrackSessions {
+		// on-marked-down shutdown-sessions: the health checker may abort
+		// this request when the server goes down.
+		conn := t.conn
+		defer srv.State.TrackSession(func() { conn.Close() })()
+	}
 
 	retriesLeft := be.Cfg.Retries
 	freshOnly := false
@@ -529,6 +536,9 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 	}
 	c, err := dial(t.srv.Addr, firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second))
 	if err != nil {
+		if t.srv.Observe {
+			t.srv.State.ReportError(server.Layer4)
+		}
 		return nil, err
 	}
 	return &serverConn{key: key, c: idleConn{Conn: c}}, nil
@@ -585,6 +595,10 @@ func (t *txn) exchange() error {
 				return errServerGone
 			}
 			t.releaseServerConn(false)
+			if t.srv.Observe {
+				// An invalid, cut or late response: a layer 7 error.
+				t.srv.State.ReportError(server.Layer7)
+			}
 			switch {
 			case isTimeout(err):
 				t.entry.TermState = [2]byte{tsServerTmo, phHeaders}
@@ -756,6 +770,15 @@ func (t *txn) relayResponse(sc *serverConn) error {
 	resp := &t.resp
 	t.entry.Status = resp.Status
 	status := resp.Status
+	if t.srv.Observe {
+		// observe layer7 counts 5xx answers as errors, except 501 and
+		// 505, which say nothing about the server's health.
+		if status >= 500 && status != 501 && status != 505 {
+			t.srv.State.ReportError(server.Layer7)
+		} else {
+			t.srv.State.ReportSuccess()
+		}
+	}
 	if status == 101 || (status/100 == 2 && h1.EqualFold(t.req.Method, "CONNECT")) {
 		return t.tunnel(sc)
 	}
