@@ -38,6 +38,8 @@ type idleConn struct {
 	// bufio.Reader; Read serves them before reading the socket again.
 	pending    []byte
 	pendingBuf *[]byte // the scratch buffer pending points into
+	// more, when set and on, sends writes with MSG_MORE (more.go).
+	more *moreWriter
 }
 
 // setPending makes the first n bytes of b the next bytes Read returns; b
@@ -93,7 +95,7 @@ func (c *idleConn) Write(b []byte) (int, error) {
 	c.wd.arm(c.Conn.SetWriteDeadline, want)
 	n := 0
 	for {
-		k, err := c.Conn.Write(b[n:])
+		k, err := c.send(b[n:])
 		n += k
 		if err == nil || !c.wd.early(c.Conn.SetWriteDeadline, err, want) {
 			c.written += int64(n)
@@ -104,6 +106,14 @@ func (c *idleConn) Write(b []byte) (int, error) {
 			want = time.Now().Add(c.wIdle)
 		}
 	}
+}
+
+// send writes b to the socket, with MSG_MORE while c.more is on.
+func (c *idleConn) send(b []byte) (int, error) {
+	if c.more != nil && c.more.on {
+		return c.more.write(b)
+	}
+	return c.Conn.Write(b)
 }
 
 // setReadDeadline sets the absolute read deadline applied while rIdle is

@@ -71,6 +71,9 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	t.cc = idleConn{Conn: c, wIdle: s.Frontend.Cfg.Timeouts.Client, waker: s}
 	t.bufSize = bufSize
 	t.canIdle = t.idle.init(c, bufSize)
+	if t.more.init(c) {
+		t.cc.more = &t.more
+	}
 	t.br = getReader(&t.cc, bufSize)
 	t.bw = getWriter(&t.cc, bufSize)
 	defer func() {

@@ -34,6 +34,7 @@ type txn struct {
 	bufSize int
 	idle    idleReader
 	canIdle bool // idle is usable
+	more    moreWriter
 	pool    *connPool
 
 	// sc is the server connection attached to this client connection: it
@@ -820,7 +821,7 @@ func (t *txn) relayResponse(sc *serverConn) error {
 	case resp.Chunked:
 		_, err = h1.CopyChunked(t.bw, sc.br, dechunk)
 	case resp.ContentLength >= 0:
-		_, err = h1.CopyFixed(t.bw, sc.br, resp.ContentLength)
+		err = t.copyFixedBody(sc, resp.ContentLength)
 	default:
 		_, err = h1.CopyUntilEOF(t.bw, sc.br)
 	}

@@ -1,0 +1,129 @@
+package l7
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+
+	"github.com/hawser-lb/hawser/internal/h1"
+)
+
+// A body larger than the buffer leaves in buffer-sized writes. Sent one by
+// one, each write becomes its own packet and wakes the reader once; on
+// loopback, where a segment may carry 64 KiB, that is four wake-ups where
+// one would do, and most of a large response's cost. HAProxy marks such
+// writes MSG_MORE while more of the body is known to follow, so the kernel
+// may hold a partial segment until the next write fills it. moreWriter
+// does the same for a client connection on a bare TCP socket: the last
+// write of a body goes without the flag, which pushes everything out.
+type moreWriter struct {
+	rc   syscall.RawConn
+	send func(fd uintptr) bool // m.sendFD, bound once per pooled txn
+	on   bool                  // the next writes are followed by more
+	p    []byte
+	n    int
+	err  error
+}
+
+// init prepares m for c and reports whether it can be used: only on a
+// bare TCP socket, because a wrapper (TLS, PROXY protocol) would be
+// bypassed.
+func (m *moreWriter) init(c net.Conn) bool {
+	m.on = false
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		m.rc = nil
+		return false
+	}
+	rc, err := tc.SyscallConn()
+	if err != nil {
+		m.rc = nil
+		return false
+	}
+	m.rc = rc
+	if m.send == nil {
+		// A method value allocates: bind it once per pooled txn.
+		m.send = m.sendFD
+	}
+	return true
+}
+
+// write sends b with MSG_MORE, waiting for the socket to drain as needed
+// under the connection's write deadline.
+func (m *moreWriter) write(b []byte) (int, error) {
+	m.p, m.n, m.err = b, 0, nil
+	err := m.rc.Write(m.send)
+	n := m.n
+	if err == nil {
+		err = m.err
+	}
+	m.p = nil
+	return n, err
+}
+
+// sendFD is the syscall.RawConn write callback: it reports false, so that
+// the runtime parks the goroutine until the socket is writable, when the
+// socket buffer is full.
+func (m *moreWriter) sendFD(fd uintptr) bool {
+	for m.n < len(m.p) {
+		k, err := syscall.SendmsgN(int(fd), m.p[m.n:], nil, nil, syscall.MSG_MORE|syscall.MSG_NOSIGNAL)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return false
+		case err != nil:
+			m.err = os.NewSyscallError("sendmsg", err)
+			return true
+		}
+		m.n += k
+	}
+	return true
+}
+
+// copyFixedBody forwards a response body of n bytes from sc to the client.
+// Most bodies fit in what sc already buffered and simply join the head in
+// the client's buffer. A longer one is written straight from sc's buffer
+// to the client socket, every write but the last marked MSG_MORE: no copy
+// through the client's buffer, and the kernel packs the writes into full
+// segments.
+func (t *txn) copyFixedBody(sc *serverConn, n int64) error {
+	if t.cc.more == nil || n <= int64(sc.br.Buffered()) {
+		_, err := h1.CopyFixed(t.bw, sc.br, n)
+		return err
+	}
+	// The head waits for the body only when body bytes are at hand.
+	t.cc.more.on = sc.br.Buffered() > 0
+	defer func() { t.cc.more.on = false }()
+	if err := t.bw.Flush(); err != nil {
+		return err
+	}
+	var done int64
+	for done < n {
+		if sc.br.Buffered() == 0 {
+			if _, err := sc.br.Peek(1); err != nil {
+				if err == io.EOF {
+					err = io.ErrUnexpectedEOF
+				}
+				return err
+			}
+		}
+		k := int64(sc.br.Buffered())
+		if k > n-done {
+			k = n - done
+		}
+		b, _ := sc.br.Peek(int(k))
+		// A short read says the server is slower than the client: then
+		// holding a partial segment back for the next write would only
+		// delay it (up to the kernel's 200 ms probe timer).
+		t.cc.more.on = done+k < n && k == int64(sc.br.Size())
+		w, err := t.cc.Write(b)
+		done += int64(w)
+		sc.br.Discard(w)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
