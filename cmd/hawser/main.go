@@ -132,6 +132,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if o.check {
+		// Compile as a start would, so that -c refuses what a start
+		// refuses (bad log-format strings, unknown tables...).
+		if err := engine.Check(snap); err != nil {
+			fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+			fmt.Fprintln(stderr, "[ALERT] Fatal errors found in configuration.")
+			return 1
+		}
 		fmt.Fprintln(stdout, "Configuration file is valid")
 		return 0
 	}

@@ -178,6 +178,9 @@ func (l *loader) newProxy(s *cfgfile.Section, kind SectionSet) *proxyState {
 }
 
 func (l *loader) endProxy(ps *proxyState) {
+	if ps.kind != SecDefaults {
+		l.checkTCPContentMode(&ps.p)
+	}
 	switch ps.kind {
 	case SecDefaults:
 		if ps.p.Name == "" {
@@ -205,6 +208,22 @@ func (l *loader) endProxy(ps *proxyState) {
 				continue
 			}
 			l.refs = append(l.refs, backendRef{pos: ub.Pos, fe: fe, name: ub.Backend})
+		}
+	}
+}
+
+// checkTCPContentMode refuses tcp-request content and tcp-response
+// content rules in a mode http proxy: the engine runs only the connection
+// and session rules before the HTTP layer, and a rule must not be accepted
+// to be ignored.
+func (l *loader) checkTCPContentMode(p *Proxy) {
+	if p.Mode != ModeHTTP {
+		return
+	}
+	for _, set := range [][]*TCPRule{p.TCP.Content, p.TCP.ResponseContent} {
+		if len(set) > 0 {
+			l.errorf(set[0].Pos, "tcp-request content and tcp-response content rules in mode http are not supported by hawser yet")
+			return
 		}
 	}
 }

@@ -109,6 +109,9 @@ type Engine struct {
 	// loggers are shared by frontends and generations logging to the same
 	// targets; guarded by mu.
 	loggers map[string]*logging.Logger
+	// checkOnly is set by Check: compile validates log targets without
+	// opening them.
+	checkOnly bool
 }
 
 // New returns an engine with no generation.

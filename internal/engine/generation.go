@@ -283,6 +283,10 @@ func (e *Engine) compileLog(f *Frontend, snap *config.Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("log-format: %w", err)
 	}
+	if e.checkOnly {
+		f.LogFormat = lf
+		return nil
+	}
 	lg, err := e.logger(targets)
 	if err != nil {
 		return err
