@@ -21,6 +21,9 @@
 #   SVG [docs/benchmarks.svg]           chart path, relative to the repo
 #   BUILD_FROM [head]  head: build commit BUILD_REV; worktree: build local changes
 #   BUILD_REV [HEAD]   the commit to build when BUILD_FROM=head
+#   MICRO [1]          0 skips the Go micro-benchmarks (bench/micro.sh, about
+#                      2 minutes) that run after the scenarios; bench/micro.sh
+#                      runs them alone, see its header (MICRO_* settings too)
 #
 # Extending: a new proxy is a target_<name>_start function (write its
 # config, start it in the foreground with `spawn`, set TARGET_PID, the
@@ -49,6 +52,7 @@ SCENARIOS=${SCENARIOS:-$DEFAULT_SCENARIOS}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 FIXED_RATE=${FIXED_RATE:-}
 BASE_PORT=${BASE_PORT:-18080}
+MICRO=${MICRO:-1}
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=${OUT:-docs/benchmarks.md}
@@ -755,6 +759,17 @@ meta() {
 	} >>"$RESULTS/meta.tsv"
 }
 
+# run_micro runs bench/micro.sh on the same commit as the scenarios and
+# keeps its raw output as micro.txt. It fails only when there is nothing
+# to report: a package that failed is named in the report instead.
+run_micro() {
+	log "Go micro-benchmarks"
+	local rev=${HAWSER_REV%+dirty}
+	BUILD_REV=$rev "$REPO/bench/micro.sh" "$RESULTS/micro.txt" ||
+		log "warning: some micro-benchmarks failed, see $RESULTS/micro.txt"
+	grep -q '^Benchmark.*ns/op' "$RESULTS/micro.txt"
+}
+
 main() {
 	cd "$REPO"
 	need_tools
@@ -779,7 +794,11 @@ main() {
 		run_scenario "$s"
 	done
 	printf 'load_after\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/meta.tsv"
-	(cd "$REPO" && go run ./bench/report -results "$RESULTS" -out "$OUT" -svg "$SVG")
+	local -a micro=()
+	if [[ $MICRO != 0 ]]; then
+		run_micro && micro=(-micro "$RESULTS/micro.txt")
+	fi
+	(cd "$REPO" && go run ./bench/report -results "$RESULTS" -out "$OUT" -svg "$SVG" "${micro[@]}")
 	log "results in $RESULTS, report in $OUT, chart in $SVG"
 }
 

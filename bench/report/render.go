@@ -20,6 +20,10 @@ type Report struct {
 	ProxyConfig, BackendConfig, NginxConfig, CaddyConfig string
 	// ChartPath is the SVG chart's path relative to the page, or empty.
 	ChartPath string
+	// Micro holds the Go micro-benchmarks, or nil; MicroSource is the raw
+	// file's path as the page names it.
+	Micro       *MicroResults
+	MicroSource string
 }
 
 // baseline is the target ratios are computed against, unless a scenario
@@ -115,7 +119,11 @@ func render(w io.Writer, r *Report) error {
 	if len(skipped) > 0 {
 		b.WriteString("## Not measured yet\n\n" + strings.Join(skipped, "\n") + "\n\n")
 	}
-	writeGoBenchmarks(&b)
+	if r.Micro != nil {
+		writeMicro(&b, r.Micro, r.MicroSource)
+	} else {
+		writeGoBenchmarks(&b)
+	}
 	writeConfigs(&b, r)
 	_, err := io.WriteString(w, b.String())
 	return err
