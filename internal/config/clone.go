@@ -70,6 +70,7 @@ func cloneProxy(p *Proxy) *Proxy {
 	c.HTTPAfterResponse = cloneEach(p.HTTPAfterResponse, cloneHTTPRule)
 	c.Redirects = cloneEach(p.Redirects, cloneHTTPRule)
 	c.TCP = p.TCP.clone()
+	c.DefaultsRules = cloneDefaultsRules(p.DefaultsRules)
 	if p.ErrorFiles != nil {
 		c.ErrorFiles = make(map[int][]byte, len(p.ErrorFiles))
 		for k, v := range p.ErrorFiles {

@@ -123,6 +123,9 @@ func (c *lineCtx) dispatch(name string, args []string) {
 	case c.no && !kw.Negatable:
 		c.errorf("'no %s' is not supported: '%s' cannot be negated", name, name)
 		return
+	case c.sec == SecDefaults && c.px.p.Name == "" && namedDefaultsOnly(name):
+		c.errorf("'%s' not allowed in anonymous 'defaults' section", name)
+		return
 	}
 	if err := kw.Parse(c, args); err != nil {
 		c.errorf("%s", err)

@@ -18,7 +18,7 @@ func buildHTTPKeywords() []*Keyword {
 			if !a.Dirs.Has(d) {
 				continue
 			}
-			kw := &Keyword{Name: d.String() + " " + a.Name, Sections: secRules, Supported: a.Supported()}
+			kw := &Keyword{Name: d.String() + " " + a.Name, Sections: secRules | SecDefaults, Supported: a.Supported()}
 			if kw.Supported {
 				kw.Args = strings.TrimSpace(a.Args + " [if|unless <condition>]")
 				kw.Help = a.Help
@@ -43,6 +43,11 @@ func parseHTTPRule(d rules.Dir, action string) func(c *lineCtx, args []string) e
 		name := action
 		if strings.HasPrefix(c.sub, action+"(") {
 			name = c.sub
+		}
+		if c.sec == SecDefaults {
+			if err := checkDefaultsTrack(name, args); err != nil {
+				return err
+			}
 		}
 		if _, err := rules.Compile(d, name, args, nil, &rules.Env{Proxy: c.px.p.Name, Captures: -1, ResCaptures: -1}); err != nil {
 			return err

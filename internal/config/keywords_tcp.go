@@ -66,9 +66,8 @@ func (r TCPRules) clone() TCPRules {
 	return c
 }
 
-// inherited keeps what a defaults section passes on: the delays, not the
-// rules (HAProxy only lets named defaults carry rules, which hawser does
-// not support).
+// inherited keeps what a defaults section passes on to a proxy's own
+// rules: the delays. Its rules reach the proxy as Proxy.DefaultsRules.
 func (r TCPRules) inherited() TCPRules {
 	return TCPRules{InspectDelay: r.InspectDelay, ResponseInspectDelay: r.ResponseInspectDelay}
 }
@@ -83,16 +82,16 @@ type tcpPhase struct {
 }
 
 var tcpPhases = []tcpPhase{
-	{"tcp-request connection", SecFrontend | SecListen,
+	{"tcp-request connection", SecDefaults | SecFrontend | SecListen,
 		[]string{TCPAccept, TCPReject, TCPExpectProxy, TCPTrackSC, TCPIncGPC0, TCPSilentDrop},
 		func(r *TCPRules) *[]*TCPRule { return &r.Connection }},
-	{"tcp-request session", SecFrontend | SecListen,
+	{"tcp-request session", SecDefaults | SecFrontend | SecListen,
 		[]string{TCPAccept, TCPReject, TCPTrackSC, TCPIncGPC0, TCPSilentDrop},
 		func(r *TCPRules) *[]*TCPRule { return &r.Session }},
-	{"tcp-request content", secRules,
+	{"tcp-request content", secProxies,
 		[]string{TCPAccept, TCPReject, TCPTrackSC, TCPIncGPC0, TCPSilentDrop},
 		func(r *TCPRules) *[]*TCPRule { return &r.Content }},
-	{"tcp-response content", secRules,
+	{"tcp-response content", SecDefaults | SecBackend | SecListen,
 		[]string{TCPAccept, TCPReject, TCPClose, TCPSilentDrop},
 		func(r *TCPRules) *[]*TCPRule { return &r.ResponseContent }},
 }
@@ -156,6 +155,11 @@ func (ph tcpPhase) parse(c *lineCtx, args []string) error {
 	}
 	if len(args) == 0 {
 		return fmt.Errorf("'%s' expects an action before the condition", ph.name)
+	}
+	if c.sec == SecDefaults {
+		if err := checkDefaultsTrack(args[0], args[1:]); err != nil {
+			return err
+		}
 	}
 	r := &TCPRule{Pos: c.pos, Cond: cond}
 	if err := parseTCPAction(ph, r, args); err != nil {

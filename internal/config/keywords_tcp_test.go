@@ -12,7 +12,7 @@ import (
 func TestTCPRules(t *testing.T) {
 	t.Parallel()
 	const cfg = `
-defaults
+defaults tcpdefs
     mode tcp
     tcp-request inspect-delay 5s
 

@@ -58,9 +58,9 @@ type loader struct {
 	warns []*Error
 	// named are the named defaults sections seen so far.
 	named map[string]*proxyState
-	// lastAnon is what a proxy without "from" inherits: the last anonymous
-	// defaults section, or HAProxy's built-in defaults.
-	lastAnon *proxyState
+	// lastDefaults is what a proxy without "from" inherits: the last
+	// defaults section, named or not, or HAProxy's built-in defaults.
+	lastDefaults *proxyState
 	// refs are checked by finish, once every backend is known.
 	refs []backendRef
 }
@@ -75,9 +75,9 @@ type backendRef struct {
 
 func newLoader() *loader {
 	return &loader{
-		snap:     &Snapshot{Global: Global{BufSize: 16384, MaxRewrite: 8192}},
-		named:    map[string]*proxyState{},
-		lastAnon: builtinDefaults(),
+		snap:         &Snapshot{Global: Global{BufSize: 16384, MaxRewrite: 8192}},
+		named:        map[string]*proxyState{},
+		lastDefaults: builtinDefaults(),
 	}
 }
 
@@ -153,7 +153,7 @@ func (l *loader) section(s *cfgfile.Section) {
 // defaults it inherits.
 func (l *loader) newProxy(s *cfgfile.Section, kind SectionSet) *proxyState {
 	pos := s.Header.Pos
-	parent := l.lastAnon
+	parent := l.lastDefaults
 	if kind == SecDefaults && s.From == "" {
 		// A defaults section starts from HAProxy's built-in values, not
 		// from the previous defaults section.
@@ -169,6 +169,9 @@ func (l *loader) newProxy(s *cfgfile.Section, kind SectionSet) *proxyState {
 	if kind != SecDefaults && s.Name == "" {
 		l.errorf(pos, "'%s' expects a name", s.Kind)
 	}
+	if err := l.checkRulesParent(pos, kind, parent); err != nil {
+		l.errorf(pos, "%s '%s': %s", s.Kind, s.Name, err)
+	}
 	ps := parent.inherit()
 	ps.kind = kind
 	ps.p.Pos = pos
@@ -183,9 +186,10 @@ func (l *loader) endProxy(ps *proxyState) {
 	}
 	switch ps.kind {
 	case SecDefaults:
-		if ps.p.Name == "" {
-			l.lastAnon = ps
-		} else {
+		// Like HAProxy, a named defaults section is also the implicit
+		// parent of the sections that follow it without "from".
+		l.lastDefaults = ps
+		if ps.p.Name != "" {
 			l.named[ps.p.Name] = ps
 		}
 	case SecFrontend:
@@ -220,7 +224,11 @@ func (l *loader) checkTCPContentMode(p *Proxy) {
 	if p.Mode != ModeHTTP {
 		return
 	}
-	for _, set := range [][]*TCPRule{p.TCP.Content, p.TCP.ResponseContent} {
+	sets := [][]*TCPRule{p.TCP.Content, p.TCP.ResponseContent}
+	if d := p.DefaultsRules; d != nil {
+		sets = append(sets, d.TCP.Content, d.TCP.ResponseContent)
+	}
+	for _, set := range sets {
 		if len(set) > 0 {
 			l.errorf(set[0].Pos, "tcp-request content and tcp-response content rules in mode http are not supported by hawser yet")
 			return

@@ -37,6 +37,9 @@ type proxyState struct {
 	badACLs map[string]bool
 	// defaultBackendPos is where default_backend was set, for errors.
 	defaultBackendPos cfgfile.Pos
+	// usedBy is, for a defaults section with rules, the kind of section
+	// (frontend or backend) inheriting from it, which must not change.
+	usedBy SectionSet
 }
 
 // builtinDefaults are HAProxy's values before any defaults section.
@@ -77,6 +80,7 @@ func (d *proxyState) inherit() *proxyState {
 	ps.p.HTTPAfterResponse = nil
 	ps.p.Description, ps.p.ID = "", 0
 	ps.p.TCP = d.p.TCP.inherited()
+	ps.p.DefaultsRules = d.defaultsRules()
 	ps.be.Servers = nil
 	return ps
 }

@@ -197,6 +197,9 @@ type Proxy struct {
 	// HTTPBufferRequest is "option http-buffer-request": the request body
 	// is buffered before the proxy's http-request rules run.
 	HTTPBufferRequest bool `json:",omitempty"`
+	// DefaultsRules are the rules of the named defaults section the proxy
+	// inherits from, run before its own; nil if that section has none.
+	DefaultsRules *DefaultsRules `json:",omitempty"`
 }
 
 // Frontend is a frontend (or the frontend half of a listen section).

@@ -113,18 +113,43 @@ type RuleSets struct {
 // compileRuleSets compiles the rules of proxy p; fe is p's frontend, whose
 // capture slots the rules fill, or nil for a backend.
 func (g *Generation) compileRuleSets(rs *RuleSets, p *config.Proxy, fe *config.Frontend) error {
+	if d := p.DefaultsRules; d != nil {
+		// The defaults section's rules come first in each set, so that
+		// one of its final actions (allow, deny...) also ends the
+		// proxy's rules, as in HAProxy. They see only their own ACLs.
+		env := g.ruleEnv(p)
+		env.Defs = aclDefs(&config.Proxy{ACLs: d.ACLs})
+		captureEnv(env, fe)
+		if err := compileRuleSet(rs, env, d.HTTPRequest, d.HTTPResponse, d.HTTPAfterResponse); err != nil {
+			return err
+		}
+	}
 	env := g.ruleEnv(p)
 	captureEnv(env, fe)
-	var err error
 	req := append(append([]*config.HTTPRule(nil), captureSlotRules(p.HTTPRequest, fe)...), p.Redirects...)
-	if rs.Request, err = compileRules(rules.Request, req, env); err != nil {
-		return err
+	return compileRuleSet(rs, env, req, p.HTTPResponse, p.HTTPAfterResponse)
+}
+
+// compileRuleSet compiles request, response and after-response rules in
+// env and appends them to rs.
+func compileRuleSet(rs *RuleSets, env *rules.Env, req, res, after []*config.HTTPRule) error {
+	sets := []struct {
+		d   rules.Dir
+		in  []*config.HTTPRule
+		out *[]*rules.Rule
+	}{
+		{rules.Request, req, &rs.Request},
+		{rules.Response, res, &rs.Response},
+		{rules.AfterResponse, after, &rs.AfterResponse},
 	}
-	if rs.Response, err = compileRules(rules.Response, p.HTTPResponse, env); err != nil {
-		return err
+	for _, s := range sets {
+		compiled, err := compileRules(s.d, s.in, env)
+		if err != nil {
+			return err
+		}
+		*s.out = append(*s.out, compiled...)
 	}
-	rs.AfterResponse, err = compileRules(rules.AfterResponse, p.HTTPAfterResponse, env)
-	return err
+	return nil
 }
 
 func specOf(b *config.Bind) listener.Spec {

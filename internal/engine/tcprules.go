@@ -327,5 +327,19 @@ func compileTCPProxy(p *config.Proxy, table func(string) (*stick.Table, bool)) (
 			}
 		}
 	}
-	return compileTCP(p, aclDefs(p), table)
+	own, err := compileTCP(p, aclDefs(p), table)
+	d := p.DefaultsRules
+	if err != nil || d == nil {
+		return own, err
+	}
+	// The defaults section's rules run first, with its own ACLs.
+	def, err := compileTCP(&config.Proxy{TCP: d.TCP}, aclDefs(&config.Proxy{ACLs: d.ACLs}), table)
+	if err != nil {
+		return TCPRules{}, err
+	}
+	own.Connection = append(def.Connection, own.Connection...)
+	own.Session = append(def.Session, own.Session...)
+	own.Content = append(def.Content, own.Content...)
+	own.ResponseContent = append(def.ResponseContent, own.ResponseContent...)
+	return own, nil
 }
