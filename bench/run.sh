@@ -3,7 +3,7 @@
 # reverse proxies in front of one NGINX backend, and writes
 # docs/benchmarks.md and docs/benchmarks.svg from the measurements.
 #
-#   bench/run.sh                                   # everything, about 12 min
+#   bench/run.sh                                   # everything, about 15 min
 #   ROUNDS=1 DURATION=2 WARMUP=1 IDLE_CONNS=1000 bench/run.sh   # about 3 min
 #   SCENARIOS=keepalive_small TARGETS="hawser haproxy" bench/run.sh
 #
