@@ -50,12 +50,14 @@ func (h *Handler) pool(bufSize int) *connPool {
 	if p, ok := h.pools.Load(bufSize); ok {
 		return p.(*connPool)
 	}
-	p, loaded := h.pools.LoadOrStore(bufSize, newConnPool(bufSize))
+	spare := newConnPool(bufSize)
+	p, loaded := h.pools.LoadOrStore(bufSize, spare)
 	if loaded {
-		// Lost the race: stop the spare pool's janitor.
-		close(p.(*connPool).stop)
+		// Lost the race: another connection stored its pool first. Stop
+		// the janitor of ours, which nobody will use (closing the winner's
+		// instead made Close panic on a channel closed twice).
+		close(spare.stop)
 	}
-	p, _ = h.pools.Load(bufSize)
 	return p.(*connPool)
 }
 
