@@ -249,6 +249,7 @@ func (l *loader) finish() {
 		}
 	}
 	l.checkUserlistRefs()
+	l.checkFetchRefs()
 	for _, ul := range l.snap.Userlists {
 		l.checkUserlistMembers(ul)
 	}
