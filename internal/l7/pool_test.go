@@ -13,14 +13,17 @@ func TestHandlerPoolRace(t *testing.T) {
 	t.Parallel()
 	h := NewHandler(slog.Default())
 	var wg sync.WaitGroup
-	pools := make([]*connPool, 16)
+	start := make(chan struct{})
+	pools := make([]*connPool, 64)
 	for i := range pools {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-start // all goroutines ask at once, so that some lose the race
 			pools[i] = h.pool(16384)
 		}()
 	}
+	close(start)
 	wg.Wait()
 	for _, p := range pools[1:] {
 		if p != pools[0] {
