@@ -295,6 +295,13 @@ func (t *txn) handle() {
 		t.upgrade = t.req.Get("upgrade")
 	}
 	t.req.StripHopByHop()
+	if uri := t.fe.Cfg.MonitorURI; uri != "" && string(t.req.URI) == uri {
+		// monitor-uri: HAProxy answers "200 OK" itself, neither
+		// forwarding nor logging the request.
+		t.rs.silent = true
+		t.respondLocal(engine.Page(t.fe, nil, 200), 200)
+		return
+	}
 	if !t.bufferRequest(&t.fe.Cfg.Proxy) || t.runRules(t.fe.Rules.Request) {
 		return
 	}
