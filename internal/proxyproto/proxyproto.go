@@ -310,16 +310,19 @@ func AppendV1(b []byte, src, dst netip.AddrPort) []byte {
 // header for src and dst with the given raw TLVs.
 func AppendV2(b []byte, src, dst netip.AddrPort, tlvs []byte) []byte {
 	b = append(b, v2Sig...)
-	s, d := src.Addr().Unmap(), dst.Addr().Unmap()
+	s, d := src.Addr(), dst.Addr()
 	var addrs []byte
 	cmd, fam := byte(cmdLocal), byte(famUnspec<<4|protoUnspec)
 	switch {
-	case s.Is4() && d.Is4():
+	case s.Unmap().Is4() && d.Unmap().Is4():
 		cmd, fam = cmdProxy, famInet<<4|protoStream
-		addrs = append(append(addrs, s.AsSlice()...), d.AsSlice()...)
-	case s.Is6() && d.Is6():
+		addrs = append(append(addrs, s.Unmap().AsSlice()...), d.Unmap().AsSlice()...)
+	case s.IsValid() && d.IsValid():
+		// Mixed families travel as IPv6, an IPv4 address in its mapped
+		// form; unmapping only one side would leave no family to send.
 		cmd, fam = cmdProxy, famInet6<<4|protoStream
-		addrs = append(append(addrs, s.AsSlice()...), d.AsSlice()...)
+		s16, d16 := s.As16(), d.As16()
+		addrs = append(append(addrs, s16[:]...), d16[:]...)
 	}
 	if addrs != nil {
 		addrs = binary.BigEndian.AppendUint16(addrs, src.Port())
