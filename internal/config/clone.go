@@ -109,6 +109,7 @@ func cloneFrontend(f *Frontend) *Frontend {
 		u2.Cond = cloneCond(u.Cond)
 		return &u2
 	})
+	c.MonitorFail = cloneEach(f.MonitorFail, cloneCond)
 	c.ReqCaptures = slices.Clone(f.ReqCaptures)
 	c.ResCaptures = slices.Clone(f.ResCaptures)
 	return &c

@@ -9,7 +9,8 @@ import (
 )
 
 // lineCtx is what a keyword's Parse func works on: the line being parsed
-// and the section object it configures. Exactly one of g, px and ul is set.
+// and the section object it configures. Exactly one of g, px, ul and he is
+// set.
 type lineCtx struct {
 	l       *loader
 	pos     cfgfile.Pos
@@ -26,6 +27,7 @@ type lineCtx struct {
 	g  *Global
 	px *proxyState
 	ul *Userlist
+	he *httpErrors
 
 	// The line being built while its options are parsed.
 	srv  *Server

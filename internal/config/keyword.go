@@ -18,6 +18,7 @@ const (
 	SecBackend
 	SecListen
 	SecUserlist
+	SecHTTPErrors
 )
 
 // Common section combinations, named after HAProxy's keyword matrix
@@ -39,6 +40,7 @@ var sectionNames = []struct {
 	{SecBackend, "backend"},
 	{SecListen, "listen"},
 	{SecUserlist, "userlist"},
+	{SecHTTPErrors, "http-errors"},
 }
 
 // Has reports whether s contains every kind in k.
@@ -116,6 +118,7 @@ var multiWord = map[string]bool{
 	"tcp-request":         true,
 	"tcp-response":        true,
 	"tcp-check":           true,
+	"monitor":             true,
 }
 
 // tables lists every keyword table; see Keywords.
@@ -137,6 +140,7 @@ var tables = []*[]*Keyword{
 	&persistKeywords,
 	&captureKeywords,
 	&tcpKeywords,
+	&errorKeywords,
 	&unsupportedKeywords,
 }
 

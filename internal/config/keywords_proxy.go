@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/hawser-lb/hawser/internal/acl"
@@ -71,7 +70,7 @@ var proxyKeywords = []*Keyword{
 		Parse: func(c *lineCtx, args []string) error {
 			return intArg(c, args, &c.px.p.ID, 1, math.MaxInt32)
 		}},
-	{Name: "errorfile", Sections: secProxies, Args: "<code> <file>", Help: "send this file (a full HTTP response, read at load time) instead of the error for <code>", Supported: true, Parse: parseErrorfile},
+	{Name: "errorfile", Sections: secProxies | SecHTTPErrors, Args: "<code> <file>", Help: "send this file (a full HTTP response, read at load time) instead of the error for <code>", Supported: true, Parse: parseErrorfile},
 	{Name: "redirect", Sections: secRules, Args: "location|prefix|scheme <to> [code <code>] [drop-query] [append-slash] [if|unless <condition>]", Help: "answer with an HTTP redirect", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			r, err := parseRedirect(c, args)
@@ -367,17 +366,18 @@ func parseErrorfile(c *lineCtx, args []string) error {
 	if err := arity(c.name, args, 2, 2, "a status code and a file name"); err != nil {
 		return err
 	}
-	code, err := strconv.Atoi(args[0])
-	if err != nil || !errorfileCodes[code] {
-		return fmt.Errorf("'errorfile': status code '%s' cannot be customized", args[0])
+	code, err := errorCode(c.name, args[0])
+	if err != nil {
+		return err
 	}
 	data, err := os.ReadFile(args[1])
 	if err != nil {
 		return fmt.Errorf("'errorfile %d': cannot read file: %v", code, err)
 	}
-	if c.px.p.ErrorFiles == nil {
-		c.px.p.ErrorFiles = map[int][]byte{}
+	if c.he != nil {
+		c.he.files[code] = data
+		return nil
 	}
-	c.px.p.ErrorFiles[code] = data
+	c.px.setErrorPage(code, data)
 	return nil
 }

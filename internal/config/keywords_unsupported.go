@@ -39,9 +39,8 @@ func buildUnsupported() []*Keyword {
 	)
 	add(secRules, "http-error",
 		"filter", "use-fcgi-app", "server-template",
-		"dispatch", "http-send-name-header", "monitor")
-	add(secProxies, "compression", "errorloc", "errorloc302", "errorloc303", "errorfiles",
-		"email-alert", "external-check", "persist", "rate-limit", "unique-id-format", "unique-id-header",
+		"dispatch", "http-send-name-header")
+	add(secProxies, "compression", "email-alert", "external-check", "persist", "rate-limit", "unique-id-format", "unique-id-header",
 		"error-log-format", "log-tag", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",
 		"server-state-file-name", "retry-on", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",
 		"dynamic-cookie-key", "guid", "grace")

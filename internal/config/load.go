@@ -37,6 +37,7 @@ func LoadFiles(paths []string) (*Snapshot, error) {
 // Snapshot.Warnings.
 func Load(files []*cfgfile.File) (*Snapshot, error) {
 	l := newLoader()
+	l.loadHTTPErrors(files)
 	for _, f := range files {
 		l.file(f)
 	}
@@ -61,6 +62,8 @@ type loader struct {
 	// lastDefaults is what a proxy without "from" inherits: the last
 	// defaults section, named or not, or HAProxy's built-in defaults.
 	lastDefaults *proxyState
+	// httpErrors are the http-errors sections by name (loadHTTPErrors).
+	httpErrors map[string]*httpErrors
 	// refs are checked by finish, once every backend is known.
 	refs []backendRef
 }
@@ -93,7 +96,7 @@ func (l *loader) warnf(pos cfgfile.Pos, format string, args ...any) {
 // implement yet.
 var unsupportedSections = map[string]bool{
 	"peers": true, "resolvers": true, "mailers": true, "ring": true,
-	"log-forward": true, "cache": true, "http-errors": true, "fcgi-app": true,
+	"log-forward": true, "cache": true, "fcgi-app": true,
 	"crt-store": true, "program": true, "traces": true, "acme": true,
 }
 
@@ -118,6 +121,9 @@ func (l *loader) section(s *cfgfile.Section) {
 	kind := sectionKind(s.Kind)
 	c := &lineCtx{l: l, sec: kind, secName: s.Kind}
 	switch {
+	case kind == SecHTTPErrors:
+		// Already loaded, before every proxy (loadHTTPErrors).
+		return
 	case unsupportedSections[s.Kind]:
 		l.errorf(pos, "'%s' section is not supported by hawser", s.Kind)
 		return

@@ -211,6 +211,9 @@ type Frontend struct {
 	Backlog        int
 	// MonitorURI answers 200 to requests for this path (monitor-uri).
 	MonitorURI string
+	// MonitorFail are the "monitor fail" conditions: monitor-uri answers
+	// 503 instead of 200 when any of them holds.
+	MonitorFail []*Cond `json:",omitempty"`
 	// ReqCaptures and ResCaptures are the frontend's capture slots, each
 	// numbered from 0 in declaration order ("capture request|response
 	// header", "declare capture", "http-request capture ... len").

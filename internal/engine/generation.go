@@ -70,11 +70,25 @@ type Frontend struct {
 	// ErrorPages are the complete responses sent for proxy-generated
 	// errors, keyed by status.
 	ErrorPages map[int][]byte
-	CurConn    atomic.Int64
+	// MonitorFail are the compiled "monitor fail" conditions; see
+	// MonitorFailed.
+	MonitorFail []*acl.Cond
+	CurConn     atomic.Int64
 	// TCP are the tcp-request rules (tcprules.go).
 	TCP TCPRules
 	// backends are the generation's backends, for dynamic use_backend.
 	backends map[string]*Backend
+}
+
+// MonitorFailed reports whether a monitor-uri request must answer 503:
+// any "monitor fail" condition holds for s.
+func (f *Frontend) MonitorFailed(s acl.Sample) bool {
+	for _, c := range f.MonitorFail {
+		if c.Match(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // UseBackend is a compiled use_backend rule: a fixed Backend, or a Name
@@ -263,6 +277,13 @@ func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend,
 		return nil, err
 	}
 	f.ErrorPages = errorPages(fc.ErrorFiles)
+	for _, mc := range fc.MonitorFail {
+		cond, err := compileCondMaps(mc, defs, g.Maps)
+		if err != nil {
+			return nil, fmt.Errorf("monitor fail: %w", err)
+		}
+		f.MonitorFail = append(f.MonitorFail, cond)
+	}
 	tcp, err := compileTCPProxy(&fc.Proxy, g.tableFor(fc.Name))
 	if err != nil {
 		return nil, err

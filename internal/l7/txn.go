@@ -297,9 +297,14 @@ func (t *txn) handle() {
 	t.req.StripHopByHop()
 	if uri := t.fe.Cfg.MonitorURI; uri != "" && string(t.req.URI) == uri {
 		// monitor-uri: HAProxy answers "200 OK" itself, neither
-		// forwarding nor logging the request.
+		// forwarding nor logging the request; "monitor fail" turns the
+		// answer into a 503 so that the monitor takes the site out.
 		t.rs.silent = true
-		t.respondLocal(engine.Page(t.fe, nil, 200), 200)
+		status := 200
+		if t.fe.MonitorFailed(t) {
+			status = 503
+		}
+		t.respondLocal(engine.Page(t.fe, nil, status), status)
 		return
 	}
 	if !t.bufferRequest(&t.fe.Cfg.Proxy) || t.runRules(t.fe.Rules.Request) {
