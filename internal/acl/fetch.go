@@ -102,6 +102,7 @@ func init() {
 	}
 	defs = append(defs, moreFetches()...)
 	defs = append(defs, l4Fetches()...)
+	defs = append(defs, resL4Fetches()...)
 	defs = append(defs, bodyFetches()...)
 	defs = append(defs, scFetches()...)
 	defs = append(defs, responseFetches()...)

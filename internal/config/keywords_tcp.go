@@ -92,7 +92,7 @@ var tcpPhases = []tcpPhase{
 		[]string{TCPAccept, TCPReject, TCPTrackSC, TCPIncGPC0, TCPSilentDrop},
 		func(r *TCPRules) *[]*TCPRule { return &r.Content }},
 	{"tcp-response content", SecDefaults | SecBackend | SecListen,
-		[]string{TCPAccept, TCPReject, TCPClose, TCPSilentDrop},
+		[]string{TCPAccept, TCPReject, TCPClose, TCPIncGPC0, TCPSilentDrop},
 		func(r *TCPRules) *[]*TCPRule { return &r.ResponseContent }},
 }
 

@@ -27,6 +27,9 @@ type TCPRules struct {
 	Connection, Session, Content, ResponseContent []*TCPRule
 	// InspectDelay is "tcp-request inspect-delay".
 	InspectDelay time.Duration
+	// ResponseInspectDelay is "tcp-response inspect-delay": how long the
+	// response content rules wait for the server's data.
+	ResponseInspectDelay time.Duration
 }
 
 // TCPVerdict is what a tcp rule set decided.
@@ -45,6 +48,9 @@ const (
 	// TCPWait: a condition needs more data; call again with the index
 	// returned once more data arrived or the delay expired.
 	TCPWait
+	// TCPClose: a tcp-response close rule matched; the server connection
+	// ends at once, what the server already sent still reaches the client.
+	TCPClose
 )
 
 // TCPSample is what tcp rules run against: the connection's fetches and
@@ -60,7 +66,7 @@ type TCPSample interface {
 // compileTCP compiles a proxy's tcp rules. table resolves a track-sc
 // table name ("" for the proxy's own table).
 func compileTCP(p *config.Proxy, defs acl.Defs, table func(name string) (*stick.Table, bool)) (TCPRules, error) {
-	out := TCPRules{InspectDelay: p.TCP.InspectDelay}
+	out := TCPRules{InspectDelay: p.TCP.InspectDelay, ResponseInspectDelay: p.TCP.ResponseInspectDelay}
 	sets := []struct {
 		in  []*config.TCPRule
 		out *[]*TCPRule
@@ -135,8 +141,10 @@ func runTCPAction(r *TCPRule, s TCPSample) TCPVerdict {
 	switch r.Cfg.Action {
 	case config.TCPAccept:
 		return TCPAccept
-	case config.TCPReject, config.TCPClose:
+	case config.TCPReject:
 		return TCPReject
+	case config.TCPClose:
+		return TCPClose
 	case config.TCPSilentDrop:
 		return TCPSilentDrop
 	case config.TCPTrackSC:

@@ -55,12 +55,9 @@ func (h *Handler) inspect(c net.Conn, rules engine.TCPRules, smp *sample, e *log
 // bytes buffered by the content rules and the session's stick counters.
 type sample struct {
 	s *engine.Session
-	// buf holds the client bytes read for inspection, forwarded to the
-	// server before the relay starts.
-	buf []byte
-	// final is set once no more bytes will be waited for.
-	final bool
-	eof   bool
+	// inspectBuf holds the client bytes read for inspection, forwarded
+	// to the server before the relay starts.
+	inspectBuf
 	// hello caches the ClientHello parse for helloLen bytes.
 	hello    *clienthello.Hello
 	helloErr error
@@ -80,12 +77,24 @@ func (m *sample) bufSize() int {
 	return defaultBufSize
 }
 
-// readMore reads what the client sends next, until deadline. A timeout or
-// the end of the client's data makes the buffer final.
+// readMore reads what the client sends next, until deadline.
 func (m *sample) readMore(c net.Conn, deadline time.Time) {
-	size := m.bufSize()
+	m.read(c, deadline, m.bufSize())
+}
+
+// inspectBuf is the data one direction buffered for content rules.
+type inspectBuf struct {
+	buf []byte
+	// final is set once no more bytes will be waited for.
+	final bool
+	eof   bool
+}
+
+// read reads what c sends next, until deadline. A timeout, the end of the
+// peer's data or a full buffer (size bytes) makes the buffer final.
+func (m *inspectBuf) read(c net.Conn, deadline time.Time, size int) {
 	if m.buf == nil {
-		m.buf = make([]byte, 0, 4096)
+		m.buf = make([]byte, 0, min(4096, size))
 	}
 	if len(m.buf) == cap(m.buf) {
 		nb := make([]byte, len(m.buf), min(2*cap(m.buf), size))

@@ -112,10 +112,19 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	var wg sync.WaitGroup
 	var down int64
 	var downEnd, upEnd byte
+	var resV engine.TCPVerdict
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		down, downEnd = relay(c, sc, serverTmo, 'S', 's')
+		// The tcp-response content rules see the server's first data
+		// while the client's keep flowing to the server.
+		rs := &resSample{sample: smp}
+		n, v, end, more := serveResponse(c, sc, be.TCP, rs, serverTmo)
+		resV, downEnd = v, end
+		if more {
+			down, downEnd = relay(c, sc, serverTmo, 'S', 's')
+		}
+		down += n
 	}()
 	var up int64
 	up, upEnd = relay(sc, c, clientTmo, 'C', 'c')
@@ -124,6 +133,9 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	e.BytesIn, e.BytesOut = up, down
 	s.CountBytes(up, down)
 	switch {
+	case resV == engine.TCPReject || resV == engine.TCPSilentDrop:
+		// Refused by the tcp-response content rules.
+		e.TermState = [2]byte{'P', 'D'}
 	case upEnd != '-':
 		e.TermState = [2]byte{upEnd, 'D'}
 	case downEnd != '-':
