@@ -9,6 +9,7 @@ import (
 
 	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/cfgfile"
+	"github.com/hawser-lb/hawser/internal/rules"
 )
 
 // TCPRules are a proxy's "tcp-request" and "tcp-response" lines
@@ -36,6 +37,8 @@ const (
 	TCPIncGPC0     = "sc-inc-gpc0"
 	TCPSilentDrop  = "silent-drop"
 	TCPClose       = "close"
+	TCPSetVar      = "set-var"
+	TCPUnsetVar    = "unset-var"
 )
 
 // TCPRule is one tcp-request or tcp-response rule.
@@ -44,8 +47,10 @@ type TCPRule struct {
 	Action string // one of the TCP* action constants
 	// Slot is the stick counter of track-sc<n> and sc-inc-gpc0(<n>).
 	Slot int
-	// Key is the sample expression of track-sc, as written.
+	// Key is the sample expression of track-sc or set-var, as written.
 	Key string
+	// Var is the variable of set-var and unset-var ("sess.foo").
+	Var string
 	// Table is track-sc's "table" argument; "" is the proxy's own table.
 	Table string
 	Cond  *Cond
@@ -83,23 +88,23 @@ type tcpPhase struct {
 
 var tcpPhases = []tcpPhase{
 	{"tcp-request connection", SecDefaults | SecFrontend | SecListen,
-		[]string{TCPAccept, TCPReject, TCPExpectProxy, TCPTrackSC, TCPIncGPC0, TCPSilentDrop},
+		[]string{TCPAccept, TCPReject, TCPExpectProxy, TCPTrackSC, TCPIncGPC0, TCPSetVar, TCPUnsetVar, TCPSilentDrop},
 		func(r *TCPRules) *[]*TCPRule { return &r.Connection }},
 	{"tcp-request session", SecDefaults | SecFrontend | SecListen,
-		[]string{TCPAccept, TCPReject, TCPTrackSC, TCPIncGPC0, TCPSilentDrop},
+		[]string{TCPAccept, TCPReject, TCPTrackSC, TCPIncGPC0, TCPSetVar, TCPUnsetVar, TCPSilentDrop},
 		func(r *TCPRules) *[]*TCPRule { return &r.Session }},
 	{"tcp-request content", secProxies,
-		[]string{TCPAccept, TCPReject, TCPTrackSC, TCPIncGPC0, TCPSilentDrop},
+		[]string{TCPAccept, TCPReject, TCPTrackSC, TCPIncGPC0, TCPSetVar, TCPUnsetVar, TCPSilentDrop},
 		func(r *TCPRules) *[]*TCPRule { return &r.Content }},
 	{"tcp-response content", SecDefaults | SecBackend | SecListen,
-		[]string{TCPAccept, TCPReject, TCPClose, TCPIncGPC0, TCPSilentDrop},
+		[]string{TCPAccept, TCPReject, TCPClose, TCPIncGPC0, TCPSetVar, TCPUnsetVar, TCPSilentDrop},
 		func(r *TCPRules) *[]*TCPRule { return &r.ResponseContent }},
 }
 
 // unsupportedTCPActions are tcp-request/tcp-response actions HAProxy has
 // and hawser does not implement; using one is an error that says so.
 var unsupportedTCPActions = []string{
-	"set-var", "set-var-fmt", "unset-var", "set-src", "set-dst", "set-src-port", "set-dst-port",
+	"set-var-fmt", "set-src", "set-dst", "set-src-port", "set-dst-port",
 	"do-resolve", "switch-mode", "capture", "set-mark", "set-tos", "set-nice", "set-log-level",
 	"sc-inc-gpc", "sc-inc-gpc1", "sc-add-gpc", "sc-set-gpt", "sc-set-gpt0", "expect-netscaler-cip",
 	"use-service", "send-spoe-group", "attach-srv", "set-bandwidth-limit", "set-fc-mark", "set-fc-tos",
@@ -197,6 +202,8 @@ func parseTCPAction(ph tcpPhase, r *TCPRule, args []string) error {
 		return parseTrackSC(ph, r, rest)
 	case TCPIncGPC0:
 		return parseIncGPC0(ph, r, paren, rest)
+	case TCPSetVar, TCPUnsetVar:
+		return parseTCPVar(ph, r, paren, rest)
 	case TCPExpectProxy:
 		if len(rest) != 1 || rest[0] != "layer4" {
 			return fmt.Errorf("'%s expect-proxy' expects 'layer4'", ph.name)
@@ -240,5 +247,35 @@ func parseIncGPC0(ph tcpPhase, r *TCPRule, paren string, rest []string) error {
 		return fmt.Errorf("'%s sc-inc-gpc0' takes no argument, got '%s'", ph.name, rest[0])
 	}
 	r.Slot = n
+	return nil
+}
+
+// parseTCPVar reads "set-var(<var>) <expr>" and "unset-var(<var>)". The
+// set-var conditions (",ifexists" ...) are refused rather than ignored.
+func parseTCPVar(ph tcpPhase, r *TCPRule, paren string, rest []string) error {
+	name, ok := strings.CutSuffix(paren, ")")
+	if !ok || name == "" {
+		return fmt.Errorf("'%s %s' expects a variable name in parentheses", ph.name, r.Action)
+	}
+	if strings.Contains(name, ",") {
+		return fmt.Errorf("'%s %s(%s)': set-var conditions are not supported by hawser", ph.name, r.Action, name)
+	}
+	if err := rules.CheckVarName(name); err != nil {
+		return fmt.Errorf("'%s %s': %w", ph.name, r.Action, err)
+	}
+	r.Var = name
+	if r.Action == TCPUnsetVar {
+		if len(rest) > 0 {
+			return fmt.Errorf("'%s unset-var' takes no argument, got '%s'", ph.name, rest[0])
+		}
+		return nil
+	}
+	if len(rest) != 1 {
+		return fmt.Errorf("'%s set-var(%s)' expects one sample expression", ph.name, name)
+	}
+	if _, err := acl.CompileExpr(rest[0]); err != nil {
+		return fmt.Errorf("'%s set-var(%s)': %w", ph.name, name, err)
+	}
+	r.Key = rest[0]
 	return nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/listener"
 	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/rules"
 	"github.com/hawser-lb/hawser/internal/server"
 	"github.com/hawser-lb/hawser/internal/stick"
 )
@@ -51,6 +52,10 @@ type Session struct {
 	// expectProxy is set when a PROXY header must be read (accept-proxy,
 	// expect-proxy layer4).
 	expectProxy bool
+	// vars are the variables set by tcp rules; in mode tcp a connection
+	// is one stream, so every scope lives as long as the connection.
+	// Owned by the session's goroutine.
+	vars rules.Vars
 	// Idle is set by the handler while it waits for the next request on a
 	// keep-alive connection.
 	Idle atomic.Bool

@@ -10,6 +10,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/proxyproto"
+	"github.com/hawser-lb/hawser/internal/rules"
 	"github.com/hawser-lb/hawser/internal/stick"
 )
 
@@ -17,7 +18,8 @@ import (
 type TCPRule struct {
 	Cfg  *config.TCPRule
 	Cond *acl.Cond
-	// Key and Table are track-sc's key expression and stick table.
+	// Key is track-sc's key or set-var's expression; Table is
+	// track-sc's stick table.
 	Key   *acl.Expr
 	Table *stick.Table
 }
@@ -53,11 +55,14 @@ const (
 	TCPClose
 )
 
-// TCPSample is what tcp rules run against: the connection's fetches and
-// its stick counters.
+// TCPSample is what tcp rules run against: the connection's fetches, its
+// stick counters and its variables.
 type TCPSample interface {
 	acl.Sample
 	acl.Tracker
+	acl.VarReader
+	// Vars returns the connection's variables, for set-var and unset-var.
+	Vars() *rules.Vars
 	// Track starts tracking e in slot; it reports false when the slot is
 	// taken (the caller then releases e).
 	Track(slot int, e *stick.Entry) bool
@@ -98,6 +103,11 @@ func compileTCPRule(rc *config.TCPRule, defs acl.Defs, table func(string) (*stic
 	}
 	r := &TCPRule{Cfg: rc, Cond: cond}
 	var err error
+	if rc.Action == config.TCPSetVar {
+		if r.Key, err = acl.CompileExpr(rc.Key); err != nil {
+			return nil, err
+		}
+	}
 	if rc.Action == config.TCPTrackSC {
 		if r.Key, err = acl.CompileExpr(rc.Key); err != nil {
 			return nil, err
@@ -158,6 +168,14 @@ func runTCPAction(r *TCPRule, s TCPSample) TCPVerdict {
 		if e := s.Tracked(r.Cfg.Slot); e != nil {
 			e.IncGPC0()
 		}
+	case config.TCPSetVar:
+		// As in HAProxy, an expression without a value leaves the
+		// variable as it was.
+		if v, _, ok := r.Key.Eval(s, nil); ok {
+			s.Vars().Set(r.Cfg.Var, v)
+		}
+	case config.TCPUnsetVar:
+		s.Vars().Unset(r.Cfg.Var)
 	}
 	return TCPContinue
 }
@@ -222,6 +240,9 @@ func (s *Session) Track(slot int, e *stick.Entry) bool {
 	return true
 }
 
+// Vars returns the variables set by the session's tcp rules.
+func (s *Session) Vars() *rules.Vars { return &s.vars }
+
 // CountBytes adds a finished session's traffic to its tracked counters.
 func (s *Session) CountBytes(in, out int64) {
 	for _, e := range s.sc {
@@ -262,6 +283,8 @@ func (sessSample) Headers(func(name, value []byte) bool) {}
 func (m sessSample) Tracked(slot int) *stick.Entry       { return m.s.Tracked(slot) }
 func (m sessSample) Track(slot int, e *stick.Entry) bool { return m.s.Track(slot, e) }
 func (m sessSample) expectPROXY()                        { m.s.expectProxy = true }
+func (m sessSample) Vars() *rules.Vars                   { return &m.s.vars }
+func (m sessSample) Var(name string) (acl.Value, bool)   { return m.s.vars.Get(name) }
 
 // errDropped is returned by startSession for connections the rules closed.
 var errDropped = errors.New("connection dropped by tcp-request rules")

@@ -10,6 +10,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/clienthello"
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/rules"
 	"github.com/hawser-lb/hawser/internal/stick"
 )
 
@@ -159,3 +160,7 @@ func (*sample) Version() []byte                       { return nil }
 func (*sample) Headers(func(name, value []byte) bool) {}
 func (m *sample) Tracked(slot int) *stick.Entry       { return m.s.Tracked(slot) }
 func (m *sample) Track(slot int, e *stick.Entry) bool { return m.s.Track(slot, e) }
+func (m *sample) Vars() *rules.Vars                   { return m.s.Vars() }
+
+// Var implements acl.VarReader: var() sees what tcp rules set.
+func (m *sample) Var(name string) (acl.Value, bool) { return m.s.Vars().Get(name) }

@@ -76,3 +76,45 @@ backend good
 		}
 	})
 }
+
+// TestTCPSetVar sets variables in tcp-request rules and reads them with
+// var() in use_backend conditions and later rules, in mode tcp. As in
+// HAProxy, set-var does not wait for data: its condition does.
+func TestTCPSetVar(t *testing.T) {
+	t.Parallel()
+	a, b := lbtest.NewTCPBackend(t, "a"), lbtest.NewTCPBackend(t, "b")
+	p := lbtest.Start(t, tcpDefaults+`
+frontend fe
+    bind ${fe}
+    tcp-request connection set-var(sess.local) int(1) if { src 127.0.0.0/8 }
+    tcp-request inspect-delay 5s
+    tcp-request content set-var(txn.verb) req.payload(0,4) if { req.len ge 4 }
+    tcp-request content reject if { var(txn.verb) -m str DROP }
+    use_backend b if { var(txn.verb) -m str PING } { var(sess.local) -m int 1 }
+    default_backend a
+
+backend a
+    server a ${a}
+backend b
+    server b ${b}
+`, lbtest.Vars{"a": a.Addr, "b": b.Addr})
+	tests := []struct {
+		name, send, want string
+	}{
+		{name: "routed by variable", send: "PING\n", want: "b\n"},
+		{name: "default", send: "PONG\n", want: "a\n"},
+		{name: "rejected by variable", send: "DROP\n", want: ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := lbtest.Dial(t, p.Addr("fe"))
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(c, tc.send)
+			got, _ := bufio.NewReader(c).ReadString('\n')
+			if got != tc.want {
+				t.Errorf("greeting = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
