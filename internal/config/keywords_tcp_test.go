@@ -85,6 +85,7 @@ func TestTCPRuleErrors(t *testing.T) {
 	tests := []struct {
 		name, line, want string
 	}{
+		{name: "set-var in mode http", line: "mode http\n    tcp-request connection set-var(sess.x) src", want: "tcp-request set-var in mode http is not supported"},
 		{name: "no action", line: "tcp-request content", want: "expects an action"},
 		{name: "unknown action", line: "tcp-request content bounce", want: "unknown action 'bounce'"},
 		{name: "unsupported", line: "tcp-request content set-var-fmt(txn.x) %[src]", want: "'tcp-request content set-var-fmt' is not supported by hawser"},

@@ -240,6 +240,20 @@ func (l *loader) checkTCPContentMode(p *Proxy) {
 			return
 		}
 	}
+	// The http rules keep their own variables and do not read the ones
+	// tcp rules set on the session yet.
+	early := [][]*TCPRule{p.TCP.Connection, p.TCP.Session}
+	if d := p.DefaultsRules; d != nil {
+		early = append(early, d.TCP.Connection, d.TCP.Session)
+	}
+	for _, set := range early {
+		for _, r := range set {
+			if r.Action == TCPSetVar || r.Action == TCPUnsetVar {
+				l.errorf(r.Pos, "tcp-request %s in mode http is not supported by hawser yet", r.Action)
+				return
+			}
+		}
+	}
 }
 
 // finish runs the checks that need the whole configuration.
