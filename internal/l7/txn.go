@@ -881,9 +881,9 @@ func (t *txn) Path() []byte        { return t.path }
 func (t *txn) Query() []byte       { return t.query }
 func (t *txn) Version() []byte {
 	if t.req.Minor == 0 {
-		return []byte("1.0")
+		return version10
 	}
-	return []byte("1.1")
+	return version11
 }
 func (t *txn) Headers(fn func(name, value []byte) bool) {
 	for _, h := range t.req.Headers {
