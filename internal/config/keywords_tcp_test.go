@@ -85,7 +85,6 @@ func TestTCPRuleErrors(t *testing.T) {
 	tests := []struct {
 		name, line, want string
 	}{
-		{name: "set-var in mode http", line: "mode http\n    tcp-request connection set-var(sess.x) src", want: "tcp-request set-var in mode http is not supported"},
 		{name: "no action", line: "tcp-request content", want: "expects an action"},
 		{name: "unknown action", line: "tcp-request content bounce", want: "unknown action 'bounce'"},
 		{name: "unsupported", line: "tcp-request content set-var-fmt(txn.x) %[src]", want: "'tcp-request content set-var-fmt' is not supported by hawser"},
@@ -114,5 +113,15 @@ func TestTCPRuleErrors(t *testing.T) {
 				t.Errorf("load(%q) = %v, want an error containing %q", tc.line, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestTCPResponseInModeHTTP: hawser runs tcp-request rules in mode http,
+// not tcp-response ones, so those are refused with their line.
+func TestTCPResponseInModeHTTP(t *testing.T) {
+	t.Parallel()
+	_, err := loadText(t, "haproxy.cfg", "backend be\n    mode http\n    tcp-response content accept\n")
+	if err == nil || !strings.Contains(err.Error(), "haproxy.cfg:3") || !strings.Contains(err.Error(), "tcp-response content rules in mode http are not supported") {
+		t.Errorf("got %v", err)
 	}
 }

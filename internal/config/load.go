@@ -222,36 +222,22 @@ func (l *loader) endProxy(ps *proxyState) {
 	}
 }
 
-// checkTCPContentMode refuses tcp-request content and tcp-response
-// content rules in a mode http proxy: the engine runs only the connection
-// and session rules before the HTTP layer, and a rule must not be accepted
-// to be ignored.
+// checkTCPContentMode refuses tcp-response content rules in a mode http
+// proxy: hawser runs the tcp-request rules there (connection and session
+// rules once, content rules on each request) but not the response ones,
+// and a rule must not be accepted to be ignored.
 func (l *loader) checkTCPContentMode(p *Proxy) {
 	if p.Mode != ModeHTTP {
 		return
 	}
-	sets := [][]*TCPRule{p.TCP.Content, p.TCP.ResponseContent}
+	sets := [][]*TCPRule{p.TCP.ResponseContent}
 	if d := p.DefaultsRules; d != nil {
-		sets = append(sets, d.TCP.Content, d.TCP.ResponseContent)
+		sets = append(sets, d.TCP.ResponseContent)
 	}
 	for _, set := range sets {
 		if len(set) > 0 {
-			l.errorf(set[0].Pos, "tcp-request content and tcp-response content rules in mode http are not supported by hawser yet")
+			l.errorf(set[0].Pos, "tcp-response content rules in mode http are not supported by hawser yet")
 			return
-		}
-	}
-	// The http rules keep their own variables and do not read the ones
-	// tcp rules set on the session yet.
-	early := [][]*TCPRule{p.TCP.Connection, p.TCP.Session}
-	if d := p.DefaultsRules; d != nil {
-		early = append(early, d.TCP.Connection, d.TCP.Session)
-	}
-	for _, set := range early {
-		for _, r := range set {
-			if r.Action == TCPSetVar || r.Action == TCPUnsetVar {
-				l.errorf(r.Pos, "tcp-request %s in mode http is not supported by hawser yet", r.Action)
-				return
-			}
 		}
 	}
 }

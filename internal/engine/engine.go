@@ -117,6 +117,10 @@ type Engine struct {
 	// checkOnly is set by Check: compile validates log targets without
 	// opening them.
 	checkOnly bool
+	// procVars are the "proc." variables: one scope for the whole
+	// process, shared by every connection and kept across reloads, as
+	// HAProxy's are.
+	procVars *rules.ProcVars
 }
 
 // New returns an engine with no generation.
@@ -130,6 +134,7 @@ func New(opts Options) *Engine {
 		registry: server.NewRegistry(),
 		queues:   make(map[string]*balance.Queue),
 		sessions: make(map[*Session]struct{}),
+		procVars: rules.NewProcVars(),
 	}
 	e.listeners = listener.NewPool(e.accept, opts.Log.With("component", "listener"))
 	return e
@@ -261,6 +266,7 @@ func (e *Engine) accept(c net.Conn, key string) {
 		Conn:     c,
 		Key:      key,
 	}
+	s.vars.Proc = e.procVars
 	h := e.opts.TCP
 	if fe.Cfg.Mode == config.ModeHTTP {
 		h = e.opts.HTTP

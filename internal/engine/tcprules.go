@@ -346,17 +346,14 @@ func readProxy(c net.Conn, s *Session, timeout time.Duration) error {
 }
 
 // compileTCPProxy compiles the tcp rules of a frontend or backend. In mode
-// http only the connection and session rules run (before the HTTP layer);
-// content and response rules there are refused rather than ignored.
+// http the connection and session rules run before the HTTP layer and the
+// content rules on each request (l7); tcp-response content rules there are
+// refused rather than ignored.
 func compileTCPProxy(p *config.Proxy, table func(string) (*stick.Table, bool)) (TCPRules, error) {
-	if p.Mode == config.ModeHTTP {
-		for _, set := range [][]*config.TCPRule{p.TCP.Content, p.TCP.ResponseContent} {
-			if len(set) > 0 {
-				r := set[0]
-				return TCPRules{}, fmt.Errorf("%s:%d: tcp-request content and tcp-response content rules in mode http are not supported by hawser yet",
-					r.Pos.File, r.Pos.Line)
-			}
-		}
+	if p.Mode == config.ModeHTTP && len(p.TCP.ResponseContent) > 0 {
+		r := p.TCP.ResponseContent[0]
+		return TCPRules{}, fmt.Errorf("%s:%d: tcp-response content rules in mode http are not supported by hawser yet",
+			r.Pos.File, r.Pos.Line)
 	}
 	own, err := compileTCP(p, aclDefs(p), table)
 	d := p.DefaultsRules

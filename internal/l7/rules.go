@@ -21,9 +21,13 @@ type ruleState struct {
 	// header values and targets set by rules. When it is full a bigger
 	// one replaces it; slices into the old one stay valid.
 	arena []byte
-	vars  rules.Vars
-	// sc are the entries tracked by track-sc0..2 for this request.
+	// sc are the entries tracked by track-sc0..2 for this request; the
+	// session's own (tcp-request connection and session rules) are in
+	// t.sess.
 	sc [3]*stick.Entry
+	// started is set once startRequestRules counted the request, so that
+	// endRequestRules counts its outcome once.
+	started bool
 	// inResponse is set while response rules run.
 	inResponse bool
 	// silent is set by "set-log-level silent".
@@ -80,27 +84,86 @@ func (t *txn) Own(b []byte) []byte {
 	return a[start:len(a):len(a)]
 }
 
-// Vars returns the connection's variables.
-func (t *txn) Vars() *rules.Vars { return &t.rs.vars }
+// Vars returns the variables: they belong to the session, so that the
+// tcp-request rules and every request of a keep-alive connection share
+// the "sess" scope; the "txn", "req" and "res" scopes end with each
+// request (endRequestRules) and "proc" is the engine's.
+func (t *txn) Vars() *rules.Vars { return t.sess.Vars() }
 
 // Var serves acl's var() fetch.
-func (t *txn) Var(name string) (v acl.Value, ok bool) { return t.rs.vars.Get(name) }
+func (t *txn) Var(name string) (v acl.Value, ok bool) { return t.sess.Vars().Get(name) }
 
-// Tracked returns the entry tracked in slot.
+// Tracked returns the entry tracked in slot: by this request's rules, or
+// else by the session's tcp-request rules, as HAProxy's stream falls back
+// to its session's counters.
 func (t *txn) Tracked(slot int) *stick.Entry {
 	if slot < 0 || slot >= len(t.rs.sc) {
 		return nil
 	}
-	return t.rs.sc[slot]
+	if e := t.rs.sc[slot]; e != nil {
+		return e
+	}
+	return t.sess.Tracked(slot)
 }
 
-// Track holds e in slot until the request ends.
+// Track holds e in slot until the request ends. A slot the session
+// already tracks is taken: HAProxy keeps the first tracking of a counter.
 func (t *txn) Track(slot int, e *stick.Entry) bool {
-	if slot < 0 || slot >= len(t.rs.sc) || t.rs.sc[slot] != nil {
+	if t.Tracked(slot) != nil {
 		return false
 	}
 	t.rs.sc[slot] = e
 	return true
+}
+
+// startRequestRules runs the frontend's tcp-request content rules on a
+// parsed request, as HAProxy runs them on each stream of a mode http
+// connection, then counts the request on every tracked counter
+// (http_req_cnt, http_req_rate). It returns true when a rule closed the
+// connection.
+func (t *txn) startRequestRules() bool {
+	closed := t.runTCPContent(t.fe.TCP.Content)
+	t.rs.started = true
+	for i := range t.rs.sc {
+		if e := t.Tracked(i); e != nil {
+			e.Record(stick.EventHTTPReq, 1)
+		}
+	}
+	return closed
+}
+
+// runTCPContent runs tcp-request content rules on the request. The
+// request head is complete, so conditions decide at once. A reject or a
+// silent-drop closes the connection without an answer.
+func (t *txn) runTCPContent(set []*engine.TCPRule) bool {
+	if len(set) == 0 {
+		return false
+	}
+	if v, _ := engine.RunTCP(set, 0, t, true); v != engine.TCPReject && v != engine.TCPSilentDrop {
+		return false
+	}
+	t.entry.TermState = [2]byte{tsProxy, phRequest}
+	t.entry.Status = -1
+	t.closeClient = true
+	t.req.ContentLength, t.req.Chunked = 0, false
+	return true
+}
+
+// countOutcome counts a finished request's 4xx status as an HTTP error
+// on the tracked counters (http_err_cnt, http_err_rate), as HAProxy does.
+func (t *txn) countOutcome() {
+	if !t.rs.started {
+		return
+	}
+	t.rs.started = false
+	if st := t.entry.Status; st < 400 || st > 499 {
+		return
+	}
+	for i := range t.rs.sc {
+		if e := t.Tracked(i); e != nil {
+			e.Record(stick.EventHTTPErr, 1)
+		}
+	}
 }
 
 // SetLogLevel changes the syslog level of this request's log line;
@@ -126,6 +189,7 @@ func (t *txn) LogEntry() *logging.Entry { return &t.entry }
 // endRequestRules releases what rules held for the request that ended:
 // tracked entries and the txn, req and res variables.
 func (t *txn) endRequestRules() {
+	t.countOutcome()
 	for i, e := range t.rs.sc {
 		if e != nil {
 			// track-sc counted the stream as a connection on the entry
@@ -135,9 +199,12 @@ func (t *txn) endRequestRules() {
 			t.rs.sc[i] = nil
 		}
 	}
-	t.rs.vars.EndScope("txn")
-	t.rs.vars.EndScope("req")
-	t.rs.vars.EndScope("res")
+	if t.sess != nil {
+		vs := t.sess.Vars()
+		vs.EndScope("txn")
+		vs.EndScope("req")
+		vs.EndScope("res")
+	}
 	t.rs.arena = t.rs.arena[:0]
 	t.rs.inResponse, t.rs.silent, t.rs.inBackend = false, false, false
 	t.rs.caps.req, t.rs.caps.res = t.rs.caps.req[:0], t.rs.caps.res[:0]

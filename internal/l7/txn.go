@@ -307,7 +307,7 @@ func (t *txn) handle() {
 		t.respondLocal(engine.Page(t.fe, nil, status), status)
 		return
 	}
-	if !t.bufferRequest(&t.fe.Cfg.Proxy) || t.runRules(t.fe.Rules.Request) {
+	if !t.bufferRequest(&t.fe.Cfg.Proxy) || t.startRequestRules() || t.runRules(t.fe.Rules.Request) {
 		return
 	}
 	t.be = t.fe.Route(t)
@@ -320,6 +320,9 @@ func (t *txn) handle() {
 		return
 	}
 	t.rs.inBackend = true
+	if t.runTCPContent(t.be.TCP.Content) {
+		return
+	}
 	answered := t.runRules(t.be.Rules.Request)
 	t.rs.inBackend = false
 	if answered {
