@@ -23,6 +23,8 @@ type Queue struct {
 	// n is the number of waiters; it is written under mu and read without
 	// it by the Acquire and Release fast paths.
 	n atomic.Int64
+	// max is the highest n seen (qmax); written under mu.
+	max atomic.Int64
 
 	mu         sync.Mutex // guards the list
 	head, tail *waiter
@@ -47,6 +49,9 @@ func NewQueue() *Queue { return &Queue{} }
 
 // Len is the number of requests waiting, for logs and stats.
 func (q *Queue) Len() int { return int(q.n.Load()) }
+
+// Max is the highest number of requests that waited at once (qmax).
+func (q *Queue) Max() int { return int(q.max.Load()) }
 
 // Wake offers free slots to the waiters, oldest first. Release calls it; the
 // engine also calls it when a server becomes usable (health up, ready after
@@ -94,7 +99,9 @@ func (q *Queue) pushLocked(w *waiter) {
 		q.head = w
 	}
 	q.tail = w
-	q.n.Add(1)
+	if n := q.n.Add(1); n > q.max.Load() {
+		q.max.Store(n) // under mu: no other writer
+	}
 }
 
 func (q *Queue) removeLocked(w *waiter) {

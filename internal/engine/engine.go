@@ -22,10 +22,12 @@ import (
 
 	"github.com/hawser-lb/hawser/internal/balance"
 	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/freq"
 	"github.com/hawser-lb/hawser/internal/listener"
 	"github.com/hawser-lb/hawser/internal/logging"
 	"github.com/hawser-lb/hawser/internal/rules"
 	"github.com/hawser-lb/hawser/internal/server"
+	"github.com/hawser-lb/hawser/internal/stats"
 	"github.com/hawser-lb/hawser/internal/stick"
 )
 
@@ -93,6 +95,11 @@ type Engine struct {
 	log       *slog.Logger
 	registry  *server.Registry
 	listeners *listener.Pool
+	// stats keeps frontend and backend counters across reloads.
+	stats   *stats.Registry
+	started time.Time
+	// cumConns counts every accepted connection (CumConns).
+	cumConns atomic.Uint64
 	// tables keeps stick-table contents across reloads, by proxy name.
 	tables tablesOnce
 
@@ -132,6 +139,8 @@ func New(opts Options) *Engine {
 		opts:     opts,
 		log:      opts.Log,
 		registry: server.NewRegistry(),
+		stats:    stats.NewRegistry(),
+		started:  time.Now(),
 		queues:   make(map[string]*balance.Queue),
 		sessions: make(map[*Session]struct{}),
 		procVars: rules.NewProcVars(),
@@ -195,6 +204,7 @@ func (e *Engine) Apply(snap *config.Snapshot) error {
 	}
 	e.listeners.Retain(keep)
 	e.registry.Retain(gen.serverKeys)
+	e.stats.Retain(gen.statKeys)
 	e.tables.retain(gen)
 	e.log.Info("configuration applied", "gen", gen.ID, "frontends", len(gen.Frontends), "backends", len(gen.Backends))
 	return nil
@@ -273,10 +283,17 @@ func (e *Engine) accept(c net.Conn, key string) {
 	}
 	e.conns.Add(1)
 	e.curConn.Add(1)
+	e.cumConns.Add(1)
 	fe.CurConn.Add(1)
+	now := freq.Now()
+	fe.Counters.AddConn(now)
 	e.track(s)
 	go func() {
+		opened := false
 		defer func() {
+			if opened {
+				s.Frontend.Counters.CloseSession()
+			}
 			s.releaseTracked()
 			e.untrack(s)
 			e.curConn.Add(-1)
@@ -293,6 +310,8 @@ func (e *Engine) accept(c net.Conn, key string) {
 			c.Close()
 			return
 		}
+		s.Frontend.Counters.OpenSession(now)
+		opened = true
 		h.ServeConn(c, s)
 	}()
 }
@@ -314,6 +333,11 @@ func (e *Engine) Rebind(s *Session) bool {
 	e.sessMu.Lock()
 	s.Frontend.CurConn.Add(-1)
 	fe.CurConn.Add(1)
+	if fe.Counters != s.Frontend.Counters {
+		// A renamed frontend: the session now counts on the new name.
+		s.Frontend.Counters.CloseSession()
+		fe.Counters.Cur.Add(1)
+	}
 	s.Gen, s.Frontend = gen, fe
 	e.sessMu.Unlock()
 	return true

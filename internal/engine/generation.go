@@ -17,6 +17,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/maps"
 	"github.com/hawser-lb/hawser/internal/rules"
 	"github.com/hawser-lb/hawser/internal/server"
+	"github.com/hawser-lb/hawser/internal/stats"
 	"github.com/hawser-lb/hawser/internal/stick"
 )
 
@@ -38,6 +39,8 @@ type Generation struct {
 	// Userlists are the compiled userlists, by name.
 	Userlists map[string]*Userlist
 
+	// statKeys are the stats.Registry keys of this generation's proxies.
+	statKeys   map[string]bool
 	byListener map[string]*Frontend
 	specs      []listener.Spec
 	serverKeys map[string]bool
@@ -74,6 +77,9 @@ type Frontend struct {
 	// MonitorFailed.
 	MonitorFail []*acl.Cond
 	CurConn     atomic.Int64
+	// Counters are the frontend's statistics, shared by every generation
+	// that has a frontend of this name.
+	Counters *stats.Counters
 	// TCP are the tcp-request rules (tcprules.go).
 	TCP TCPRules
 	// backends are the generation's backends, for dynamic use_backend.
@@ -113,6 +119,9 @@ type Backend struct {
 	// Persist is the backend's server persistence (persist.go), nil if
 	// it has none.
 	Persist *Persist
+	// Counters are the backend's statistics, shared by every generation
+	// that has a backend of this name.
+	Counters *stats.Counters
 }
 
 // RuleSets are a proxy's compiled rules.
@@ -180,6 +189,7 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 		Backends:    make(map[string]*Backend),
 		byListener:  make(map[string]*Frontend),
 		serverKeys:  make(map[string]bool),
+		statKeys:    make(map[string]bool),
 		healthPeers: make(map[string][]health.Peer),
 		ctx:         ctx,
 		cancel:      cancel,
@@ -253,7 +263,8 @@ func compileCondMaps(c *config.Cond, defs acl.Defs, reg *maps.Registry) (*acl.Co
 }
 
 func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend, error) {
-	f := &Frontend{Cfg: fc}
+	f := &Frontend{Cfg: fc, Counters: e.stats.Get(stats.KindFrontend, fc.Name)}
+	g.statKeys[stats.KindFrontend+"/"+fc.Name] = true
 	defs := aclDefs(&fc.Proxy)
 	f.backends = g.Backends
 	for _, ub := range fc.UseBackends {
@@ -342,7 +353,8 @@ func (e *Engine) compileLog(f *Frontend, snap *config.Snapshot) error {
 }
 
 func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, error) {
-	b := &Backend{Cfg: bc, Queue: e.queue(bc.Name)}
+	b := &Backend{Cfg: bc, Queue: e.queue(bc.Name), Counters: e.stats.Get(stats.KindBackend, bc.Name)}
+	g.statKeys[stats.KindBackend+"/"+bc.Name] = true
 	b.QueueTimeout = bc.Timeouts.Queue
 	if b.QueueTimeout == 0 {
 		b.QueueTimeout = bc.Timeouts.Connect

@@ -299,6 +299,7 @@ func (e *Engine) startSession(c net.Conn, s *Session) error {
 	smp := sessSample{s}
 	s.expectProxy = s.Gen.proxyKeys[s.Key]
 	if v, _ := RunTCP(fe.TCP.Connection, 0, smp, true); v == TCPReject || v == TCPSilentDrop {
+		fe.Counters.DeniedConn.Add(1)
 		return drop(c, v)
 	}
 	if s.expectProxy {
@@ -307,6 +308,7 @@ func (e *Engine) startSession(c net.Conn, s *Session) error {
 		}
 	}
 	if v, _ := RunTCP(fe.TCP.Session, 0, smp, true); v == TCPReject || v == TCPSilentDrop {
+		fe.Counters.DeniedSess.Add(1)
 		return drop(c, v)
 	}
 	for _, ent := range s.sc {

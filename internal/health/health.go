@@ -222,6 +222,10 @@ func (c *Check) record(r result) (up, changed bool) {
 		cs.Health = nextHealth(cs.Health, rise, fall, r.passed())
 		health = cs.Health
 	})
+	if !r.passed() && c.State.Up() {
+		// chkfail counts the checks failed while the server is up.
+		c.State.Counters.ChkFail.Add(1)
+	}
 	if c.State.Admin() == server.AdminMaint {
 		return c.State.Up(), false
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hawser-lb/hawser/internal/stats"
 )
 
 // Admin states a server can be put in by configuration or the runtime API.
@@ -45,6 +47,14 @@ type State struct {
 
 	// obs holds what observe/on-error and on-marked-* need (observe.go).
 	obs hooks
+
+	// Counters are the server's statistics (show stat, Prometheus); they
+	// survive reloads with the State. Cur and Total above are its scur
+	// and stot.
+	Counters stats.Counters
+	// downtime is the time spent down before the current period; guarded
+	// by mu.
+	downtime time.Duration
 }
 
 // CheckState is the rise/fall progress of health checks, as HAProxy keeps it:
@@ -72,13 +82,31 @@ func (s *State) Key() string { return s.Backend + "/" + s.Name }
 // Up reports the health verdict.
 func (s *State) Up() bool { return s.up.Load() }
 
+// Downtime is the total time the server has been down, including the
+// current down period.
+func (s *State) Downtime() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.downtime
+	if !s.up.Load() {
+		d += time.Since(s.lastChange)
+	}
+	return d
+}
+
 // SetUp records a health verdict and returns whether it changed.
 func (s *State) SetUp(up bool) bool {
 	if s.up.Swap(up) == up {
 		return false
 	}
 	s.mu.Lock()
-	s.lastChange = time.Now()
+	now := time.Now()
+	if up {
+		s.downtime += now.Sub(s.lastChange)
+	} else {
+		s.Counters.ChkDown.Add(1)
+	}
+	s.lastChange = now
 	fn := s.stateChanged
 	s.mu.Unlock()
 	if fn != nil {

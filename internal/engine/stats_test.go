@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hawser-lb/hawser/internal/cfgfile"
+	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/stats"
+)
+
+// applied returns an engine running cfg, without opening its listeners.
+func applied(t *testing.T, cfg string) *Engine {
+	t.Helper()
+	e := New(Options{})
+	t.Cleanup(e.Close)
+	reload(t, e, cfg)
+	return e
+}
+
+// reload is Apply without the listeners.
+func reload(t *testing.T, e *Engine, cfg string) {
+	t.Helper()
+	f, err := cfgfile.Parse("haproxy.cfg", []byte(cfg), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := config.Load([]*cfgfile.File{f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := e.compile(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old := e.active.Swap(g); old != nil {
+		old.cancel()
+	}
+	e.registry.Retain(g.serverKeys)
+	e.stats.Retain(g.statKeys)
+}
+
+const statsCfg = `
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend web
+    bind 127.0.0.1:8080
+    default_backend app
+backend app
+    balance leastconn
+    server s1 127.0.0.1:1 maxconn 10
+    server s2 127.0.0.1:2 backup
+listen db
+    mode tcp
+    bind 127.0.0.1:8081
+    server d1 127.0.0.1:3 disabled
+`
+
+func TestStatsRows(t *testing.T) {
+	t.Parallel()
+	e := applied(t, statsCfg)
+	e.Active().Frontends[0].Counters.OpenSession(1)
+	e.Active().Backends["app"].Counters.AddStatus(404)
+	rows := e.Stats()
+	var got []string
+	for _, r := range rows {
+		got = append(got, r.Proxy()+"/"+r.Name()+"/"+r.Get(stats.FStatus).String())
+	}
+	want := "web/FRONTEND/OPEN app/s1/no check app/s2/no check app/BACKEND/UP db/FRONTEND/OPEN db/d1/MAINT db/BACKEND/DOWN"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("rows:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	cell := func(i int, c stats.Col) string { return rows[i].Get(c).String() }
+	checks := []struct {
+		name string
+		row  int
+		col  stats.Col
+		want string
+	}{
+		{name: "fe scur", row: 0, col: stats.FSCur, want: "1"},
+		{name: "fe stot", row: 0, col: stats.FSTot, want: "1"},
+		{name: "fe type", row: 0, col: stats.FType, want: "0"},
+		{name: "fe iid", row: 0, col: stats.FIID, want: "1"},
+		{name: "be iid", row: 3, col: stats.FIID, want: "2"},
+		{name: "srv slim", row: 1, col: stats.FSLim, want: "10"},
+		{name: "srv sid", row: 2, col: stats.FSID, want: "2"},
+		{name: "srv bck", row: 2, col: stats.FBck, want: "1"},
+		{name: "be act", row: 3, col: stats.FAct, want: "1"},
+		{name: "be bck", row: 3, col: stats.FBck, want: "1"},
+		{name: "be algo", row: 3, col: stats.FAlgo, want: "leastconn"},
+		{name: "be 4xx", row: 3, col: stats.FHRsp4xx, want: "1"},
+		{name: "tcp no hrsp", row: 6, col: stats.FHRsp2xx, want: ""},
+		{name: "srv addr", row: 1, col: stats.FAddr, want: "127.0.0.1:1"},
+		{name: "srv type", row: 1, col: stats.FType, want: "2"},
+		{name: "tcp mode", row: 6, col: stats.FMode, want: "tcp"},
+	}
+	for _, tc := range checks {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if g := cell(tc.row, tc.col); g != tc.want {
+				t.Errorf("%s = %q, want %q", stats.ColNames[tc.col], g, tc.want)
+			}
+		})
+	}
+}
+
+// TestStatsSurviveReload checks that counters are kept by name across a
+// reload, as HAProxy keeps them across a seamless reload with
+// server-state.
+func TestStatsSurviveReload(t *testing.T) {
+	t.Parallel()
+	e := applied(t, statsCfg)
+	e.Active().Backends["app"].Counters.AddRequest(1)
+	st, _ := e.Registry().Lookup("app", "s1")
+	st.Counters.AddStatus(200)
+	reload(t, e, statsCfg+"backend extra\n    server x 127.0.0.1:4\n")
+	for _, r := range e.Stats() {
+		switch r.Proxy() + "/" + r.Name() {
+		case "app/BACKEND":
+			if r.Get(stats.FReqTot).N() != 1 {
+				t.Errorf("app req_tot = %v after reload", r.Get(stats.FReqTot))
+			}
+		case "app/s1":
+			if r.Get(stats.FHRsp2xx).N() != 1 {
+				t.Errorf("s1 hrsp_2xx = %v after reload", r.Get(stats.FHRsp2xx))
+			}
+		}
+	}
+}
