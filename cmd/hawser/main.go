@@ -135,7 +135,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// Compile as a start would, so that -c refuses what a start
 		// refuses (bad log-format strings, unknown tables...).
 		if err := engine.Check(snap); err != nil {
-			fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+			printAlerts(stderr, err)
 			fmt.Fprintln(stderr, "[ALERT] Fatal errors found in configuration.")
 			return 1
 		}
@@ -156,18 +156,24 @@ func load(files []string, stderr io.Writer) (*config.Snapshot, error) {
 	snap, err := config.LoadFiles(files)
 	printWarnings(snap, stderr)
 	if err != nil {
-		var list config.ErrorList
-		if errors.As(err, &list) {
-			for _, e := range list {
-				fmt.Fprintf(stderr, "[ALERT] %s\n", e.Error())
-			}
-		} else {
-			fmt.Fprintf(stderr, "[ALERT] %v\n", err)
-		}
+		printAlerts(stderr, err)
 		fmt.Fprintln(stderr, "[ALERT] Fatal errors found in configuration.")
 		return nil, err
 	}
 	return snap, nil
+}
+
+// printAlerts prints a configuration error, one "[ALERT] FILE:LINE :
+// message" line per problem when it carries a list of them.
+func printAlerts(stderr io.Writer, err error) {
+	var list config.ErrorList
+	if !errors.As(err, &list) {
+		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+		return
+	}
+	for _, e := range list {
+		fmt.Fprintf(stderr, "[ALERT] %s\n", e.Error())
+	}
 }
 
 func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
@@ -193,7 +199,7 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 		Notify: alerts.notify,
 	})
 	if err := eng.Apply(snap); err != nil {
-		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+		printAlerts(stderr, err)
 		return 1
 	}
 	if err := dropPrivileges(snap.Global); err != nil {
@@ -223,7 +229,7 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 				continue
 			}
 			if err := eng.Apply(newSnap); err != nil {
-				fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+				printAlerts(stderr, err)
 				log.Error("reload rejected, previous configuration keeps running", "err", err)
 				continue
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/balance"
+	"github.com/hawser-lb/hawser/internal/cfgfile"
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/health"
 	"github.com/hawser-lb/hawser/internal/listener"
@@ -165,14 +166,13 @@ func compileRuleSet(rs *RuleSets, env *rules.Env, req, res, after []*config.HTTP
 		{rules.Response, res, &rs.Response},
 		{rules.AfterResponse, after, &rs.AfterResponse},
 	}
+	var errs compileErrors
 	for _, s := range sets {
 		compiled, err := compileRules(s.d, s.in, env)
-		if err != nil {
-			return err
-		}
+		errs.add("", cfgfile.Pos{}, err)
 		*s.out = append(*s.out, compiled...)
 	}
-	return nil
+	return errs.err()
 }
 
 func specOf(b *config.Bind) listener.Spec {
@@ -198,17 +198,19 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 		cancel()
 		return nil, err
 	}
-	if err := e.compileTables(g, snap); err != nil {
-		return fail(err)
-	}
-	if err := g.compileUserlists(snap); err != nil {
+	// Every error is collected, so that a check lists them all; the
+	// tables and userlists come first because the proxies use them.
+	var errs compileErrors
+	errs.add("", cfgfile.Pos{}, e.compileTables(g, snap))
+	errs.add("", cfgfile.Pos{}, g.compileUserlists(snap))
+	if err := errs.err(); err != nil {
 		return fail(err)
 	}
 	for _, bc := range snap.Backends {
 		b, err := e.compileBackend(g, bc)
-		if err != nil {
-			return fail(fmt.Errorf("backend %q: %w", bc.Name, err))
-		}
+		errs.add(fmt.Sprintf("backend %q: ", bc.Name), bc.Pos, err)
+		// Even a backend with errors is registered, so that the
+		// frontends naming it do not report it missing.
 		g.Backends[bc.Name] = b
 	}
 	for _, fc := range snap.Frontends {
@@ -217,13 +219,15 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 		}
 		f, err := e.compileFrontend(g, fc)
 		if err != nil {
-			return fail(fmt.Errorf("frontend %q: %w", fc.Name, err))
+			errs.add(fmt.Sprintf("frontend %q: ", fc.Name), fc.Pos, err)
+			continue
 		}
 		g.Frontends = append(g.Frontends, f)
 		for _, b := range fc.Binds {
 			s := specOf(b)
 			if other, dup := g.byListener[s.Key()]; dup {
-				return fail(fmt.Errorf("frontend %q: bind %s is also used by frontend %q", fc.Name, b.Address, other.Cfg.Name))
+				errs.add(fmt.Sprintf("frontend %q: ", fc.Name), b.Pos, fmt.Errorf("bind %s is also used by frontend %q", b.Address, other.Cfg.Name))
+				continue
 			}
 			g.byListener[s.Key()] = f
 			if b.AcceptProxy {
@@ -234,6 +238,9 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 			}
 			g.specs = append(g.specs, s)
 		}
+	}
+	if err := errs.err(); err != nil {
+		return fail(err)
 	}
 	return g, nil
 }
@@ -257,7 +264,7 @@ func compileCondMaps(c *config.Cond, defs acl.Defs, reg *maps.Registry) (*acl.Co
 	}
 	cond, err := acl.CompileMaps(c.Words, c.Unless, defs, reg)
 	if err != nil {
-		return nil, fmt.Errorf("%s:%d: %w", c.Pos.File, c.Pos.Line, err)
+		return nil, at(c.Pos, err)
 	}
 	return cond, nil
 }
@@ -265,42 +272,36 @@ func compileCondMaps(c *config.Cond, defs acl.Defs, reg *maps.Registry) (*acl.Co
 func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend, error) {
 	f := &Frontend{Cfg: fc, Counters: e.stats.Get(stats.KindFrontend, fc.Name)}
 	g.statKeys[stats.KindFrontend+"/"+fc.Name] = true
+	var errs compileErrors
 	defs := aclDefs(&fc.Proxy)
 	f.backends = g.Backends
 	for _, ub := range fc.UseBackends {
 		u, err := g.compileUseBackend(ub, defs)
-		if err != nil {
-			return nil, err
-		}
+		errs.add("", ub.Pos, err)
 		f.UseBackends = append(f.UseBackends, u)
 	}
 	if fc.DefaultBackend != "" {
 		f.Default = g.Backends[fc.DefaultBackend]
 		if f.Default == nil {
-			return nil, fmt.Errorf("default_backend: no such backend %q", fc.DefaultBackend)
+			errs.add("", fc.Pos, fmt.Errorf("default_backend: no such backend %q", fc.DefaultBackend))
 		}
 	} else if fc.Listen {
 		// A listen section without default_backend serves with its own
 		// servers, as in HAProxy.
 		f.Default = g.Backends[fc.Name]
 	}
-	if err := g.compileRuleSets(&f.Rules, &fc.Proxy, fc); err != nil {
-		return nil, err
-	}
+	errs.add("", fc.Pos, g.compileRuleSets(&f.Rules, &fc.Proxy, fc))
 	f.ErrorPages = errorPages(fc.ErrorFiles)
 	for _, mc := range fc.MonitorFail {
 		cond, err := compileCondMaps(mc, defs, g.Maps)
-		if err != nil {
-			return nil, fmt.Errorf("monitor fail: %w", err)
-		}
+		errs.add("monitor fail: ", fc.Pos, err)
 		f.MonitorFail = append(f.MonitorFail, cond)
 	}
 	tcp, err := compileTCPProxy(&fc.Proxy, g.tableFor(fc.Name))
-	if err != nil {
-		return nil, err
-	}
+	errs.add("", fc.Pos, err)
 	f.TCP = tcp
-	if err := e.compileLog(f, g.Snap); err != nil {
+	errs.add("", fc.Pos, e.compileLog(f, g.Snap))
+	if err := errs.err(); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -338,7 +339,7 @@ func (e *Engine) compileLog(f *Frontend, snap *config.Snapshot) error {
 	}
 	lf, err := logging.ParseFormat(format)
 	if err != nil {
-		return fmt.Errorf("log-format: %w", err)
+		return err // it names the log-format string
 	}
 	if e.checkOnly {
 		f.LogFormat = lf
@@ -402,27 +403,23 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 			st.SetUp(true)
 		}
 	}
+	var errs compileErrors
 	pool, err := balance.New(bc.Balance, servers, b.Queue, balance.Options{
 		QueueTimeout: b.QueueTimeout,
 		AllBackups:   bc.AllBackups,
 	})
-	if err != nil {
-		return nil, err
-	}
+	errs.add("", bc.Pos, err)
 	b.Pool = pool
-	if b.Persist, err = g.compilePersist(bc, servers); err != nil {
-		return nil, err
-	}
-	if err := g.compileRuleSets(&b.Rules, &bc.Proxy, nil); err != nil {
-		return nil, err
-	}
+	b.Persist, err = g.compilePersist(bc, servers)
+	errs.add("", bc.Pos, err)
+	errs.add("", bc.Pos, g.compileRuleSets(&b.Rules, &bc.Proxy, nil))
 	b.ErrorPages = errorPages(bc.ErrorFiles)
 	tcp, err := compileTCPProxy(&bc.Proxy, g.tableFor(bc.Name))
-	if err != nil {
-		return nil, err
-	}
+	errs.add("", bc.Pos, err)
 	b.TCP = tcp
-	return b, nil
+	// b is returned even with errors: the generation is then dropped,
+	// but the frontends still find the backend they name.
+	return b, errs.err()
 }
 
 func checkAddr(sc *config.Server) string {

@@ -81,27 +81,25 @@ func (g *Generation) compilePersist(bc *config.Backend, servers []*balance.Serve
 		}
 	}
 	defs := aclDefs(&bc.Proxy)
+	var errs compileErrors
 	for _, r := range pc.Rules {
 		cond, err := compileCondMaps(r.Cond, defs, g.Maps)
-		if err != nil {
-			return nil, err
-		}
+		errs.add("", bc.Pos, err)
 		p.rules = append(p.rules, persistRule{ignore: r.Ignore, cond: cond})
 	}
 	for _, u := range pc.UseServers {
 		us, err := p.compileUseServer(g, u, defs)
-		if err != nil {
-			return nil, err
-		}
+		errs.add("", u.Pos, err)
 		p.useServers = append(p.useServers, us)
 	}
 	for _, r := range pc.Sticks {
 		sr, err := g.compileStick(bc.Name, r, defs)
-		if err != nil {
-			return nil, err
-		}
+		errs.add("", r.Pos, err)
 		p.storeResponse = p.storeResponse || r.Kind == config.StickStoreResponse
 		p.sticks = append(p.sticks, sr)
+	}
+	if err := errs.err(); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -114,19 +112,19 @@ func (p *Persist) compileUseServer(g *Generation, u *config.UseServer, defs acl.
 	us := useServer{cond: cond}
 	if u.Dynamic() {
 		if us.name, err = logging.ParseFormatMaps(u.Server, g.Maps); err != nil {
-			return useServer{}, fmt.Errorf("%s:%d: use-server: %w", u.Pos.File, u.Pos.Line, err)
+			return useServer{}, at(u.Pos, fmt.Errorf("use-server: %w", err))
 		}
 		return us, nil
 	}
 	if us.srv = p.byName[u.Server]; us.srv == nil {
-		return useServer{}, fmt.Errorf("%s:%d: use-server: no such server %q", u.Pos.File, u.Pos.Line, u.Server)
+		return useServer{}, at(u.Pos, fmt.Errorf("use-server: no such server %q", u.Server))
 	}
 	return us, nil
 }
 
 func (g *Generation) compileStick(backend string, r *config.StickRule, defs acl.Defs) (stickRule, error) {
 	at := func(err error) error {
-		return fmt.Errorf("%s:%d: stick %s: %w", r.Pos.File, r.Pos.Line, r.Kind, err)
+		return at(r.Pos, fmt.Errorf("stick %s: %w", r.Kind, err))
 	}
 	cond, err := compileCondMaps(r.Cond, defs, g.Maps)
 	if err != nil {

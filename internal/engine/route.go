@@ -18,12 +18,12 @@ func (g *Generation) compileUseBackend(ub *config.UseBackend, defs acl.Defs) (Us
 	u := UseBackend{Cond: cond}
 	if ub.Dynamic() {
 		if u.Name, err = logging.ParseFormatMaps(ub.Backend, g.Maps); err != nil {
-			return UseBackend{}, fmt.Errorf("%s:%d: use_backend: %w", ub.Pos.File, ub.Pos.Line, err)
+			return UseBackend{}, at(ub.Pos, fmt.Errorf("use_backend: %w", err))
 		}
 		return u, nil
 	}
 	if u.Backend = g.Backends[ub.Backend]; u.Backend == nil {
-		return UseBackend{}, fmt.Errorf("use_backend: no such backend %q", ub.Backend)
+		return UseBackend{}, at(ub.Pos, fmt.Errorf("use_backend: no such backend %q", ub.Backend))
 	}
 	return u, nil
 }

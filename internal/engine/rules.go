@@ -66,19 +66,22 @@ func (l logFormat) AppendTxn(dst []byte, t rules.Txn) []byte {
 // compileRules compiles one rule set of a proxy. Errors carry the line.
 func compileRules(d rules.Dir, rs []*config.HTTPRule, env *rules.Env) ([]*rules.Rule, error) {
 	out := make([]*rules.Rule, 0, len(rs))
+	var errs compileErrors
 	for _, rc := range rs {
 		cond, err := compileCondMaps(rc.Cond, env.Defs, env.Maps)
 		if err != nil {
-			return nil, err
+			errs.add("", rc.Pos, err)
+			continue
 		}
 		r, err := rules.Compile(d, rc.Action, rc.Args, cond, env)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", rc.Pos.File, rc.Pos.Line, err)
+			errs.add("", rc.Pos, err)
+			continue
 		}
 		r.Pos = fmt.Sprintf("%s:%d", rc.Pos.File, rc.Pos.Line)
 		out = append(out, r)
 	}
-	return out, nil
+	return out, errs.err()
 }
 
 // BuildResponse assembles a complete HTTP/1.1 response with a
@@ -299,25 +302,22 @@ func (e *Engine) compileTables(g *Generation, snap *config.Snapshot) error {
 		}
 		d, err := stick.ParseDecl(p.StickTable.Words)
 		if err != nil {
-			return fmt.Errorf("%s:%d: stick-table: %w", p.StickTable.Pos.File, p.StickTable.Pos.Line, err)
+			return at(p.StickTable.Pos, fmt.Errorf("stick-table: %w", err))
 		}
 		if persist[p.Name] {
 			if err := enablePersistData(d); err != nil {
-				return err
+				return at(p.StickTable.Pos, fmt.Errorf("stick-table: %w", err))
 			}
 		}
 		g.Tables[p.Name] = reg.Get(p.Name, d)
 		return nil
 	}
+	var errs compileErrors
 	for _, b := range snap.Backends {
-		if err := add(&b.Proxy); err != nil {
-			return err
-		}
+		errs.add(fmt.Sprintf("backend %q: ", b.Name), b.Pos, add(&b.Proxy))
 	}
 	for _, f := range snap.Frontends {
-		if err := add(&f.Proxy); err != nil {
-			return err
-		}
+		errs.add(fmt.Sprintf("frontend %q: ", f.Name), f.Pos, add(&f.Proxy))
 	}
-	return nil
+	return errs.err()
 }

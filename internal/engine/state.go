@@ -17,14 +17,16 @@ type Userlist struct {
 // compileUserlists compiles every userlist of the snapshot.
 func (g *Generation) compileUserlists(snap *config.Snapshot) error {
 	g.Userlists = make(map[string]*Userlist, len(snap.Userlists))
+	var errs compileErrors
 	for _, ul := range snap.Userlists {
 		l, err := auth.New(ul)
 		if err != nil {
-			return fmt.Errorf("%s:%d: %w", ul.Pos.File, ul.Pos.Line, err)
+			errs.add(fmt.Sprintf("userlist %q: ", ul.Name), ul.Pos, err)
+			continue
 		}
 		g.Userlists[ul.Name] = &Userlist{List: l, Groups: userGroups(ul)}
 	}
-	return nil
+	return errs.err()
 }
 
 // userGroups merges the groups named on "user" lines with the members

@@ -81,16 +81,18 @@ func compileTCP(p *config.Proxy, defs acl.Defs, table func(name string) (*stick.
 		{p.TCP.Content, &out.Content},
 		{p.TCP.ResponseContent, &out.ResponseContent},
 	}
+	var errs compileErrors
 	for _, set := range sets {
 		for _, rc := range set.in {
 			r, err := compileTCPRule(rc, defs, table)
 			if err != nil {
-				return TCPRules{}, fmt.Errorf("%s:%d: %w", rc.Pos.File, rc.Pos.Line, err)
+				errs.add("", rc.Pos, err)
+				continue
 			}
 			*set.out = append(*set.out, r)
 		}
 	}
-	return out, nil
+	return out, errs.err()
 }
 
 func compileTCPRule(rc *config.TCPRule, defs acl.Defs, table func(string) (*stick.Table, bool)) (*TCPRule, error) {
@@ -354,8 +356,7 @@ func readProxy(c net.Conn, s *Session, timeout time.Duration) error {
 func compileTCPProxy(p *config.Proxy, table func(string) (*stick.Table, bool)) (TCPRules, error) {
 	if p.Mode == config.ModeHTTP && len(p.TCP.ResponseContent) > 0 {
 		r := p.TCP.ResponseContent[0]
-		return TCPRules{}, fmt.Errorf("%s:%d: tcp-response content rules in mode http are not supported by hawser yet",
-			r.Pos.File, r.Pos.Line)
+		return TCPRules{}, at(r.Pos, errors.New("tcp-response content rules in mode http are not supported by hawser yet"))
 	}
 	own, err := compileTCP(p, aclDefs(p), table)
 	d := p.DefaultsRules

@@ -52,6 +52,29 @@ backend app
 				"[ALERT] FILE:11 : ",
 			},
 		},
+		{
+			// Found when the engine compiles, after the config loaded:
+			// still every one, each with its line.
+			name: "several compile errors",
+			cfg: `defaults
+    mode http
+
+frontend fe
+    bind 127.0.0.1:1
+    log stdout format raw local0
+    log-format "%[src,nosuchconv]"
+    default_backend app
+
+backend app
+    use-server s9 if TRUE
+    server s1 127.0.0.1:2
+`,
+			code: 1,
+			wants: []string{
+				`[ALERT] FILE:11 : backend "app": use-server: no such server "s9"`,
+				`[ALERT] FILE:4 : frontend "fe": log-format`,
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
