@@ -64,6 +64,8 @@ type Server struct {
 	// server state so that "on-marked-down shutdown-sessions" (or
 	// on-marked-up) can abort them.
 	TrackSessions bool
+	// H2 is "proto h2": requests go to the server as HTTP/2 streams.
+	H2 bool
 }
 
 // hasRoom reports whether the server is below its maxconn.

@@ -45,7 +45,21 @@ var serverKeywords = []*Keyword{
 	srvUnsupported("no-send-proxy", 0), srvUnsupported("no-send-proxy-v2", 0),
 	srvUnsupported("track", 1), srvUnsupported("redir", 1), srvUnsupported("non-stick", 0), srvUnsupported("source", 1),
 	srvUnsupported("pool-max-conn", 1), srvUnsupported("pool-low-conn", 1), srvUnsupported("pool-purge-delay", 1),
-	srvUnsupported("max-reuse", 1), srvUnsupported("proto", 1), srvUnsupported("tfo", 0), srvUnsupported("namespace", 1),
+	{Name: "proto", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "h1|h2", Supported: true,
+		Help: "force the HTTP protocol spoken to the server: h2 for HTTP/2 in clear text with prior knowledge (h2c), as gRPC servers need",
+		Parse: func(c *lineCtx, a []string) error {
+			p, err := parseMuxProto("proto", a[0])
+			c.srv.Proto = p
+			return err
+		}},
+	{Name: "check-proto", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "h1|h2", Supported: true,
+		Help: "HTTP protocol of the health checks (default: the server's proto for HTTP checks)",
+		Parse: func(c *lineCtx, a []string) error {
+			p, err := parseMuxProto("check-proto", a[0])
+			c.srv.CheckProto = p
+			return err
+		}},
+	srvUnsupported("max-reuse", 1), srvUnsupported("tfo", 0), srvUnsupported("namespace", 1),
 	srvUnsupported("ws", 1), srvUnsupported("hash-key", 1), srvUnsupported("usesrc", 1), srvUnsupported("shard", 1),
 	srvUnsupported("log-proto", 1), srvUnsupported("set-proxy-v2-tlv-fmt", 1),
 	// TLS to servers is a later issue.
@@ -53,7 +67,7 @@ var serverKeywords = []*Keyword{
 	srvUnsupported("no-verifyhost", 0), srvUnsupported("ca-file", 1), srvUnsupported("crl-file", 1), srvUnsupported("crt", 1),
 	srvUnsupported("sni", 1), srvUnsupported("sni-auto", 0), srvUnsupported("alpn", 1), srvUnsupported("npn", 1),
 	srvUnsupported("check-ssl", 0), srvUnsupported("no-check-ssl", 0), srvUnsupported("check-sni", 1),
-	srvUnsupported("check-alpn", 1), srvUnsupported("check-proto", 1), srvUnsupported("check-via-socks4", 0),
+	srvUnsupported("check-alpn", 1), srvUnsupported("check-via-socks4", 0),
 	srvUnsupported("ciphers", 1), srvUnsupported("ciphersuites", 1), srvUnsupported("ssl-min-ver", 1),
 	srvUnsupported("ssl-max-ver", 1), srvUnsupported("ssl-reuse", 0), srvUnsupported("no-ssl-reuse", 0),
 	srvUnsupported("tls-tickets", 0), srvUnsupported("no-tls-tickets", 0), srvUnsupported("allow-0rtt", 0),
@@ -91,6 +105,19 @@ func srvTime(name, help string, field func(*Server) *time.Duration) *Keyword {
 func srvFlag(name, help string, set func(*Server)) *Keyword {
 	return &Keyword{Name: name, Scope: ScopeServer, Sections: secBE, Help: help, Supported: true,
 		Parse: func(c *lineCtx, a []string) error { set(c.srv); return nil }}
+}
+
+// parseMuxProto parses the protocol names of "proto" and "check-proto".
+// HAProxy also knows fcgi, quic and the tcp muxes; hawser speaks HTTP/1
+// and HTTP/2 to servers.
+func parseMuxProto(kw, v string) (string, error) {
+	switch v {
+	case "h1", "h2":
+		return v, nil
+	case "fcgi", "h3", "quic", "none":
+		return "", fmt.Errorf("'%s %s' is not supported by hawser", kw, v)
+	}
+	return "", fmt.Errorf("'%s': unknown protocol '%s' (expects h1 or h2)", kw, v)
 }
 
 func srvUnsupported(name string, nargs int) *Keyword {

@@ -324,6 +324,10 @@ type Server struct {
 	OnMarkedUp     string        `json:",omitempty"` // shutdown-backup-sessions
 	SlowStart      time.Duration `json:",omitempty"`
 	CheckSendProxy bool          `json:",omitempty"`
+	// Proto is "proto": "h2" speaks HTTP/2 to the server, "h1" or ""
+	// HTTP/1.1. CheckProto is "check-proto" for HTTP checks.
+	Proto      string `json:",omitempty"`
+	CheckProto string `json:",omitempty"`
 }
 
 // HTTPCheck is "option httpchk" with its "http-check" lines.

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/engine"
+	"github.com/hawser-lb/hawser/internal/h2up"
 )
 
 // Handler serves mode http connections. It implements engine.Handler.
@@ -29,17 +30,21 @@ type Handler struct {
 	log   *slog.Logger
 	pools sync.Map // buffer size → *connPool
 	pid   int
+	// h2 holds the HTTP/2 connections to "proto h2" servers, shared by
+	// every client connection.
+	h2 *h2up.Pool
 }
 
 var _ engine.Handler = (*Handler)(nil)
 
 // NewHandler returns a handler.
 func NewHandler(log *slog.Logger) *Handler {
-	return &Handler{log: log, pid: os.Getpid()}
+	return &Handler{log: log, pid: os.Getpid(), h2: h2up.NewPool()}
 }
 
 // Close releases idle server connections.
 func (h *Handler) Close() {
+	h.h2.Close()
 	h.pools.Range(func(k, v any) bool {
 		v.(*connPool).close()
 		return true

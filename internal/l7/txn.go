@@ -63,6 +63,7 @@ type txn struct {
 	rs       ruleState
 	ps       persistState // persist.go
 	body     reqBody      // body.go
+	h2w      h2Wake       // h2server.go
 }
 
 // Termination states for logs: who ended the session and in which phase.
@@ -487,31 +488,42 @@ func (t *txn) forward() {
 	retriesLeft := be.Cfg.Retries
 	freshOnly := false
 	for {
-		cStart := t.stamp()
-		sc, err := t.connect(freshOnly)
-		t.entry.Tc = t.since(cStart)
-		if err != nil {
-			if retriesLeft > 0 {
-				retriesLeft--
-				t.entry.Retries++
-				if retriesLeft == 0 && be.Cfg.Redispatch {
-					t.redispatch()
-				}
-				continue
+		var err error
+		if t.srv.H2 {
+			// "proto h2": a stream on a shared HTTP/2 connection
+			// (h2server.go); only a failed dial comes back here.
+			if err = t.exchangeH2(); err == nil {
+				return
 			}
-			t.entry.TermState = [2]byte{tsServerAbort, phConnect}
-			t.localError(503)
-			return
+		} else {
+			cStart := t.stamp()
+			var sc *serverConn
+			sc, err = t.connect(freshOnly)
+			t.entry.Tc = t.since(cStart)
+			if err == nil {
+				t.sc = sc
+				t.persistConnected()
+				err = t.exchange()
+				if errors.Is(err, errServerGone) && !freshOnly {
+					// The server closed an idle connection as we reused
+					// it. The request had no body, so it can be sent
+					// again on a new one.
+					freshOnly = true
+					continue
+				}
+				return
+			}
 		}
-		t.sc = sc
-		t.persistConnected()
-		err = t.exchange()
-		if errors.Is(err, errServerGone) && !freshOnly {
-			// The server closed an idle connection as we reused it. The
-			// request had no body, so it can be sent again on a new one.
-			freshOnly = true
+		if retriesLeft > 0 {
+			retriesLeft--
+			t.entry.Retries++
+			if retriesLeft == 0 && be.Cfg.Redispatch {
+				t.redispatch()
+			}
 			continue
 		}
+		t.entry.TermState = [2]byte{tsServerAbort, phConnect}
+		t.localError(503)
 		return
 	}
 }

@@ -1,0 +1,355 @@
+package l7
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/h1"
+	"github.com/hawser-lb/hawser/internal/h2up"
+	"github.com/hawser-lb/hawser/internal/rules"
+	"github.com/hawser-lb/hawser/internal/server"
+)
+
+// The server side of a request to a server with "proto h2": instead of an
+// HTTP/1 exchange on a serverConn, the request becomes one stream on a
+// multiplexed HTTP/2 connection shared by every client connection
+// (package h2up). The steps keep the HTTP/1 path's shape:
+//
+//	forwardH2  connect/retry loop (a failed dial is a connect failure)
+//	exchangeH2 request conversion, body feed, wait for the response head
+//	relayH2    response rules, persistence, then the body to the client
+//	           (chunked when the length is unknown, trailers as chunked
+//	           trailer fields, as HAProxy's H1 mux does)
+
+// h2Purge is how long an HTTP/2 server connection without streams stays
+// open: HAProxy's pool-purge-delay default.
+const h2Purge = 5 * time.Second
+
+// h2Wake interrupts a read of the client's request body blocked in the
+// x/net goroutine: the lazily armed deadlines of idleConn retry a timeout
+// that fires before their own deadline unless the waker says otherwise.
+type h2Wake struct {
+	sess    interface{ Woken() bool }
+	aborted atomic.Bool
+}
+
+func (w *h2Wake) Woken() bool {
+	return w.aborted.Load() || (w.sess != nil && w.sess.Woken())
+}
+
+// h2Body feeds the client's request body to the stream. It runs in x/net's
+// goroutine while the connection's goroutine waits for the response head;
+// h2up guarantees that no Read is under way once the response is closed.
+type h2Body struct {
+	t      *txn
+	left   int64 // bytes left of a fixed-length body
+	pr     *io.PipeReader
+	chunkc chan struct{} // closed when the chunked decoder goroutine ends
+	n      int64         // bytes read; read by the txn after the stream ends
+	eof    atomic.Bool   // the whole body was read
+}
+
+func (b *h2Body) Read(p []byte) (int, error) {
+	if b.pr != nil {
+		n, err := b.pr.Read(p)
+		b.n += int64(n)
+		if err == io.EOF {
+			b.eof.Store(true)
+		}
+		return n, err
+	}
+	if b.left == 0 {
+		b.eof.Store(true)
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.t.br.Read(p)
+	b.left -= int64(n)
+	b.n += int64(n)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	if b.left == 0 && err == nil {
+		b.eof.Store(true)
+		err = io.EOF
+	}
+	return n, err
+}
+
+// Close interrupts a Read blocked on the client socket (h2up calls it
+// from another goroutine when the stream ends before the body does).
+func (b *h2Body) Close() error {
+	b.t.h2w.aborted.Store(true)
+	b.t.conn.SetReadDeadline(time.Now())
+	if b.pr != nil {
+		b.pr.CloseWithError(io.ErrClosedPipe)
+	}
+	return nil
+}
+
+// h2Dialer returns how to open a connection to t.srv: h2c with prior
+// knowledge over TCP. (TLS with ALPN h2 hands its tls.Conn over here.)
+func (t *txn) h2Dialer() h2up.Dialer {
+	addr := t.srv.Addr
+	timeout := firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second)
+	return func(ctx context.Context) (net.Conn, error) {
+		return dial(addr, timeout)
+	}
+}
+
+// streamContext is the context of the request's stream: it ends when the
+// client is gone. An HTTP/1 client's departure shows as a failed write.
+func (t *txn) streamContext() context.Context { return context.Background() }
+
+// exchangeH2 sends the request to t.srv, an HTTP/2 server, as a stream
+// and relays the response. It returns an *h2up.DialError, and nothing
+// else, when the request did not leave: forward retries it as a connect
+// failure.
+func (t *txn) exchangeH2() error {
+	req := h2up.Request{
+		Method:    t.req.Method,
+		Target:    t.req.URI,
+		Authority: t.req.Get("host"),
+		Scheme:    "http",
+		Headers:   t.req.Headers,
+		Timeout:   t.serverTimeout(),
+	}
+	if len(req.Target) == 0 || req.Target[0] != '/' {
+		// Absolute form: the path and query; the authority is the URI's
+		// (RFC 9112 3.2.2).
+		req.Target = t.path
+		if t.query != nil {
+			req.Target = append(append(append([]byte(nil), t.path...), '?'), t.query...)
+		}
+	}
+	hasBody := t.hasReqBody()
+	if hasBody {
+		// The server answers "Expect: 100-continue" on its own stream
+		// only; the proxy lets the client send at once.
+		t.sendContinue()
+	}
+	t.req.Del("expect")
+	t.br.Discard(t.headLen)
+	t.headLen = 0
+	var body *h2Body
+	if hasBody {
+		body = &h2Body{t: t, left: t.req.ContentLength}
+		req.Body, req.ContentLength = body, t.req.ContentLength
+		if t.req.Chunked {
+			pr, pw := io.Pipe()
+			body.pr, body.chunkc = pr, make(chan struct{})
+			req.ContentLength = -1
+			go func() {
+				defer close(body.chunkc)
+				_, err := h1.CopyChunked(pw, t.br, true)
+				pw.CloseWithError(err)
+			}()
+		}
+		// The body is read under "timeout client", an inactivity
+		// timeout, as on the HTTP/1 path; h2w lets the stream's end
+		// interrupt a blocked read.
+		t.cc.rIdle = t.clientTimeout()
+		t.cc.setReadDeadline(time.Time{})
+		t.h2w.sess = t.cc.waker
+		t.h2w.aborted.Store(false)
+		t.cc.waker = &t.h2w
+	} else {
+		t.bodyDone = true
+	}
+	rStart := t.stamp()
+	key := t.srv.Key
+	idle := h2Purge
+	if d := t.serverTimeout(); d > 0 && d < idle {
+		idle = d
+	}
+	resp, err := t.h.h2.RoundTrip(t.streamContext(), key, idle, t.h2Dialer(), &req)
+	t.entry.Tc = 0
+	if err != nil {
+		t.endH2Body(body)
+		var de *h2up.DialError
+		if errors.As(err, &de) && (body == nil || body.n == 0) {
+			if t.srv.Observe {
+				t.srv.State.ReportError(server.Layer4)
+			}
+			return err
+		}
+		t.h2Failed(err, body)
+		return nil
+	}
+	t.entry.Tr = t.since(rStart)
+	t.persistConnected()
+	t.relayH2(resp)
+	resp.Close()
+	t.endH2Body(body)
+	return nil
+}
+
+// endH2Body takes the client connection back from the stream: once the
+// stream is closed, no read of the body is under way.
+func (t *txn) endH2Body(b *h2Body) {
+	if b == nil {
+		return
+	}
+	if b.pr != nil {
+		b.pr.CloseWithError(io.ErrClosedPipe)
+		if !b.eof.Load() {
+			// The decoder may still be blocked on the client.
+			t.h2w.aborted.Store(true)
+			t.conn.SetReadDeadline(time.Now())
+		}
+		<-b.chunkc
+	}
+	t.cc.waker = t.h2w.sess
+	t.h2w.sess = nil
+	t.cc.rIdle = 0
+	t.entry.BytesIn += b.n
+	t.bodyDone = b.eof.Load()
+	if !t.bodyDone {
+		// The client's connection cannot be resynchronised.
+		t.closeClient = true
+	}
+}
+
+// h2Failed answers a stream that ended before its response head.
+func (t *txn) h2Failed(err error, body *h2Body) {
+	t.closeClient = t.closeClient || !t.bodyDone
+	if t.srv.Observe {
+		t.srv.State.ReportError(server.Layer7)
+	}
+	switch {
+	case errors.Is(err, h2up.ErrTimeout):
+		t.entry.TermState = [2]byte{tsServerTmo, phHeaders}
+		t.localError(504)
+	default:
+		t.entry.TermState = [2]byte{tsServerAbort, phHeaders}
+		t.localError(502)
+	}
+}
+
+// relayH2 relays the response of an HTTP/2 server to the HTTP/1 client.
+func (t *txn) relayH2(r *h2up.Response) {
+	resp := &t.resp
+	resp.Status = r.Status
+	resp.Reason = append(resp.Reason[:0], http.StatusText(r.Status)...)
+	resp.Minor = 1
+	resp.Chunked = false
+	resp.ContentLength = r.ContentLength
+	resp.Headers = append(resp.Headers[:0], r.Headers...)
+	t.entry.Status = r.Status
+	status := r.Status
+	if t.srv.Observe {
+		if status >= 500 && status != 501 && status != 505 {
+			t.srv.State.ReportError(server.Layer7)
+		} else {
+			t.srv.State.ReportSuccess()
+		}
+	}
+	t.captureResponse()
+	if t.hasResponseRules() {
+		var o rules.Outcome
+		if v := t.runResponseRules(&o); v != rules.Continue {
+			r.Close()
+			t.replaceResponse(v, &o)
+			return
+		}
+		status = resp.Status
+		t.entry.Status = status
+	}
+	if t.be.Persist != nil {
+		t.persistResponse()
+	}
+	noBody := h1.EqualFold(t.req.Method, "HEAD") || status == 204 || status == 304
+	chunked := false
+	if !noBody && resp.ContentLength < 0 {
+		if t.req.Minor == 1 {
+			chunked = true
+		} else {
+			// An HTTP/1.0 client learns where the body ends only from
+			// the close.
+			t.closeClient = true
+		}
+	}
+	if !t.bodyDone || t.draining() || t.fe.Cfg.ConnMode != config.KeepAlive {
+		t.closeClient = true
+	}
+	t.writeResponseHead(true, chunked)
+	var err error
+	if !noBody {
+		err = t.copyH2Body(r, chunked)
+	}
+	if err != nil {
+		t.closeClient = true
+		t.entry.TermState = [2]byte{tsServerAbort, phData}
+		switch {
+		case err == errClientWrite:
+			t.entry.TermState = [2]byte{tsClientAbort, phData}
+		case errors.Is(err, h2up.ErrTimeout):
+			t.entry.TermState = [2]byte{tsServerTmo, phData}
+		}
+		t.bw.Flush()
+		return
+	}
+	if t.br.Buffered() == 0 || t.closeClient {
+		if err := t.bw.Flush(); err != nil {
+			t.closeClient = true
+			t.entry.TermState = [2]byte{tsClientAbort, phData}
+		}
+	}
+}
+
+// errClientWrite marks a failed write to the client while relaying.
+var errClientWrite = errors.New("client write failed")
+
+// copyH2Body streams the response body to the client, flushing as the
+// server's DATA frames come (gRPC streams messages), and writes the
+// trailers as chunked trailer fields.
+func (t *txn) copyH2Body(r *h2up.Response, chunked bool) error {
+	buf := getScratch(t.bufSize)
+	defer putScratch(buf)
+	b := *buf
+	for {
+		n, err := r.Read(b)
+		if n > 0 {
+			if chunked {
+				writeChunkHead(t.bw, n)
+			}
+			t.bw.Write(b[:n])
+			if chunked {
+				t.bw.WriteString("\r\n")
+			}
+			if ferr := t.bw.Flush(); ferr != nil {
+				return errClientWrite
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if chunked {
+		t.bw.WriteString("0\r\n")
+		for _, h := range r.Trailer() {
+			h1.WriteHeader(t.bw, h.Name, h.Value)
+		}
+		t.bw.WriteString("\r\n")
+	}
+	return nil
+}
+
+func writeChunkHead(w *bufio.Writer, n int) {
+	var hdr [20]byte
+	h := strconv.AppendInt(hdr[:0], int64(n), 16)
+	w.Write(append(h, '\r', '\n'))
+}

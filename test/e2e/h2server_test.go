@@ -1,0 +1,194 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+
+	"github.com/hawser-lb/hawser/test/lbtest"
+)
+
+// h2cBackend is an HTTP/2 server with prior knowledge (what "server …
+// proto h2" talks to), counting its connections.
+type h2cBackend struct {
+	addr  string
+	conns atomic.Int64
+}
+
+func newH2CBackend(t *testing.T, h http.HandlerFunc) *h2cBackend {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &h2cBackend{addr: ln.Addr().String()}
+	srv := &http.Server{Handler: h}
+	h2 := &http2.Server{}
+	http2.ConfigureServer(srv, h2)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			b.conns.Add(1)
+			go h2.ServeConn(c, &http2.ServeConnOpts{BaseConfig: srv, Handler: h})
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); srv.Close() })
+	return b
+}
+
+// TestH2Server: HTTP/1 clients in front, an HTTP/2 server behind.
+func TestH2Server(t *testing.T) {
+	t.Parallel()
+	be := newH2CBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/slow":
+			<-r.Context().Done()
+			return
+		case "/grpc":
+			// No content-length, trailers after the body: the shape of
+			// a gRPC response.
+			w.Header().Set("Content-Type", "application/grpc")
+			w.WriteHeader(200)
+			w.(http.Flusher).Flush()
+			io.WriteString(w, "message")
+			w.Header().Set(http2.TrailerPrefix+"Grpc-Status", "0")
+			w.Header().Set(http2.TrailerPrefix+"Grpc-Message", "ok")
+			return
+		}
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Proto", r.Proto)
+		w.Header().Set("X-Host", r.Host)
+		w.Header().Set("X-Uri", r.RequestURI)
+		w.Header().Set("X-Len", fmt.Sprint(r.ContentLength))
+		w.Header().Set("X-Req-Hdr", r.Header.Get("X-Added"))
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.Write(body)
+	})
+	vars := lbtest.Vars{"h2": be.addr, "dead": lbtest.DeadAddr(t)}
+	p := lbtest.Start(t, `
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+    retries 0
+
+frontend fe
+    bind ${fe}
+    http-request set-header x-added yes
+    http-response set-header x-resp-rule yes
+    default_backend h2
+frontend fe_slow
+    bind ${fe_slow}
+    default_backend slow
+frontend fe_dead
+    bind ${fe_dead}
+    default_backend dead
+
+backend h2
+    server s1 ${h2} proto h2
+backend slow
+    timeout server 200ms
+    server s1 ${h2} proto h2
+backend dead
+    server s1 ${dead} proto h2
+`, vars)
+
+	t.Run("get", func(t *testing.T) {
+		t.Parallel()
+		r := lbtest.Get(t, p.URL("fe", "/a/b?c=d"))
+		want := map[string]string{"X-Proto": "HTTP/2.0", "X-Uri": "/a/b?c=d", "X-Req-Hdr": "yes", "X-Resp-Rule": "yes", "X-Len": "0"}
+		for k, v := range want {
+			if got := r.Header.Get(k); got != v {
+				t.Errorf("%s: %q, want %q", k, got, v)
+			}
+		}
+		if r.Status != 200 || !strings.HasPrefix(r.Header.Get("X-Host"), "127.0.0.1:") {
+			t.Errorf("status %d host %q", r.Status, r.Header.Get("X-Host"))
+		}
+	})
+	t.Run("post bodies", func(t *testing.T) {
+		t.Parallel()
+		for _, req := range []string{
+			"POST /p HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nhello",
+			"POST /p HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n",
+		} {
+			resp := rawHTTP(t, p.Addr("fe"), req)
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 || string(body) != "hello" {
+				t.Errorf("%q: %d %q", req, resp.StatusCode, body)
+			}
+		}
+	})
+	t.Run("trailers become chunked trailer fields", func(t *testing.T) {
+		t.Parallel()
+		resp := rawHTTP(t, p.Addr("fe"), "GET /grpc HTTP/1.1\r\nhost: x\r\n\r\n")
+		body, _ := io.ReadAll(resp.Body)
+		if string(body) != "message" || len(resp.TransferEncoding) == 0 || resp.TransferEncoding[0] != "chunked" {
+			t.Errorf("body %q te %v", body, resp.TransferEncoding)
+		}
+		if resp.Trailer.Get("Grpc-Status") != "0" || resp.Trailer.Get("Grpc-Message") != "ok" {
+			t.Errorf("trailers %v", resp.Trailer)
+		}
+	})
+	t.Run("one multiplexed connection", func(t *testing.T) {
+		// Not parallel with the others: counts the server's connections.
+		before := be.conns.Load()
+		for range 5 {
+			c := lbtest.NewClient(false)
+			resp, err := c.Get(p.URL("fe", "/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		if n := be.conns.Load() - before; n > 1 {
+			t.Errorf("%d new server connections for 5 client connections", n)
+		}
+	})
+	t.Run("timeout server is 504", func(t *testing.T) {
+		t.Parallel()
+		r := lbtest.Get(t, p.URL("fe_slow", "/slow"))
+		if r.Status != 504 {
+			t.Errorf("status %d", r.Status)
+		}
+	})
+	t.Run("dead server is 503", func(t *testing.T) {
+		t.Parallel()
+		r := lbtest.Get(t, p.URL("fe_dead", "/"))
+		if r.Status != 503 {
+			t.Errorf("status %d", r.Status)
+		}
+	})
+}
+
+// rawHTTP sends a raw HTTP/1.1 request and parses the response.
+func rawHTTP(t *testing.T, addr, req string) *http.Response {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
