@@ -106,6 +106,9 @@ func (k *Checker) connectAndCheck(ctx context.Context, c *Check, exp *expectatio
 	if err := conn.SetDeadline(c.ioDeadline(start, time.Now())); err != nil {
 		return result{status: StatusSockErr, desc: errText(err)}
 	}
+	if checkProto(c.Server) == "h2" {
+		return k.httpCheckH2(conn, c.HTTP, exp)
+	}
 	return k.httpCheck(conn, c.HTTP, exp)
 }
 

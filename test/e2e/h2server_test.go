@@ -192,3 +192,47 @@ func rawHTTP(t *testing.T, addr, req string) *http.Response {
 	}
 	return resp
 }
+
+// TestH2ServerCheck: HTTP checks of a "proto h2" server speak HTTP/2, as
+// HAProxy's inherit the server's protocol; "check-proto h1" forces
+// HTTP/1, which an h2c-only server does not answer.
+func TestH2ServerCheck(t *testing.T) {
+	t.Parallel()
+	var checks atomic.Int64
+	be := newH2CBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/health" {
+			checks.Add(1)
+		}
+	})
+	p := lbtest.Start(t, `
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+    timeout check 1s
+    retries 0
+    option httpchk GET /health
+
+frontend fe_h2
+    bind ${fe_h2}
+    default_backend h2
+frontend fe_h1
+    bind ${fe_h1}
+    default_backend h1
+
+backend h2
+    server s1 ${h2} proto h2 check inter 50ms rise 1 init-state down
+backend h1
+    server s1 ${h2} proto h2 check-proto h1 check inter 50ms rise 1 init-state down
+`, lbtest.Vars{"h2": be.addr})
+	lbtest.WaitUntil(t, "h2-checked server up", 10*time.Second, func() bool {
+		return lbtest.Get(t, p.URL("fe_h2", "/")).Status == 200
+	})
+	if checks.Load() == 0 {
+		t.Error("no check reached the server over HTTP/2")
+	}
+	if r := lbtest.Get(t, p.URL("fe_h1", "/")); r.Status != 503 {
+		t.Errorf("server checked over HTTP/1: status %d, want 503 (down)", r.Status)
+	}
+}
