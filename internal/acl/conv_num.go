@@ -8,6 +8,7 @@ import (
 
 	"github.com/hawser-lb/hawser/internal/hash"
 	"github.com/hawser-lb/hawser/internal/maps"
+	"github.com/zeebo/xxh3"
 )
 
 // numericConverters are the arithmetic, boolean, hash and address
@@ -47,6 +48,7 @@ func numericConverters() []*convDef {
 		hashConv("djb2", hash.DJB2),
 		hashConv("wt6", hash.WT6),
 		hashConv("crc32", hash.CRC32),
+		{name: "xxh3", args: []argType{argInt}, in: TypeBin, out: TypeInt, fn: convXXH3},
 		{name: "ipmask", args: []argType{argStr, argStr}, minArgs: 1, in: TypeIP, out: TypeIP, fn: convIPMask, prepare: prepareIPMask},
 	}
 }
@@ -117,6 +119,16 @@ func modInt(a, b int64) int64 {
 
 // convHash hashes the input; a non-zero argument applies the avalanche
 // step to the 32-bit result.
+// convXXH3 is xxh3([seed]): the 64-bit XXH3 hash with the seed (0 by
+// default), as a signed integer like HAProxy's.
+func convXXH3(dst []byte, v value, a []arg) ([]byte, value, bool) {
+	var seed uint64
+	if len(a) > 0 {
+		seed = uint64(a[0].i)
+	}
+	return dst, intValue(int64(xxh3.HashSeed(v.b, seed))), true
+}
+
 func convHash(f func([]byte) uint32) convFunc {
 	return func(dst []byte, v value, a []arg) ([]byte, value, bool) {
 		h := f(v.b)

@@ -150,6 +150,10 @@ func TestEvalConverters(t *testing.T) {
 		{name: "djb2", expr: "str(hello),djb2", want: "261238937"},
 		{name: "wt6", expr: "str(hello),wt6", want: "3538347703"},
 		{name: "crc32", expr: "str(hello),crc32", want: "907060870"},
+		// XXH3 64-bit reference vectors (xxHash's sanity checks), as
+		// signed integers like HAProxy's xxh3.
+		{name: "xxh3", expr: "str(abc),xxh3", want: "8696274497037089104"},
+		{name: "xxh3 negative", expr: "str(a),xxh3", want: "-1817709641818812897"},
 		{name: "djb2 avalanche", expr: "str(hello),djb2(1)", want: "1119739105"},
 		{name: "ipmask", expr: "src,ipmask(24)", want: "10.0.0.0", typ: TypeIP},
 		{name: "ipmask dotted", expr: "src,ipmask(255.255.0.0)", want: "10.0.0.0"},
@@ -166,7 +170,7 @@ func TestCompileExprErrors(t *testing.T) {
 		{name: "acl keyword", expr: "path_beg", want: "unknown fetch method 'path_beg'"},
 		{name: "unsupported fetch", expr: "res.body", want: "not supported by hawser"},
 		{name: "unknown converter", expr: "path,nope", want: "unknown converter 'nope'"},
-		{name: "unsupported converter", expr: "path,xxh3", want: "converter 'xxh3' is not supported by hawser"},
+		{name: "unsupported converter", expr: "path,xxh64", want: "converter 'xxh64' is not supported by hawser"},
 		{name: "field index 0", expr: "path,field(0,/)", want: "index must not be 0"},
 		{name: "field missing delimiter", expr: "path,field(1)", want: "missing arguments"},
 		{name: "regsub bad regex", expr: "path,regsub((,x)", want: "invalid regex"},
