@@ -25,10 +25,23 @@ type Content interface {
 	Hello() (*clienthello.Hello, error)
 }
 
-// l4Fetches are the layer-4 content fetches (configuration.txt 7.3.5).
+// Listener is an optional interface a Sample implements to serve so_id
+// and so_name: the listening socket the connection arrived on.
+type Listener interface {
+	// SocketID is the listener's numeric id ("bind ... id", else the one
+	// assigned in declaration order, as HAProxy numbers them).
+	SocketID() int
+	// SocketName is the listener's "name" option, "" when it has none.
+	SocketName() string
+}
+
+// l4Fetches are the layer-4 content fetches (configuration.txt 7.3.5) and
+// the listener fetches (7.3.3).
 func l4Fetches() []fetchEntry {
 	two := []argType{argInt, argInt}
 	return []fetchEntry{
+		{[]string{"so_id"}, fetchDef{out: TypeInt, fn: fetchSoID}},
+		{[]string{"so_name"}, fetchDef{out: TypeStr, fn: fetchSoName}},
 		{[]string{"req.len", "req_len"}, fetchDef{out: TypeInt, fn: fetchReqLen}},
 		{[]string{"req.payload", "payload"}, fetchDef{args: two, minArgs: 2, out: TypeBin, fn: fetchPayload, prepare: preparePayload}},
 		{[]string{"req.payload_lv", "payload_lv"}, fetchDef{args: []argType{argInt, argInt, argStr}, minArgs: 2, out: TypeBin,
@@ -124,6 +137,20 @@ func preparePayloadLV(a []arg) error {
 	return nil
 }
 
+func fetchSoID(e *eval, _ []arg) {
+	if l, ok := e.s.(Listener); ok {
+		e.emit(intValue(int64(l.SocketID())))
+	}
+}
+
+func fetchSoName(e *eval, _ []arg) {
+	if l, ok := e.s.(Listener); ok {
+		if n := l.SocketName(); n != "" {
+			e.emit(strValue([]byte(n)))
+		}
+	}
+}
+
 // fetchPayloadLV is req.payload_lv(offset1,length[,offset2]): a block
 // whose big-endian length is stored at offset1.
 func fetchPayloadLV(e *eval, a []arg) {
@@ -131,6 +158,12 @@ func fetchPayloadLV(e *eval, a []arg) {
 	if !ok {
 		return
 	}
+	emitPayloadLV(e, a, b, final)
+}
+
+// emitPayloadLV emits the block of b whose length is at a[0] over a[1]
+// bytes, for req.payload_lv and res.payload_lv.
+func emitPayloadLV(e *eval, a []arg, b []byte, final bool) {
 	lo, ln := int(a[0].i), int(a[1].i)
 	if lo+ln > len(b) {
 		e.needMore(final)

@@ -17,7 +17,19 @@ func resL4Fetches() []fetchEntry {
 		{[]string{"res.len"}, fetchDef{out: TypeInt, fn: fetchResLen}},
 		{[]string{"res.payload"}, fetchDef{args: []argType{argInt, argInt}, minArgs: 2, out: TypeBin,
 			fn: fetchResPayload, prepare: preparePayload}},
+		{[]string{"res.payload_lv"}, fetchDef{args: []argType{argInt, argInt, argStr}, minArgs: 2, out: TypeBin,
+			fn: fetchResPayloadLV, prepare: preparePayloadLV}},
 	}
+}
+
+// fetchResPayloadLV is res.payload_lv(offset1,length[,offset2]).
+func fetchResPayloadLV(e *eval, a []arg) {
+	c, ok := e.s.(ResContent)
+	if !ok {
+		return
+	}
+	b, final := c.ResPayload()
+	emitPayloadLV(e, a, b, final)
 }
 
 // fetchResLen is res.len; like req.len it waits while the buffer may grow.

@@ -85,7 +85,60 @@ type Frontend struct {
 	TCP TCPRules
 	// backends are the generation's backends, for dynamic use_backend.
 	backends map[string]*Backend
+	// sockets are the frontend's listeners by spec key, for so_id and
+	// so_name.
+	sockets map[string]socketInfo
 }
+
+// socketInfo is a listener's id and name.
+type socketInfo struct {
+	id   int
+	name string
+}
+
+// socketInfos numbers a frontend's listeners as HAProxy does: a bind's
+// "id" option, else the lowest id not taken yet, in declaration order.
+func socketInfos(binds []*config.Bind) map[string]socketInfo {
+	out := make(map[string]socketInfo, len(binds))
+	used := make(map[int]bool)
+	ids := make([]int, len(binds))
+	names := make([]string, len(binds))
+	for i, b := range binds {
+		for j := 0; j+1 < len(b.Options); j++ {
+			switch b.Options[j] {
+			case "id":
+				if n, err := strconv.Atoi(b.Options[j+1]); err == nil && n > 0 {
+					ids[i] = n
+					used[n] = true
+				}
+			case "name":
+				names[i] = b.Options[j+1]
+			}
+		}
+	}
+	next := 1
+	for i, b := range binds {
+		if ids[i] == 0 {
+			for used[next] {
+				next++
+			}
+			ids[i] = next
+			used[next] = true
+		}
+		if b.Name != "" {
+			names[i] = b.Name
+		}
+		out[specOf(b).Key()] = socketInfo{id: ids[i], name: names[i]}
+	}
+	return out
+}
+
+// SocketID is the id of the listener the session arrived on (so_id).
+func (s *Session) SocketID() int { return s.Frontend.sockets[s.Key].id }
+
+// SocketName is the name of the listener the session arrived on
+// (so_name), "" when it has none.
+func (s *Session) SocketName() string { return s.Frontend.sockets[s.Key].name }
 
 // MonitorFailed reports whether a monitor-uri request must answer 503:
 // any "monitor fail" condition holds for s.
@@ -275,6 +328,7 @@ func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend,
 	var errs compileErrors
 	defs := aclDefs(&fc.Proxy)
 	f.backends = g.Backends
+	f.sockets = socketInfos(fc.Binds)
 	for _, ub := range fc.UseBackends {
 		u, err := g.compileUseBackend(ub, defs)
 		errs.add("", ub.Pos, err)

@@ -29,6 +29,8 @@ func TestRunTCPResponse(t *testing.T) {
 		{name: "reject on payload", rules: []string{"reject|{ res.payload(0,3) -m str BAD }"}, payload: "BAD\n", want: TCPReject, wantAt: 1},
 		{name: "other payload goes on", rules: []string{"reject|{ res.payload(0,3) -m str BAD }"}, payload: "OK\n", final: true, want: TCPContinue, wantAt: 1},
 		{name: "short payload waits", rules: []string{"reject|{ res.payload(0,3) -m str BAD }"}, payload: "BA", want: TCPWait},
+		{name: "payload_lv", rules: []string{"reject|{ res.payload_lv(0,1) -m str BAD }"}, payload: "\x03BADx", want: TCPReject, wantAt: 1},
+		{name: "payload_lv short waits", rules: []string{"reject|{ res.payload_lv(0,1) -m str BAD }"}, payload: "\x03BA", want: TCPWait},
 		{name: "short final payload skips", rules: []string{"reject|{ res.payload(0,3) -m str BAD }", "accept|"}, payload: "BA", final: true, want: TCPAccept, wantAt: 2},
 		{name: "close", rules: []string{"close|{ res.len ge 3 }"}, payload: "BYE", final: true, want: TCPClose, wantAt: 1},
 		{name: "res.len waits while not final", rules: []string{"accept|{ res.len ge 10 }"}, payload: "abc", want: TCPWait},

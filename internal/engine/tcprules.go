@@ -287,6 +287,8 @@ func (m sessSample) Track(slot int, e *stick.Entry) bool { return m.s.Track(slot
 func (m sessSample) expectPROXY()                        { m.s.expectProxy = true }
 func (m sessSample) Vars() *rules.Vars                   { return &m.s.vars }
 func (m sessSample) Var(name string) (acl.Value, bool)   { return m.s.vars.Get(name) }
+func (m sessSample) SocketID() int                       { return m.s.SocketID() }
+func (m sessSample) SocketName() string                  { return m.s.SocketName() }
 
 // errDropped is returned by startSession for connections the rules closed.
 var errDropped = errors.New("connection dropped by tcp-request rules")

@@ -69,7 +69,12 @@ var (
 	_ acl.Content      = (*sample)(nil)
 	_ engine.TCPSample = (*sample)(nil)
 	_ acl.BackendState = (*sample)(nil)
+	_ acl.Listener     = (*sample)(nil)
 )
+
+// SocketID and SocketName serve so_id and so_name.
+func (m *sample) SocketID() int      { return m.s.SocketID() }
+func (m *sample) SocketName() string { return m.s.SocketName() }
 
 func (m *sample) bufSize() int {
 	if n := m.s.Gen.Snap.Global.BufSize; n > 0 {

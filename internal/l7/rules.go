@@ -90,6 +90,10 @@ func (t *txn) Own(b []byte) []byte {
 // request (endRequestRules) and "proc" is the engine's.
 func (t *txn) Vars() *rules.Vars { return t.sess.Vars() }
 
+// SocketID and SocketName serve so_id and so_name.
+func (t *txn) SocketID() int      { return t.sess.SocketID() }
+func (t *txn) SocketName() string { return t.sess.SocketName() }
+
 // Var serves acl's var() fetch.
 func (t *txn) Var(name string) (v acl.Value, ok bool) { return t.sess.Vars().Get(name) }
 

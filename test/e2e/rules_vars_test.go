@@ -119,3 +119,34 @@ backend app
 		t.Errorf("sc0_http_err_rate after a 404 = %q, want 1 (all: %q)", errs[2], errs)
 	}
 }
+
+// TestSocketFetches: so_id numbers a frontend's listeners as HAProxy does
+// (the "id" option, else the lowest free id in order) and so_name gives a
+// listener's "name".
+func TestSocketFetches(t *testing.T) {
+	t.Parallel()
+	_, vars := backends(t, "app")
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${one} id 1
+    bind ${two}
+    bind ${three} id 7 name web
+    http-request return status 200 hdr X-So "%[so_id]/%[so_name]"
+
+backend app
+    server app ${app}
+`, vars)
+	tests := []struct{ name, bind, want string }{
+		{name: "explicit id", bind: "one", want: "1/-"},
+		{name: "next free id", bind: "two", want: "2/-"},
+		{name: "id and name", bind: "three", want: "7/web"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := lbtest.Get(t, p.URL(tc.bind, "/")).Header.Get("X-So"); got != tc.want {
+				t.Errorf("so_id/so_name = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
