@@ -33,6 +33,8 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	fe := s.Frontend
 	e := logging.Entry{Status: -1, Tw: -1, Tc: -1, Tr: -1, TermState: [2]byte{'-', '-'}, CookieState: [2]byte{'-', '-'}}
 	defer h.log(s, &e)
+	var st tally
+	defer st.done(fe, &e, s.Accept)
 	smp := &sample{s: s}
 	if !h.inspect(c, fe.TCP, smp, &e) {
 		return
@@ -43,6 +45,7 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		return
 	}
 	e.Backend = be.Cfg.Name
+	st.backend(be)
 	if !h.inspect(c, be.TCP, smp, &e) {
 		return
 	}
@@ -57,6 +60,7 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		return
 	}
 	defer func() { be.Pool.Release(srv) }()
+	st.server(srv)
 	cStart := time.Now()
 	var sc net.Conn
 	for tries := be.Cfg.Retries; ; tries-- {
@@ -78,6 +82,8 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 			if other, err := be.Pool.AcquireExcept(context.Background(), smp, srv); err == nil {
 				be.Pool.Release(srv)
 				srv = other
+				st.srv = srv
+				be.Counters.Redisp.Add(1)
 			}
 		}
 	}

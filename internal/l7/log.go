@@ -12,6 +12,7 @@ const severityInfo = 6
 
 // log emits the access log line of the request just served.
 func (t *txn) log() {
+	t.account()
 	lg := t.fe.Log
 	if lg == nil || t.rs.silent {
 		return

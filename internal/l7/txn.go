@@ -12,6 +12,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/balance"
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/engine"
+	"github.com/hawser-lb/hawser/internal/freq"
 	"github.com/hawser-lb/hawser/internal/h1"
 	"github.com/hawser-lb/hawser/internal/logging"
 	"github.com/hawser-lb/hawser/internal/rules"
@@ -64,6 +65,7 @@ type txn struct {
 	ps       persistState // persist.go
 	body     reqBody      // body.go
 	h2w      h2Wake       // h2server.go
+	st       statTxn      // stats.go
 }
 
 // Termination states for logs: who ended the session and in which phase.
@@ -205,13 +207,9 @@ func (t *txn) readRequest() bool {
 	return true
 }
 
-// stamp returns the time for a log timer (Tw, Tc, Tr), or zero when the
-// frontend does not log: reading the clock six times per request is
-// measurable on the keep-alive path.
+// stamp returns the time for a timer (Tw, Tc, Tr): the log and the
+// statistics' average times (qtime, ctime, rtime) both use them.
 func (t *txn) stamp() time.Time {
-	if t.fe.Log == nil {
-		return time.Time{}
-	}
 	return time.Now()
 }
 
@@ -257,6 +255,7 @@ func (t *txn) resetRequest() {
 	t.headLen = 0
 	t.bodyDone = false
 	t.reqStart, t.headAt = time.Time{}, time.Time{}
+	t.st = statTxn{}
 	t.entry = logging.Entry{Status: -1, TermState: [2]byte{phNone, phNone}, CookieState: [2]byte{phNone, phNone}}
 	t.entry.Tw, t.entry.Tc, t.entry.Tr = -1, -1, -1
 }
@@ -346,6 +345,7 @@ func (t *txn) replaceResponse(v rules.Verdict, o *rules.Outcome) {
 	term := byte(tsLocal)
 	if o.Term == 'P' {
 		term = tsProxy
+		t.st.deniedResp = true
 	}
 	t.entry.TermState = [2]byte{term, phHeaders}
 	if v == rules.Close {
@@ -464,6 +464,7 @@ var errServerGone = errors.New("server closed the connection before responding")
 func (t *txn) forward() {
 	be := t.be
 	qStart := t.stamp()
+	t.assigned(freq.Now())
 	t.entry.BackendQueue = be.Queue.Len()
 	srv, err := t.acquire(be)
 	t.entry.Tw = t.since(qStart)
@@ -477,6 +478,7 @@ func (t *txn) forward() {
 		return
 	}
 	t.srv = srv
+	t.assigned(freq.Now())
 	defer func() { be.Pool.Release(t.srv) }()
 	if srv.TrackSessions {
 		// on-marked-down shutdown-sessions: the health checker may abort
@@ -546,6 +548,7 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 	key := t.srv.Key
 	if t.sc != nil {
 		if t.sc.key == key && !freshOnly {
+			t.connected(true)
 			return t.sc, nil
 		}
 		t.releaseServerConn(false)
@@ -559,9 +562,11 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 	mayReuse := !freshOnly && t.be.Cfg.HTTPReuse != "never"
 	if mayReuse {
 		if sc := t.pool.get(key); sc != nil {
+			t.connected(true)
 			return sc, nil
 		}
 	}
+	t.connected(false)
 	c, err := dial(t.srv.Addr, firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second))
 	if err != nil {
 		if t.srv.Observe {
