@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/h1"
 	"github.com/hawser-lb/hawser/internal/h2up"
 	"github.com/hawser-lb/hawser/internal/rules"
@@ -188,7 +187,7 @@ func (t *txn) exchangeH2() error {
 	}
 	t.entry.Tr = t.since(rStart)
 	t.persistConnected()
-	t.relayH2(resp)
+	t.relayH2(resp, body)
 	resp.Close()
 	t.endH2Body(body)
 	return nil
@@ -237,7 +236,7 @@ func (t *txn) h2Failed(err error, body *h2Body) {
 }
 
 // relayH2 relays the response of an HTTP/2 server to the HTTP/1 client.
-func (t *txn) relayH2(r *h2up.Response) {
+func (t *txn) relayH2(r *h2up.Response, body *h2Body) {
 	resp := &t.resp
 	resp.Status = r.Status
 	resp.Reason = append(resp.Reason[:0], http.StatusText(r.Status)...)
@@ -245,6 +244,9 @@ func (t *txn) relayH2(r *h2up.Response) {
 	resp.Chunked = false
 	resp.ContentLength = r.ContentLength
 	resp.Headers = append(resp.Headers[:0], r.Headers...)
+	if body != nil {
+		t.bodyDone = body.eof.Load()
+	}
 	t.entry.Status = r.Status
 	status := r.Status
 	if t.srv.Observe {
@@ -279,7 +281,9 @@ func (t *txn) relayH2(r *h2up.Response) {
 			t.closeClient = true
 		}
 	}
-	if !t.bodyDone || t.draining() || t.fe.Cfg.ConnMode != config.KeepAlive {
+	if (body != nil && !body.eof.Load()) || t.draining() {
+		// A request body still on its way cannot be skipped to reach
+		// the next request: the client connection closes after this one.
 		t.closeClient = true
 	}
 	t.writeResponseHead(true, chunked)

@@ -236,3 +236,84 @@ backend h1
 		t.Errorf("server checked over HTTP/1: status %d, want 503 (down)", r.Status)
 	}
 }
+
+// TestH2ServerRelay: what an HTTP/1 client sees of an HTTP/2 server is
+// what it would see of an HTTP/1 one: keep-alive after bodies, large
+// bodies both ways, persistence cookies, the access log.
+func TestH2ServerRelay(t *testing.T) {
+	t.Parallel()
+	const big = 10 << 20
+	be := newH2CBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/big" {
+			// Streamed without a length: relayed chunked.
+			w.WriteHeader(200)
+			chunk := strings.Repeat("x", 64<<10)
+			for range big / len(chunk) {
+				io.WriteString(w, chunk)
+			}
+			return
+		}
+		n, _ := io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Length", fmt.Sprint(len(fmt.Sprint(n))))
+		fmt.Fprint(w, n)
+	})
+	p := lbtest.Start(t, logDefaults+`
+frontend fe
+    bind ${fe}
+    log-format "h2log %ST %s %ts %[path]"
+    default_backend h2
+backend h2
+    cookie SRV insert indirect nocache
+    server s1 ${h2} proto h2 cookie a
+`, lbtest.Vars{"h2": be.addr})
+
+	t.Run("keep-alive after a body", func(t *testing.T) {
+		t.Parallel()
+		c, err := net.DialTimeout("tcp", p.Addr("fe"), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
+		for i := range 3 {
+			io.WriteString(c, "POST /ka HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nhello")
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("request %d: %v", i, err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			if string(b) != "5" || resp.Close {
+				t.Fatalf("request %d: body %q close %v", i, b, resp.Close)
+			}
+		}
+	})
+	t.Run("10 MB request body", func(t *testing.T) {
+		t.Parallel()
+		resp, err := http.Post(p.URL("fe", "/up"), "application/octet-stream", strings.NewReader(strings.Repeat("y", big)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != fmt.Sprint(big) {
+			t.Errorf("server read %s bytes, want %d", b, big)
+		}
+	})
+	t.Run("10 MB streamed response", func(t *testing.T) {
+		t.Parallel()
+		resp, err := http.Get(p.URL("fe", "/big"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil || n != big {
+			t.Errorf("%d bytes, err %v", n, err)
+		}
+		if sc := resp.Header.Get("Set-Cookie"); !strings.HasPrefix(sc, "SRV=a") {
+			t.Errorf("set-cookie %q", sc)
+		}
+		p.WaitLog(t, "h2log 200 s1 -- /big", 5*time.Second)
+	})
+}
