@@ -242,6 +242,22 @@ func (l *loader) checkTCPContentMode(p *Proxy) {
 	}
 }
 
+// checkServerProtos refuses what HAProxy refuses of "proto" and
+// "check-proto": an HTTP protocol on a server of a mode tcp backend, and
+// an HTTP protocol for checks that are not HTTP checks.
+func (l *loader) checkServerProtos() {
+	for _, be := range l.snap.Backends {
+		for _, s := range be.Servers {
+			if s.Proto != "" && be.Mode == ModeTCP {
+				l.errorf(s.Pos, "backend '%s': MUX protocol '%s' is not usable for server '%s'", be.Name, s.Proto, s.Name)
+			}
+			if s.Check && s.CheckProto != "" && be.HTTPCheck == nil {
+				l.errorf(s.Pos, "backend '%s': server '%s' uses an incompatible MUX protocol for the selected check type", be.Name, s.Name)
+			}
+		}
+	}
+}
+
 // finish runs the checks that need the whole configuration.
 func (l *loader) finish() {
 	l.checkDuplicates()
@@ -256,6 +272,7 @@ func (l *loader) finish() {
 	}
 	l.checkUserlistRefs()
 	l.checkFetchRefs()
+	l.checkServerProtos()
 	for _, ul := range l.snap.Userlists {
 		l.checkUserlistMembers(ul)
 	}
