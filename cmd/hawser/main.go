@@ -202,6 +202,9 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 		printAlerts(stderr, err)
 		return 1
 	}
+	// Global "log ring@" targets need the engine's rings.
+	alerts.rings = eng.Rings()
+	alerts.setSnapshot(snap)
 	if err := dropPrivileges(snap.Global); err != nil {
 		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
 		eng.Close()
@@ -257,8 +260,9 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 // alerter prints health-check transitions as HAProxy does on stderr and
 // sends them to the global log targets.
 type alerter struct {
-	w   io.Writer
-	log atomic.Pointer[logging.Logger]
+	w     io.Writer
+	log   atomic.Pointer[logging.Logger]
+	rings *logging.Rings
 }
 
 func newAlerter(w io.Writer, snap *config.Snapshot) *alerter {
@@ -271,7 +275,7 @@ func (a *alerter) setSnapshot(snap *config.Snapshot) {
 	if len(snap.Global.Logs) == 0 {
 		return
 	}
-	lg, err := logging.NewLogger(snap.Global.Logs, "hawser")
+	lg, err := logging.NewLogger(snap.Global.Logs, engine.LogTag(&snap.Global, ""), engine.LogOptions(&snap.Global, a.rings)...)
 	if err != nil {
 		return
 	}

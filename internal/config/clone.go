@@ -17,6 +17,12 @@ func (s *Snapshot) Clone() *Snapshot {
 	c.Frontends = cloneEach(s.Frontends, cloneFrontend)
 	c.Backends = cloneEach(s.Backends, cloneBackend)
 	c.Userlists = cloneEach(s.Userlists, cloneUserlist)
+	c.Rings = cloneEach(s.Rings, func(r *Ring) *Ring { r2 := *r; r2.Servers = slices.Clone(r.Servers); return &r2 })
+	c.LogForwards = cloneEach(s.LogForwards, func(f *LogForward) *LogForward {
+		f2 := *f
+		f2.Binds, f2.DgramBinds, f2.Logs = slices.Clone(f.Binds), slices.Clone(f.DgramBinds), slices.Clone(f.Logs)
+		return &f2
+	})
 	c.Files = cloneEach(s.Files, cloneFile)
 	c.Warnings = cloneEach(s.Warnings, func(e *Error) *Error { e2 := *e; return &e2 })
 	return c

@@ -28,6 +28,9 @@ type lineCtx struct {
 	px *proxyState
 	ul *Userlist
 	he *httpErrors
+	// ring and lf are the ring or log-forward section being parsed.
+	ring *Ring
+	lf   *LogForward
 
 	// The line being built while its options are parsed.
 	srv  *Server

@@ -8,7 +8,7 @@ import (
 )
 
 // SectionSet is a set of section kinds a keyword may appear in.
-type SectionSet uint8
+type SectionSet uint16
 
 // Section kinds.
 const (
@@ -19,6 +19,8 @@ const (
 	SecListen
 	SecUserlist
 	SecHTTPErrors
+	SecRing
+	SecLogForward
 )
 
 // Common section combinations, named after HAProxy's keyword matrix
@@ -41,6 +43,8 @@ var sectionNames = []struct {
 	{SecListen, "listen"},
 	{SecUserlist, "userlist"},
 	{SecHTTPErrors, "http-errors"},
+	{SecRing, "ring"},
+	{SecLogForward, "log-forward"},
 }
 
 // Has reports whether s contains every kind in k.
@@ -141,6 +145,7 @@ var tables = []*[]*Keyword{
 	&captureKeywords,
 	&tcpKeywords,
 	&errorKeywords,
+	&logForwardKeywords,
 	&unsupportedKeywords,
 }
 

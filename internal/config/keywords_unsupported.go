@@ -19,7 +19,7 @@ func buildUnsupported() []*Keyword {
 		"grace", "h1-accept-payload-with-any-method", "h1-case-adjust", "h1-case-adjust-file",
 		"h2-workaround-bogus-websocket-clients", "httpclient.resolvers.id", "httpclient.ssl.verify",
 		"insecure-fork-wanted", "insecure-setuid-wanted", "issuers-chain-path", "localpeer",
-		"log-tag", "lua-load", "lua-load-per-thread", "lua-prepend-path", "maxcompcpuusage",
+		"lua-load", "lua-load-per-thread", "lua-prepend-path", "maxcompcpuusage",
 		"maxcomprate", "maxconnrate", "maxpipes", "maxsessrate", "maxsslconn", "maxsslrate",
 		"maxzlibmem", "mworker-max-reloads", "noepoll", "noevports", "nogetaddrinfo", "nokqueue",
 		"nopoll", "noreuseport", "nosplice", "numa-cpu-mapping", "ocsp-update.mode", "profiling.tasks",
@@ -41,7 +41,7 @@ func buildUnsupported() []*Keyword {
 		"filter", "use-fcgi-app", "server-template",
 		"dispatch", "http-send-name-header")
 	add(secProxies, "compression", "email-alert", "external-check", "persist", "rate-limit", "unique-id-format", "unique-id-header",
-		"error-log-format", "log-tag", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",
+		"error-log-format", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",
 		"server-state-file-name", "retry-on", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",
 		"dynamic-cookie-key", "guid", "grace")
 	add(secProxies,

@@ -95,8 +95,8 @@ func (l *loader) warnf(pos cfgfile.Pos, format string, args ...any) {
 // unsupportedSections are section kinds HAProxy has and hawser does not
 // implement yet.
 var unsupportedSections = map[string]bool{
-	"peers": true, "resolvers": true, "mailers": true, "ring": true,
-	"log-forward": true, "cache": true, "fcgi-app": true,
+	"peers": true, "resolvers": true, "mailers": true,
+	"cache": true, "fcgi-app": true,
 	"crt-store": true, "program": true, "traces": true, "acme": true,
 }
 
@@ -135,6 +135,10 @@ func (l *loader) section(s *cfgfile.Section) {
 		if c.g.Pos.Line == 0 {
 			c.g.Pos = pos
 		}
+	case kind == SecRing:
+		c.ring = l.newRing(s)
+	case kind == SecLogForward:
+		c.lf = l.newLogForward(s)
 	case kind == SecUserlist:
 		if s.Name == "" {
 			l.errorf(pos, "'userlist' expects a name")
@@ -152,6 +156,9 @@ func (l *loader) section(s *cfgfile.Section) {
 	}
 	if c.px != nil {
 		l.endProxy(c.px)
+	}
+	if c.lf != nil && len(c.lf.Binds)+len(c.lf.DgramBinds) == 0 {
+		l.errorf(pos, "log-forward '%s': no 'bind' or 'dgram-bind' line", c.lf.Name)
 	}
 }
 
@@ -271,6 +278,7 @@ func (l *loader) finish() {
 		}
 	}
 	l.checkUserlistRefs()
+	l.checkRingRefs()
 	l.checkFetchRefs()
 	l.checkServerProtos()
 	for _, ul := range l.snap.Userlists {

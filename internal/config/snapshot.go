@@ -46,6 +46,10 @@ type Snapshot struct {
 	Frontends []*Frontend // frontends and the frontend half of listen sections, in file order
 	Backends  []*Backend  // backends and the backend half of listen sections, in file order
 	Userlists []*Userlist
+	// Rings are the "ring" sections and LogForwards the "log-forward"
+	// sections, in file order.
+	Rings       []*Ring       `json:",omitempty"`
+	LogForwards []*LogForward `json:",omitempty"`
 	// Files are the parsed files this snapshot came from, kept for the
 	// writer (Data Plane API). Nil for snapshots built in code.
 	Files []*cfgfile.File
@@ -81,6 +85,7 @@ type Global struct {
 	UID, GID        int     // uid, gid; 0 = unset
 	MaxRewrite      int     // tune.maxrewrite, default 8192
 	LogSendHostname *string // log-send-hostname: nil = off, "" = the system host name
+	LogTag          string  `json:",omitempty"` // log-tag: the syslog tag, "" = the program name
 	StatsTimeout    time.Duration
 	StatsMaxConn    int
 	SpreadChecks    int // percent, 0..50
@@ -171,6 +176,7 @@ type Proxy struct {
 	TCPLog      bool // option tcplog
 	DontLogNull bool
 	LogFormat   string
+	LogTag      string `json:",omitempty"` // log-tag; "" = the global one
 	ConnMode    ConnMode
 	Forwardfor  Forwardfor
 	MaxConn     int

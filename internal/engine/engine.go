@@ -121,6 +121,10 @@ type Engine struct {
 	// loggers are shared by frontends and generations logging to the same
 	// targets; guarded by mu.
 	loggers map[string]*logging.Logger
+	// rings and relays are the ring and log-forward sections; they
+	// outlive generations like listeners.
+	rings  *logging.Rings
+	relays *logging.Relays
 	// checkOnly is set by Check: compile validates log targets without
 	// opening them.
 	checkOnly bool
@@ -146,6 +150,8 @@ func New(opts Options) *Engine {
 		procVars: rules.NewProcVars(),
 	}
 	e.listeners = listener.NewPool(e.accept, opts.Log.With("component", "listener"))
+	e.rings = logging.NewRings(opts.Log)
+	e.relays = logging.NewRelays(opts.Log)
 	return e
 }
 
@@ -173,11 +179,17 @@ func (e *Engine) ListenerAddr(b *config.Bind) net.Addr {
 func (e *Engine) Apply(snap *config.Snapshot) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// Rings first: the loggers compile resolves "ring@" targets in them.
+	e.rings.Apply(snap.Rings)
 	gen, err := e.compile(snap)
 	if err != nil {
 		return err
 	}
 	if err := e.listeners.Ensure(gen.specs); err != nil {
+		gen.cancel()
+		return err
+	}
+	if err := e.applyRelays(snap); err != nil {
 		gen.cancel()
 		return err
 	}
@@ -237,9 +249,11 @@ func (e *Engine) Close() {
 	e.conns.Wait()
 	e.mu.Lock()
 	e.tables.stop()
+	e.relays.Close()
 	for _, l := range e.loggers {
 		l.Close()
 	}
+	e.rings.Close()
 	e.mu.Unlock()
 }
 

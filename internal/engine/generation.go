@@ -399,7 +399,7 @@ func (e *Engine) compileLog(f *Frontend, snap *config.Snapshot) error {
 		f.LogFormat = lf
 		return nil
 	}
-	lg, err := e.logger(targets)
+	lg, err := e.logger(targets, LogTag(&snap.Global, fc.LogTag), &snap.Global)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -204,29 +203,6 @@ func Page(f *Frontend, b *Backend, status int) []byte {
 		return p
 	}
 	return ErrorPage(status)
-}
-
-// logger returns a logger for the targets, shared by every frontend and
-// generation that logs to the same set.
-func (e *Engine) logger(targets []config.LogTarget) (*logging.Logger, error) {
-	keys := make([]string, len(targets))
-	for i, t := range targets {
-		keys[i] = fmt.Sprintf("%s|%s|%d|%s|%s|%s", t.Address, t.Format, t.Len, t.Facility, t.Level, t.MinLevel)
-	}
-	sort.Strings(keys)
-	key := strings.Join(keys, ";")
-	if l, ok := e.loggers[key]; ok {
-		return l, nil
-	}
-	l, err := logging.NewLogger(targets, "hawser")
-	if err != nil {
-		return nil, err
-	}
-	if e.loggers == nil {
-		e.loggers = make(map[string]*logging.Logger)
-	}
-	e.loggers[key] = l
-	return l, nil
 }
 
 // tableFor returns the stick-table lookup of rules in proxy name: "" is

@@ -43,6 +43,12 @@ type record struct {
 	level int
 	at    time.Time
 	line  []byte
+	// fwd is set for a message relayed by a log-forward section: its own
+	// facility and header fields replace the Logger's, and raw sends it
+	// unchanged.
+	fwd, raw                  bool
+	facility                  int
+	host, tag, pid, msgid, sd string
 }
 
 // Option changes a Logger's defaults.
@@ -54,7 +60,13 @@ type options struct {
 	pid            int
 	queueSize      int
 	stdout, stderr io.Writer
+	rings          *Rings
+	dropped        *atomic.Uint64 // the Logger's counter, for TCP targets
+	tcpWrite       time.Duration  // write timeout of TCP targets (tests)
 }
+
+// WithRings gives the rings "log ring@<name>" targets write to.
+func WithRings(rs *Rings) Option { return func(o *options) { o.rings = rs } }
 
 // WithClock sets the clock used for syslog header timestamps (tests).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.clock = now } }
@@ -96,6 +108,7 @@ func NewLogger(targets []config.LogTarget, tag string, opts ...Option) (*Logger,
 		queue:    make(chan *record, max(o.queueSize, 1)),
 		done:     make(chan struct{}),
 	}
+	o.dropped = &l.dropped
 	for _, lt := range targets {
 		t, err := newTarget(lt, &o)
 		if err != nil {
@@ -135,16 +148,52 @@ func (l *Logger) Log(level int, line []byte) {
 		r = new(record)
 	}
 	r.level, r.at = level, l.clock()
+	r.fwd, r.raw = false, false
 	r.line = append(r.line[:0], line...)
 	select {
 	case l.queue <- r:
 	default:
 		l.dropped.Add(1)
+		droppedLogs.Add(1)
 		l.pool.Put(r)
 	}
 }
 
-// Dropped returns how many lines were dropped because the queue was full.
+// Forward queues a message received by a log-forward section for the
+// targets whose level accepts it. Its facility, time and header fields are
+// kept and written in each target's format (translating RFC 3164 to RFC
+// 5424 and back); with raw, the message is sent as received. Like Log, it
+// never blocks and drops the message when the queue is full.
+func (l *Logger) Forward(m *Message, raw bool) {
+	if m.Level > l.maxLevel || l.closed.Load() {
+		return
+	}
+	r, _ := l.pool.Get().(*record)
+	if r == nil {
+		r = new(record)
+	}
+	r.level, r.at = m.Level, m.Time
+	if r.at.IsZero() {
+		r.at = l.clock()
+	}
+	r.fwd, r.raw, r.facility = true, raw, m.Facility
+	r.host, r.tag, r.pid, r.msgid, r.sd = m.Host, m.Tag, m.PID, m.MsgID, m.SD
+	if raw {
+		r.line = append(r.line[:0], m.Raw...)
+	} else {
+		r.line = append(r.line[:0], m.Text...)
+	}
+	select {
+	case l.queue <- r:
+	default:
+		l.dropped.Add(1)
+		droppedLogs.Add(1)
+		l.pool.Put(r)
+	}
+}
+
+// Dropped returns how many lines were dropped because a queue was full
+// (the Logger's or a TCP target's) or a TCP target was down.
 func (l *Logger) Dropped() uint64 { return l.dropped.Load() }
 
 // Errors returns how many writes to a target failed.
@@ -197,12 +246,22 @@ func (l *Logger) send(r *record) {
 	}()
 	h := l.hdr
 	h.at = r.at
+	if r.fwd {
+		h.host, h.tag, h.pid, h.msgid, h.sd = r.host, r.tag, r.pid, r.msgid, r.sd
+	}
 	for _, t := range l.targets {
 		if r.level > t.maxLevel {
 			continue
 		}
 		h.facility, h.level = t.facility, max(r.level, t.minLevel)
-		if err := t.sink.write(t.frame(&h, r.line)); err != nil {
+		f := t.format
+		if r.fwd {
+			h.facility = r.facility
+			if r.raw {
+				f = fmtRaw
+			}
+		}
+		if err := t.sink.write(t.frame(f, &h, r.line)); err != nil {
 			l.errs.Add(1)
 		}
 	}

@@ -308,8 +308,8 @@ func TestNewLoggerErrors(t *testing.T) {
 		target config.LogTarget
 		want   string
 	}{
-		{name: "ring", target: config.LogTarget{Address: "ring@x", Facility: "local0"}, want: "log target 'ring@x' is not supported by hawser"},
-		{name: "tcp", target: config.LogTarget{Address: "tcp@127.0.0.1:514", Facility: "local0"}, want: "log target 'tcp@127.0.0.1:514' is not supported by hawser"},
+		{name: "ring", target: config.LogTarget{Address: "ring@x", Facility: "local0"}, want: "log target 'ring@x': no such ring"},
+		{name: "tcp port", target: config.LogTarget{Address: "tcp@127.0.0.1:0", Facility: "local0"}, want: "invalid port '0'"},
 		{name: "log backend", target: config.LogTarget{Address: "backend@logs", Facility: "local0"}, want: "not supported by hawser"},
 		{name: "unknown family", target: config.LogTarget{Address: "foo@1.2.3.4", Facility: "local0"}, want: "unknown address family"},
 		{name: "bad port", target: config.LogTarget{Address: "127.0.0.1:99999", Facility: "local0"}, want: "invalid port '99999'"},
@@ -322,7 +322,7 @@ func TestNewLoggerErrors(t *testing.T) {
 		{name: "len", target: config.LogTarget{Address: "stdout", Facility: "daemon", Len: 79}, want: "invalid log length 79"},
 		{name: "global", target: config.LogTarget{Global: true}, want: "'log global' must be resolved"},
 		{name: "position", target: config.LogTarget{Pos: cfgfile.Pos{File: "haproxy.cfg", Line: 3}, Address: "ring@buf", Facility: "daemon"},
-			want: "haproxy.cfg:3: log target 'ring@buf' is not supported by hawser"},
+			want: "haproxy.cfg:3: log target 'ring@buf': no such ring"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -96,6 +96,7 @@ type header struct {
 	facility, level int
 	at              time.Time
 	host, tag, pid  string
+	msgid, sd       string // RFC 5424 MSGID and STRUCTURED-DATA; "" is "-"
 }
 
 // appendHeader appends the header of one message in format f, with the
@@ -127,8 +128,11 @@ func appendHeader(dst []byte, f syslogFormat, h *header) []byte {
 			dst = append(dst, ' ')
 			dst = append(dst, orDefault(field, "-")...)
 		}
-		// No MSGID and no structured data.
-		dst = append(dst, " - - "...)
+		dst = append(dst, ' ')
+		dst = append(dst, orDefault(h.msgid, "-")...)
+		dst = append(dst, ' ')
+		dst = append(dst, orDefault(h.sd, "-")...)
+		dst = append(dst, ' ')
 	case fmtTimed, fmtISO:
 		dst = appendISOTime(dst, h.at)
 		dst = append(dst, ' ')

@@ -42,8 +42,11 @@ type sink interface {
 }
 
 // unsupportedPrefixes are address prefixes HAProxy accepts for "log" that
-// need rings or log backends, which hawser does not have yet.
-var unsupportedPrefixes = []string{"ring@", "backend@", "tcp@", "tcp4@", "tcp6@", "uxst@", "abns@", "abnsz@", "sockpair@", "quic4@", "quic6@"}
+// hawser does not implement yet (log backends, stream unix sockets).
+var unsupportedPrefixes = []string{"backend@", "uxst@", "abns@", "abnsz@", "sockpair@", "quic4@", "quic6@"}
+
+// tcpPrefixes map HAProxy's stream address prefixes to Go networks.
+var tcpPrefixes = map[string]string{"tcp@": "tcp", "tcp4@": "tcp4", "tcp6@": "tcp6"}
 
 // udpPrefixes map HAProxy's datagram address prefixes to Go networks.
 var udpPrefixes = map[string]string{
@@ -61,8 +64,23 @@ func newTarget(lt config.LogTarget, o *options) (*target, error) {
 		return nil, fmt.Errorf("'log global' must be resolved against the global section first (see Resolve)")
 	}
 	t := &target{addr: lt.Address, maxLevel: LevelDebug, minLevel: LevelEmerg, maxLen: defaultMaxLen}
+	var ring *Ring
+	format := lt.Format
+	if name, ok := strings.CutPrefix(lt.Address, "ring@"); ok {
+		if ring = o.rings.Get(name); ring == nil {
+			return nil, fmt.Errorf("log target '%s': no such ring", lt.Address)
+		}
+		// A ring stores lines in its own format, as HAProxy does; the
+		// log line's format applies when the ring sets none.
+		rc := ring.config()
+		if rc.Format != "" {
+			format = rc.Format
+		} else if format == "" {
+			format = "rfc3164"
+		}
+	}
 	var err error
-	if t.format, err = parseSyslogFormat(lt.Format, o.hostname); err != nil {
+	if t.format, err = parseSyslogFormat(format, o.hostname); err != nil {
 		return nil, err
 	}
 	if lt.Facility == "" {
@@ -86,6 +104,15 @@ func newTarget(lt config.LogTarget, o *options) (*target, error) {
 			return nil, fmt.Errorf("invalid log length %d, must be between %d and %d", lt.Len, minMaxLen, maxMaxLen)
 		}
 		t.maxLen = lt.Len
+	}
+	if ring != nil {
+		if rc := ring.config(); rc.MaxLen > 0 {
+			t.maxLen = rc.MaxLen + 1 // maxlen does not count the '\n' the ring drops
+		} else {
+			t.maxLen = maxMaxLen
+		}
+		t.sink = ringSink{ring}
+		return t, nil
 	}
 	if t.sink, err = newSink(lt.Address, o); err != nil {
 		return nil, err
@@ -120,6 +147,18 @@ func newSink(addr string, o *options) (sink, error) {
 		return &dgramSink{network: "unixgram", addr: path}, nil
 	}
 	network, hostport := "udp", addr
+	if p, rest, ok := strings.Cut(addr, "@"); ok && tcpPrefixes[p+"@"] != "" {
+		ta, err := resolveStream(tcpPrefixes[p+"@"], rest)
+		if err != nil {
+			return nil, fmt.Errorf("log target '%s': %w", addr, err)
+		}
+		s := newTCPSink(ta, o.dropped)
+		if o.tcpWrite > 0 {
+			s.timeout = o.tcpWrite
+		}
+		go s.run()
+		return s, nil
+	}
 	if p, rest, ok := strings.Cut(addr, "@"); ok {
 		n, known := udpPrefixes[p+"@"]
 		if !known {
@@ -132,6 +171,16 @@ func newSink(addr string, o *options) (sink, error) {
 		return nil, fmt.Errorf("log target '%s': %w", addr, err)
 	}
 	return &dgramSink{network: network, addr: ua}, nil
+}
+
+// resolveStream resolves a TCP target's "host:port" once; a missing port
+// is 514 as for UDP.
+func resolveStream(network, hostport string) (string, error) {
+	ua, err := resolveUDP(strings.Replace(network, "tcp", "udp", 1), hostport)
+	if err != nil {
+		return "", err
+	}
+	return ua, nil
 }
 
 // resolveUDP resolves "host[:port]" once, at configuration time as HAProxy
@@ -216,8 +265,8 @@ func (s *dgramSink) close() error {
 
 // frame appends the complete datagram or line for one message to t.buf:
 // header, message truncated so that the whole fits in maxLen, and '\n'.
-func (t *target) frame(h *header, msg []byte) []byte {
-	b := appendHeader(t.buf[:0], t.format, h)
+func (t *target) frame(f syslogFormat, h *header, msg []byte) []byte {
+	b := appendHeader(t.buf[:0], f, h)
 	b = append(b, msg...)
 	if limit := t.maxLen - 1; len(b) > limit {
 		b = b[:limit]

@@ -1,0 +1,88 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRingAndLogForwardSections(t *testing.T) {
+	t.Parallel()
+	cfg := `global
+    log ring@buf local0
+    log-tag lb
+ring buf
+    description "recent logs"
+    format rfc5424
+    maxlen 1200
+    size 32k
+    timeout connect 2s
+    timeout server 3s
+    server s1 127.0.0.1:6514
+log-forward relay
+    bind 127.0.0.1:1514
+    dgram-bind udp@127.0.0.1:1514,ipv4@127.0.0.1:1515
+    log global
+    log tcp@10.0.0.1:514 format rfc3164 local1 info
+    maxconn 10
+    timeout client 5s
+    option assume-rfc6587-ntf
+frontend fe
+    bind :8080
+    log-tag web
+    log ring@buf local2
+`
+	s, err := loadText(t, "haproxy.cfg", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRing := &Ring{Pos: posAt("haproxy.cfg", 4), Name: "buf", Description: "recent logs", Format: "rfc5424", MaxLen: 1200, Size: 32 << 10,
+		Servers:        []RingServer{{Pos: posAt("haproxy.cfg", 11), Name: "s1", Address: "127.0.0.1:6514"}},
+		TimeoutConnect: 2 * time.Second, TimeoutServer: 3 * time.Second}
+	if diff := cmp.Diff([]*Ring{wantRing}, s.Rings); diff != "" {
+		t.Errorf("rings (-want +got):\n%s", diff)
+	}
+	f := s.LogForwards[0]
+	if f.Name != "relay" || len(f.Binds) != 1 || f.Binds[0].Address != "127.0.0.1:1514" || len(f.DgramBinds) != 2 ||
+		f.DgramBinds[1].Address != "127.0.0.1:1515" || len(f.Logs) != 2 || !f.Logs[0].Global || f.Logs[1].Address != "tcp@10.0.0.1:514" ||
+		f.MaxConn != 10 || f.Timeout != 5*time.Second || !f.AssumeNTF || f.DontParse {
+		t.Errorf("log-forward = %+v", f)
+	}
+	if s.Global.LogTag != "lb" || s.Frontends[0].LogTag != "web" {
+		t.Errorf("log-tag: global %q, frontend %q", s.Global.LogTag, s.Frontends[0].LogTag)
+	}
+	if c := s.Clone(); !cmp.Equal(c.Rings, s.Rings) || c.LogForwards[0] == s.LogForwards[0] {
+		t.Error("Clone does not deep-copy rings and log-forwards")
+	}
+}
+
+func TestRingAndLogForwardErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, cfg, want string }{
+		{"unknown ring", "global\n    log ring@nope local0\n", "haproxy.cfg:2 : log: no such ring 'nope'"},
+		{"ring without name", "ring\n    size 1k\n", "'ring' expects"},
+		{"duplicate ring", "ring a\nring a\n", "ring 'a' has the same name"},
+		{"ring size", "ring a\n    size 10\n", "'size' must be at least 256"},
+		{"ring format", "ring a\n    format json\n", "unknown log format 'json'"},
+		{"ring server option", "ring a\n    server s 127.0.0.1:1 check\n", "server options in a ring are not supported by hawser"},
+		{"ring server port", "ring a\n    server s 127.0.0.1\n", "missing port"},
+		{"backing-file", "ring a\n    backing-file /tmp/x\n", "'backing-file' is not supported by hawser"},
+		{"no bind", "log-forward f\n    log stdout local0\n", "log-forward 'f': no 'bind' or 'dgram-bind' line"},
+		{"bind option", "log-forward f\n    bind :514 ssl\n", "bind option 'ssl' is not supported by hawser"},
+		{"dgram prefix", "log-forward f\n    dgram-bind tcp@:514\n", "'tcp@' is not supported by hawser here"},
+		{"option host", "log-forward f\n    dgram-bind :514\n    option host replace\n", "'option host' is not supported by hawser"},
+		{"frontend keyword", "log-forward f\n    dgram-bind :514\n    mode http\n", "'mode'"},
+		{"log-tag arity", "global\n    log-tag\n", "log-tag"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := loadText(t, "haproxy.cfg", tc.cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
