@@ -32,6 +32,8 @@ var sections = []struct {
 	{config.SecBackend, "backend"},
 	{config.SecListen, "listen"},
 	{config.SecUserlist, "userlist"},
+	{config.SecRing, "ring"},
+	{config.SecLogForward, "log-forward"},
 }
 
 var optionScopes = []struct {

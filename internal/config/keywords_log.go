@@ -45,7 +45,6 @@ type LogForward struct {
 	DgramBinds []LogForwardBind // UDP, one message per datagram
 	Logs       []LogTarget
 	MaxConn    int           `json:",omitempty"` // TCP connections at once; 0 = no limit
-	Backlog    int           `json:",omitempty"`
 	Timeout    time.Duration `json:",omitempty"` // timeout client: idle TCP connections
 	// AssumeNTF is "option assume-rfc6587-ntf": TCP messages are
 	// LF-terminated, never octet-counted.
@@ -162,15 +161,7 @@ var logForwardKeywords = []*Keyword{
 			c.lf.MaxConn = n
 			return err
 		}},
-	{Name: "backlog", Sections: SecLogForward, Args: "<number>", Help: "listen backlog of the TCP binds", Supported: true,
-		Parse: func(c *lineCtx, args []string) error {
-			if err := arity(c.name, args, 1, 1, "a number"); err != nil {
-				return err
-			}
-			n, err := parseInt(c.name, args[0], 0, 1<<30)
-			c.lf.Backlog = n
-			return err
-		}},
+	{Name: "backlog", Sections: SecLogForward, Args: "<number>"},
 	{Name: "timeout client", Sections: SecLogForward, Args: "<time>", Help: "close TCP connections idle for this long", Supported: true,
 		Parse: func(c *lineCtx, args []string) error { return sectionTime(c, args, &c.lf.Timeout) }},
 	{Name: "option assume-rfc6587-ntf", Sections: SecLogForward, Help: "TCP messages are LF-terminated, never octet-counted", Supported: true,

@@ -1,0 +1,256 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hawser-lb/hawser/test/lbtest"
+)
+
+// TestLogForwardRelaysUDPAndTCP sends syslog to a hawser log-forward
+// section over UDP and TCP and checks what its TCP and UDP targets receive,
+// translated between RFC 3164 and RFC 5424.
+func TestLogForwardRelaysUDPAndTCP(t *testing.T) {
+	t.Parallel()
+	out5424 := newOctetReceiver(t)
+	out3164, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out3164.Close()
+	p := lbtest.Start(t, `
+log-forward to5424
+    bind ${in_tcp}
+    log tcp@${out_tcp} format rfc5424 local0 info
+log-forward to3164
+    dgram-bind ${in_udp}
+    log ${out_udp} format rfc3164 local0
+`, lbtest.Vars{"out_tcp": out5424.addr(), "out_udp": out3164.LocalAddr().String(), "in_udp": lbtest.FreeAddr(t)})
+
+	// TCP in, octet counted, RFC 3164 and 5424: out as RFC 5424 over TCP.
+	c, err := net.Dial("tcp", p.Addr("in_tcp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	m1 := "<134>Nov 22 05:00:01 web1 nginx[812]: GET / 200"
+	m2 := `<165>1 2026-11-22T05:00:02.5Z host2 su 77 ID47 [a b="c"] su failed`
+	m3 := "<135>Nov 22 05:00:03 web1 app: debug is filtered by the target's level"
+	fmt.Fprintf(c, "%d %s%d %s%d %s", len(m1), m1, len(m2), m2, len(m3), m3)
+	if got := out5424.next(t); !strings.HasPrefix(got, "<134>1 ") || !strings.HasSuffix(got, " web1 nginx 812 - - GET / 200") {
+		t.Errorf("3164 -> 5424: got %q", got)
+	}
+	if got, want := out5424.next(t), `<165>1 2026-11-22T05:00:02.500000+00:00 host2 su 77 ID47 [a b="c"] su failed`; got != want {
+		t.Errorf("5424 -> 5424:\ngot  %q\nwant %q", got, want)
+	}
+
+	// UDP in: out as RFC 3164 over UDP.
+	u, err := net.Dial("udp", p.Addr("in_udp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	if _, err := u.Write([]byte(`<14>1 2026-11-22T05:00:04Z host3 app 9 - - from 5424`)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2048)
+	out3164.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, _, err := out3164.ReadFrom(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(buf[:n]), "<14>Nov 22 05:00:04 host3 app[9]: from 5424\n"; got != want {
+		t.Errorf("5424 -> 3164:\ngot  %q\nwant %q", got, want)
+	}
+}
+
+// octetReceiver is a TCP syslog server reading octet-counted messages.
+type octetReceiver struct {
+	ln   net.Listener
+	msgs chan string
+}
+
+func newOctetReceiver(t *testing.T) *octetReceiver {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &octetReceiver{ln: ln, msgs: make(chan string, 100)}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					s, err := br.ReadString(' ')
+					if err != nil {
+						return
+					}
+					n, err := strconv.Atoi(strings.TrimSuffix(s, " "))
+					if err != nil {
+						r.msgs <- "bad frame: " + s
+						return
+					}
+					msg := make([]byte, n)
+					if _, err := ioReadFull(br, msg); err != nil {
+						return
+					}
+					r.msgs <- string(msg)
+				}
+			}()
+		}
+	}()
+	return r
+}
+
+func ioReadFull(br *bufio.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := br.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func (r *octetReceiver) addr() string { return r.ln.Addr().String() }
+
+func (r *octetReceiver) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case m := <-r.msgs:
+		return m
+	case <-time.After(10 * time.Second):
+		t.Fatal("timed out waiting for a syslog message")
+		return ""
+	}
+}
+
+// TestLogForwardRsyslogInterop puts hawser between two rsyslog inputs and
+// outputs: rsyslog forwards what it receives to hawser's log-forward
+// (RFC 5424 over TCP with octet counting, and RFC 3164 over UDP); hawser
+// re-emits in the other format back to rsyslog (RFC 3164 over UDP, RFC
+// 5424 over TCP), which writes the fields it parsed to a file.
+func TestLogForwardRsyslogInterop(t *testing.T) {
+	t.Parallel()
+	rsyslogd := lbtest.NeedTool(t, "rsyslogd")
+	rsIn, rsOutUDP, rsOutTCP := lbtest.FreeAddr(t), lbtest.FreeAddr(t), lbtest.FreeAddr(t)
+	p := lbtest.Start(t, `
+log-forward from5424
+    bind ${fwd_tcp}
+    log ${rs_out_udp} format rfc3164 local0
+log-forward from3164
+    dgram-bind ${fwd_udp}
+    log tcp@${rs_out_tcp} format rfc5424 local0
+`, lbtest.Vars{"rs_out_udp": rsOutUDP, "rs_out_tcp": rsOutTCP, "fwd_udp": lbtest.FreeAddr(t)})
+
+	dir := t.TempDir()
+	outFile := filepath.Join(dir, "out.log")
+	port := func(a string) string { _, p, _ := net.SplitHostPort(a); return p }
+	fwdTCP, fwdUDP := p.Addr("fwd_tcp"), p.Addr("fwd_udp")
+	conf := fmt.Sprintf(`
+global(workDirectory=%[1]q)
+module(load="imudp")
+module(load="imtcp")
+template(name="fields" type="string"
+  string="%%inputname%% %%syslogfacility-text%%.%%syslogseverity-text%% host=%%hostname%% app=%%app-name%% pid=%%procid%% msg=%%msg:::drop-last-lf%%\n")
+ruleset(name="in") {
+  action(type="omfwd" target="127.0.0.1" port=%[2]q protocol="tcp" TCP_Framing="octet-counted" template="RSYSLOG_SyslogProtocol23Format")
+  action(type="omfwd" target="127.0.0.1" port=%[3]q protocol="udp" template="RSYSLOG_TraditionalForwardFormat")
+}
+ruleset(name="out") {
+  action(type="omfile" file=%[4]q template="fields")
+}
+input(type="imudp" address="127.0.0.1" port=%[5]q ruleset="in")
+input(type="imudp" address="127.0.0.1" port=%[6]q ruleset="out")
+input(type="imtcp" address="127.0.0.1" port=%[7]q ruleset="out")
+`, dir, port(fwdTCP), port(fwdUDP), outFile, port(rsIn), port(rsOutUDP), port(rsOutTCP))
+	confPath := filepath.Join(dir, "rsyslog.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(rsyslogd, "-n", "-f", confPath, "-i", filepath.Join(dir, "rsyslog.pid"))
+	var rsOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &rsOut, &rsOut
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	lbtest.WaitUntil(t, "rsyslogd listening", 10*time.Second, func() bool {
+		c, err := net.Dial("tcp", rsOutTCP)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+
+	// Messages into rsyslog's input, one datagram each, numbered to check
+	// that they all arrive and stay in order on each path.
+	in, err := net.Dial("udp", rsIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	const n = 20
+	for i := range n {
+		fmt.Fprintf(in, "<%d>Nov 22 05:00:%02d web%d myapp[%d]: message %02d with some text", 16<<3|6, i, i%3, 100+i, i)
+	}
+	var lines []string
+	lbtest.WaitUntil(t, "rsyslog to receive every message back from hawser", 15*time.Second, func() bool {
+		b, _ := os.ReadFile(outFile)
+		lines = strings.Split(strings.TrimSpace(string(b)), "\n")
+		return len(lines) >= 2*n
+	})
+	if len(lines) != 2*n {
+		t.Fatalf("got %d lines, want %d:\n%s\nrsyslogd: %s", len(lines), 2*n, strings.Join(lines, "\n"), rsOut.String())
+	}
+	var viaUDP, viaTCP []string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "imudp "):
+			viaUDP = append(viaUDP, strings.TrimPrefix(l, "imudp "))
+		case strings.HasPrefix(l, "imtcp "):
+			viaTCP = append(viaTCP, strings.TrimPrefix(l, "imtcp "))
+		default:
+			t.Errorf("unexpected line %q", l)
+		}
+	}
+	for path, got := range map[string][]string{"5424 in, 3164 out": viaUDP, "3164 in, 5424 out": viaTCP} {
+		if len(got) != n {
+			t.Errorf("%s: %d lines, want %d", path, len(got), n)
+			continue
+		}
+		for i, l := range got {
+			want := fmt.Sprintf("local0.info host=web%d app=myapp pid=%d msg=message %02d with some text", i%3, 100+i, i)
+			// rsyslog keeps RFC 3164's space after "tag:" in MSG and sends
+			// it on in RFC 5424: leading spaces are its, not hawser's.
+			if k := strings.Index(l, "msg="); k >= 0 {
+				l = l[:k+4] + strings.TrimLeft(l[k+4:], " ")
+			}
+			if l != want {
+				t.Errorf("%s: line %d:\ngot  %q\nwant %q", path, i, l, want)
+			}
+		}
+	}
+}
