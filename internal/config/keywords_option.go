@@ -22,6 +22,8 @@ var optionKeywords = []*Keyword{
 			return arity(c.name, args, 0, 0, "")
 		}},
 	optFlag("dontlognull", secFE, "do not log connections that sent no data", func(ps *proxyState) *bool { return &ps.p.DontLogNull }),
+	optFlag("log-separate-errors", secFE, "log errors (5xx, aborts, timeouts, retries) at level err instead of info", func(ps *proxyState) *bool { return &ps.p.LogSeparateErrors }),
+	optFlag("dontlog-normal", secFE, "log only errors (5xx, aborts, timeouts, retries)", func(ps *proxyState) *bool { return &ps.p.DontLogNormal }),
 	optFlag("redispatch", secBE, "retry on another server when the chosen one fails", func(ps *proxyState) *bool { return &ps.be.Redispatch }),
 	optFlag("http-buffer-request", secProxies, "buffer the request body before the http-request rules (req.body fetches)", func(ps *proxyState) *bool { return &ps.p.HTTPBufferRequest }),
 	optFlag("allbackups", secBE, "use every backup server at once when all others are down", func(ps *proxyState) *bool { return &ps.be.AllBackups }),

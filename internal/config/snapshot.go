@@ -175,13 +175,17 @@ type Proxy struct {
 	HTTPLogCLF  bool // option httplog clf
 	TCPLog      bool // option tcplog
 	DontLogNull bool
-	LogFormat   string
-	LogTag      string `json:",omitempty"` // log-tag; "" = the global one
-	ConnMode    ConnMode
-	Forwardfor  Forwardfor
-	MaxConn     int
-	Disabled    bool
-	ACLs        []*ACL // named ACLs, in order
+	// LogSeparateErrors and DontLogNormal are "option log-separate-errors"
+	// and "option dontlog-normal" (see logging.Entry.IsError).
+	LogSeparateErrors bool `json:",omitempty"`
+	DontLogNormal     bool `json:",omitempty"`
+	LogFormat         string
+	LogTag            string `json:",omitempty"` // log-tag; "" = the global one
+	ConnMode          ConnMode
+	Forwardfor        Forwardfor
+	MaxConn           int
+	Disabled          bool
+	ACLs              []*ACL // named ACLs, in order
 	// HTTPRequest are the http-request rules in order.
 	HTTPRequest []*HTTPRule
 	// HTTPResponse are the http-response rules in order.

@@ -303,7 +303,7 @@ func (h *Handler) log(s *engine.Session, e *logging.Entry) {
 	if fe.Log == nil {
 		return
 	}
-	if fe.Cfg.DontLogNull && e.BytesIn == 0 {
+	if fe.Cfg.DontLogNull && e.BytesIn == 0 || fe.Cfg.DontLogNormal && !e.IsError() {
 		return
 	}
 	now := time.Now()
@@ -323,6 +323,6 @@ func (h *Handler) log(s *engine.Session, e *logging.Entry) {
 	e.PID = h.pid
 	bp := logBufs.Get().(*[]byte)
 	*bp = fe.LogFormat.Append((*bp)[:0], e)
-	fe.Log.Log(6, *bp)
+	fe.Log.Log(e.Level(fe.Cfg.LogSeparateErrors), *bp)
 	logBufs.Put(bp)
 }

@@ -7,9 +7,6 @@ import (
 	"github.com/hawser-lb/hawser/internal/logging"
 )
 
-// severity of access log lines (syslog "info").
-const severityInfo = 6
-
 // log emits the access log line of the request just served.
 func (t *txn) log() {
 	t.account()
@@ -20,7 +17,7 @@ func (t *txn) log() {
 	e := &t.entry
 	t.fillEntry(e)
 	t.logCaptures()
-	if t.fe.Cfg.DontLogNull && e.BytesIn == 0 && e.Status < 0 {
+	if t.fe.Cfg.DontLogNull && e.BytesIn == 0 && e.Status < 0 || t.fe.Cfg.DontLogNormal && !e.IsError() {
 		return
 	}
 	// %[...] reads the request: only once one was parsed.
@@ -29,7 +26,7 @@ func (t *txn) log() {
 		smp = t
 	}
 	t.logBuf = t.fe.LogFormat.AppendSample(t.logBuf[:0], e, smp)
-	sev := severityInfo
+	sev := e.Level(t.fe.Cfg.LogSeparateErrors)
 	if t.rs.logLevel > 0 {
 		sev = int(t.rs.logLevel) - 1
 	}

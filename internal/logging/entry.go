@@ -89,3 +89,22 @@ func (e *Entry) requestDate() time.Time {
 	}
 	return e.ReqStart
 }
+
+// IsError reports whether the session or request counts as an error for
+// "option log-separate-errors" and "option dontlog-normal", as HAProxy
+// counts them: a redispatch, a termination cause other than none or local
+// ('L'), retries on an otherwise clean session, or an HTTP status 5xx.
+func (e *Entry) IsError() bool {
+	cause := e.TermState[0]
+	clean := cause == 0 || cause == '-'
+	return e.Redispatched || !clean && cause != 'L' || clean && e.Retries > 0 || e.Status >= 500
+}
+
+// Level is the syslog severity of e's log line: LevelErr for errors when
+// separateErrors ("option log-separate-errors") is set, else LevelInfo.
+func (e *Entry) Level(separateErrors bool) int {
+	if separateErrors && e.IsError() {
+		return LevelErr
+	}
+	return LevelInfo
+}

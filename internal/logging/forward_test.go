@@ -456,3 +456,40 @@ func TestLogForwardDontParseAndReload(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestEntryIsError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		e    Entry
+		want bool
+	}{
+		{name: "clean", e: Entry{Status: 200, TermState: [2]byte{'-', '-'}}},
+		{name: "4xx is not an error", e: Entry{Status: 404, TermState: [2]byte{'-', '-'}}},
+		{name: "local termination", e: Entry{Status: 200, TermState: [2]byte{'L', 'R'}}},
+		{name: "unset state", e: Entry{Status: -1}},
+		{name: "5xx", e: Entry{Status: 503, TermState: [2]byte{'-', '-'}}, want: true},
+		{name: "client abort", e: Entry{Status: -1, TermState: [2]byte{'C', 'D'}}, want: true},
+		{name: "server timeout", e: Entry{Status: 504, TermState: [2]byte{'s', 'H'}}, want: true},
+		{name: "retries", e: Entry{Status: 200, TermState: [2]byte{'-', '-'}, Retries: 1}, want: true},
+		{name: "redispatch", e: Entry{Status: 200, TermState: [2]byte{'-', '-'}, Redispatched: true}, want: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := tc.e.IsError(); got != tc.want {
+				t.Errorf("IsError() = %v, want %v", got, tc.want)
+			}
+			wantLevel := LevelInfo
+			if tc.want {
+				wantLevel = LevelErr
+			}
+			if got := tc.e.Level(true); got != wantLevel {
+				t.Errorf("Level(true) = %d, want %d", got, wantLevel)
+			}
+			if got := tc.e.Level(false); got != LevelInfo {
+				t.Errorf("Level(false) = %d", got)
+			}
+		})
+	}
+}

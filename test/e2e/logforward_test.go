@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -251,6 +252,41 @@ input(type="imtcp" address="127.0.0.1" port=%[7]q ruleset="out")
 			if l != want {
 				t.Errorf("%s: line %d:\ngot  %q\nwant %q", path, i, l, want)
 			}
+		}
+	}
+}
+
+// TestRingServerAndSeparateErrors logs HTTP requests to a ring whose
+// server receives them over TCP with octet counting; with option
+// log-separate-errors, a 5xx is logged at level err and a 200 at info.
+func TestRingServerAndSeparateErrors(t *testing.T) {
+	t.Parallel()
+	rcv := newOctetReceiver(t)
+	bs, vars := backends(t, "app")
+	vars["ring_srv"] = rcv.addr()
+	p := lbtest.Start(t, httpDefaults+`
+ring traffic
+    format rfc5424
+    size 64k
+    server collector ${ring_srv}
+frontend fe
+    bind ${fe}
+    log ring@traffic local0
+    log-tag web
+    option httplog
+    option log-separate-errors
+    default_backend app
+backend app
+    server s1 ${app}
+`, vars)
+	lbtest.Get(t, p.URL("fe", "/ok"))
+	bs["app"].SetStatus(http.StatusServiceUnavailable)
+	lbtest.Get(t, p.URL("fe", "/broken"))
+	for _, want := range []struct{ pri, status, path string }{{"<134>1 ", " 200 ", "GET /ok HTTP/1.1"}, {"<131>1 ", " 503 ", "GET /broken HTTP/1.1"}} {
+		got := rcv.next(t)
+		if !strings.HasPrefix(got, want.pri) || !strings.Contains(got, " web ") || !strings.Contains(got, " fe app/s1 ") ||
+			!strings.Contains(got, want.status) || !strings.Contains(got, want.path) {
+			t.Errorf("got %q, want %s... web ... fe app/s1 ...%s...%s", got, want.pri, want.status, want.path)
 		}
 	}
 }
