@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/cfgfile"
@@ -94,6 +95,11 @@ type Cookie struct {
 	Domains []string `json:",omitempty"`
 	// Attrs are the "attr" values, appended to the inserted cookie as is.
 	Attrs []string `json:",omitempty"`
+	// MaxIdle and MaxLife are "maxidle" and "maxlife": an inserted
+	// cookie carries its last-seen (and first-seen) date, and a cookie
+	// idle or old beyond them is ignored.
+	MaxIdle time.Duration `json:",omitempty"`
+	MaxLife time.Duration `json:",omitempty"`
 }
 
 // StickKind is what a "stick" line does.
@@ -155,7 +161,7 @@ type PersistRule struct {
 // persistKeywords configure server persistence.
 var persistKeywords = []*Keyword{
 	{Name: "cookie", Sections: secBE, Supported: true, Parse: parseCookie,
-		Args: "<name> [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve] [httponly] [secure] [domain <domain>]* [attr <value>]*",
+		Args: "<name> [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve] [httponly] [secure] [domain <domain>]* [maxidle <idle>] [maxlife <life>] [attr <value>]*",
 		Help: "cookie-based persistence: send a client to the server whose 'cookie' value it presents"},
 	{Name: "stick", Sections: SecBackend | SecListen, Supported: true, Parse: parseStick,
 		Args: "on|match|store-request|store-response <pattern> [table <table>] [{if|unless} <condition>]",
@@ -229,10 +235,28 @@ func parseCookieArgs(args []string) (*Cookie, error) {
 			} else {
 				ck.Attrs = append(ck.Attrs, args[i])
 			}
-		case "maxidle", "maxlife", "dynamic":
+		case "maxidle", "maxlife":
+			if i+1 == len(args) || args[i+1] == "" {
+				return nil, fmt.Errorf("'cookie %s' expects a time as argument", w)
+			}
+			i++
+			v := args[i]
+			if strings.TrimLeft(v, "0123456789") == "" {
+				v += "s" // HAProxy's default unit here is the second
+			}
+			d, err := parseTime("cookie "+w, v)
+			if err != nil {
+				return nil, err
+			}
+			if w == "maxidle" {
+				ck.MaxIdle = d
+			} else {
+				ck.MaxLife = d
+			}
+		case "dynamic":
 			return nil, fmt.Errorf("'cookie %s' is not supported by hawser", w)
 		default:
-			return nil, fmt.Errorf("'cookie' supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'preserve', 'httponly', 'secure', 'domain' and 'attr' options, got '%s'", w)
+			return nil, fmt.Errorf("'cookie' supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'preserve', 'httponly', 'secure', 'domain', 'maxidle', 'maxlife' and 'attr' options, got '%s'", w)
 		}
 		if err != nil {
 			return nil, err

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -24,7 +25,10 @@ func TestParseCookieArgs(t *testing.T) {
 		{name: "two modes", line: "SRV insert prefix", wantErr: "'insert' and 'prefix' are incompatible"},
 		{name: "postonly needs insert", line: "SRV postonly", wantErr: "'postonly' requires 'insert'"},
 		{name: "preserve alone", line: "SRV preserve", wantErr: "'preserve' requires at least 'insert' or 'indirect'"},
-		{name: "maxidle", line: "SRV insert maxidle 30m", wantErr: "'cookie maxidle' is not supported by hawser"},
+		{name: "maxidle and maxlife", line: "SRV insert maxidle 30m maxlife 3600", want: &Cookie{Name: "SRV", Mode: CookieInsert, MaxIdle: 30 * time.Minute, MaxLife: time.Hour}},
+		{name: "maxidle without time", line: "SRV insert maxidle", wantErr: "'cookie maxidle' expects a time"},
+		{name: "maxlife bad time", line: "SRV insert maxlife soon", wantErr: "invalid time value 'soon'"},
+		{name: "dynamic", line: "SRV insert dynamic", wantErr: "'cookie dynamic' is not supported by hawser"},
 		{name: "attr with semicolon", line: "SRV insert attr a;b", wantErr: "contains a control character or ';'"},
 		{name: "domain without value", line: "SRV insert domain", wantErr: "'cookie domain' expects a value"},
 		{name: "unknown option", line: "SRV sticky", wantErr: "got 'sticky'"},

@@ -3,6 +3,8 @@ package l7
 import (
 	"bytes"
 	"context"
+	"strings"
+	"time"
 
 	"github.com/hawser-lb/hawser/internal/balance"
 	"github.com/hawser-lb/hawser/internal/config"
@@ -22,6 +24,10 @@ type persistState struct {
 	// cookieFound is set when the client presented the persistence
 	// cookie.
 	cookieFound bool
+	// lastDate and firstDate are the dates (Unix seconds, 4-second
+	// resolution) the client's cookie carried after the server id
+	// ("SRV|<last seen>|<first seen>"), 0 when absent or expired.
+	lastDate, firstDate int64
 }
 
 // Cookie status letters for logs (%tsc, configuration.txt 8.5): what the
@@ -32,12 +38,15 @@ const (
 	ckDown    = 'D' // names a server that is down: redispatched
 	ckValid   = 'V' // names the server that got the request
 	ckUnused  = 'U' // persistence ignored or server already assigned
+	ckExpired = 'E' // idle for longer than maxidle: ignored
+	ckOld     = 'O' // first set longer than maxlife ago: ignored
 
 	sckNone      = 'N' // the server set none and none was inserted
 	sckInserted  = 'I' // the proxy inserted one
 	sckProvided  = 'P' // the server set one, passed as is
 	sckRewritten = 'R' // the server's was rewritten or prefixed
 	sckDeleted   = 'D' // the server's was removed
+	sckUpdated   = 'U' // only the dates of the client's were refreshed
 )
 
 // acquire takes a slot on the server for this request: the one
@@ -108,8 +117,17 @@ func (t *txn) requestCookie(p *engine.Persist, assigned bool) *balance.Server {
 			if delim = bytes.IndexByte(val, '~'); delim >= 0 {
 				id = val[:delim]
 			}
+		} else if bar := bytes.IndexByte(val, '|'); bar >= 0 {
+			// In the other modes the value may carry dates after the
+			// server id, whatever the current maxidle and maxlife.
+			id = val[:bar]
+			t.ps.lastDate, t.ps.firstDate = cookieDates(val[bar+1:])
 		}
 		switch sv := p.ServerByCookie(id); {
+		case t.cookieTooOld(ck):
+			state = ckOld
+		case t.cookieIdle(ck):
+			state = ckExpired
 		case t.ps.ignore || assigned:
 			state = ckUnused
 		case sv == nil:
@@ -139,6 +157,88 @@ func (t *txn) requestCookie(p *engine.Persist, assigned bool) *balance.Server {
 	return found
 }
 
+// cookieTooOld reports whether the client's cookie was first set longer
+// than maxlife ago, or claims a first date more than a day ahead; the
+// cookie is then ignored and its dates dropped, as HAProxy does.
+func (t *txn) cookieTooOld(ck *config.Cookie) bool {
+	if t.ps.firstDate == 0 || ck.MaxLife <= 0 {
+		return false
+	}
+	now := time.Now().Unix()
+	if now-t.ps.firstDate > int64(ck.MaxLife/time.Second) || t.ps.firstDate-now > 86400 {
+		t.ps.firstDate, t.ps.lastDate = 0, 0
+		return true
+	}
+	return false
+}
+
+// cookieIdle is cookieTooOld for the last-seen date and maxidle.
+func (t *txn) cookieIdle(ck *config.Cookie) bool {
+	if t.ps.lastDate == 0 || ck.MaxIdle <= 0 {
+		return false
+	}
+	now := time.Now().Unix()
+	if now-t.ps.lastDate > int64(ck.MaxIdle/time.Second) || t.ps.lastDate-now > 86400 {
+		t.ps.firstDate, t.ps.lastDate = 0, 0
+		return true
+	}
+	return false
+}
+
+// cookieStale reports whether a cookie that already names the right
+// server must still be sent again: its last-seen date is due for a
+// refresh, or the dates it carries do not match maxidle and maxlife any
+// more (HAProxy's conditions).
+func (t *txn) cookieStale(ck *config.Cookie, now int64) bool {
+	last, first := t.ps.lastDate, t.ps.firstDate
+	return (ck.MaxIdle > 0 || last != 0) && (last == 0 || last < now) ||
+		ck.MaxLife > 0 && first == 0 ||
+		ck.MaxLife == 0 && first != 0
+}
+
+// cookieDates decodes the dates after the server id of a cookie value:
+// the last-seen date, then optionally "|" and the first-seen date, each
+// five characters of HAProxy's 30-bit base64 (4-second units).
+func cookieDates(b []byte) (last, first int64) {
+	if len(b) >= 5 {
+		if v := b64ToS30(b[:5]); v > 0 {
+			last = v << 2
+		}
+	}
+	if i := bytes.IndexByte(b, '|'); i >= 0 && len(b)-i > 5 {
+		if v := b64ToS30(b[i+1 : i+6]); v > 0 {
+			first = v << 2
+		}
+	}
+	return last, first
+}
+
+// cookieB64 is the alphabet of HAProxy's date encoding in cookies.
+const cookieB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+// appendS30 appends the low 30 bits of v as five base64 digits, most
+// significant first (HAProxy's s30tob64).
+func appendS30(dst []byte, v int64) []byte {
+	for shift := 24; shift >= 0; shift -= 6 {
+		dst = append(dst, cookieB64[(v>>shift)&0x3f])
+	}
+	return dst
+}
+
+// b64ToS30 decodes five digits written by appendS30; it returns -1 for a
+// character outside the alphabet.
+func b64ToS30(b []byte) int64 {
+	var v int64
+	for _, c := range b[:5] {
+		i := strings.IndexByte(cookieB64, c)
+		if i < 0 {
+			return -1
+		}
+		v = v<<6 | int64(i)
+	}
+	return v
+}
+
 // dropEmptyCookies removes Cookie headers left empty by removeCookie.
 func dropEmptyCookies(hs []h1.Header) []h1.Header {
 	out := hs[:0]
@@ -166,10 +266,19 @@ func (t *txn) persistResponse() {
 	direct := t.ps.direct != nil && t.ps.direct == t.srv
 	state, serverSet := t.serverCookies(p.Cookie, direct)
 	ck := p.Cookie
-	if ck.Mode == config.CookieInsert && !(serverSet && ck.Preserve) && !direct && !t.ps.ignore &&
+	var now int64
+	dated := ck.MaxIdle > 0 || ck.MaxLife > 0 || t.ps.lastDate != 0 || t.ps.firstDate != 0
+	if dated {
+		now = time.Now().Unix()
+	}
+	if ck.Mode == config.CookieInsert && !(serverSet && ck.Preserve) && (!direct || dated && t.cookieStale(ck, now)) && !t.ps.ignore &&
 		(!ck.PostOnly || h1.EqualFold(t.req.Method, "POST")) {
-		t.resp.Add([]byte("set-cookie"), t.Own(appendSetCookie(t.rs.scratch[:0], ck, p.CookieOf(t.srv))))
+		val := p.CookieOf(t.srv)
+		t.resp.Add([]byte("set-cookie"), t.Own(appendSetCookie(t.rs.scratch[:0], ck, val, now, t.ps.firstDate)))
 		state = sckInserted
+		if direct && val != "" {
+			state = sckUpdated
+		}
 		if ck.NoCache && responseCacheable(t.resp.Status, &t.resp) {
 			t.resp.Add([]byte("cache-control"), []byte("private"))
 		}
@@ -297,14 +406,26 @@ func setCookiePair(h []byte) (name []byte, vs, ve int) {
 
 // appendSetCookie appends the Set-Cookie value HAProxy inserts for a
 // server whose cookie value is val; a server without one gets an expired
-// cookie, which removes the client's.
-func appendSetCookie(dst []byte, ck *config.Cookie, val string) []byte {
+// cookie, which removes the client's. With maxidle or maxlife the value
+// carries the last-seen date (now, rounded up to HAProxy's 4 seconds)
+// and with maxlife the first-seen one (first, else now).
+func appendSetCookie(dst []byte, ck *config.Cookie, val string, now, first int64) []byte {
 	dst = append(dst, ck.Name...)
 	dst = append(dst, '=')
 	if val == "" {
 		dst = append(dst, "; Expires=Thu, 01-Jan-1970 00:00:01 GMT"...)
 	} else {
 		dst = append(dst, val...)
+		if ck.MaxIdle > 0 || ck.MaxLife > 0 {
+			dst = appendS30(append(dst, '|'), (now+3)>>2)
+			if ck.MaxLife > 0 {
+				f := (now + 3) >> 2
+				if first != 0 {
+					f = first >> 2
+				}
+				dst = appendS30(append(dst, '|'), f)
+			}
+		}
 	}
 	dst = append(dst, "; path=/"...)
 	for _, d := range ck.Domains {

@@ -2,6 +2,7 @@ package l7
 
 import (
 	"testing"
+	"time"
 
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/h1"
@@ -85,7 +86,7 @@ func TestAppendSetCookie(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := string(appendSetCookie(nil, &tc.ck, tc.val)); got != tc.want {
+			if got := string(appendSetCookie(nil, &tc.ck, tc.val, 0, 0)); got != tc.want {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
@@ -120,5 +121,38 @@ func TestResponseCacheable(t *testing.T) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestCookieDates checks the date encoding against HAProxy's own test
+// vectors for s30tob64 and b64tos30 (dev/base64 in HAProxy's tree).
+func TestCookieDates(t *testing.T) {
+	t.Parallel()
+	if got := string(appendS30(nil, 393463510)); got != "Xc8bW" {
+		t.Errorf("appendS30(393463510) = %q, want Xc8bW", got)
+	}
+	if got := b64ToS30([]byte("Xc8bV")); got != 393463509 {
+		t.Errorf("b64ToS30(Xc8bV) = %d, want 393463509", got)
+	}
+	if got := b64ToS30([]byte("Xc8b!")); got != -1 {
+		t.Errorf("b64ToS30 of a bad digit = %d, want -1", got)
+	}
+	last, first := cookieDates([]byte("Xc8bW|Xc8bV"))
+	if last != 1573854040 || first != 1573854036 {
+		t.Errorf("cookieDates = %d, %d, want 1573854040, 1573854036", last, first)
+	}
+	if last, first := cookieDates([]byte("Xc8")); last != 0 || first != 0 {
+		t.Errorf("cookieDates of a short value = %d, %d, want 0, 0", last, first)
+	}
+	ck := config.Cookie{Name: "SRV", MaxIdle: time.Minute, MaxLife: time.Hour}
+	if got := string(appendSetCookie(nil, &ck, "s1", 1573854037, 0)); got != "SRV=s1|Xc8bW|Xc8bW; path=/" {
+		t.Errorf("new dated cookie = %q", got)
+	}
+	if got := string(appendSetCookie(nil, &ck, "s1", 1573854037, 1573854036)); got != "SRV=s1|Xc8bW|Xc8bV; path=/" {
+		t.Errorf("refreshed dated cookie = %q", got)
+	}
+	ck.MaxLife = 0
+	if got := string(appendSetCookie(nil, &ck, "s1", 1573854037, 1573854036)); got != "SRV=s1|Xc8bW; path=/" {
+		t.Errorf("maxidle only = %q", got)
 	}
 }
