@@ -1,9 +1,8 @@
-// The field list follows HAProxy's "show stat" columns; keep their order.
-
 package stats
 
-// Column indices of a Row, in the column order of HAProxy's "show stat"
-// CSV (management.txt, section 9.1).
+// Column indices of a Row. The list follows HAProxy's stat_idx_px enum
+// (include/haproxy/stats-t.h), which "show stat" prints in order; keep it
+// so.
 const (
 	FPxName               Col = iota // pxname
 	FSvName                          // svname
@@ -106,24 +105,18 @@ const (
 	FNeedConnEst                     // need_conn_est
 	FUWeight                         // uweight
 	FAggServerStatus                 // agg_server_status
-	FAggServerStatusCheck            // agg_server_status_check
+	FAggServerCheckStatus            // agg_server_check_status
 	FAggCheckStatus                  // agg_check_status
 	FSRID                            // srid
 	FSessOther                       // sess_other
-	FH1Sess                          // h1_sess
-	FH2Sess                          // h2_sess
-	FH3Sess                          // h3_sess
+	FH1Sess                          // h1sess
+	FH2Sess                          // h2sess
+	FH3Sess                          // h3sess
 	FReqOther                        // req_other
 	FH1Req                           // h1req
 	FH2Req                           // h2req
 	FH3Req                           // h3req
 	FProto                           // proto
-	FPrivIdleCur                     // priv_idle_cur
-	FReqBIn                          // reqbin
-	FReqBOut                         // reqbout
-	FResBIn                          // resbin
-	FResBOut                         // resbout
-	FCacheHintHits                   // cache_hint_hits
 	NumCols               int = iota
 )
 
@@ -230,22 +223,16 @@ var ColNames = [...]string{
 	"need_conn_est",
 	"uweight",
 	"agg_server_status",
-	"agg_server_status_check",
+	"agg_server_check_status",
 	"agg_check_status",
 	"srid",
 	"sess_other",
-	"h1_sess",
-	"h2_sess",
-	"h3_sess",
+	"h1sess",
+	"h2sess",
+	"h3sess",
 	"req_other",
 	"h1req",
 	"h2req",
 	"h3req",
 	"proto",
-	"priv_idle_cur",
-	"reqbin",
-	"reqbout",
-	"resbin",
-	"resbout",
-	"cache_hint_hits",
 }

@@ -22,8 +22,10 @@ func TestColumns(t *testing.T) {
 		{name: "eint", col: FEInt, want: "eint"},
 		{name: "uweight", col: FUWeight, want: "uweight"},
 		{name: "h3req", col: FH3Req, want: "h3req"},
+		{name: "agg_server_check_status", col: FAggServerCheckStatus, want: "agg_server_check_status"},
+		{name: "proto", col: FProto, want: "proto"},
 	}
-	pos := map[string]int{"pxname": 0, "status": 17, "type": 32, "hrsp_1xx": 39, "check_desc": 65, "conn_rate": 77, "eint": 94, "uweight": 99, "h3req": 111}
+	pos := map[string]int{"pxname": 0, "status": 17, "type": 32, "hrsp_1xx": 39, "check_desc": 65, "conn_rate": 77, "eint": 94, "uweight": 99, "h3req": 111, "agg_server_check_status": 101, "proto": 112}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -50,7 +52,7 @@ func TestWriteCSV(t *testing.T) {
 	if len(lines) != 4 || lines[2] != "" || lines[3] != "" {
 		t.Fatalf("want header, one row, empty line; got %q", b.String())
 	}
-	if !strings.HasPrefix(lines[0], "# pxname,svname,qcur,qmax,scur,") || !strings.HasSuffix(lines[0], ",cache_hint_hits,") {
+	if !strings.HasPrefix(lines[0], "# pxname,svname,qcur,qmax,scur,") || !strings.HasSuffix(lines[0], ",proto,") {
 		t.Errorf("header %q", lines[0])
 	}
 	if !strings.HasPrefix(lines[1], "web,FRONTEND,,,3,") {
