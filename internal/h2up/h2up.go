@@ -83,6 +83,8 @@ type Response struct {
 	Headers []h1.Header
 	// ContentLength is the body length announced by the server, or -1.
 	ContentLength int64
+	// Reused is true when the stream went on a connection already open.
+	Reused bool
 
 	res   *http.Response
 	rt    *roundTrip
@@ -139,7 +141,8 @@ func (p *Pool) Conns(key string) int {
 // acquire returns a connection to key with a stream reserved on it,
 // dialing one if none has room. idle is how long a connection may stay
 // without streams before it closes.
-func (p *Pool) acquire(ctx context.Context, key string, idle time.Duration, dial Dialer) (*http2.ClientConn, error) {
+func (p *Pool) acquire(ctx context.Context, key string, idle time.Duration, dial Dialer) (cc *http2.ClientConn, reused bool, err error) {
+	reused = true
 	for {
 		p.mu.Lock()
 		e := p.conns[key]
@@ -170,7 +173,7 @@ func (p *Pool) acquire(ctx context.Context, key string, idle time.Duration, dial
 		e.ccs = live
 		if got != nil {
 			p.mu.Unlock()
-			return got, nil
+			return got, reused, nil
 		}
 		if ch := e.dialing; ch != nil {
 			// One dial per server at a time: the others wait for it
@@ -180,7 +183,7 @@ func (p *Pool) acquire(ctx context.Context, key string, idle time.Duration, dial
 			case <-ch:
 				continue
 			case <-ctx.Done():
-				return nil, context.Cause(ctx)
+				return nil, false, context.Cause(ctx)
 			}
 		}
 		ch := make(chan struct{})
@@ -188,6 +191,7 @@ func (p *Pool) acquire(ctx context.Context, key string, idle time.Duration, dial
 		tr := e.tr
 		p.mu.Unlock()
 
+		reused = false
 		cc, err := newClientConn(ctx, tr, dial)
 
 		p.mu.Lock()
@@ -198,7 +202,7 @@ func (p *Pool) acquire(ctx context.Context, key string, idle time.Duration, dial
 		}
 		p.mu.Unlock()
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 }
@@ -242,6 +246,7 @@ func (p *Pool) RoundTrip(ctx context.Context, key string, idle time.Duration, di
 		}
 	}
 	var res *http.Response
+	var reused bool
 	for try := 1; ; try++ {
 		if hreq.ContentLength != 0 {
 			// A fresh wrapper per attempt: x/net closes the body of a
@@ -249,7 +254,8 @@ func (p *Pool) RoundTrip(ctx context.Context, key string, idle time.Duration, di
 			rt.body = &bodyReader{r: req.Body, rt: rt, trailers: req.Trailers, hreq: hreq}
 			hreq.Body = rt.body
 		}
-		cc, err := p.acquire(rt.ctx, key, idle, dial)
+		var cc *http2.ClientConn
+		cc, reused, err = p.acquire(rt.ctx, key, idle, dial)
 		if err != nil {
 			err = rt.cause(err)
 			rt.end()
@@ -267,7 +273,7 @@ func (p *Pool) RoundTrip(ctx context.Context, key string, idle time.Duration, di
 		return nil, err
 	}
 	rt.touch()
-	resp := &Response{Status: res.StatusCode, ContentLength: res.ContentLength, res: res, rt: rt}
+	resp := &Response{Status: res.StatusCode, ContentLength: res.ContentLength, Reused: reused, res: res, rt: rt}
 	resp.Headers = fromHTTP(res.Header, nil)
 	return resp, nil
 }

@@ -363,3 +363,21 @@ func TestDialError(t *testing.T) {
 		t.Fatalf("error %v, want a DialError", err)
 	}
 }
+
+func TestReused(t *testing.T) {
+	t.Parallel()
+	srv := newH2CServer(t, 0, func(w http.ResponseWriter, r *http.Request) {})
+	pool := NewPool()
+	defer pool.Close()
+	for i, want := range []bool{false, true, true} {
+		resp, err := pool.RoundTrip(context.Background(), "k", time.Minute, srv.dialer(), get("/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.ReadAll(resp)
+		resp.Close()
+		if resp.Reused != want {
+			t.Errorf("request %d: Reused %v", i, resp.Reused)
+		}
+	}
+}

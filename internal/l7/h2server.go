@@ -177,6 +177,7 @@ func (t *txn) exchangeH2() error {
 		t.endH2Body(body)
 		var de *h2up.DialError
 		if errors.As(err, &de) && (body == nil || body.n == 0) {
+			t.connected(false)
 			if t.srv.Observe {
 				t.srv.State.ReportError(server.Layer4)
 			}
@@ -186,6 +187,7 @@ func (t *txn) exchangeH2() error {
 		return nil
 	}
 	t.entry.Tr = t.since(rStart)
+	t.connected(resp.Reused)
 	t.persistConnected()
 	t.relayH2(resp, body)
 	resp.Close()
