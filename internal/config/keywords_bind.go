@@ -45,7 +45,16 @@ var bindKeywords = []*Keyword{
 	bindOption("thread", 1, "<set>", "threads serving the listener (accepted; ignored)"),
 	bindOption("process", 1, "<set>", "processes serving the listener (accepted; ignored)"),
 	bindOption("shards", 1, "<number>|by-thread|by-group", "listener sharding (accepted; ignored)"),
-	bindOption("proto", 1, "h1|h2", "force the HTTP protocol on a cleartext listener"),
+	{Name: "proto", Scope: ScopeBind, Sections: secRules, NArgs: 1, Args: "h1|h2", Supported: true,
+		Help: "force the HTTP protocol of a listener: h2 serves HTTP/2 with prior knowledge (h2c) on a cleartext bind; without it an HTTP/2 preface is detected",
+		Parse: func(c *lineCtx, a []string) error {
+			if a[0] != "h1" && a[0] != "h2" {
+				return fmt.Errorf("'proto' expects h1 or h2, got %q", a[0])
+			}
+			c.bind.Proto = a[0]
+			c.bind.Options = append(c.bind.Options, "proto", a[0])
+			return nil
+		}},
 	bindOption("level", 1, "user|operator|admin", "runtime API level of a stats listener"),
 	bindOption("expose-fd", 1, "listeners", "runtime API fd passing"),
 	bindOption("severity-output", 1, "none|number|string", "runtime API severity prefix"),

@@ -62,6 +62,14 @@ var globalKeywords = []*Keyword{
 			c.g.BufSize = n
 			return err
 		}},
+	{Name: "tune.h2.max-concurrent-streams", Sections: SecGlobal, Args: "<number>", Help: "most streams at once on an HTTP/2 connection (default 100)", Supported: true,
+		Parse: globalInt(func(g *Global) *int { return &g.H2.MaxConcurrentStreams }, 1, 1<<31-1)},
+	{Name: "tune.h2.fe.max-concurrent-streams", Sections: SecGlobal, Args: "<number>", Help: "most streams at once on an HTTP/2 client connection; overrides tune.h2.max-concurrent-streams", Supported: true,
+		Parse: globalInt(func(g *Global) *int { return &g.H2.FeMaxConcurrentStreams }, 1, 1<<31-1)},
+	{Name: "tune.h2.initial-window-size", Sections: SecGlobal, Args: "<number>", Help: "HTTP/2 initial flow-control window of a stream, in bytes (default 65535)", Supported: true,
+		Parse: globalInt(func(g *Global) *int { return &g.H2.InitialWindowSize }, 65535, 1<<31-1)},
+	{Name: "tune.h2.fe.initial-window-size", Sections: SecGlobal, Args: "<number>", Help: "HTTP/2 initial window of a client stream; overrides tune.h2.initial-window-size", Supported: true,
+		Parse: globalInt(func(g *Global) *int { return &g.H2.FeInitialWindowSize }, 65535, 1<<31-1)},
 	{Name: "tune.maxrewrite", Sections: SecGlobal, Args: "<number>", Help: "buffer space reserved for header rewrites (default 8192, at most half of tune.bufsize)", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			if err := arity(c.name, args, 1, 1, "a size argument"); err != nil {

@@ -92,10 +92,21 @@ type Global struct {
 	Node            string
 	Description     string
 	MasterWorker    bool
+	// H2 are the tune.h2.* settings of HTTP/2 client connections.
+	H2 H2Tune `json:",omitzero"`
 	// Env are the setenv/presetenv/resetenv/unsetenv lines in order. LoadFiles
 	// applies them to "${VAR}" expansion; the command applies them to the
 	// process environment.
 	Env []EnvVar
+}
+
+// H2Tune are the global tune.h2.* settings; zero means unset (HAProxy's
+// default applies).
+type H2Tune struct {
+	MaxConcurrentStreams   int `json:",omitempty"` // tune.h2.max-concurrent-streams
+	FeMaxConcurrentStreams int `json:",omitempty"` // tune.h2.fe.max-concurrent-streams, wins over the above
+	InitialWindowSize      int `json:",omitempty"` // tune.h2.initial-window-size
+	FeInitialWindowSize    int `json:",omitempty"` // tune.h2.fe.initial-window-size, wins over the above
 }
 
 // EnvVar is one setenv, presetenv, resetenv or unsetenv line.
@@ -246,6 +257,9 @@ type Bind struct {
 	// AcceptProxy is "accept-proxy": every connection starts with a
 	// PROXY protocol header.
 	AcceptProxy bool `json:",omitempty"`
+	// Proto is the "proto" option: "h2" makes a cleartext bind speak
+	// HTTP/2 with prior knowledge (h2c); "" or "h1" detects the protocol.
+	Proto string `json:",omitempty"`
 }
 
 // UseBackend is "use_backend NAME if|unless COND".

@@ -64,6 +64,31 @@ type Session struct {
 	// woken is set when the engine moves the read deadline to now to make
 	// the handler close (see Woken).
 	woken atomic.Bool
+	// H2 is set when the bind has "proto h2": the connection speaks
+	// HTTP/2 from its first byte (h2c with prior knowledge).
+	H2 bool
+}
+
+// Stream returns a session for one stream of a multiplexed connection
+// (HTTP/2), on the connection's current generation. It shares the
+// connection's addresses, id and stick counters; counters the stream
+// tracks itself are released by EndStream. The engine does not track it:
+// the connection's session accounts for the connection.
+func (s *Session) Stream(c net.Conn) *Session {
+	return &Session{Gen: s.Gen, Frontend: s.Frontend, Accept: s.Accept, Src: s.Src, Dst: s.Dst,
+		ID: s.ID, Conn: c, Key: s.Key, sc: s.sc, H2: s.H2}
+}
+
+// EndStream releases the stick counters a stream session tracked beyond
+// those of its connection's session.
+func (s *Session) EndStream(conn *Session) {
+	for i, e := range s.sc {
+		if e != nil && e != conn.sc[i] {
+			e.Dec(stick.ConnCur)
+			e.Release()
+		}
+		s.sc[i] = nil
+	}
 }
 
 // Woken reports whether the engine has woken the connection's handler to
@@ -111,6 +136,11 @@ type Engine struct {
 	// stopping is set by a soft stop: handlers finish the request in
 	// flight and close.
 	stopping atomic.Bool
+	// stopped is closed with stopping set, for handlers of multiplexed
+	// connections, which announce the stop (GOAWAY) without waiting for a
+	// request boundary.
+	stopped  chan struct{}
+	stopOnce sync.Once
 
 	mu     sync.Mutex // serialises Apply
 	queues map[string]*balance.Queue
@@ -148,6 +178,7 @@ func New(opts Options) *Engine {
 		queues:   make(map[string]*balance.Queue),
 		sessions: make(map[*Session]struct{}),
 		procVars: rules.NewProcVars(),
+		stopped:  make(chan struct{}),
 	}
 	e.listeners = listener.NewPool(e.accept, opts.Log.With("component", "listener"))
 	e.rings = logging.NewRings(opts.Log)
@@ -164,6 +195,14 @@ func (e *Engine) Registry() *server.Registry { return e.registry }
 
 // Stopping reports whether a soft stop is under way.
 func (e *Engine) Stopping() bool { return e.stopping.Load() }
+
+// Stopped is closed when the engine starts stopping (soft stop or close).
+func (e *Engine) Stopped() <-chan struct{} { return e.stopped }
+
+func (e *Engine) setStopping() {
+	e.stopping.Store(true)
+	e.stopOnce.Do(func() { close(e.stopped) })
+}
 
 // CurConns is the number of client connections open.
 func (e *Engine) CurConns() int64 { return e.curConn.Load() }
@@ -225,7 +264,7 @@ func (e *Engine) Apply(snap *config.Snapshot) error {
 // SoftStop stops accepting, lets every connection finish the request in
 // flight, and returns when all are closed or ctx ends.
 func (e *Engine) SoftStop(ctx context.Context) error {
-	e.stopping.Store(true)
+	e.setStopping()
 	e.listeners.Close()
 	e.closeIdle()
 	done := make(chan struct{})
@@ -240,7 +279,7 @@ func (e *Engine) SoftStop(ctx context.Context) error {
 
 // Close stops everything at once.
 func (e *Engine) Close() {
-	e.stopping.Store(true)
+	e.setStopping()
 	e.listeners.Close()
 	if g := e.active.Load(); g != nil {
 		g.cancel()

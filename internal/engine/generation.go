@@ -47,7 +47,9 @@ type Generation struct {
 	serverKeys map[string]bool
 	// proxyKeys are the listeners whose bind line has accept-proxy.
 	proxyKeys map[string]bool
-	checks    []health.Check
+	// h2Keys are the listeners whose bind line has "proto h2".
+	h2Keys map[string]bool
+	checks []health.Check
 	// healthPeers are each backend's servers, for the server counts in
 	// health-check messages.
 	healthPeers map[string][]health.Peer
@@ -288,6 +290,12 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 					g.proxyKeys = make(map[string]bool)
 				}
 				g.proxyKeys[s.Key()] = true
+			}
+			if b.Proto == "h2" {
+				if g.h2Keys == nil {
+					g.h2Keys = make(map[string]bool)
+				}
+				g.h2Keys[s.Key()] = true
 			}
 			g.specs = append(g.specs, s)
 		}

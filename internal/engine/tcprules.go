@@ -302,6 +302,7 @@ func (e *Engine) startSession(c net.Conn, s *Session) error {
 	fe := s.Frontend
 	smp := sessSample{s}
 	s.expectProxy = s.Gen.proxyKeys[s.Key]
+	s.H2 = s.Gen.h2Keys[s.Key]
 	if v, _ := RunTCP(fe.TCP.Connection, 0, smp, true); v == TCPReject || v == TCPSilentDrop {
 		fe.Counters.DeniedConn.Add(1)
 		return drop(c, v)

@@ -66,6 +66,12 @@ func CopyChunked(dst io.Writer, src *bufio.Reader, decode bool) (int64, error) {
 	if decode {
 		framing = io.Discard
 	}
+	return copyChunkedFraming(dst, src, framing)
+}
+
+// copyChunkedFraming writes the payload to dst and the framing (chunk sizes,
+// CRLFs, trailer lines) to framing.
+func copyChunkedFraming(dst io.Writer, src *bufio.Reader, framing io.Writer) (int64, error) {
 	var total int64
 	var hdr [20]byte
 	for {
@@ -209,4 +215,33 @@ func copyTrailers(dst io.Writer, src *bufio.Reader) error {
 			return err
 		}
 	}
+}
+
+// DecodeChunked copies the payload of a chunked body from src to dst, with
+// the syntax checks of CopyChunked, and calls trailer for each trailer
+// field (for a recipient that carries trailers out of band, as HTTP/2
+// does). name and value are only valid during the call.
+func DecodeChunked(dst io.Writer, src *bufio.Reader, trailer func(name, value []byte)) (int64, error) {
+	return copyChunkedFraming(dst, src, &trailerSink{fn: trailer})
+}
+
+// trailerSink receives the decoded framing of a chunked body and reports
+// its trailer fields: copyTrailers writes each field line, then a CRLF.
+type trailerSink struct {
+	fn   func(name, value []byte)
+	line []byte
+}
+
+func (s *trailerSink) Write(p []byte) (int, error) {
+	if !bytes.Equal(p, crlf) {
+		s.line = p
+		return len(p), nil
+	}
+	if line := s.line; line != nil {
+		s.line = nil
+		if colon := bytes.IndexByte(line, ':'); colon > 0 && s.fn != nil {
+			s.fn(line[:colon], bytes.TrimSpace(line[colon+1:]))
+		}
+	}
+	return len(p), nil
 }

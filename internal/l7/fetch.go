@@ -17,6 +17,7 @@ var (
 var (
 	version10 = []byte("1.0")
 	version11 = []byte("1.1")
+	version20 = []byte("2.0")
 )
 
 // ResStatus is the status of the response the rules run on.

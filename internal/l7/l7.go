@@ -68,12 +68,23 @@ func (h *Handler) pool(bufSize int) *connPool {
 
 // ServeConn serves one client connection until it closes.
 func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
+	if s.H2 || negotiatedH2(c) {
+		h.serveH2(c, s)
+		return
+	}
+	h.serveTxn(c, s, false)
+}
+
+// serveTxn runs transactions on c: an HTTP/1 connection, or one HTTP/2
+// stream (h2.go) presented as an HTTP/1.1 connection carrying one request.
+func (h *Handler) serveTxn(c net.Conn, s *engine.Session, stream bool) {
 	bufSize := s.Gen.Snap.Global.BufSize
 	if bufSize <= 0 {
 		bufSize = 16384
 	}
 	t := getTxn()
 	t.h, t.sess, t.fe, t.conn = h, s, s.Frontend, c
+	t.h2 = stream
 	t.pool = h.pool(bufSize)
 	t.cc = idleConn{Conn: c, wIdle: s.Frontend.Cfg.Timeouts.Client, waker: s}
 	t.bufSize = bufSize

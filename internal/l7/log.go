@@ -72,6 +72,6 @@ func (t *txn) fillEntry(e *logging.Entry) {
 	e.FeConn = int(t.fe.CurConn.Load())
 	e.PID = t.h.pid
 	if t.req.Method != nil {
-		e.RequestLine = string(t.req.Method) + " " + string(t.req.URI) + " HTTP/1." + string(rune('0'+t.req.Minor))
+		e.RequestLine = string(t.req.Method) + " " + string(t.req.URI) + " HTTP/" + string(t.Version())
 	}
 }

@@ -37,6 +37,10 @@ type txn struct {
 	canIdle bool // idle is usable
 	more    moreWriter
 	pool    *connPool
+	// h2 is set when the connection is one HTTP/2 stream (h2.go): one
+	// request, version 2.0, and the server connection goes back to the
+	// pool after it.
+	h2 bool
 
 	// sc is the server connection attached to this client connection: it
 	// serves the next request again if it goes to the same server.
@@ -98,7 +102,7 @@ func (t *txn) draining() bool {
 // any, before its next request; it reports false when the new configuration
 // no longer serves this socket.
 func (t *txn) follow() bool {
-	if !t.sess.Gen.Retired() {
+	if t.h2 || !t.sess.Gen.Retired() {
 		return true
 	}
 	if !t.sess.Gen.Engine.Rebind(t.sess) {
@@ -111,7 +115,7 @@ func (t *txn) follow() bool {
 
 func (t *txn) serve() {
 	for {
-		if t.nreq > 0 && (t.closeClient || t.draining()) {
+		if t.nreq > 0 && (t.closeClient || t.h2 || t.draining()) {
 			return
 		}
 		if !t.readRequest() {
@@ -155,6 +159,14 @@ func (t *txn) readRequest() bool {
 	}
 	if !t.follow() {
 		return false
+	}
+	if t.nreq == 0 && !t.h2 {
+		// HAProxy serves HTTP/2 on a cleartext HTTP bind when the client
+		// starts with the HTTP/2 preface (h2c with prior knowledge).
+		if b, _ := t.br.Peek(1); len(b) == 1 && b[0] == h2Preface[0] && t.h2PrefaceAhead() {
+			t.upgradeH2()
+			return false
+		}
 	}
 	t.reqStart = time.Now()
 	t.sentMark = t.sent()
@@ -285,7 +297,7 @@ func (t *txn) splitURI() {
 
 // handle processes one parsed request to the end of its response.
 func (t *txn) handle() {
-	if !t.req.KeepAlive() || t.fe.Cfg.ConnMode == config.HTTPClose {
+	if !t.req.KeepAlive() || t.fe.Cfg.ConnMode == config.HTTPClose || t.h2 {
 		t.closeClient = true
 	}
 	if len(t.fe.Cfg.ReqCaptures) > 0 {
@@ -900,6 +912,9 @@ func (t *txn) URI() []byte         { return t.req.URI }
 func (t *txn) Path() []byte        { return t.path }
 func (t *txn) Query() []byte       { return t.query }
 func (t *txn) Version() []byte {
+	if t.h2 {
+		return version20
+	}
 	if t.req.Minor == 0 {
 		return version10
 	}

@@ -1,0 +1,188 @@
+package e2e
+
+import (
+	"bytes"
+	"net"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+
+	"github.com/hawser-lb/hawser/test/lbtest"
+)
+
+func hpackEncoder(b *bytes.Buffer) func(name, value string) {
+	enc := hpack.NewEncoder(b)
+	return func(name, value string) { enc.WriteField(hpack.HeaderField{Name: name, Value: value}) }
+}
+
+// rawH2 opens an h2c connection and exchanges SETTINGS.
+func rawH2(t *testing.T, addr string) (net.Conn, *http2.Framer) {
+	t.Helper()
+	conn := lbtest.Dial(t, addr)
+	conn.Write([]byte(http2.ClientPreface))
+	fr := http2.NewFramer(conn, conn)
+	fr.WriteSettings()
+	// A hang guard only: every test below ends on a frame or a close.
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	return conn, fr
+}
+
+// untilGoAway reads frames until a GOAWAY or the connection's end and
+// returns the GOAWAY's code, or -1 when the connection ended without one.
+func untilGoAway(t *testing.T, fr *http2.Framer) int {
+	t.Helper()
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatal("connection still open, no GOAWAY")
+			}
+			return -1
+		}
+		if g, ok := f.(*http2.GoAwayFrame); ok {
+			return int(g.ErrCode)
+		}
+	}
+}
+
+func TestH2Abuse(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "app")
+	p := lbtest.Start(t, httpDefaults+`
+global
+    tune.h2.fe.max-concurrent-streams 10
+frontend fe
+    bind ${fe}
+    default_backend bk
+backend bk
+    server s ${app}
+`, vars)
+	t.Run("continuation flood", func(t *testing.T) {
+		_, fr := rawH2(t, p.Addr("fe"))
+		var hb bytes.Buffer
+		enc := hpackEncoder(&hb)
+		enc(":method", "GET")
+		enc(":scheme", "http")
+		enc(":authority", "x")
+		enc(":path", "/")
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndStream: true})
+		junk := bytes.Repeat([]byte{0x40, 0x01, 'x', 0x7f}, 1024) // literal fields, never completed
+		for range 5000 {
+			if err := fr.WriteContinuation(1, false, junk); err != nil {
+				break // the server closed: what we want
+			}
+		}
+		if code := untilGoAway(t, fr); code == int(http2.ErrCodeNo) {
+			t.Fatalf("GOAWAY NO_ERROR after a CONTINUATION flood")
+		}
+	})
+	t.Run("rapid reset", func(t *testing.T) {
+		bs["app"].Hold()
+		defer bs["app"].Release()
+		_, fr := rawH2(t, p.Addr("fe"))
+		for i := range 2000 {
+			id := uint32(2*i + 1)
+			var hb bytes.Buffer
+			enc := hpackEncoder(&hb)
+			enc(":method", "GET")
+			enc(":scheme", "http")
+			enc(":authority", "x")
+			enc(":path", "/held")
+			if fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: hb.Bytes(), EndStream: true, EndHeaders: true}) != nil ||
+				fr.WriteRSTStream(id, http2.ErrCodeCancel) != nil {
+				break
+			}
+		}
+		if code := untilGoAway(t, fr); code != int(http2.ErrCodeEnhanceYourCalm) && code != -1 {
+			t.Errorf("GOAWAY code %d, want ENHANCE_YOUR_CALM", code)
+		}
+		if m := bs["app"].MaxConcurrent(); m > 10 {
+			t.Errorf("%d requests reached the server at once; max-concurrent-streams is 10", m)
+		}
+	})
+	t.Run("header list larger than tune.bufsize", func(t *testing.T) {
+		_, fr := rawH2(t, p.Addr("fe"))
+		var hb bytes.Buffer
+		enc := hpackEncoder(&hb)
+		enc(":method", "GET")
+		enc(":scheme", "http")
+		enc(":authority", "x")
+		enc(":path", "/")
+		enc("x-big", strings.Repeat("a", 20000))
+		block := hb.Bytes()
+		half := len(block) / 2
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block[:half], EndStream: true})
+		fr.WriteContinuation(1, true, block[half:])
+		// x/net answers 431 when the list is merely over the limit it
+		// advertised, and ends the connection when the block is far
+		// beyond it; either way the request is not served.
+		for {
+			f, err := fr.ReadFrame()
+			if err != nil {
+				return
+			}
+			if h, ok := f.(*http2.HeadersFrame); ok {
+				fields, err := hpack.NewDecoder(4096, nil).DecodeFull(h.HeaderBlockFragment())
+				if err != nil || len(fields) == 0 || fields[0].Value != "431" {
+					t.Fatalf("response head %v %v, want :status 431", fields, err)
+				}
+				return
+			}
+			if _, ok := f.(*http2.RSTStreamFrame); ok {
+				return // refused as a stream error: also acceptable
+			}
+		}
+	})
+}
+
+// TestH2Spec runs h2spec's strict conformance suite against an h2c bind.
+func TestH2Spec(t *testing.T) {
+	t.Parallel()
+	h2spec := lbtest.NeedTool(t, "h2spec")
+	_, vars := backends(t, "app")
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe} proto h2
+    default_backend bk
+backend bk
+    server s ${app}
+`, vars)
+	host, port, _ := net.SplitHostPort(p.Addr("fe"))
+	out, _ := exec.Command(h2spec, "-S", "-h", host, "-p", port, "-o", "5").CombinedOutput()
+	// x/net/http2 deviates from h2spec's strict reading in three cases
+	// (docs/http2.md): it refuses a SETTINGS frame repeating a setting
+	// (PROTOCOL_ERROR), and answers a request carrying a connection-specific
+	// field or a "te" other than "trailers" with a 400 response rather than
+	// a stream error.
+	known := []string{
+		"Sends multiple values of SETTINGS_INITIAL_WINDOW_SIZE",
+		"Sends a HEADERS frame that contains the connection-specific header field",
+		`Sends a HEADERS frame that contains the TE header field with any value other than "trailers"`,
+	}
+	_, failures, ok := strings.Cut(string(out), "Failures:")
+	if !strings.Contains(string(out), "146 tests") {
+		t.Fatalf("h2spec did not run the whole suite:\n%s", out)
+	}
+	if ok {
+		for _, line := range strings.Split(failures, "\n") {
+			_, title, isCase := strings.Cut(line, "× ")
+			if !isCase {
+				continue
+			}
+			if _, title, _ = strings.Cut(title, ": "); !slices.Contains(known, strings.TrimSpace(title)) {
+				t.Errorf("h2spec case failed: %s", strings.TrimSpace(line))
+			}
+		}
+	}
+	t.Logf("%s", lastLines(string(out), 1))
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
