@@ -77,6 +77,7 @@ func cloneProxy(p *Proxy) *Proxy {
 	c.Redirects = cloneEach(p.Redirects, cloneHTTPRule)
 	c.TCP = p.TCP.clone()
 	c.DefaultsRules = cloneDefaultsRules(p.DefaultsRules)
+	c.Stats = cloneStats(p.Stats)
 	if p.ErrorFiles != nil {
 		c.ErrorFiles = make(map[int][]byte, len(p.ErrorFiles))
 		for k, v := range p.ErrorFiles {

@@ -146,6 +146,7 @@ var tables = []*[]*Keyword{
 	&tcpKeywords,
 	&errorKeywords,
 	&logForwardKeywords,
+	&statsPageKeywords,
 	&unsupportedKeywords,
 }
 

@@ -45,10 +45,7 @@ func buildUnsupported() []*Keyword {
 		"error-log-format", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",
 		"server-state-file-name", "retry-on", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",
 		"dynamic-cookie-key", "guid", "grace")
-	add(secProxies,
-		"stats enable", "stats uri", "stats auth", "stats realm", "stats refresh", "stats scope", "stats admin",
-		"stats hide-version", "stats show-desc", "stats show-legends", "stats show-modules", "stats show-node",
-		"stats http-request")
+	add(secProxies, "stats show-modules")
 	add(secProxies,
 		"option external-check", "option http-use-proxy-header", "option http-pretend-keepalive", "option http-no-delay",
 		"option http-ignore-probes", "option accept-invalid-http-request", "option accept-invalid-http-response",

@@ -196,6 +196,7 @@ func (l *loader) newProxy(s *cfgfile.Section, kind SectionSet) *proxyState {
 func (l *loader) endProxy(ps *proxyState) {
 	if ps.kind != SecDefaults {
 		l.checkTCPContentMode(&ps.p)
+		l.checkStatsMode(ps)
 	}
 	switch ps.kind {
 	case SecDefaults:
@@ -326,6 +327,24 @@ func (l *loader) checkDuplicates() {
 			continue
 		}
 		fes[fe.Name] = fe
+	}
+	// HAProxy lets several frontends bind one address (SO_REUSEPORT
+	// spreads the connections); hawser gives each address one frontend,
+	// so say so here rather than when the engine starts.
+	binds := map[string]*Frontend{}
+	for _, fe := range l.snap.Frontends {
+		if fe.Disabled {
+			continue
+		}
+		for _, b := range fe.Binds {
+			key := b.Network + "@" + b.Address
+			if prev := binds[key]; prev != nil && prev != fe {
+				l.errorf(b.Pos, "%s '%s': bind %s is also used by %s '%s' declared at %s:%d; sharing a listening address between frontends is not supported by hawser",
+					proxyKind(&fe.Proxy, "frontend"), fe.Name, b.Address, proxyKind(&prev.Proxy, "frontend"), prev.Name, prev.Pos.File, prev.Pos.Line)
+				continue
+			}
+			binds[key] = fe
+		}
 	}
 	bes := map[string]*Backend{}
 	for _, be := range l.snap.Backends {

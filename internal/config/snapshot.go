@@ -221,6 +221,9 @@ type Proxy struct {
 	// DefaultsRules are the rules of the named defaults section the proxy
 	// inherits from, run before its own; nil if that section has none.
 	DefaultsRules *DefaultsRules `json:",omitempty"`
+	// Stats is the stats page served by this proxy, nil if none
+	// (keywords_statspage.go).
+	Stats *Stats `json:",omitempty"`
 }
 
 // Frontend is a frontend (or the frontend half of a listen section).
