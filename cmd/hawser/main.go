@@ -191,6 +191,7 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 	applyEnv(snap.Global.Env)
 	alerts := newAlerter(stderr, snap)
 	httpH := l7.NewHandler(log.With("component", "l7"))
+	httpH.Version = version
 	defer httpH.Close()
 	eng := engine.New(engine.Options{
 		HTTP:   httpH,

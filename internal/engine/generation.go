@@ -83,6 +83,8 @@ type Frontend struct {
 	// Counters are the frontend's statistics, shared by every generation
 	// that has a frontend of this name.
 	Counters *stats.Counters
+	// Stats is the frontend's stats page, nil if it has none.
+	Stats *StatsPage
 	// TCP are the tcp-request rules (tcprules.go).
 	TCP TCPRules
 	// backends are the generation's backends, for dynamic use_backend.
@@ -178,6 +180,9 @@ type Backend struct {
 	// Counters are the backend's statistics, shared by every generation
 	// that has a backend of this name.
 	Counters *stats.Counters
+	// Stats is the backend's stats page, served to the requests routed
+	// to it; nil if it has none.
+	Stats *StatsPage
 }
 
 // RuleSets are a proxy's compiled rules.
@@ -362,6 +367,8 @@ func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend,
 	tcp, err := compileTCPProxy(&fc.Proxy, g.tableFor(fc.Name))
 	errs.add("", fc.Pos, err)
 	f.TCP = tcp
+	f.Stats, err = compileStats(g, &fc.Proxy)
+	errs.add("", fc.Pos, err)
 	errs.add("", fc.Pos, e.compileLog(f, g.Snap))
 	if err := errs.err(); err != nil {
 		return nil, err
@@ -480,6 +487,8 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 	tcp, err := compileTCPProxy(&bc.Proxy, g.tableFor(bc.Name))
 	errs.add("", bc.Pos, err)
 	b.TCP = tcp
+	b.Stats, err = compileStats(g, &bc.Proxy)
+	errs.add("", bc.Pos, err)
 	// b is returned even with errors: the generation is then dropped,
 	// but the frontends still find the backend they name.
 	return b, errs.err()

@@ -191,6 +191,10 @@ func (k *Checker) iteration(ctx context.Context, c *Check, exp *expectation, exp
 				"panic", r, "stack", string(debug.Stack()))
 		}
 	}()
+	if !c.State.ChecksEnabled() {
+		// Disabled at run time: no probe, the verdict stays.
+		return next
+	}
 	var res result
 	if expErr != nil {
 		res = result{status: StatusL7RSP, desc: expErr.Error()}

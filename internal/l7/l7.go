@@ -27,6 +27,10 @@ import (
 
 // Handler serves mode http connections. It implements engine.Handler.
 type Handler struct {
+	// Version is the version the stats page shows; set it before
+	// serving.
+	Version string
+
 	log   *slog.Logger
 	pools sync.Map // buffer size → *connPool
 	pid   int

@@ -319,7 +319,17 @@ func (t *txn) handle() {
 		t.respondLocal(engine.Page(t.fe, nil, status), status)
 		return
 	}
+	// A stats page request passes the page's access rules, then the
+	// proxy's http-request rules, and is answered locally (HAProxy).
+	stats := t.statsFor(t.fe.Stats)
+	if stats != nil && t.statsAccess(stats) {
+		return
+	}
 	if !t.bufferRequest(&t.fe.Cfg.Proxy) || t.startRequestRules() || t.runRules(t.fe.Rules.Request) {
+		return
+	}
+	if stats != nil {
+		t.serveStats(stats)
 		return
 	}
 	t.be = t.fe.Route(t)
@@ -335,9 +345,19 @@ func (t *txn) handle() {
 	if t.runTCPContent(t.be.TCP.Content) {
 		return
 	}
+	// Stats declared in a backend serve the requests routed to it.
+	stats = t.statsFor(t.be.Stats)
+	if stats != nil && t.statsAccess(stats) {
+		t.rs.inBackend = false
+		return
+	}
 	answered := t.runRules(t.be.Rules.Request)
 	t.rs.inBackend = false
 	if answered {
+		return
+	}
+	if stats != nil {
+		t.serveStats(stats)
 		return
 	}
 	t.addForwardedFor()

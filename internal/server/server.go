@@ -29,6 +29,10 @@ type State struct {
 	up atomic.Bool
 	// admin is one of the Admin* constants.
 	admin atomic.Uint32
+	// checksOff is set while health checks are disabled at run time (the
+	// stats page's "disable checks", HAProxy's "disable health"): the
+	// checker skips its probes and the verdict stays as it is.
+	checksOff atomic.Bool
 	// cur counts connections or requests currently assigned to the server;
 	// it is what maxconn and leastconn look at.
 	cur atomic.Int64
@@ -145,6 +149,14 @@ func (s *State) SetConfigMaint(disabled bool) {
 		s.configMaint = false
 	}
 }
+
+// ChecksEnabled reports whether health checks run (they do unless
+// disabled at run time).
+func (s *State) ChecksEnabled() bool { return !s.checksOff.Load() }
+
+// SetChecksEnabled enables or disables health checks at run time and
+// reports whether that changed anything.
+func (s *State) SetChecksEnabled(on bool) bool { return s.checksOff.Swap(!on) != !on }
 
 // Admin returns the admin state.
 func (s *State) Admin() uint32 { return s.admin.Load() }
