@@ -27,6 +27,9 @@ type Persist struct {
 	// Option is "option persist": a cookie, stick entry or use-server
 	// naming a down server still sends the request there.
 	Option bool `json:",omitempty"`
+	// DynamicCookieKey is "dynamic-cookie-key", the secret of "cookie
+	// ... dynamic" server cookies.
+	DynamicCookieKey string `json:",omitempty"`
 }
 
 // Enabled reports whether anything in p can choose a server.
@@ -100,6 +103,9 @@ type Cookie struct {
 	// idle or old beyond them is ignored.
 	MaxIdle time.Duration `json:",omitempty"`
 	MaxLife time.Duration `json:",omitempty"`
+	// Dynamic is "dynamic": servers without a "cookie" value get one
+	// computed from dynamic-cookie-key and their address.
+	Dynamic bool `json:",omitempty"`
 }
 
 // StickKind is what a "stick" line does.
@@ -161,7 +167,7 @@ type PersistRule struct {
 // persistKeywords configure server persistence.
 var persistKeywords = []*Keyword{
 	{Name: "cookie", Sections: secBE, Supported: true, Parse: parseCookie,
-		Args: "<name> [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve] [httponly] [secure] [domain <domain>]* [maxidle <idle>] [maxlife <life>] [attr <value>]*",
+		Args: "<name> [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve] [httponly] [secure] [domain <domain>]* [maxidle <idle>] [maxlife <life>] [dynamic] [attr <value>]*",
 		Help: "cookie-based persistence: send a client to the server whose 'cookie' value it presents"},
 	{Name: "stick", Sections: SecBackend | SecListen, Supported: true, Parse: parseStick,
 		Args: "on|match|store-request|store-response <pattern> [table <table>] [{if|unless} <condition>]",
@@ -173,6 +179,9 @@ var persistKeywords = []*Keyword{
 		Args: "{if|unless} <condition>", Help: "persist on a down server when the condition matches"},
 	{Name: "ignore-persist", Sections: SecBackend | SecListen, Supported: true, Parse: parsePersistRule,
 		Args: "{if|unless} <condition>", Help: "ignore persistence cookies and stick matches when the condition matches"},
+	{Name: "dynamic-cookie-key", Sections: secBE, NArgs: 1, Args: "<key>", Supported: true,
+		Help:  "secret from which 'cookie ... dynamic' computes the cookie of servers without one",
+		Parse: func(c *lineCtx, a []string) error { c.px.be.Persist.DynamicCookieKey = a[0]; return nil }},
 	optFlag("persist", secBE, "send requests with a persistence cookie or stick entry to their server even when it is down",
 		func(ps *proxyState) *bool { return &ps.be.Persist.Option }),
 }
@@ -254,9 +263,9 @@ func parseCookieArgs(args []string) (*Cookie, error) {
 				ck.MaxLife = d
 			}
 		case "dynamic":
-			return nil, fmt.Errorf("'cookie %s' is not supported by hawser", w)
+			ck.Dynamic = true
 		default:
-			return nil, fmt.Errorf("'cookie' supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'preserve', 'httponly', 'secure', 'domain', 'maxidle', 'maxlife' and 'attr' options, got '%s'", w)
+			return nil, fmt.Errorf("'cookie' supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'preserve', 'httponly', 'secure', 'domain', 'maxidle', 'maxlife', 'dynamic' and 'attr' options, got '%s'", w)
 		}
 		if err != nil {
 			return nil, err

@@ -28,7 +28,7 @@ func TestParseCookieArgs(t *testing.T) {
 		{name: "maxidle and maxlife", line: "SRV insert maxidle 30m maxlife 3600", want: &Cookie{Name: "SRV", Mode: CookieInsert, MaxIdle: 30 * time.Minute, MaxLife: time.Hour}},
 		{name: "maxidle without time", line: "SRV insert maxidle", wantErr: "'cookie maxidle' expects a time"},
 		{name: "maxlife bad time", line: "SRV insert maxlife soon", wantErr: "invalid time value 'soon'"},
-		{name: "dynamic", line: "SRV insert dynamic", wantErr: "'cookie dynamic' is not supported by hawser"},
+		{name: "dynamic", line: "SRV insert dynamic", want: &Cookie{Name: "SRV", Mode: CookieInsert, Dynamic: true}},
 		{name: "attr with semicolon", line: "SRV insert attr a;b", wantErr: "contains a control character or ';'"},
 		{name: "domain without value", line: "SRV insert domain", wantErr: "'cookie domain' expects a value"},
 		{name: "unknown option", line: "SRV sticky", wantErr: "got 'sticky'"},

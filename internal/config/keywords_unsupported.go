@@ -44,7 +44,7 @@ func buildUnsupported() []*Keyword {
 	add(secProxies, "compression", "email-alert", "external-check", "persist", "rate-limit", "unique-id-format", "unique-id-header",
 		"error-log-format", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",
 		"server-state-file-name", "retry-on", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",
-		"dynamic-cookie-key", "guid", "grace")
+		"guid", "grace")
 	add(secProxies, "stats show-modules")
 	add(secProxies,
 		"option external-check", "option http-use-proxy-header", "option http-pretend-keepalive", "option http-no-delay",

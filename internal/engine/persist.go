@@ -1,7 +1,11 @@
 package engine
 
 import (
+	"encoding/binary"
+	"net/netip"
+
 	"fmt"
+	"github.com/cespare/xxhash/v2"
 	"slices"
 
 	"github.com/hawser-lb/hawser/internal/acl"
@@ -75,7 +79,11 @@ func (g *Generation) compilePersist(bc *config.Backend, servers []*balance.Serve
 	for i, sv := range servers {
 		p.byName[sv.Name] = sv
 		p.byID[sv.ID] = sv
-		if ck := bc.Servers[i].Cookie; ck != "" {
+		ck := bc.Servers[i].Cookie
+		if ck == "" && pc.Cookie != nil && pc.Cookie.Dynamic && pc.DynamicCookieKey != "" {
+			ck = DynamicCookie(pc.DynamicCookieKey, sv.Addr)
+		}
+		if ck != "" {
 			p.byCookie[ck] = sv
 			p.cookieOf[sv] = ck
 		}
@@ -340,4 +348,19 @@ func keepScratch(s acl.Sample, buf []byte) {
 	if sc, ok := s.(Scratcher); ok {
 		*sc.Scratch() = buf
 	}
+}
+
+// DynamicCookie is the cookie value HAProxy computes for a server without
+// one when the backend's cookie is "dynamic": the XXH64 hash (seed 0) of
+// the dynamic-cookie-key, the server's address bytes (4 for IPv4, 16 for
+// IPv6) and its port as four big-endian bytes, in 16 hex digits. A server
+// whose address is not an IP:port gets none, as in HAProxy.
+func DynamicCookie(key, addr string) string {
+	ap, err := netip.ParseAddrPort(addr)
+	if err != nil {
+		return ""
+	}
+	b := append([]byte(key), ap.Addr().Unmap().AsSlice()...)
+	b = binary.BigEndian.AppendUint32(b, uint32(ap.Port()))
+	return fmt.Sprintf("%016x", xxhash.Sum64(b))
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/test/lbtest"
 )
 
@@ -84,5 +85,35 @@ backend app
 				}
 			}
 		})
+	}
+}
+
+// TestDynamicCookie: "cookie ... dynamic" gives servers without a cookie
+// value the one HAProxy computes from dynamic-cookie-key and the address
+// (inherited here from defaults), and that value routes back to them.
+func TestDynamicCookie(t *testing.T) {
+	t.Parallel()
+	_, vars := persistServers(t, 2)
+	p := lbtest.Start(t, httpDefaults+`
+    dynamic-cookie-key s3cr3t
+
+frontend fe
+    bind ${fe}
+    default_backend app
+
+backend app
+    balance first
+    cookie SRV insert indirect dynamic
+    server s1 ${s1}
+    server s2 ${s2}
+`, vars)
+	ck1, ck2 := engine.DynamicCookie("s3cr3t", vars["s1"]), engine.DynamicCookie("s3cr3t", vars["s2"])
+	r := lbtest.Get(t, p.URL("fe", "/"))
+	if got, want := r.Header.Get("Set-Cookie"), "SRV="+ck1+"; path=/"; serverOf(r) != "s1" || got != want {
+		t.Errorf("first request: server %s, Set-Cookie %q, want s1 and %q", serverOf(r), got, want)
+	}
+	r = lbtest.Get(t, p.URL("fe", "/"), "Cookie: SRV="+ck2)
+	if serverOf(r) != "s2" || r.Header.Get("Set-Cookie") != "" {
+		t.Errorf("with s2's cookie: server %s, Set-Cookie %q, want s2 and none", serverOf(r), r.Header.Get("Set-Cookie"))
 	}
 }
