@@ -106,9 +106,41 @@ func (t *txn) h2Dialer() h2up.Dialer {
 	}
 }
 
-// streamContext is the context of the request's stream: it ends when the
-// client is gone. An HTTP/1 client's departure shows as a failed write.
-func (t *txn) streamContext() context.Context { return context.Background() }
+// watchClient returns the context of a body-less request's stream: it
+// ends when the HTTP/1 client closes its connection while the response is
+// awaited or relayed, and the stream is then reset, as HAProxy aborts the
+// server side of a request whose client left. A goroutine waits for a
+// byte from the client meanwhile (a pipelined request is left in t.br);
+// stop ends the watch and returns whether the client left.
+//
+// A request with a body is not watched: its body reader owns the client
+// socket until the body ends, and sees the client leave itself.
+func (t *txn) watchClient() (ctx context.Context, stop func() (gone bool)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	// No deadline of the request head applies while waiting: timeout
+	// server bounds the wait.
+	t.cc.setReadDeadline(time.Time{})
+	t.h2w.sess = t.cc.waker
+	t.h2w.aborted.Store(false)
+	t.cc.waker = &t.h2w
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := t.br.Peek(1); err != nil && !isTimeout(err) {
+			cancel()
+		}
+	}()
+	return ctx, func() bool {
+		t.h2w.aborted.Store(true)
+		t.conn.SetReadDeadline(time.Now())
+		<-done
+		t.cc.waker = t.h2w.sess
+		t.h2w.sess = nil
+		gone := ctx.Err() != nil
+		cancel()
+		return gone
+	}
+}
 
 // exchangeH2 sends the request to t.srv, an HTTP/2 server, as a stream
 // and relays the response. It returns an *h2up.DialError, and nothing
@@ -171,9 +203,17 @@ func (t *txn) exchangeH2() error {
 	if d := t.serverTimeout(); d > 0 && d < idle {
 		idle = d
 	}
-	resp, err := t.h.h2.RoundTrip(t.streamContext(), key, idle, t.h2Dialer(), &req)
+	ctx := context.Background()
+	stopWatch := func() bool { return false }
+	if body == nil {
+		ctx, stopWatch = t.watchClient()
+	}
+	resp, err := t.h.h2.RoundTrip(ctx, key, idle, t.h2Dialer(), &req)
 	t.entry.Tc = 0
 	if err != nil {
+		if stopWatch() {
+			err = errClientGone
+		}
 		t.endH2Body(body)
 		var de *h2up.DialError
 		if errors.As(err, &de) && (body == nil || body.n == 0) {
@@ -191,9 +231,16 @@ func (t *txn) exchangeH2() error {
 	t.persistConnected()
 	t.relayH2(resp, body)
 	resp.Close()
+	if stopWatch() {
+		// The client left during the relay: its connection is done.
+		t.closeClient = true
+	}
 	t.endH2Body(body)
 	return nil
 }
+
+// errClientGone is a stream reset because its client left.
+var errClientGone = errors.New("client closed the connection")
 
 // endH2Body takes the client connection back from the stream: once the
 // stream is closed, no read of the body is under way.
@@ -224,10 +271,15 @@ func (t *txn) endH2Body(b *h2Body) {
 // h2Failed answers a stream that ended before its response head.
 func (t *txn) h2Failed(err error, body *h2Body) {
 	t.closeClient = t.closeClient || !t.bodyDone
-	if t.srv.Observe {
+	if t.srv.Observe && err != errClientGone {
 		t.srv.State.ReportError(server.Layer7)
 	}
 	switch {
+	case err == errClientGone:
+		// Nobody to answer: the log says "CH".
+		t.entry.TermState = [2]byte{tsClientAbort, phHeaders}
+		t.entry.Status = -1
+		t.closeClient = true
 	case errors.Is(err, h2up.ErrTimeout):
 		t.entry.TermState = [2]byte{tsServerTmo, phHeaders}
 		t.localError(504)
@@ -297,7 +349,7 @@ func (t *txn) relayH2(r *h2up.Response, body *h2Body) {
 		t.closeClient = true
 		t.entry.TermState = [2]byte{tsServerAbort, phData}
 		switch {
-		case err == errClientWrite:
+		case err == errClientWrite, errors.Is(err, context.Canceled):
 			t.entry.TermState = [2]byte{tsClientAbort, phData}
 		case errors.Is(err, h2up.ErrTimeout):
 			t.entry.TermState = [2]byte{tsServerTmo, phData}

@@ -243,7 +243,20 @@ backend h1
 func TestH2ServerRelay(t *testing.T) {
 	t.Parallel()
 	const big = 10 << 20
+	reset := make(chan string, 4)
+	entered := make(chan struct{}, 4)
 	be := newH2CBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/wait", "/stream":
+			entered <- struct{}{}
+			if r.URL.Path == "/stream" {
+				io.WriteString(w, "first")
+				w.(http.Flusher).Flush()
+			}
+			<-r.Context().Done()
+			reset <- r.URL.Path
+			return
+		}
 		if r.URL.Path == "/big" {
 			// Streamed without a length: relayed chunked.
 			w.WriteHeader(200)
@@ -315,5 +328,34 @@ backend h2
 			t.Errorf("set-cookie %q", sc)
 		}
 		p.WaitLog(t, "h2log 200 s1 -- /big", 5*time.Second)
+	})
+	t.Run("client leaving resets the stream", func(t *testing.T) {
+		// Not parallel: reads the reset channel.
+		for _, path := range []string{"/wait", "/stream"} {
+			c, err := net.DialTimeout("tcp", p.Addr("fe"), 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(c, "GET "+path+" HTTP/1.1\r\nhost: x\r\n\r\n")
+			<-entered
+			if path == "/stream" {
+				// Wait for the first bytes of the response.
+				c.SetReadDeadline(time.Now().Add(10 * time.Second))
+				if _, err := c.Read(make([]byte, 1)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.Close()
+			select {
+			case got := <-reset:
+				if got != path {
+					t.Errorf("reset %s, want %s", got, path)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%s: the server's stream was not reset", path)
+			}
+		}
+		p.WaitLog(t, " CH /wait", 5*time.Second)
+		p.WaitLog(t, "h2log 200 s1 CD /stream", 5*time.Second)
 	})
 }
