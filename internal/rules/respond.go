@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hawser-lb/hawser/internal/acl"
 )
 
 func compileAllow(c *compileCtx, args []string) (execFunc, error) {
@@ -481,12 +483,29 @@ func compileSetTimeout(c *compileCtx, args []string) (execFunc, error) {
 	if kind != "server" && kind != "tunnel" && kind != "client" {
 		return nil, c.errorf("unknown timeout '%s' (expected server, tunnel or client)", kind)
 	}
-	d, err := ParseTime(args[1])
+	if d, err := ParseTime(args[1]); err == nil {
+		return func(t Txn, _ *Outcome) Verdict {
+			t.SetTimeout(kind, d)
+			return Continue
+		}, nil
+	}
+	// Not a time: a sample expression giving milliseconds, as HAProxy
+	// tries a time first and an expression next. A value that cannot be
+	// had, or is not positive, leaves the timeout as it was.
+	x, err := c.expr(args[1])
 	if err != nil {
-		return nil, c.errorf("%v", err)
+		return nil, err
 	}
 	return func(t Txn, _ *Outcome) Verdict {
-		t.SetTimeout(kind, d)
+		buf := t.Scratch()
+		v, b, ok := x.Eval(t, (*buf)[:0])
+		*buf = b
+		if !ok {
+			return Continue
+		}
+		if ms, ok := sampleInt(v); ok && ms > 0 {
+			t.SetTimeout(kind, time.Duration(ms)*time.Millisecond)
+		}
 		return Continue
 	}, nil
 }
@@ -573,4 +592,17 @@ func ParseTime(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("invalid time unit in '%s'", s)
 	}
 	return time.Duration(n) * u, nil
+}
+
+// sampleInt reads a sample as an integer, as HAProxy casts to sint:
+// integers and booleans as they are, strings by their decimal digits.
+func sampleInt(v acl.Value) (int64, bool) {
+	switch v.Type {
+	case acl.TypeInt, acl.TypeBool:
+		return v.Int, true
+	case acl.TypeStr, acl.TypeBin:
+		n, err := strconv.ParseInt(string(v.Bytes), 10, 64)
+		return n, err == nil
+	}
+	return 0, false
 }

@@ -221,6 +221,8 @@ func TestCompileErrors(t *testing.T) {
 		{name: "bad sc", dir: Request, line: "sc-inc-gpc0(3)", want: "stick counter"},
 		{name: "bad fetch in format", dir: Request, line: "set-header X %[nope]", want: "nope"},
 		{name: "no table", dir: Request, line: "track-sc0 src", want: "no stick-table"},
+		{name: "set-timeout neither time nor expression", dir: Request, line: "set-timeout server nosuchfetch", want: "nosuchfetch"},
+		{name: "set-timeout unknown kind", dir: Request, line: "set-timeout queue 5s", want: "unknown timeout 'queue'"},
 		{name: "wait-for-body without time", dir: Request, line: "wait-for-body 5s", want: "expects 'time <time>'"},
 		{name: "wait-for-body bad size", dir: Request, line: "wait-for-body time 1s at-least 1x", want: "invalid size"},
 		{name: "wait-for-body extra word", dir: Request, line: "wait-for-body time 1s at-most 1k", want: "expects 'time <time>'"},

@@ -76,7 +76,7 @@ var actions = []*Action{
 	{Name: "sc-set-gpt", Dirs: all, Paren: true, Args: "(<idx>,<sc-id>) <int|expr>", Help: "set gpt(idx) of a tracked entry", Compile: compileSetGPT(true)},
 
 	{Name: "set-log-level", Dirs: all, Args: "<level>|silent", Help: "change the level of this request's log line", Compile: compileSetLogLevel},
-	{Name: "set-timeout", Dirs: req | resp, Args: "server|tunnel|client <time>", Help: "change a timeout for this stream", Compile: compileSetTimeout},
+	{Name: "set-timeout", Dirs: req | resp, Args: "server|tunnel|client <time>|<expr>", Help: "change a timeout for this stream (an expression gives milliseconds)", Compile: compileSetTimeout},
 	{Name: "capture", Dirs: req | resp, Args: "<expr> len <length> | id <id>", Help: "capture a sample into a capture slot (%hr/%hs in logs, capture.req.hdr/capture.res.hdr); http-response takes 'id' only", Compile: compileCapture},
 	{Name: "set-map", Dirs: all, Paren: true, Args: "(<file>) <key fmt> <value fmt>", Help: "add or replace an entry of a loaded map", Compile: compileMapEdit(mapSet)},
 	{Name: "del-map", Dirs: all, Paren: true, Args: "(<file>) <key fmt>", Help: "delete an entry of a loaded map", Compile: compileMapEdit(mapDel)},

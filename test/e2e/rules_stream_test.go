@@ -81,3 +81,40 @@ backend mute
 		t.Fatalf("status %d, want 504", r.Status)
 	}
 }
+
+// set-timeout also takes a sample expression giving milliseconds, as
+// HAProxy does when the argument is not a time.
+func TestSetTimeoutExpr(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() }) // never answers
+		}
+	}()
+	p := lbtest.Start(t, `
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 1h
+    timeout server 1h
+
+frontend fe
+    bind ${fe}
+    http-request set-timeout server req.hdr(x-timeout-ms)
+    default_backend mute
+backend mute
+    server s1 ${mute}
+`, lbtest.Vars{"mute": ln.Addr().String()})
+	if r := lbtest.Get(t, p.URL("fe", "/"), "X-Timeout-Ms: 50"); r.Status != 504 {
+		t.Fatalf("status %d, want 504", r.Status)
+	}
+}
