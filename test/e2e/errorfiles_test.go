@@ -26,10 +26,11 @@ func errorPage(t *testing.T, status int, reason, body string) string {
 // page.
 func TestErrorfilesAndMonitorFail(t *testing.T) {
 	t.Parallel()
-	bs, vars := backends(t, "app")
-	vars["p503"] = errorPage(t, 503, "Service Unavailable", "site is down\n")
-	vars["p403"] = errorPage(t, 403, "Forbidden", "go away\n")
-	p := lbtest.Start(t, `
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		bs, vars := backends(t, "app")
+		vars["p503"] = errorPage(t, 503, "Service Unavailable", "site is down\n")
+		vars["p403"] = errorPage(t, 403, "Forbidden", "go away\n")
+		p := lbtest.Start(t, `
 defaults
     mode http
     timeout connect 5s
@@ -59,30 +60,31 @@ frontend redir
 backend app
     server s1 ${app}
 `, vars)
-	tests := []struct {
-		name     string
-		url      string
-		headers  []string
-		status   int
-		body     string
-		location string
-	}{
-		{name: "monitor up", url: p.URL("fe", "/monitor"), status: 200, body: "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n"},
-		{name: "monitor fail", url: p.URL("fe", "/monitor"), headers: []string{"X-Maint: 1"}, status: 503, body: "site is down\n"},
-		{name: "imported 403 page", url: p.URL("fe", "/deny"), status: 403, body: "go away\n"},
-		{name: "errorloc303 redirect", url: p.URL("redir", "/deny"), status: 303, location: "/denied.html"},
-		{name: "proxied", url: p.URL("redir", "/x"), status: 200, body: "app"},
-	}
-	for _, tc := range tests {
-		r := lbtest.Get(t, tc.url, tc.headers...)
-		if r.Status != tc.status || (tc.body != "" && r.Body != tc.body) {
-			t.Errorf("%s: %d %q, want %d %q", tc.name, r.Status, r.Body, tc.status, tc.body)
+		tests := []struct {
+			name     string
+			url      string
+			headers  []string
+			status   int
+			body     string
+			location string
+		}{
+			{name: "monitor up", url: p.URL("fe", "/monitor"), status: 200, body: "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n"},
+			{name: "monitor fail", url: p.URL("fe", "/monitor"), headers: []string{"X-Maint: 1"}, status: 503, body: "site is down\n"},
+			{name: "imported 403 page", url: p.URL("fe", "/deny"), status: 403, body: "go away\n"},
+			{name: "errorloc303 redirect", url: p.URL("redir", "/deny"), status: 303, location: "/denied.html"},
+			{name: "proxied", url: p.URL("redir", "/x"), status: 200, body: "app"},
 		}
-		if loc := r.Header.Get("Location"); loc != tc.location {
-			t.Errorf("%s: Location %q, want %q", tc.name, loc, tc.location)
+		for _, tc := range tests {
+			r := lbtest.GetProto(t, proto, tc.url, tc.headers...)
+			if r.Status != tc.status || (tc.body != "" && r.Body != tc.body) {
+				t.Errorf("%s: %d %q, want %d %q", tc.name, r.Status, r.Body, tc.status, tc.body)
+			}
+			if loc := r.Header.Get("Location"); loc != tc.location {
+				t.Errorf("%s: Location %q, want %q", tc.name, loc, tc.location)
+			}
 		}
-	}
-	if n := bs["app"].Requests.Load(); n != 1 {
-		t.Errorf("server saw %d requests, want only the proxied one", n)
-	}
+		if n := bs["app"].Requests.Load(); n != 1 {
+			t.Errorf("server saw %d requests, want only the proxied one", n)
+		}
+	})
 }

@@ -52,8 +52,9 @@ func cookieOf(r lbtest.Response) string {
 
 func TestCookieInsertPersistence(t *testing.T) {
 	t.Parallel()
-	ss, vars := persistServers(t, 2)
-	p := lbtest.Start(t, httpDefaults+`
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		ss, vars := persistServers(t, 2)
+		p := lbtest.Start(t, httpDefaults+`
 frontend fe
     bind ${fe}
     default_backend app
@@ -66,38 +67,39 @@ backend app
     server s1 ${s1} cookie c1
     server s2 ${s2} cookie c2
 `, vars)
-	first := lbtest.Get(t, p.URL("fe", "/"))
-	set := first.Header.Get("Set-Cookie")
-	srv := serverOf(first)
-	want := "SRV=c" + srv[1:] + "; path=/; HttpOnly"
-	if set != want {
-		t.Fatalf("first response Set-Cookie = %q, want %q", set, want)
-	}
-	ck := "Cookie: a=1; SRV=c" + srv[1:] + "; b=2"
-	for range 4 {
-		r := lbtest.Get(t, p.URL("fe", "/"), ck)
-		if serverOf(r) != srv {
-			t.Fatalf("with the cookie: served by %s, want %s", serverOf(r), srv)
+		first := lbtest.GetProto(t, proto, p.URL("fe", "/"))
+		set := first.Header.Get("Set-Cookie")
+		srv := serverOf(first)
+		want := "SRV=c" + srv[1:] + "; path=/; HttpOnly"
+		if set != want {
+			t.Fatalf("first response Set-Cookie = %q, want %q", set, want)
 		}
-		if got := cookieOf(r); got != "a=1; b=2" {
-			t.Errorf("server got Cookie %q, want the persistence cookie removed", got)
+		ck := "Cookie: a=1; SRV=c" + srv[1:] + "; b=2"
+		for range 4 {
+			r := lbtest.GetProto(t, proto, p.URL("fe", "/"), ck)
+			if serverOf(r) != srv {
+				t.Fatalf("with the cookie: served by %s, want %s", serverOf(r), srv)
+			}
+			if got := cookieOf(r); got != "a=1; b=2" {
+				t.Errorf("server got Cookie %q, want the persistence cookie removed", got)
+			}
+			if h := r.Header.Get("Set-Cookie"); h != "" {
+				t.Errorf("valid cookie: response sets %q, want no cookie", h)
+			}
 		}
-		if h := r.Header.Get("Set-Cookie"); h != "" {
-			t.Errorf("valid cookie: response sets %q, want no cookie", h)
+		// The server goes away: the request is redispatched and the client
+		// gets the other server's cookie.
+		dead := ss[0]
+		other := "s2"
+		if srv == "s2" {
+			dead, other = ss[1], "s1"
 		}
-	}
-	// The server goes away: the request is redispatched and the client
-	// gets the other server's cookie.
-	dead := ss[0]
-	other := "s2"
-	if srv == "s2" {
-		dead, other = ss[1], "s1"
-	}
-	dead.Close()
-	r := lbtest.Get(t, p.URL("fe", "/"), ck)
-	if serverOf(r) != other || r.Header.Get("Set-Cookie") != "SRV=c"+other[1:]+"; path=/; HttpOnly" {
-		t.Errorf("after %s died: served by %q with Set-Cookie %q", srv, serverOf(r), r.Header.Get("Set-Cookie"))
-	}
+		dead.Close()
+		r := lbtest.GetProto(t, proto, p.URL("fe", "/"), ck)
+		if serverOf(r) != other || r.Header.Get("Set-Cookie") != "SRV=c"+other[1:]+"; path=/; HttpOnly" {
+			t.Errorf("after %s died: served by %q with Set-Cookie %q", srv, serverOf(r), r.Header.Get("Set-Cookie"))
+		}
+	})
 }
 
 func TestCookieInsertInvalidAndDown(t *testing.T) {
@@ -136,8 +138,9 @@ backend app
 
 func TestCookiePrefixAndRewrite(t *testing.T) {
 	t.Parallel()
-	_, vars := persistServers(t, 2)
-	p := lbtest.Start(t, httpDefaults+`
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		_, vars := persistServers(t, 2)
+		p := lbtest.Start(t, httpDefaults+`
 frontend prefix
     bind ${prefix}
     default_backend prefix
@@ -156,28 +159,29 @@ backend rewrite
     server s1 ${s1} cookie c1
     server s2 ${s2} cookie c2
 `, vars)
-	r := lbtest.Get(t, p.URL("prefix", "/setck"))
-	srv := serverOf(r)
-	if got, want := r.Header.Get("Set-Cookie"), "JS=c"+srv[1:]+"~abc; path=/"; got != want {
-		t.Fatalf("prefix: Set-Cookie %q, want %q", got, want)
-	}
-	for range 3 {
-		r := lbtest.Get(t, p.URL("prefix", "/"), "Cookie: a=1; JS=c"+srv[1:]+"~abc; b=2")
-		if serverOf(r) != srv || cookieOf(r) != "a=1; JS=abc; b=2" {
-			t.Fatalf("prefix: served by %q with Cookie %q, want %s with the prefix stripped", serverOf(r), cookieOf(r), srv)
+		r := lbtest.GetProto(t, proto, p.URL("prefix", "/setck"))
+		srv := serverOf(r)
+		if got, want := r.Header.Get("Set-Cookie"), "JS=c"+srv[1:]+"~abc; path=/"; got != want {
+			t.Fatalf("prefix: Set-Cookie %q, want %q", got, want)
 		}
-	}
-	r = lbtest.Get(t, p.URL("rewrite", "/setck"))
-	srv = serverOf(r)
-	if got, want := r.Header.Get("Set-Cookie"), "JS=c"+srv[1:]+"; path=/"; got != want {
-		t.Fatalf("rewrite: Set-Cookie %q, want %q", got, want)
-	}
-	for range 3 {
-		r := lbtest.Get(t, p.URL("rewrite", "/"), "Cookie: JS=c"+srv[1:])
-		if serverOf(r) != srv {
-			t.Fatalf("rewrite: served by %q, want %s", serverOf(r), srv)
+		for range 3 {
+			r := lbtest.GetProto(t, proto, p.URL("prefix", "/"), "Cookie: a=1; JS=c"+srv[1:]+"~abc; b=2")
+			if serverOf(r) != srv || cookieOf(r) != "a=1; JS=abc; b=2" {
+				t.Fatalf("prefix: served by %q with Cookie %q, want %s with the prefix stripped", serverOf(r), cookieOf(r), srv)
+			}
 		}
-	}
+		r = lbtest.GetProto(t, proto, p.URL("rewrite", "/setck"))
+		srv = serverOf(r)
+		if got, want := r.Header.Get("Set-Cookie"), "JS=c"+srv[1:]+"; path=/"; got != want {
+			t.Fatalf("rewrite: Set-Cookie %q, want %q", got, want)
+		}
+		for range 3 {
+			r := lbtest.GetProto(t, proto, p.URL("rewrite", "/"), "Cookie: JS=c"+srv[1:])
+			if serverOf(r) != srv {
+				t.Fatalf("rewrite: served by %q, want %s", serverOf(r), srv)
+			}
+		}
+	})
 }
 
 func TestStickTablePersistence(t *testing.T) {

@@ -58,14 +58,16 @@ backend bk_def
 		{name: "negation blocks", method: "GET", path: "/keep", headers: []string{"X-Route: neg"}, want: "def"},
 		{name: "default", method: "GET", path: "/", want: "def"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			r := lbtest.Do(t, tc.method, p.URL("fe", tc.path), tc.headers...)
-			if r.Status != http.StatusOK || r.Body != tc.want {
-				t.Errorf("got %d %q, want 200 %q", r.Status, r.Body, tc.want)
-			}
-		})
+	for _, proto := range lbtest.ClearProtos {
+		for _, tc := range tests {
+			t.Run(string(proto)+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				r := lbtest.DoProto(t, proto, tc.method, p.URL("fe", tc.path), tc.headers...)
+				if r.Status != http.StatusOK || r.Body != tc.want {
+					t.Errorf("got %d %q, want 200 %q", r.Status, r.Body, tc.want)
+				}
+			})
+		}
 	}
 
 	t.Run("no backend is 503", func(t *testing.T) {

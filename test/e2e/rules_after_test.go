@@ -40,19 +40,21 @@ backend down
 		{name: "redirect", path: "/redirect", status: 302},
 		{name: "error page", path: "/down", status: 503, beHeader: "down"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r := lbtest.Get(t, p.URL("fe", tc.path))
-			if r.Status != tc.status {
-				t.Errorf("status %d, want %d", r.Status, tc.status)
-			}
-			if got := r.Header.Get("X-After"); got != "fe" {
-				t.Errorf("X-After = %q, want fe", got)
-			}
-			if got := r.Header.Get("X-After-Be"); got != tc.beHeader {
-				t.Errorf("X-After-Be = %q, want %q", got, tc.beHeader)
-			}
-		})
+	for _, proto := range lbtest.ClearProtos {
+		for _, tc := range tests {
+			t.Run(string(proto)+"/"+tc.name, func(t *testing.T) {
+				r := lbtest.GetProto(t, proto, p.URL("fe", tc.path))
+				if r.Status != tc.status {
+					t.Errorf("status %d, want %d", r.Status, tc.status)
+				}
+				if got := r.Header.Get("X-After"); got != "fe" {
+					t.Errorf("X-After = %q, want fe", got)
+				}
+				if got := r.Header.Get("X-After-Be"); got != tc.beHeader {
+					t.Errorf("X-After-Be = %q, want %q", got, tc.beHeader)
+				}
+			})
+		}
 	}
 	p.WaitLog(t, "after 418 /return", 5*time.Second)
 }

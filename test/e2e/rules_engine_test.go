@@ -68,13 +68,15 @@ backend other
 		{name: "response deny", route: "secret", status: 502},
 		{name: "var routing", route: "other", status: 200},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			r := lbtest.Get(t, p.URL("fe", "/"), "X-Route: "+tc.route)
-			if r.Status != tc.status {
-				t.Errorf("status %d, want %d", r.Status, tc.status)
-			}
-		})
+	for _, proto := range lbtest.ClearProtos {
+		for _, tc := range tests {
+			t.Run(string(proto)+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				r := lbtest.GetProto(t, proto, p.URL("fe", "/"), "X-Route: "+tc.route)
+				if r.Status != tc.status {
+					t.Errorf("status %d, want %d", r.Status, tc.status)
+				}
+			})
+		}
 	}
 }

@@ -91,14 +91,16 @@ backend app
 		{name: "group member", path: "/admin", hdrs: []string{cred("alice", "wonder")}, status: 200},
 		{name: "not in group", path: "/admin", hdrs: []string{cred("bob", "s3cret")}, status: 403},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			r := lbtest.Get(t, p.URL("fe", tc.path), tc.hdrs...)
-			if r.Status != tc.status {
-				t.Errorf("status %d, want %d", r.Status, tc.status)
-			}
-		})
+	for _, proto := range lbtest.ClearProtos {
+		for _, tc := range tests {
+			t.Run(string(proto)+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				r := lbtest.GetProto(t, proto, p.URL("fe", tc.path), tc.hdrs...)
+				if r.Status != tc.status {
+					t.Errorf("status %d, want %d", r.Status, tc.status)
+				}
+			})
+		}
 	}
 }
 
@@ -139,14 +141,16 @@ backend www
 		{name: "map default", host: "unknown.example.com", want: "app"},
 		{name: "unknown backend falls to default_backend", host: "bad.example.com", want: "www"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			r := lbtest.Get(t, p.URL("fe", "/"), "Host: "+tc.host)
-			if got := r.Header.Get("X-Server"); r.Status != 200 || got != tc.want {
-				t.Errorf("status %d from %q, want 200 from %q", r.Status, got, tc.want)
-			}
-		})
+	for _, proto := range lbtest.ClearProtos {
+		for _, tc := range tests {
+			t.Run(string(proto)+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				r := lbtest.GetProto(t, proto, p.URL("fe", "/"), "Host: "+tc.host)
+				if got := r.Header.Get("X-Server"); r.Status != 200 || got != tc.want {
+					t.Errorf("status %d from %q, want 200 from %q", r.Status, got, tc.want)
+				}
+			})
+		}
 	}
 }
 

@@ -48,20 +48,22 @@ backend app
 		{name: "redirect scheme", path: "/secure/x?y=1", headers: []string{"Host: shop.example"}, status: 308,
 			location: "https://shop.example/secure/x?y=1"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			r := lbtest.Get(t, p.URL("fe", tc.path), tc.headers...)
-			if r.Status != tc.status {
-				t.Errorf("status %d, want %d (body %q)", r.Status, tc.status, r.Body)
-			}
-			if tc.body != "" && r.Body != tc.body {
-				t.Errorf("body %q, want %q", r.Body, tc.body)
-			}
-			if got := r.Header.Get("Location"); got != tc.location {
-				t.Errorf("location %q, want %q", got, tc.location)
-			}
-		})
+	for _, proto := range lbtest.ClearProtos {
+		for _, tc := range tests {
+			t.Run(string(proto)+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				r := lbtest.GetProto(t, proto, p.URL("fe", tc.path), tc.headers...)
+				if r.Status != tc.status {
+					t.Errorf("status %d, want %d (body %q)", r.Status, tc.status, r.Body)
+				}
+				if tc.body != "" && r.Body != tc.body {
+					t.Errorf("body %q, want %q", r.Body, tc.body)
+				}
+				if got := r.Header.Get("Location"); got != tc.location {
+					t.Errorf("location %q, want %q", got, tc.location)
+				}
+			})
+		}
 	}
 
 	t.Run("headers reach the server", func(t *testing.T) {

@@ -141,12 +141,14 @@ backend app
 		{name: "next free id", bind: "two", want: "2/-"},
 		{name: "id and name", bind: "three", want: "7/web"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			if got := lbtest.Get(t, p.URL(tc.bind, "/")).Header.Get("X-So"); got != tc.want {
-				t.Errorf("so_id/so_name = %q, want %q", got, tc.want)
-			}
-		})
+	for _, proto := range lbtest.ClearProtos {
+		for _, tc := range tests {
+			t.Run(string(proto)+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				if got := lbtest.GetProto(t, proto, p.URL(tc.bind, "/")).Header.Get("X-So"); got != tc.want {
+					t.Errorf("so_id/so_name = %q, want %q", got, tc.want)
+				}
+			})
+		}
 	}
 }

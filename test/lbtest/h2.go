@@ -105,3 +105,9 @@ func RunProtos(t *testing.T, protos []Proto, fn func(t *testing.T, p Proto)) {
 		})
 	}
 }
+
+// GetProto is Get over protocol p.
+func GetProto(t testing.TB, p Proto, url string, headers ...string) Response {
+	t.Helper()
+	return DoProto(t, p, "GET", url, headers...)
+}
