@@ -25,6 +25,40 @@ func bodyFetches() []fetchEntry {
 		{[]string{"req.body_size"}, fetchDef{out: TypeInt, http: true, fn: fetchBodySize}},
 		{[]string{"req.body_param"}, fetchDef{args: []argType{argStr, argStr}, out: TypeStr, http: true,
 			fn: fetchBodyParam, prepare: prepareBodyParam}},
+		{[]string{"res.body"}, fetchDef{out: TypeBin, http: true, fn: fetchResBody(0)}},
+		{[]string{"res.body_len"}, fetchDef{out: TypeInt, http: true, fn: fetchResBody(1)}},
+		{[]string{"res.body_size"}, fetchDef{out: TypeInt, http: true, fn: fetchResBody(2)}},
+	}
+}
+
+// ResBody is an optional interface a Sample implements while response
+// rules run, after "http-response wait-for-body": the response body
+// buffered, decoded when chunked, and its advertised size. ok is false
+// when the body was not waited for.
+type ResBody interface {
+	ResBody() (b []byte, size int64, ok bool)
+}
+
+// fetchResBody serves res.body (what 0), res.body_len (1) and
+// res.body_size (2).
+func fetchResBody(what int) fetchFunc {
+	return func(e *eval, _ []arg) {
+		s, ok := e.s.(ResBody)
+		if !ok {
+			return
+		}
+		b, size, ok := s.ResBody()
+		if !ok {
+			return
+		}
+		switch what {
+		case 0:
+			e.emit(binValue(b))
+		case 1:
+			e.emit(intValue(int64(len(b))))
+		default:
+			e.emit(intValue(size))
+		}
 	}
 }
 

@@ -172,7 +172,7 @@ func TestCheckACLErrors(t *testing.T) {
 		{name: "unknown fetch with args", def: "foo(1) 1", want: "unknown fetch method 'foo' in ACL expression 'foo(1)'"},
 		{name: "unsupported ssl_fc", def: "ssl_fc", want: "fetch method 'ssl_fc' is not supported by hawser"},
 		{name: "unsupported res.ssl_hello_type", def: "res.ssl_hello_type -m found", want: "fetch method 'res.ssl_hello_type' is not supported by hawser"},
-		{name: "unsupported res.body", def: "res.body -m found", want: "fetch method 'res.body' is not supported by hawser"},
+		{name: "unsupported req.rdp_cookie", def: "req.rdp_cookie -m found", want: "fetch method 'req.rdp_cookie' is not supported by hawser"},
 		{name: "bad var scope", def: "var(foo.x) -m found", want: "unknown variable scope"},
 		{name: "unsupported derivative", def: "res.hdr_ip(a) 10.0.0.1", want: "fetch method 'res.hdr_ip' is not supported by hawser"},
 		{name: "missing argument", def: "req.fhdr -m found", want: "fetch method 'req.fhdr' : missing arguments (got 0/1), type 'string' expected in ACL expression 'req.fhdr'"},

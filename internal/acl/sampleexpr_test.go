@@ -168,7 +168,7 @@ func TestCompileExprErrors(t *testing.T) {
 	tests := []struct{ name, expr, want string }{
 		{name: "unknown fetch", expr: "nope", want: "unknown fetch method 'nope'"},
 		{name: "acl keyword", expr: "path_beg", want: "unknown fetch method 'path_beg'"},
-		{name: "unsupported fetch", expr: "res.body", want: "not supported by hawser"},
+		{name: "unsupported fetch", expr: "req.rdp_cookie", want: "not supported by hawser"},
 		{name: "unknown converter", expr: "path,nope", want: "unknown converter 'nope'"},
 		{name: "unsupported converter", expr: "path,xxh64", want: "converter 'xxh64' is not supported by hawser"},
 		{name: "field index 0", expr: "path,field(0,/)", want: "index must not be 0"},

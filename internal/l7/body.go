@@ -72,6 +72,9 @@ func (t *txn) clientGone() {
 // elapsed; the rules then go on with what was received. It reports false
 // when the client closed or failed, which ends the request with "CR".
 func (t *txn) WaitForBody(d time.Duration, atLeast int64) bool {
+	if t.rs.inResponse {
+		return t.waitResBody(d, atLeast)
+	}
 	b := &t.body
 	b.waited = true
 	if b.headLen == 0 {

@@ -44,6 +44,9 @@ type ruleState struct {
 	// local holds a generated response while http-after-response rules
 	// edit it (after.go).
 	local []byte
+	// res is the response body "http-response wait-for-body" buffered
+	// (resbody.go).
+	res resBody
 }
 
 var _ rules.Txn = (*txn)(nil)
@@ -215,6 +218,7 @@ func (t *txn) endRequestRules() {
 	t.endTimeouts()
 	t.rs.logLevel = 0
 	t.endBody()
+	t.endResBody()
 }
 
 // runRules applies an http-request rule set; it returns true when a rule

@@ -511,11 +511,6 @@ func compileSetTimeout(c *compileCtx, args []string) (execFunc, error) {
 }
 
 func compileWaitForBody(c *compileCtx, args []string) (execFunc, error) {
-	if c.dir != Request {
-		// Waiting for a response body is not implemented; accepting the
-		// line and doing nothing would silently drop what it asks for.
-		return nil, fmt.Errorf("'%s' is not supported by hawser yet", c.name)
-	}
 	if len(args) < 2 || args[0] != "time" {
 		return nil, c.errorf("expects 'time <time>' [at-least <bytes>]")
 	}

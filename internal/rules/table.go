@@ -83,7 +83,7 @@ var actions = []*Action{
 	{Name: "add-acl", Dirs: all, Paren: true, Args: "(<file>) <key fmt>", Help: "add a pattern to a loaded ACL file", Compile: compileMapEdit(aclAdd)},
 	{Name: "del-acl", Dirs: all, Paren: true, Args: "(<file>) <key fmt>", Help: "delete a pattern of a loaded ACL file", Compile: compileMapEdit(aclDel)},
 	{Name: "disable-l7-retry", Dirs: req, Help: "disable retries of this request (accepted; hawser has no L7 retries yet)", Compile: compileNoop},
-	{Name: "wait-for-body", Dirs: req | resp, Args: "time <time> [at-least <bytes>]", Help: "buffer the request body (up to tune.bufsize) before the next rules, for req.body and the other body fetches (http-request only so far)", Compile: compileWaitForBody},
+	{Name: "wait-for-body", Dirs: req | resp, Args: "time <time> [at-least <bytes>]", Help: "buffer the request (or response) body, up to tune.bufsize, before the next rules, for the req.body (res.body) fetches", Compile: compileWaitForBody},
 	{Name: "use-service", Dirs: req, Args: "<service>", Help: "hand the request to an internal service"},
 }
 
