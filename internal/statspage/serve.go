@@ -156,7 +156,9 @@ type rowView struct {
 	SCur, SMax, SLimit, STot, LBTot, LastSess, BIn, BOut, DReq, DResp string
 	EReq, ECon, EResp, WRetr, WRedis                                  string
 	Status, StatusTitle, CheckStatus, CheckDesc                       string
-	Weight, Act, Bck, Chk, Dwn, Dwntme, Throttle                      string
+	// Badge repeats the state next to the name on narrow screens.
+	Badge                                        string
+	Weight, Act, Bck, Chk, Dwn, Dwntme, Throttle string
 }
 
 // statusText are the messages of ";st=" codes after an admin action.
@@ -310,10 +312,12 @@ func rowOf(proxy string, r *stats.Row, sel bool) *rowView {
 			rv.Class = "down"
 		}
 		rv.ID = proxy + "/BACKEND"
+		rv.Badge = rv.Status
 		rv.Name = "Backend"
 	default:
 		rv.ID = proxy + "/" + r.Name()
 		rv.Class = serverClass(rv.Status, r.Get(stats.FBck).N() == 1)
+		rv.Badge = rv.Status
 		rv.Act, rv.Bck = yesNo(r.Get(stats.FBck).N() == 0), yesNo(r.Get(stats.FBck).N() == 1)
 		if v := r.Get(stats.FLastChg); v.IsInt() {
 			age := human(time.Duration(v.N()) * time.Second)
@@ -339,6 +343,8 @@ func serverClass(status string, backup bool) string {
 		return "down"
 	case strings.HasPrefix(status, "UP "):
 		return "going-down"
+	case status == "no check" && backup:
+		return "backup-nocheck"
 	case status == "no check":
 		return "active-nocheck"
 	case backup:
