@@ -1,0 +1,2 @@
+# Headless Chromium renders the stats page in test/e2e (TestStatsPageChromium).
+apt_need chromium
