@@ -19,13 +19,6 @@ func compileAllow(c *compileCtx, args []string) (execFunc, error) {
 	return func(Txn, *Outcome) Verdict { return Stop }, nil
 }
 
-func compileNoop(c *compileCtx, args []string) (execFunc, error) {
-	if len(args) > 0 {
-		return nil, c.errorf("unexpected argument '%s'", args[0])
-	}
-	return func(Txn, *Outcome) Verdict { return Continue }, nil
-}
-
 func compileReject(silent bool) func(*compileCtx, []string) (execFunc, error) {
 	return func(c *compileCtx, args []string) (execFunc, error) {
 		if len(args) > 0 {

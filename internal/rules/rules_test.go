@@ -226,6 +226,10 @@ func TestCompileErrors(t *testing.T) {
 		{name: "wait-for-body without time", dir: Request, line: "wait-for-body 5s", want: "expects 'time <time>'"},
 		{name: "wait-for-body bad size", dir: Request, line: "wait-for-body time 1s at-least 1x", want: "invalid size"},
 		{name: "wait-for-body extra word", dir: Request, line: "wait-for-body time 1s at-most 1k", want: "expects 'time <time>'"},
+		{name: "set-retries out of range", dir: Request, line: "set-retries 101", want: "out of range"},
+		{name: "set-retries bad expression", dir: Request, line: "set-retries nope", want: "nope"},
+		{name: "set-retries in http-response", dir: Response, line: "set-retries 1", want: "not valid in http-response"},
+		{name: "disable-l7-retry takes no argument", dir: Request, line: "disable-l7-retry now", want: "unexpected argument"},
 	}
 	env := &Env{Proxy: "fe", Table: func(string) (*stick.Table, bool) { return nil, false }}
 	for _, tc := range tests {

@@ -82,7 +82,8 @@ var actions = []*Action{
 	{Name: "del-map", Dirs: all, Paren: true, Args: "(<file>) <key fmt>", Help: "delete an entry of a loaded map", Compile: compileMapEdit(mapDel)},
 	{Name: "add-acl", Dirs: all, Paren: true, Args: "(<file>) <key fmt>", Help: "add a pattern to a loaded ACL file", Compile: compileMapEdit(aclAdd)},
 	{Name: "del-acl", Dirs: all, Paren: true, Args: "(<file>) <key fmt>", Help: "delete a pattern of a loaded ACL file", Compile: compileMapEdit(aclDel)},
-	{Name: "disable-l7-retry", Dirs: req, Help: "disable retries of this request (accepted; hawser has no L7 retries yet)", Compile: compileNoop},
+	{Name: "disable-l7-retry", Dirs: req, Help: "retry this request only after a connection failure, whatever retry-on says", Compile: compileDisableL7Retry},
+	{Name: "set-retries", Dirs: req, Args: "<int> | <expr>", Help: "override 'retries' for this request (0 to 100); applies when the rule is in the backend serving it (or its listen section)", Compile: compileSetRetries},
 	{Name: "wait-for-body", Dirs: req | resp, Args: "time <time> [at-least <bytes>]", Help: "buffer the request (or response) body, up to tune.bufsize, before the next rules, for the req.body (res.body) fetches", Compile: compileWaitForBody},
 	{Name: "use-service", Dirs: req, Args: "<service>", Help: "hand the request to an internal service"},
 }
@@ -93,7 +94,7 @@ var unsupported = []struct {
 	names []string
 }{
 	{all, []string{"cache-use", "cache-store", "do-log", "send-spoe-group", "set-bandwidth-limit", "set-fc-mark", "set-fc-tos", "set-mark", "set-nice", "set-tos", "strict-mode", "sc-add-gpc", "lua.*", "set-header-fmt"}},
-	{req, []string{"do-resolve", "early-hint", "set-dst", "set-dst-port", "set-priority-class", "set-priority-offset", "set-retries", "set-src", "set-src-port", "wait-for-handshake"}},
+	{req, []string{"do-resolve", "early-hint", "set-dst", "set-dst-port", "set-priority-class", "set-priority-offset", "set-src", "set-src-port", "wait-for-handshake"}},
 }
 
 func init() {
