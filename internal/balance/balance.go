@@ -264,3 +264,20 @@ func (p *Pool) tryAcquire(s acl.Sample, avoid *Server) (*Server, error) {
 	}
 	return nil, nil
 }
+
+// Deterministic reports whether the algorithm maps a request to a server
+// by hashing, so that the same request always goes to the same server.
+func (p *Pool) Deterministic() bool { return p.algo.deterministic() }
+
+// ActiveUsable counts the active (not backup) servers load balancing may
+// pick now. Retries use it: with several, a failed request may move to
+// another server at once (option redispatch).
+func (p *Pool) ActiveUsable() int {
+	n := 0
+	for _, sv := range p.byID {
+		if !sv.Backup && sv.eligible() {
+			n++
+		}
+	}
+	return n
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/hawser-lb/hawser/internal/rules"
@@ -43,6 +44,10 @@ func parseHTTPRule(d rules.Dir, action string) func(c *lineCtx, args []string) e
 		name := action
 		if strings.HasPrefix(c.sub, action+"(") {
 			name = c.sub
+		}
+		if name == "set-retries" && c.sec&(SecBackend|SecListen) == 0 {
+			// As in HAProxy: the value is for the backend's retries.
+			return fmt.Errorf("'%s set-retries' is only available in backend and listen sections", c.name)
 		}
 		if c.sec == SecDefaults {
 			if err := checkDefaultsTrack(name, args); err != nil {

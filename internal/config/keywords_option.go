@@ -24,7 +24,7 @@ var optionKeywords = []*Keyword{
 	optFlag("dontlognull", secFE, "do not log connections that sent no data", func(ps *proxyState) *bool { return &ps.p.DontLogNull }),
 	optFlag("log-separate-errors", secFE, "log errors (5xx, aborts, timeouts, retries) at level err instead of info", func(ps *proxyState) *bool { return &ps.p.LogSeparateErrors }),
 	optFlag("dontlog-normal", secFE, "log only errors (5xx, aborts, timeouts, retries)", func(ps *proxyState) *bool { return &ps.p.DontLogNormal }),
-	optFlag("redispatch", secBE, "retry on another server when the chosen one fails", func(ps *proxyState) *bool { return &ps.be.Redispatch }),
+	{Name: "option redispatch", Sections: secBE, Args: "[<interval>]", Help: "let retries go to another server: every <interval>th retry, or counted from the last one when negative (default -1: the last retry); 0 disables", Negatable: true, Supported: true, Parse: parseRedispatch},
 	optFlag("http-buffer-request", secProxies, "buffer the request body before the http-request rules (req.body fetches)", func(ps *proxyState) *bool { return &ps.p.HTTPBufferRequest }),
 	optFlag("allbackups", secBE, "use every backup server at once when all others are down", func(ps *proxyState) *bool { return &ps.be.AllBackups }),
 	optFlag("abortonclose", secBE, "abort queued requests whose client closed", func(ps *proxyState) *bool { return &ps.be.AbortOnClose }),
@@ -39,9 +39,6 @@ var optionKeywords = []*Keyword{
 func optFlag(name string, secs SectionSet, help string, field func(*proxyState) *bool) *Keyword {
 	return &Keyword{Name: "option " + name, Sections: secs, Help: help, Negatable: true, Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
-			if name == "redispatch" && len(args) == 1 {
-				return fmt.Errorf("'option redispatch <interval>' is not supported by hawser")
-			}
 			*field(c.px) = !c.no
 			return arity(c.name, args, 0, 0, "")
 		}}

@@ -21,10 +21,11 @@ var proxyKeywords = []*Keyword{
 	{Name: "hash-type", Sections: secBE, Args: "map-based|consistent [sdbm|djb2|wt6|crc32|none] [avalanche]", Help: "hashing method of hash-based algorithms", Supported: true, Parse: parseHashType},
 	{Name: "server", Sections: SecBackend | SecListen, Args: "<name> <address>[:<port>] [options]", Help: "declare a server; see server options", Supported: true, Parse: parseServer},
 	{Name: "default-server", Sections: secBE, Args: "[options]", Help: "defaults for the following server lines; see server options", Supported: true, Parse: parseDefaultServer},
-	{Name: "retries", Sections: secBE, Args: "<number>", Help: "connection attempts to a server after a failure (default 3)", Supported: true,
+	{Name: "retries", Sections: secBE, Args: "<number>", Help: "how many times a failed request is tried again after the first attempt (default 3); retry-on says which failures count", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			return intArg(c, args, &c.px.be.Retries, 0, math.MaxInt32)
 		}},
+	{Name: "retry-on", Sections: secBE, Args: "none | <keyword>...", Help: "failures that retry a request (default conn-failure): conn-failure, empty-response, junk-response, response-timeout, 0rtt-rejected, the statuses 401 403 404 408 421 425 429 500 501 502 503 504, all-retryable-errors; anything but conn-failure keeps the request (up to tune.bufsize) for a replay", Supported: true, Parse: parseRetryOn},
 	{Name: "http-reuse", Sections: secBE, Args: "never|safe|aggressive|always", Help: "idle server connection sharing (default safe)", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			return enumArg(c, args, &c.px.be.HTTPReuse, "never", "safe", "aggressive", "always")

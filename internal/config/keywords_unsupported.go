@@ -43,7 +43,7 @@ func buildUnsupported() []*Keyword {
 		"dispatch", "http-send-name-header")
 	add(secProxies, "compression", "email-alert", "external-check", "persist", "rate-limit", "unique-id-format", "unique-id-header",
 		"error-log-format", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",
-		"server-state-file-name", "retry-on", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",
+		"server-state-file-name", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",
 		"guid", "grace")
 	add(secProxies, "stats show-modules")
 	add(secProxies,

@@ -287,8 +287,13 @@ type Backend struct {
 	HTTPCheck  *HTTPCheck // nil unless option httpchk
 	Retries    int        // default 3
 	Redispatch bool
-	HTTPReuse  string // never, safe (default), aggressive, always
-	FullConn   int
+	// RedispatchInterval is "option redispatch <interval>": 0 is the
+	// default, -1 (redispatch on the last retry).
+	RedispatchInterval int `json:",omitzero"`
+	// RetryOn is "retry-on"; zero is the default, conn-failure.
+	RetryOn   RetryOn `json:",omitzero"`
+	HTTPReuse string  // never, safe (default), aggressive, always
+	FullConn  int
 
 	AllBackups      bool // option allbackups
 	AbortOnClose    bool // option abortonclose

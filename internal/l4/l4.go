@@ -14,6 +14,7 @@ import (
 
 	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/balance"
+	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/logging"
 	"github.com/hawser-lb/hawser/internal/server"
@@ -63,7 +64,11 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	st.server(srv)
 	cStart := time.Now()
 	var sc net.Conn
-	for tries := be.Cfg.Retries; ; tries-- {
+	maxRetries := be.Cfg.Retries
+	if be.Cfg.RetryOn.Effective()&config.RetryConnFailure == 0 {
+		maxRetries = 0
+	}
+	for {
 		sc, err = dial(srv.Addr, connectTimeout(be))
 		if srv.Observe {
 			// "observe layer4": live connection failures count towards
@@ -74,17 +79,26 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 				srv.State.ReportSuccess()
 			}
 		}
-		if err == nil || tries <= 0 {
+		if err == nil || e.Retries >= maxRetries {
 			break
 		}
 		e.Retries++
-		if tries == 1 && be.Cfg.Redispatch {
+		prev := srv
+		if redispatchNow(be, srv, e.Retries, maxRetries) {
 			if other, err := be.Pool.AcquireExcept(context.Background(), smp, srv); err == nil {
 				be.Pool.Release(srv)
 				srv = other
 				st.srv = srv
-				be.Counters.Redisp.Add(1)
+				if srv != prev {
+					e.Redispatched = true
+					be.Counters.Redisp.Add(1)
+				}
 			}
+		}
+		if !isTimeout(err) && (srv == prev || be.Pool.ActiveUsable() <= 1) {
+			// HAProxy's turn-around: min("timeout connect", 1s) before
+			// connecting again to a server that refused.
+			time.Sleep(min(connectTimeout(be), time.Second))
 		}
 	}
 	e.Tc = time.Since(cStart)
@@ -183,6 +197,20 @@ func acquire(be *engine.Backend, smp acl.Sample) (*balance.Server, error) {
 		return be.Pool.Acquire(ctx, smp)
 	}
 	return be.Pool.AcquireServer(ctx, sv)
+}
+
+// redispatchNow reports whether retry n of max moves to another server,
+// as HAProxy decides with option redispatch: the server is down, the
+// redispatch interval says so, or the server was a free choice among
+// several (no persistence, no hashing).
+func redispatchNow(be *engine.Backend, srv *balance.Server, n, max int) bool {
+	if !be.Cfg.Redispatch {
+		return false
+	}
+	if !srv.State.Usable() || be.Cfg.RedispatchOn(n, max) {
+		return true
+	}
+	return be.Persist == nil && !be.Pool.Deterministic() && be.Pool.ActiveUsable() > 1
 }
 
 func connectTimeout(be *engine.Backend) time.Duration {

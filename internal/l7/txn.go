@@ -66,6 +66,7 @@ type txn struct {
 	// client.
 	bodyDone bool
 	rs       ruleState
+	rt       retryState   // retry.go
 	ps       persistState // persist.go
 	body     reqBody      // body.go
 	h2w      h2Wake       // h2server.go
@@ -266,6 +267,7 @@ func (t *txn) resetRequest() {
 	t.path, t.query, t.upgrade = nil, nil, nil
 	t.headLen = 0
 	t.bodyDone = false
+	t.rt = retryState{}
 	t.reqStart, t.headAt = time.Time{}, time.Time{}
 	t.st = statTxn{}
 	t.entry = logging.Entry{Status: -1, TermState: [2]byte{phNone, phNone}, CookieState: [2]byte{phNone, phNone}}
@@ -421,6 +423,11 @@ func (t *txn) addForwardedFor() {
 // that the connection can serve the next one; if the body is chunked or
 // too large, the connection is closed instead.
 func (t *txn) consumeBody() {
+	if t.bodyDone {
+		// Already forwarded (an error after the request was sent).
+		t.headLen = 0
+		return
+	}
 	t.br.Discard(t.headLen)
 	t.headLen = 0
 	switch {
@@ -519,7 +526,15 @@ func (t *txn) forward() {
 		defer srv.State.TrackSession(func() { conn.Close() })()
 	}
 
-	retriesLeft := be.Cfg.Retries
+	t.attempt()
+	if t.rt.replay != nil {
+		t.endReplay()
+	}
+}
+
+// attempt connects to t.srv and exchanges the request, as many times as
+// the retry settings allow (retry.go).
+func (t *txn) attempt() {
 	freshOnly := false
 	for {
 		var err error
@@ -538,22 +553,23 @@ func (t *txn) forward() {
 				t.sc = sc
 				t.persistConnected()
 				err = t.exchange()
-				if errors.Is(err, errServerGone) && !freshOnly {
+				switch {
+				case errors.Is(err, errServerGone) && !freshOnly:
 					// The server closed an idle connection as we reused
-					// it. The request had no body, so it can be sent
-					// again on a new one.
+					// it. The request had no body, or is kept for a
+					// replay, so it can be sent again on a new one.
 					freshOnly = true
+					continue
+				case errors.Is(err, errRetry):
+					freshOnly = false
 					continue
 				}
 				return
 			}
 		}
-		if retriesLeft > 0 {
-			retriesLeft--
-			t.entry.Retries++
-			if retriesLeft == 0 && be.Cfg.Redispatch {
-				t.redispatch()
-			}
+		// A refused connection waits HAProxy's turn-around time before
+		// the same server is tried again; a timeout has waited already.
+		if t.retry(config.RetryConnFailure, !isTimeout(err)) {
 			continue
 		}
 		t.entry.TermState = [2]byte{tsServerAbort, phConnect}
@@ -562,16 +578,19 @@ func (t *txn) forward() {
 	}
 }
 
-// redispatch moves the request to another server for the last retry
-// (option redispatch).
+// redispatch moves the request to another server (option redispatch).
+// When no other server can take it, it stays where it is.
 func (t *txn) redispatch() {
 	other, err := t.be.Pool.AcquireExcept(context.Background(), t, t.srv)
 	if err != nil {
 		return
 	}
 	t.be.Pool.Release(t.srv)
+	if other != t.srv {
+		t.entry.Redispatched = true
+		t.ps.direct = nil
+	}
 	t.srv = other
-	t.entry.Redispatched = true
 }
 
 // connect returns a connection to t.srv: the attached one, an idle one
@@ -625,7 +644,8 @@ func (t *txn) releaseServerConn(reusable bool) {
 }
 
 // exchange sends the request on t.sc and relays the response. It returns
-// errServerGone when the request can be retried on a fresh connection.
+// errServerGone when the request can be sent again on a fresh connection,
+// errRetry when retry-on asks for another attempt (prepared by t.retry).
 func (t *txn) exchange() error {
 	sc := t.sc
 	sc.takeBuffers(t.pool.bufSize)
@@ -633,29 +653,42 @@ func (t *txn) exchange() error {
 	// the response head as for the bodies.
 	sc.c.rIdle = t.serverTimeout()
 	sc.c.wIdle = t.serverTimeout()
-	t.writeRequestHead(sc.bw)
 	hasBody := t.req.Chunked || t.req.ContentLength > 0
-	expect := hasBody && h1.EqualFold(t.req.Get("expect"), "100-continue")
 	reused := sc.used
 	sc.used = true
+	if t.rt.replay == nil && !t.bodyDone && t.wantReplay() {
+		if err := t.captureRequest(); err != nil {
+			return t.sendFailed(err, reused, hasBody)
+		}
+	}
+	replay := t.rt.replay != nil
 	// readResponse reuses t.headLen for each response head; the request
 	// head's length is needed again to skip it before a body sent after
 	// 100 Continue.
 	reqHeadLen := t.headLen
-
-	if !expect {
-		if err := t.sendBody(sc); err != nil {
+	expect := false
+	if replay {
+		sc.bw.Write(t.rt.replay.b)
+		if err := sc.bw.Flush(); err != nil {
+			return t.replayFailed(reused)
+		}
+	} else {
+		t.writeRequestHead(sc.bw)
+		expect = hasBody && h1.EqualFold(t.req.Get("expect"), "100-continue")
+		if !expect {
+			if err := t.sendBody(sc); err != nil {
+				return t.sendFailed(err, reused, hasBody)
+			}
+		} else if err := sc.bw.Flush(); err != nil {
 			return t.sendFailed(err, reused, hasBody)
 		}
-	} else if err := sc.bw.Flush(); err != nil {
-		return t.sendFailed(err, reused, hasBody)
 	}
 
 	rStart := t.stamp()
 	for {
 		err := t.readResponse(sc)
 		if err != nil {
-			if errors.Is(err, errServerGone) && reused && !hasBody {
+			if errors.Is(err, errServerGone) && reused && (!hasBody || replay) {
 				t.releaseServerConn(false)
 				return errServerGone
 			}
@@ -663,6 +696,21 @@ func (t *txn) exchange() error {
 			if t.srv.Observe {
 				// An invalid, cut or late response: a layer 7 error.
 				t.srv.State.ReportError(server.Layer7)
+			}
+			// The request head is out of the client's buffer, or, when
+			// the body was held back for a 100 Continue that never came,
+			// the client connection closes below with it.
+			t.headLen = 0
+			t.bodyDone = true
+			cond := config.RetryJunkResponse
+			switch {
+			case isTimeout(err):
+				cond = config.RetryResponseTimeout
+			case errors.Is(err, errServerGone):
+				cond = config.RetryEmptyResponse
+			}
+			if t.retry(cond, false) {
+				return errRetry
 			}
 			switch {
 			case isTimeout(err):
@@ -689,6 +737,8 @@ func (t *txn) exchange() error {
 		if t.req.Minor == 1 {
 			t.writeResponseHead(false, false)
 			t.bw.Flush()
+			// The client has seen part of this attempt's answer.
+			t.rt.relayed = true
 		}
 		if expect && t.resp.Status == 100 {
 			expect = false
@@ -699,6 +749,9 @@ func (t *txn) exchange() error {
 		}
 	}
 	t.entry.Tr = t.since(rStart)
+	if replay && t.be.Cfg.RetryOn.Status(t.resp.Status) && t.retryStatus() {
+		return errRetry
+	}
 	if expect {
 		// The server answered without asking for the body: the client
 		// may still send it, so its connection closes after this response
@@ -706,6 +759,44 @@ func (t *txn) exchange() error {
 		t.closeClient = true
 	}
 	return t.relayResponse(sc)
+}
+
+// retryStatus drops a response whose status retry-on retries, when
+// another attempt is allowed: the server's health is told as for any
+// response, and its connection closes with whatever it sent, so that none
+// of it reaches the client.
+func (t *txn) retryStatus() bool {
+	status := t.resp.Status
+	srv := t.srv
+	if !t.retry(config.RetryStatus(status), false) {
+		return false
+	}
+	if srv.Observe {
+		if status >= 500 && status != 501 && status != 505 {
+			srv.State.ReportError(server.Layer7)
+		} else {
+			srv.State.ReportSuccess()
+		}
+	}
+	t.headLen = 0
+	t.releaseServerConn(false)
+	return true
+}
+
+// replayFailed handles a failure to write a kept request to the server: a
+// reused connection is replaced, a new one counts as an empty response.
+func (t *txn) replayFailed(reused bool) error {
+	t.releaseServerConn(false)
+	if reused {
+		return errServerGone
+	}
+	if t.retry(config.RetryEmptyResponse, false) {
+		return errRetry
+	}
+	t.entry.TermState = [2]byte{tsServerAbort, phData}
+	t.localError(502)
+	t.closeClient = true
+	return nil
 }
 
 func (t *txn) sendFailed(err error, reused, hasBody bool) error {

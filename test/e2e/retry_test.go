@@ -1,0 +1,225 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hawser-lb/hawser/test/lbtest"
+)
+
+// retryCase is one backend of TestRetries: s1, tried first ("balance
+// first"), fails as first says; s2 is a healthy backend named "s2".
+type retryCase struct {
+	name  string
+	first string // "503", "close", "junk", "stall", "dead" or "ok"
+	lines string // backend lines: retry-on, retries, rules
+	// raw is the request, sent as is; "" sends a GET.
+	raw        string
+	wantStatus int
+	wantServer string // X-Server of the answer, "" for none
+	wantBody   string // when not empty
+	// wantEcho is the body s2 must have received.
+	wantEcho string
+}
+
+func TestRetries(t *testing.T) {
+	t.Parallel()
+	body := strings.Repeat("0123456789abcdef", 300) // 4800 bytes
+	big := strings.Repeat("x", 40000)               // more than tune.bufsize
+	post := func(path, b string) string {
+		return fmt.Sprintf("POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", path, len(b), b)
+	}
+	chunked := "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n"
+	tests := []retryCase{
+		{name: "503 retried on another server", first: "503", lines: "retry-on 503\noption redispatch", wantStatus: 200, wantServer: "s2"},
+		{name: "503 not retried by default", first: "503", lines: "option redispatch", wantStatus: 503, wantServer: "s1"},
+		{name: "404 in the list", first: "404", lines: "retry-on 404 503\noption redispatch", wantStatus: 200, wantServer: "s2"},
+		{name: "empty response", first: "close", lines: "retry-on empty-response\noption redispatch", wantStatus: 200, wantServer: "s2"},
+		{name: "empty response not retried by default", first: "close", lines: "option redispatch", wantStatus: 502},
+		{name: "junk response", first: "junk", lines: "retry-on junk-response\noption redispatch", wantStatus: 200, wantServer: "s2"},
+		{name: "junk response is not an empty one", first: "junk", lines: "retry-on empty-response\noption redispatch", wantStatus: 502},
+		{name: "response timeout", first: "stall", lines: "retry-on response-timeout\noption redispatch\ntimeout server 300ms", wantStatus: 200, wantServer: "s2"},
+		{name: "all-retryable-errors", first: "close", lines: "retry-on all-retryable-errors\noption redispatch", wantStatus: 200, wantServer: "s2"},
+		{name: "POST body replayed", first: "close", lines: "retry-on empty-response\noption redispatch", raw: post("/echo", body),
+			wantStatus: 200, wantServer: "s2", wantBody: body, wantEcho: body},
+		{name: "chunked body replayed", first: "close", lines: "retry-on empty-response\noption redispatch", raw: chunked,
+			wantStatus: 200, wantServer: "s2", wantBody: "hello, world", wantEcho: "hello, world"},
+		{name: "POST body replayed after 503", first: "503", lines: "retry-on 503\noption redispatch", raw: post("/echo", body),
+			wantStatus: 200, wantServer: "s2", wantBody: body, wantEcho: body},
+		{name: "body larger than bufsize not retried", first: "close", lines: "retry-on empty-response\noption redispatch", raw: post("/echo", big), wantStatus: 502},
+		{name: "disable-l7-retry", first: "503", lines: "retry-on 503\noption redispatch\nhttp-request disable-l7-retry", wantStatus: 503, wantServer: "s1"},
+		{name: "disable-l7-retry keeps conn-failure", first: "dead", lines: "retry-on 503 conn-failure\noption redispatch\nhttp-request disable-l7-retry", wantStatus: 200, wantServer: "s2"},
+		{name: "set-retries 0", first: "503", lines: "retry-on 503\noption redispatch\nhttp-request set-retries 0", wantStatus: 503, wantServer: "s1"},
+		{name: "set-retries from an expression", first: "503", lines: "retries 0\nretry-on 503\noption redispatch\nhttp-request set-retries int(1)", wantStatus: 200, wantServer: "s2"},
+		{name: "retries 0", first: "503", lines: "retries 0\nretry-on 503\noption redispatch", wantStatus: 503, wantServer: "s1"},
+		{name: "conn-failure redispatched", first: "dead", lines: "option redispatch", wantStatus: 200, wantServer: "s2"},
+		{name: "retry-on none", first: "dead", lines: "retry-on none\noption redispatch", wantStatus: 503},
+		{name: "without redispatch the same server is retried", first: "503", lines: "retry-on 503\nretries 2", wantStatus: 503, wantServer: "s1"},
+	}
+	var cfg strings.Builder
+	cfg.WriteString(httpDefaults)
+	vars := lbtest.Vars{}
+	s2s := make([]*lbtest.Backend, len(tests))
+	for i, tc := range tests {
+		fmt.Fprintf(&cfg, "\nfrontend fe%d\n    bind ${fe%d}\n    default_backend bk%d\n", i, i, i)
+		fmt.Fprintf(&cfg, "backend bk%d\n    balance first\n", i)
+		for _, l := range strings.Split(tc.lines, "\n") {
+			fmt.Fprintf(&cfg, "    %s\n", l)
+		}
+		var s1 string
+		switch tc.first {
+		case "close":
+			s1 = lbtest.NewFaultyBackend(t, lbtest.FaultClose).Addr
+		case "junk":
+			s1 = lbtest.NewFaultyBackend(t, lbtest.FaultJunk).Addr
+		case "stall":
+			s1 = lbtest.NewFaultyBackend(t, lbtest.FaultStall).Addr
+		case "dead":
+			s1 = lbtest.DeadAddr(t)
+		default:
+			b := lbtest.NewBackend(t, "s1")
+			if tc.first != "ok" {
+				var st int
+				fmt.Sscan(tc.first, &st)
+				b.SetStatus(st)
+			}
+			s1 = b.Addr
+		}
+		s2s[i] = lbtest.NewBackend(t, "s2")
+		vars[fmt.Sprintf("s1_%d", i)] = s1
+		vars[fmt.Sprintf("s2_%d", i)] = s2s[i].Addr
+		fmt.Fprintf(&cfg, "    server s1 ${s1_%d}\n    server s2 ${s2_%d}\n", i, i)
+	}
+	p := lbtest.Start(t, cfg.String(), vars)
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			raw := tc.raw
+			if raw == "" {
+				raw = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+			}
+			c := lbtest.DialConn(t, p.Addr(fmt.Sprintf("fe%d", i)))
+			resp, got := c.RoundTrip(t, "GET", raw)
+			if resp.StatusCode != tc.wantStatus {
+				t.Fatalf("status %d, want %d (body %.100q)", resp.StatusCode, tc.wantStatus, got)
+			}
+			if srv := resp.Header.Get("X-Server"); srv != tc.wantServer {
+				t.Errorf("served by %q, want %q", srv, tc.wantServer)
+			}
+			if tc.wantBody != "" && got != tc.wantBody {
+				t.Errorf("body %d bytes %.40q, want %d bytes", len(got), got, len(tc.wantBody))
+			}
+			if tc.wantEcho != "" {
+				_, echo := s2s[i].LastRequest()
+				if string(echo) != tc.wantEcho {
+					t.Errorf("s2 received %d bytes %.40q, want %d bytes", len(echo), echo, len(tc.wantEcho))
+				}
+			}
+			if tc.wantStatus == 200 {
+				// The connection still serves requests.
+				resp, _ := c.RoundTrip(t, "GET", "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+				if resp.StatusCode != 200 {
+					t.Errorf("next request: status %d", resp.StatusCode)
+				}
+			}
+		})
+	}
+}
+
+// The log shows the retries (%rc), with '+' when the request moved to
+// another server, and the server that answered.
+func TestRetriesInLog(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "s1", "s2")
+	bs["s1"].SetStatus(503)
+	p := lbtest.Start(t, logDefaults+`
+frontend fe
+    bind ${fe}
+    log-format "retried %ST rc=%rc srv=%s"
+    default_backend be
+backend be
+    balance first
+    retry-on 503
+    retries 2
+    option redispatch
+    server s1 ${s1}
+    server s2 ${s2}
+backend same
+    retry-on 503
+    retries 2
+    server s1 ${s1}
+frontend fe2
+    bind ${fe2}
+    log-format "same %ST rc=%rc srv=%s"
+    default_backend same
+`, vars)
+	if r := lbtest.Get(t, p.URL("fe", "/")); r.Status != 200 {
+		t.Fatalf("status %d", r.Status)
+	}
+	p.WaitLog(t, "retried 200 rc=+1 srv=s2", 5*time.Second)
+	if r := lbtest.Get(t, p.URL("fe2", "/")); r.Status != 503 {
+		t.Fatalf("status %d", r.Status)
+	}
+	p.WaitLog(t, "same 503 rc=2 srv=s1", 5*time.Second)
+}
+
+// A server killed in the middle of a load run fails no client request:
+// requests in flight on it, and those sent to it before anything notices,
+// are retried on the other server.
+func TestRetriesServerKilledUnderLoad(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "s1", "s2")
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    default_backend be
+backend be
+    retry-on conn-failure empty-response response-timeout
+    option redispatch
+    timeout server 2s
+    server s1 ${s1}
+    server s2 ${s2}
+`, vars)
+	const workers, perWorker = 4, 60
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []string
+	half := make(chan struct{}, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := lbtest.NewClient(true)
+			for i := range perWorker {
+				if i == perWorker/2 {
+					half <- struct{}{}
+				}
+				method := http.MethodGet
+				if i%2 == 1 {
+					method = http.MethodPost
+				}
+				r, err := lbtest.DoErr(c, method, p.URL("fe", fmt.Sprintf("/w%d/%d", w, i)))
+				if err != nil || r.Status != 200 {
+					mu.Lock()
+					failures = append(failures, fmt.Sprintf("%s #%d: %v status %d", method, i, err, r.Status))
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for range workers {
+		<-half
+	}
+	bs["s1"].Stop()
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("%d failed requests, first: %s", len(failures), failures[0])
+	}
+	if bs["s2"].Requests.Load() == 0 {
+		t.Fatal("s2 served nothing")
+	}
+}
