@@ -104,9 +104,20 @@ func Start(t testing.TB, cfg string, vars Vars) *Proc {
 			p.vars[k] = v
 			p.given[k] = true
 		}
+		used := map[string]bool{}
+		for _, v := range p.vars {
+			used[v] = true
+		}
 		for _, m := range placeholder.FindAllStringSubmatch(cfg, -1) {
 			if _, ok := p.vars[m[1]]; !ok {
-				p.vars[m[1]] = FreeAddr(t)
+				// The kernel may hand out a port just released again:
+				// two binds, or a bind and a given address, must differ.
+				addr := FreeAddr(t)
+				for used[addr] {
+					addr = FreeAddr(t)
+				}
+				used[addr] = true
+				p.vars[m[1]] = addr
 				p.binds = append(p.binds, m[1])
 			}
 		}
