@@ -190,7 +190,7 @@ func TestParseFormatErrors(t *testing.T) {
 		{name: "unknown alias after known prefix", format: "%Tqx", want: "'%Tqx'"},
 		{name: "bad sample expression", format: "%[nope]", want: "unknown fetch method 'nope'"},
 		{name: "unclosed sample expression", format: "%[src", want: "missing ']'"},
-		{name: "unsupported converter", format: "%[src,xxh3]", want: "not supported by hawser"},
+		{name: "unsupported converter", format: "%[src,jwt_header_query]", want: "not supported by hawser"},
 		{name: "args without alias at end", format: "%{+Q}", want: "missing variable name"},
 		{name: "unterminated args", format: "%{+Q", want: "missing '}'"},
 		{name: "args without alias", format: "%{+Q} x", want: "'%{+Q}' is not followed by a variable name"},
