@@ -81,6 +81,23 @@ var logForwardKeywords = []*Keyword{
 			return nil
 		}},
 
+	{Name: "unique-id-format", Sections: secFE, Args: "<format>", Help: "log-format string that builds each request's unique ID (%ID, unique-id-header)", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("'unique-id-format' expects a format string")
+			}
+			c.px.p.UniqueIDFormat = strings.Join(args, " ")
+			return nil
+		}},
+	{Name: "unique-id-header", Sections: secFE, Args: "<name>", Help: "send the request's unique ID to the server in this header", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if err := arity(c.name, args, 1, 1, "a header name"); err != nil {
+				return err
+			}
+			c.px.p.UniqueIDHeader = args[0]
+			return nil
+		}},
+
 	{Name: "description", Sections: SecRing, Args: "<text>", Help: "free text describing the ring", Supported: true,
 		Parse: func(c *lineCtx, args []string) error { c.ring.Description = strings.Join(args, " "); return nil }},
 	{Name: "format", Sections: SecRing, Args: "<format>", Help: "syslog header format of stored lines: rfc3164, rfc5424, short, priority, timed, iso, raw", Supported: true,

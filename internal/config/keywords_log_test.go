@@ -33,6 +33,8 @@ frontend fe
     bind :8080
     log-tag web
     log ring@buf local2
+    unique-id-format %{+X}o %ci:%cp_%Ts_%rt
+    unique-id-header X-Unique-ID
 `
 	s, err := loadText(t, "haproxy.cfg", cfg)
 	if err != nil {
@@ -49,6 +51,9 @@ frontend fe
 		f.DgramBinds[1].Address != "127.0.0.1:1515" || len(f.Logs) != 2 || !f.Logs[0].Global || f.Logs[1].Address != "tcp@10.0.0.1:514" ||
 		f.MaxConn != 10 || f.Timeout != 5*time.Second || !f.AssumeNTF || f.DontParse {
 		t.Errorf("log-forward = %+v", f)
+	}
+	if fe := s.Frontends[0]; fe.UniqueIDFormat != "%{+X}o %ci:%cp_%Ts_%rt" || fe.UniqueIDHeader != "X-Unique-ID" {
+		t.Errorf("unique-id: format %q, header %q", fe.UniqueIDFormat, fe.UniqueIDHeader)
 	}
 	if s.Global.LogTag != "lb" || s.Frontends[0].LogTag != "web" {
 		t.Errorf("log-tag: global %q, frontend %q", s.Global.LogTag, s.Frontends[0].LogTag)

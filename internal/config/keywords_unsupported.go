@@ -41,7 +41,7 @@ func buildUnsupported() []*Keyword {
 	add(secRules, "http-error",
 		"filter", "use-fcgi-app", "server-template",
 		"dispatch", "http-send-name-header")
-	add(secProxies, "compression", "email-alert", "external-check", "persist", "rate-limit", "unique-id-format", "unique-id-header",
+	add(secProxies, "compression", "email-alert", "external-check", "persist", "rate-limit",
 		"error-log-format", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",
 		"server-state-file-name", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",
 		"guid", "grace")

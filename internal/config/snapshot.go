@@ -192,11 +192,15 @@ type Proxy struct {
 	DontLogNormal     bool `json:",omitempty"`
 	LogFormat         string
 	LogTag            string `json:",omitempty"` // log-tag; "" = the global one
-	ConnMode          ConnMode
-	Forwardfor        Forwardfor
-	MaxConn           int
-	Disabled          bool
-	ACLs              []*ACL // named ACLs, in order
+	// UniqueIDFormat and UniqueIDHeader are unique-id-format and
+	// unique-id-header.
+	UniqueIDFormat string `json:",omitempty"`
+	UniqueIDHeader string `json:",omitempty"`
+	ConnMode       ConnMode
+	Forwardfor     Forwardfor
+	MaxConn        int
+	Disabled       bool
+	ACLs           []*ACL // named ACLs, in order
 	// HTTPRequest are the http-request rules in order.
 	HTTPRequest []*HTTPRule
 	// HTTPResponse are the http-response rules in order.

@@ -73,6 +73,10 @@ type Frontend struct {
 	Rules       RuleSets
 	Log         *logging.Logger
 	LogFormat   *logging.Format
+	// UniqueID is the compiled unique-id-format (nil: none) and
+	// UniqueIDHeader the unique-id-header name (nil: none).
+	UniqueID       *logging.Format
+	UniqueIDHeader []byte
 	// ErrorPages are the complete responses sent for proxy-generated
 	// errors, keyed by status.
 	ErrorPages map[int][]byte
@@ -370,6 +374,7 @@ func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend,
 	f.Stats, err = compileStats(g, &fc.Proxy)
 	errs.add("", fc.Pos, err)
 	errs.add("", fc.Pos, e.compileLog(f, g.Snap))
+	errs.add("", fc.Pos, f.compileUniqueID(g))
 	if err := errs.err(); err != nil {
 		return nil, err
 	}

@@ -85,3 +85,19 @@ func (e *Engine) applyRelays(snap *config.Snapshot) error {
 		return e.logger(targets, LogTag(&snap.Global, ""), &snap.Global)
 	})
 }
+
+// compileUniqueID compiles the frontend's unique-id-format.
+func (f *Frontend) compileUniqueID(g *Generation) error {
+	if f.Cfg.UniqueIDFormat == "" {
+		return nil
+	}
+	uf, err := logging.ParseFormatMaps(f.Cfg.UniqueIDFormat, g.Maps)
+	if err != nil {
+		return fmt.Errorf("unique-id-format: %w", err)
+	}
+	f.UniqueID = uf
+	if h := f.Cfg.UniqueIDHeader; h != "" {
+		f.UniqueIDHeader = []byte(h)
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package l7
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/acl"
@@ -15,6 +16,7 @@ func (t *txn) log() {
 		return
 	}
 	e := &t.entry
+	t.uniqueID()
 	t.fillEntry(e)
 	t.logCaptures()
 	if t.fe.Cfg.DontLogNull && e.BytesIn == 0 && e.Status < 0 || t.fe.Cfg.DontLogNormal && !e.IsError() {
@@ -74,4 +76,40 @@ func (t *txn) fillEntry(e *logging.Entry) {
 	if t.req.Method != nil {
 		e.RequestLine = string(t.req.Method) + " " + string(t.req.URI) + " HTTP/" + string(t.Version())
 	}
+}
+
+// reqCounter numbers requests for %rt, as HAProxy's global stream counter.
+var reqCounter atomic.Uint32
+
+// uniqueID builds the request's unique ID from the frontend's
+// unique-id-format the first time it is needed (the header to the server,
+// or the log line), as HAProxy does; it also gives the request its %rt
+// number. The entry's fields the format may read are filled first.
+func (t *txn) uniqueID() {
+	e := &t.entry
+	if e.RequestCounter == 0 {
+		e.RequestCounter = reqCounter.Add(1)
+	}
+	uf := t.fe.UniqueID
+	if uf == nil || e.UniqueID != "" {
+		return
+	}
+	s := t.sess
+	e.ClientAddr, e.FrontendAddr, e.Accept, e.ReqStart = s.Src, s.Dst, s.Accept, t.reqStart
+	e.Frontend, e.PID = t.fe.Cfg.Name, t.h.pid
+	var smp acl.Sample
+	if !t.headAt.IsZero() {
+		smp = t
+	}
+	t.uidBuf = uf.AppendSample(t.uidBuf[:0], e, smp)
+	e.UniqueID = string(t.uidBuf)
+}
+
+// addUniqueID sends the unique ID to the server in unique-id-header.
+func (t *txn) addUniqueID() {
+	if t.fe.UniqueIDHeader == nil {
+		return
+	}
+	t.uniqueID()
+	t.req.Add(t.fe.UniqueIDHeader, t.uidBuf)
 }

@@ -62,6 +62,7 @@ type txn struct {
 	sentMark    int64     // t.sent() when the request began
 	entry       logging.Entry
 	logBuf      []byte
+	uidBuf      []byte // the unique ID of the request (log.go)
 	// bodyDone is set once the request body has been fully read from the
 	// client.
 	bodyDone bool
@@ -362,6 +363,7 @@ func (t *txn) handle() {
 		t.serveStats(stats)
 		return
 	}
+	t.addUniqueID()
 	t.addForwardedFor()
 	t.forward()
 }

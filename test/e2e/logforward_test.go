@@ -290,3 +290,36 @@ backend app
 		}
 	}
 }
+
+// TestUniqueID sends the unique ID built from unique-id-format to the
+// server in unique-id-header and logs the same ID with %ID.
+func TestUniqueID(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "app")
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    log stdout format raw local0
+    log-format "uid=%ID status=%ST"
+    unique-id-format %{+X}o\ %ci:%cp_%fi:%fp_%Ts_%rt:%pid
+    unique-id-header X-Unique-ID
+    default_backend app
+backend app
+    server s1 ${app}
+`, vars)
+	var ids []string
+	for range 2 {
+		lbtest.Get(t, p.URL("fe", "/"))
+		r, _ := bs["app"].LastRequest()
+		id := r.Header.Get("X-Unique-ID")
+		// 7F000001:PORT_7F000001:PORT_TS_RT:PID, in hex.
+		if parts := strings.Split(id, "_"); len(parts) != 4 || !strings.HasPrefix(id, "7F000001:") {
+			t.Fatalf("X-Unique-ID = %q", id)
+		}
+		p.WaitLog(t, "uid="+id+" status=200", 10*time.Second)
+		ids = append(ids, id)
+	}
+	if ids[0] == ids[1] {
+		t.Errorf("two requests got the same unique ID %q", ids[0])
+	}
+}
