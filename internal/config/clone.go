@@ -56,6 +56,8 @@ func cloneGlobal(g *Global) Global {
 		h := *g.LogSendHostname
 		c.LogSendHostname = &h
 	}
+	c.SSLDefaultBind = g.SSLDefaultBind.clone()
+	c.SSLDefaultServer = g.SSLDefaultServer.clone()
 	c.Env = slices.Clone(g.Env)
 	for i := range c.Env {
 		c.Env[i].Names = slices.Clone(c.Env[i].Names)
@@ -109,6 +111,7 @@ func cloneFrontend(f *Frontend) *Frontend {
 	c.Binds = cloneEach(f.Binds, func(b *Bind) *Bind {
 		b2 := *b
 		b2.Options = slices.Clone(b.Options)
+		b2.TLS = b.TLS.clone()
 		return &b2
 	})
 	c.UseBackends = cloneEach(f.UseBackends, func(u *UseBackend) *UseBackend {
@@ -137,6 +140,7 @@ func cloneBackend(b *Backend) *Backend {
 func cloneServer(s *Server) *Server {
 	c := *s
 	c.Options = slices.Clone(s.Options)
+	c.TLS = s.TLS.clone()
 	if s.Agent != nil {
 		a := *s.Agent
 		c.Agent = &a

@@ -138,6 +138,7 @@ var tables = []*[]*Keyword{
 	&checkServerKeywords,
 	&serverKeywords,
 	&bindKeywords,
+	&tlsKeywords,
 	&statsSocketKeywords,
 	&userlistKeywords,
 	&stickKeywords,

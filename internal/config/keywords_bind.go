@@ -70,43 +70,14 @@ var bindKeywords = []*Keyword{
 	bindUnsupported("quic-cc-algo", 1),
 	bindUnsupported("quic-force-retry", 0),
 	bindUnsupported("quic-socket", 1),
-	// TLS is a later issue; every TLS option is rejected until then.
-	bindUnsupported("ssl", 0),
-	bindUnsupported("crt", 1),
-	bindUnsupported("crt-list", 1),
-	bindUnsupported("default-crt", 1),
-	bindUnsupported("ca-file", 1),
-	bindUnsupported("ca-ignore-err", 1),
-	bindUnsupported("crt-ignore-err", 1),
+	// TLS options hawser does not implement; the others are in
+	// keywords_tls.go.
 	bindUnsupported("ca-sign-file", 1),
-	bindUnsupported("crl-file", 1),
-	bindUnsupported("verify", 1),
-	bindUnsupported("alpn", 1),
-	bindUnsupported("no-alpn", 0),
 	bindUnsupported("npn", 1),
-	bindUnsupported("ciphers", 1),
-	bindUnsupported("ciphersuites", 1),
-	bindUnsupported("curves", 1),
-	bindUnsupported("ecdhe", 1),
-	bindUnsupported("ssl-min-ver", 1),
-	bindUnsupported("ssl-max-ver", 1),
-	bindUnsupported("strict-sni", 0),
-	bindUnsupported("no-strict-sni", 0),
-	bindUnsupported("no-tls-tickets", 0),
 	bindUnsupported("tls-ticket-keys", 1),
 	bindUnsupported("allow-0rtt", 0),
 	bindUnsupported("generate-certificates", 0),
-	bindUnsupported("no-sslv3", 0),
-	bindUnsupported("no-tlsv10", 0),
-	bindUnsupported("no-tlsv11", 0),
-	bindUnsupported("no-tlsv12", 0),
-	bindUnsupported("no-tlsv13", 0),
 	bindUnsupported("force-sslv3", 0),
-	bindUnsupported("force-tlsv10", 0),
-	bindUnsupported("force-tlsv11", 0),
-	bindUnsupported("force-tlsv12", 0),
-	bindUnsupported("force-tlsv13", 0),
-	bindUnsupported("prefer-client-ciphers", 0),
 }
 
 // bindOption declares a bind option kept verbatim in Bind.Options.
@@ -150,6 +121,7 @@ func parseBind(c *lineCtx, args []string) error {
 func cloneBind(b *Bind) *Bind {
 	c := *b
 	c.Options = append([]string(nil), b.Options...)
+	c.TLS = b.TLS.clone()
 	return &c
 }
 

@@ -62,19 +62,11 @@ var serverKeywords = []*Keyword{
 	srvUnsupported("max-reuse", 1), srvUnsupported("tfo", 0), srvUnsupported("namespace", 1),
 	srvUnsupported("ws", 1), srvUnsupported("hash-key", 1), srvUnsupported("usesrc", 1), srvUnsupported("shard", 1),
 	srvUnsupported("log-proto", 1), srvUnsupported("set-proxy-v2-tlv-fmt", 1),
-	// TLS to servers is a later issue.
-	srvUnsupported("ssl", 0), srvUnsupported("no-ssl", 0), srvUnsupported("verify", 1), srvUnsupported("verifyhost", 1),
-	srvUnsupported("no-verifyhost", 0), srvUnsupported("ca-file", 1), srvUnsupported("crl-file", 1), srvUnsupported("crt", 1),
-	srvUnsupported("sni", 1), srvUnsupported("sni-auto", 0), srvUnsupported("alpn", 1), srvUnsupported("npn", 1),
-	srvUnsupported("check-ssl", 0), srvUnsupported("no-check-ssl", 0), srvUnsupported("check-sni", 1),
-	srvUnsupported("check-alpn", 1), srvUnsupported("check-via-socks4", 0),
-	srvUnsupported("ciphers", 1), srvUnsupported("ciphersuites", 1), srvUnsupported("ssl-min-ver", 1),
-	srvUnsupported("ssl-max-ver", 1), srvUnsupported("ssl-reuse", 0), srvUnsupported("no-ssl-reuse", 0),
-	srvUnsupported("tls-tickets", 0), srvUnsupported("no-tls-tickets", 0), srvUnsupported("allow-0rtt", 0),
-	srvUnsupported("force-sslv3", 0), srvUnsupported("force-tlsv10", 0), srvUnsupported("force-tlsv11", 0),
-	srvUnsupported("force-tlsv12", 0), srvUnsupported("force-tlsv13", 0), srvUnsupported("no-sslv3", 0),
-	srvUnsupported("no-tlsv10", 0), srvUnsupported("no-tlsv11", 0), srvUnsupported("no-tlsv12", 0), srvUnsupported("no-tlsv13", 0),
-	srvUnsupported("curves", 1), srvUnsupported("sigalgs", 1), srvUnsupported("client-sigalgs", 1), srvUnsupported("socks4", 1),
+	// TLS options hawser does not implement; the others are in
+	// keywords_tls.go.
+	srvUnsupported("sni-auto", 0), srvUnsupported("npn", 1),
+	srvUnsupported("check-via-socks4", 0), srvUnsupported("allow-0rtt", 0), srvUnsupported("force-sslv3", 0),
+	srvUnsupported("sigalgs", 1), srvUnsupported("client-sigalgs", 1), srvUnsupported("socks4", 1),
 }
 
 func srvInt(name, args, help string, lo, hi int, field func(*Server) *int) *Keyword {

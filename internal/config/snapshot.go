@@ -98,6 +98,13 @@ type Global struct {
 	// applies them to "${VAR}" expansion; the command applies them to the
 	// process environment.
 	Env []EnvVar
+
+	// TLS settings (keywords_tls.go).
+	CrtBase, CABase string `json:",omitempty"`
+	// SSLServerVerify is ssl-server-verify: "" (required) or none.
+	SSLServerVerify  string     `json:",omitempty"`
+	SSLDefaultBind   TLSOptions `json:",omitzero"`
+	SSLDefaultServer TLSOptions `json:",omitzero"`
 }
 
 // H2Tune are the global tune.h2.* settings; zero means unset (HAProxy's
@@ -267,6 +274,9 @@ type Bind struct {
 	// Proto is the "proto" option: "h2" makes a cleartext bind speak
 	// HTTP/2 with prior knowledge (h2c); "" or "h1" detects the protocol.
 	Proto string `json:",omitempty"`
+	// TLS holds ssl, crt and the other TLS options; nil when the line has
+	// none.
+	TLS *BindTLS `json:",omitempty"`
 }
 
 // UseBackend is "use_backend NAME if|unless COND".
@@ -364,6 +374,9 @@ type Server struct {
 	// HTTP/1.1. CheckProto is "check-proto" for HTTP checks.
 	Proto      string `json:",omitempty"`
 	CheckProto string `json:",omitempty"`
+	// TLS holds ssl, verify, ca-file and the other TLS options; nil when
+	// the line (and its default-server) has none.
+	TLS *ServerTLS `json:",omitempty"`
 }
 
 // HTTPCheck is "option httpchk" with its "http-check" lines.
