@@ -1,0 +1,404 @@
+package tlsconf
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"github.com/hawser-lb/hawser/internal/config"
+)
+
+// Bind is the TLS side of one bind line: its certificates, in the order
+// the line names them, and the configuration each handshake gets.
+type Bind struct {
+	store *Store
+	refs  []*certRef
+	// defs are the certificates served when no SNI matches: the
+	// default-crt ones, else the first certificate of the line.
+	defs   []*certRef
+	strict bool
+	conf   *tls.Config
+	idx    atomic.Pointer[sniIndex]
+	// Warnings are settings Go could not honour exactly, for the log.
+	Warnings []string
+}
+
+// certRef is one certificate of a bind line with its SNI filters (from a
+// crt-list line) and the configuration of handshakes that pick it.
+type certRef struct {
+	e             *Entry
+	filters, negs []string
+	conf          *tls.Config
+}
+
+// sniIndex maps server names to certificates. It is rebuilt when the
+// store's version changes (a certificate was replaced).
+type sniIndex struct {
+	ver   uint64
+	exact map[string][]*certRef
+	// wild is keyed by the part after "*.".
+	wild map[string][]*certRef
+}
+
+// ErrNoCertificate fails a handshake that no certificate matches under
+// strict-sni.
+var ErrNoCertificate = errors.New("no certificate matches the requested server name")
+
+// Served records which certificate a handshake served, for the ssl_f_*
+// fetches; pass it with WithServed in the handshake's context.
+type Served struct{ Cert *Cert }
+
+type servedKey struct{}
+
+// WithServed returns a context that makes the bind's handshake record
+// its certificate in s.
+func WithServed(ctx context.Context, s *Served) context.Context {
+	return context.WithValue(ctx, servedKey{}, s)
+}
+
+// NewBind loads the certificates of a bind line and builds its
+// configuration. defALPN is the protocol list offered when the line sets
+// neither alpn nor no-alpn.
+func NewBind(store *Store, t *config.BindTLS, g *config.Global, defALPN []string) (*Bind, error) {
+	b := &Bind{store: store, strict: t.StrictSNI}
+	base, warns, err := serverConfig(t, g, defALPN)
+	if err != nil {
+		return nil, err
+	}
+	b.Warnings = warns
+	add := func(paths []string) ([]*certRef, error) {
+		var refs []*certRef
+		for _, p := range paths {
+			es, err := store.LoadPath(p)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range es {
+				refs = append(refs, &certRef{e: e, conf: base})
+			}
+		}
+		return refs, nil
+	}
+	defs, err := add(t.DefaultCrts)
+	if err != nil {
+		return nil, err
+	}
+	crts, err := add(t.Crts)
+	if err != nil {
+		return nil, err
+	}
+	b.refs = append(defs, crts...)
+	for _, lp := range t.CrtLists {
+		lines, err := ParseCrtList(lp, g.CrtBase)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range lines {
+			e, err := store.Load(l.Path)
+			if err != nil {
+				return nil, fmt.Errorf("crt-list '%s' line %d: %w", lp, l.Line, err)
+			}
+			r := &certRef{e: e, filters: l.Filters, negs: l.Negs, conf: base}
+			if l.Opts != nil {
+				lt, err := lineTLS(t, l.Opts)
+				if err == nil {
+					var w []string
+					r.conf, w, err = serverConfig(lt, g, defALPN)
+					b.Warnings = append(b.Warnings, w...)
+				}
+				if err != nil {
+					return nil, fmt.Errorf("crt-list '%s' line %d: %w", lp, l.Line, err)
+				}
+			}
+			b.refs = append(b.refs, r)
+		}
+	}
+	if len(b.refs) == 0 {
+		return nil, fmt.Errorf("'ssl' needs at least one certificate (crt, crt-list or default-crt)")
+	}
+	b.defs = defs
+	if len(b.defs) == 0 {
+		b.defs = b.refs[:1]
+	}
+	// Each distinct configuration serves the certificate its
+	// GetConfigForClient picked. Copies share base's ticket keys (Go uses
+	// the original config's keys when the returned one sets none).
+	for _, r := range b.refs {
+		r.conf = refConfig(r)
+	}
+	b.conf = base.Clone()
+	b.conf.GetConfigForClient = b.configForClient
+	return b, nil
+}
+
+// refConfig returns a copy of r.conf whose GetCertificate serves r's
+// current certificate.
+func refConfig(r *certRef) *tls.Config {
+	c := r.conf.Clone()
+	e := r.e
+	c.GetCertificate = func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		cert := e.Cert()
+		if s, ok := h.Context().Value(servedKey{}).(*Served); ok {
+			s.Cert = cert
+		}
+		return cert.TLS, nil
+	}
+	return c
+}
+
+// Config returns the configuration to give tls.Server.
+func (b *Bind) Config() *tls.Config { return b.conf }
+
+func (b *Bind) configForClient(h *tls.ClientHelloInfo) (*tls.Config, error) {
+	r := b.pick(h)
+	if r == nil {
+		return nil, ErrNoCertificate
+	}
+	return r.conf, nil
+}
+
+// pick chooses the certificate for a ClientHello: exact names first, then
+// wildcards, then the default (unless strict-sni). Among several
+// candidates (an RSA and an ECDSA certificate for one name) the first the
+// client supports wins.
+func (b *Bind) pick(h *tls.ClientHelloInfo) *certRef {
+	ix := b.index()
+	name := strings.ToLower(strings.TrimSuffix(h.ServerName, "."))
+	if name != "" {
+		if r := choose(h, ix.exact[name], name); r != nil {
+			return r
+		}
+		if dot := strings.IndexByte(name, '.'); dot > 0 {
+			if r := choose(h, ix.wild[name[dot+1:]], name); r != nil {
+				return r
+			}
+		}
+	}
+	if b.strict {
+		return nil
+	}
+	return choose(h, b.defs, "")
+}
+
+func choose(h *tls.ClientHelloInfo, refs []*certRef, name string) *certRef {
+	var first *certRef
+	for _, r := range refs {
+		if name != "" && negated(r.negs, name) {
+			continue
+		}
+		if first == nil {
+			first = r
+		}
+		if h.SupportsCertificate(r.e.Cert().TLS) == nil {
+			return r
+		}
+	}
+	return first
+}
+
+func negated(negs []string, name string) bool {
+	for _, n := range negs {
+		if n == name {
+			return true
+		}
+		if suf, ok := strings.CutPrefix(n, "*."); ok {
+			if dot := strings.IndexByte(name, '.'); dot > 0 && name[dot+1:] == suf {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (b *Bind) index() *sniIndex {
+	v := b.store.version.Load()
+	if ix := b.idx.Load(); ix != nil && ix.ver == v {
+		return ix
+	}
+	ix := &sniIndex{ver: v, exact: map[string][]*certRef{}, wild: map[string][]*certRef{}}
+	for _, r := range b.refs {
+		names := r.filters
+		if len(names) == 0 {
+			names = r.e.Cert().Names
+		}
+		for _, n := range names {
+			if suf, ok := strings.CutPrefix(n, "*."); ok {
+				ix.wild[suf] = append(ix.wild[suf], r)
+			} else {
+				ix.exact[n] = append(ix.exact[n], r)
+			}
+		}
+	}
+	b.idx.Store(ix)
+	return ix
+}
+
+// lineTLS applies a crt-list line's bracketed options to a copy of the
+// bind line's settings.
+func lineTLS(t *config.BindTLS, opts []string) (*config.BindTLS, error) {
+	lt := *t
+	lt.Opts.No = append([]string(nil), t.Opts.No...)
+	for i := 0; i < len(opts); i++ {
+		arg := ""
+		if crtListOpts[opts[i]] > 0 {
+			arg = opts[i+1]
+		}
+		switch opts[i] {
+		case "alpn":
+			lt.ALPN, lt.NoALPN = strings.Split(arg, ","), false
+		case "no-alpn":
+			lt.ALPN, lt.NoALPN = nil, true
+		case "ca-file":
+			lt.CAFile = arg
+		case "crl-file":
+			lt.CRLFile = arg
+		case "verify":
+			if arg != "none" && arg != "optional" && arg != "required" {
+				return nil, fmt.Errorf("'verify' expects none, optional or required, got '%s'", arg)
+			}
+			lt.Verify = arg
+		case "ciphers":
+			lt.Opts.Ciphers = arg
+		case "ciphersuites":
+			lt.Opts.Ciphersuites = arg
+		case "curves", "ecdhe":
+			lt.Opts.Curves = arg
+		case "ssl-min-ver", "ssl-max-ver":
+			if versionFlag(arg) == "" {
+				return nil, fmt.Errorf("'%s': unknown version '%s'", opts[i], arg)
+			}
+			if opts[i] == "ssl-min-ver" {
+				lt.Opts.MinVer = arg
+			} else {
+				lt.Opts.MaxVer = arg
+			}
+		case "no-tls-tickets":
+			lt.Opts.NoTLSTickets = true
+		}
+		if arg != "" {
+			i++
+		}
+	}
+	return &lt, nil
+}
+
+// serverConfig builds the tls.Config of a bind line, without
+// certificates.
+func serverConfig(t *config.BindTLS, g *config.Global, defALPN []string) (*tls.Config, []string, error) {
+	c := &tls.Config{}
+	warns, err := applyOpts(c, mergeOpts(g.SSLDefaultBind, t.Opts))
+	if err != nil {
+		return nil, nil, err
+	}
+	switch {
+	case t.NoALPN:
+	case t.ALPN != nil:
+		c.NextProtos = t.ALPN
+	default:
+		c.NextProtos = defALPN
+	}
+	switch t.Verify {
+	case "optional":
+		c.ClientAuth = tls.VerifyClientCertIfGiven
+	case "required":
+		c.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	if c.ClientAuth != tls.NoClientCert && t.CAFile == "" {
+		return nil, nil, fmt.Errorf("'verify %s' needs a 'ca-file' to verify client certificates with", t.Verify)
+	}
+	if t.CAFile != "" {
+		pool, err := LoadCAs(t.CAFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.ClientCAs = pool
+	}
+	if t.CRLFile != "" {
+		crl, err := LoadCRL(t.CRLFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		c.VerifyPeerCertificate = crl.verify
+	}
+	return c, warns, nil
+}
+
+// LoadCAs reads a PEM file of CA certificates.
+func LoadCAs(path string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("unable to load CA file '%s': %w", path, unwrapPath(err))
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("unable to load CA file '%s': no certificate found in the file", path)
+	}
+	return pool, nil
+}
+
+// CRL is a set of revocation lists.
+type CRL struct{ lists []*x509.RevocationList }
+
+// LoadCRL reads a PEM (or DER) file of certificate revocation lists.
+func LoadCRL(path string) (*CRL, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("unable to load CRL file '%s': %w", path, unwrapPath(err))
+	}
+	c := &CRL{}
+	rest := data
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "X509 CRL" {
+			continue
+		}
+		l, err := x509.ParseRevocationList(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("unable to load CRL file '%s': %w", path, err)
+		}
+		c.lists = append(c.lists, l)
+	}
+	if len(c.lists) == 0 {
+		l, err := x509.ParseRevocationList(data)
+		if err != nil {
+			return nil, fmt.Errorf("unable to load CRL file '%s': no CRL found in the file", path)
+		}
+		c.lists = append(c.lists, l)
+	}
+	return c, nil
+}
+
+// verify refuses a verified chain holding a revoked certificate. It is a
+// tls.Config.VerifyPeerCertificate callback, so it runs after Go's own
+// chain verification.
+func (c *CRL) verify(_ [][]byte, chains [][]*x509.Certificate) error {
+	for _, chain := range chains {
+		for i, cert := range chain {
+			if i+1 >= len(chain) {
+				break
+			}
+			issuer := chain[i+1]
+			for _, l := range c.lists {
+				if string(l.RawIssuer) != string(cert.RawIssuer) || l.CheckSignatureFrom(issuer) != nil {
+					continue
+				}
+				for _, rc := range l.RevokedCertificateEntries {
+					if rc.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+						return fmt.Errorf("certificate %s is revoked", cert.SerialNumber)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
