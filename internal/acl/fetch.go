@@ -107,6 +107,7 @@ func init() {
 	defs = append(defs, scFetches()...)
 	defs = append(defs, responseFetches()...)
 	defs = append(defs, tableFetches()...)
+	defs = append(defs, sslFetches()...)
 	for _, d := range defs {
 		for _, n := range d.names {
 			def := d.def

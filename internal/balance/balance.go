@@ -28,6 +28,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/server"
+	"github.com/hawser-lb/hawser/internal/tlsconf"
 )
 
 // Errors returned by Acquire.
@@ -57,6 +58,10 @@ type Server struct {
 	// Key names the server's pool of idle connections for the data path
 	// ("backend/server@addr"); computed once per generation.
 	Key string
+	// TLS is set for a server with "ssl": connections to it run TLS.
+	// SNI, when set, gives the server name to send for each connection.
+	TLS *tlsconf.Client
+	SNI *acl.Expr
 	// Observe is true when live traffic errors count towards the health
 	// checks ("observe layer4|layer7"): the data path then reports them.
 	Observe bool

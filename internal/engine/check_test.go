@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +29,14 @@ func TestCheckAcceptsWhatConfigAccepts(t *testing.T) {
 			if snap == nil {
 				t.Skip("config.Load refuses it")
 			}
-			if err := Check(snap); err != nil {
+			err := Check(snap)
+			if errors.Is(err, fs.ErrNotExist) {
+				// Certificates and CA files are read at compile time, as
+				// HAProxy reads them while parsing; the corpus names
+				// files that only exist on their authors' machines.
+				t.Skipf("names files absent here: %v", err)
+			}
+			if err != nil {
 				t.Errorf("config.Load accepts it, engine.Check does not: %v", err)
 			}
 		})

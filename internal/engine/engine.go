@@ -11,6 +11,8 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"log/slog"
 	"net"
@@ -29,6 +31,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/server"
 	"github.com/hawser-lb/hawser/internal/stats"
 	"github.com/hawser-lb/hawser/internal/stick"
+	"github.com/hawser-lb/hawser/internal/tlsconf"
 )
 
 // Handler serves connections accepted on a frontend's sockets: package l7
@@ -67,6 +70,20 @@ type Session struct {
 	// H2 is set when the bind has "proto h2": the connection speaks
 	// HTTP/2 from its first byte (h2c with prior knowledge).
 	H2 bool
+	// TLS is the client connection's TLS state after the handshake, nil
+	// on a cleartext bind; TLSCert is the certificate hawser served. Conn
+	// stays the socket: the handler gets the *tls.Conn.
+	TLS     *tls.ConnectionState
+	TLSCert *tlsconf.Cert
+}
+
+// ServedCert returns the certificate served to the client (ssl_f_*), nil
+// on a cleartext connection.
+func (s *Session) ServedCert() *x509.Certificate {
+	if s.TLSCert == nil {
+		return nil
+	}
+	return s.TLSCert.Leaf()
 }
 
 // Stream returns a session for one stream of a multiplexed connection
@@ -76,7 +93,7 @@ type Session struct {
 // the connection's session accounts for the connection.
 func (s *Session) Stream(c net.Conn) *Session {
 	return &Session{Gen: s.Gen, Frontend: s.Frontend, Accept: s.Accept, Src: s.Src, Dst: s.Dst,
-		ID: s.ID, Conn: c, Key: s.Key, sc: s.sc, H2: s.H2}
+		ID: s.ID, Conn: c, Key: s.Key, sc: s.sc, H2: s.H2, TLS: s.TLS, TLSCert: s.TLSCert}
 }
 
 // EndStream releases the stick counters a stream session tracked beyond
@@ -155,6 +172,8 @@ type Engine struct {
 	// outlive generations like listeners.
 	rings  *logging.Rings
 	relays *logging.Relays
+	// certs holds the certificates of every generation (tls.go).
+	certs *tlsconf.Store
 	// checkOnly is set by Check: compile validates log targets without
 	// opening them.
 	checkOnly bool
@@ -179,6 +198,7 @@ func New(opts Options) *Engine {
 		sessions: make(map[*Session]struct{}),
 		procVars: rules.NewProcVars(),
 		stopped:  make(chan struct{}),
+		certs:    tlsconf.NewStore(),
 	}
 	e.listeners = listener.NewPool(e.accept, opts.Log.With("component", "listener"))
 	e.rings = logging.NewRings(opts.Log)
@@ -359,13 +379,14 @@ func (e *Engine) accept(c net.Conn, key string) {
 				c.Close()
 			}
 		}()
-		if err := e.startSession(c, s); err != nil {
+		hc, err := e.startSession(c, s)
+		if err != nil {
 			c.Close()
 			return
 		}
 		s.Frontend.Counters.OpenSession(now)
 		opened = true
-		h.ServeConn(c, s)
+		h.ServeConn(hc, s)
 	}()
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/server"
 	"github.com/hawser-lb/hawser/internal/stats"
 	"github.com/hawser-lb/hawser/internal/stick"
+	"github.com/hawser-lb/hawser/internal/tlsconf"
 )
 
 // Generation is one compiled configuration. It is immutable once
@@ -49,7 +50,9 @@ type Generation struct {
 	proxyKeys map[string]bool
 	// h2Keys are the listeners whose bind line has "proto h2".
 	h2Keys map[string]bool
-	checks []health.Check
+	// tlsBinds are the TLS sides of the listeners with "ssl".
+	tlsBinds map[string]*tlsconf.Bind
+	checks   []health.Check
 	// healthPeers are each backend's servers, for the server counts in
 	// health-check messages.
 	healthPeers map[string][]health.Peer
@@ -306,6 +309,16 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 				}
 				g.h2Keys[s.Key()] = true
 			}
+			if b.TLS != nil && b.TLS.SSL {
+				tb, err := e.compileTLSBind(b, fc, snap)
+				if err != nil {
+					return fail(err)
+				}
+				if g.tlsBinds == nil {
+					g.tlsBinds = make(map[string]*tlsconf.Bind)
+				}
+				g.tlsBinds[s.Key()] = tb
+			}
 			g.specs = append(g.specs, s)
 		}
 	}
@@ -459,9 +472,16 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 			TrackSessions: sc.OnMarkedDown == "shutdown-sessions" ||
 				(sc.Backup && sc.OnMarkedUp == "shutdown-backup-sessions"),
 		}
+		if err := e.compileServerTLS(sv, sc, g.Snap); err != nil {
+			return nil, err
+		}
 		st.SetConfigMaint(sc.Disabled)
 		servers = append(servers, sv)
 		g.healthPeers[bc.Name] = append(g.healthPeers[bc.Name], health.Peer{State: st, Server: sc})
+		checkTLS, err := e.compileTLSServer(sc, g.Snap, true)
+		if err != nil {
+			return nil, err
+		}
 		if sc.Check {
 			g.checks = append(g.checks, health.Check{
 				Backend:        bc.Name,
@@ -472,6 +492,7 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 				Spec:           bc.Check,
 				ConnectTimeout: bc.Timeouts.Connect,
 				CheckTimeout:   bc.Timeouts.Check,
+				TLS:            checkTLS,
 			})
 		} else {
 			// A server without checks is always considered up.

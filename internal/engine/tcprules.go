@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -286,6 +288,8 @@ func (m sessSample) Tracked(slot int) *stick.Entry       { return m.s.Tracked(sl
 func (m sessSample) Track(slot int, e *stick.Entry) bool { return m.s.Track(slot, e) }
 func (m sessSample) expectPROXY()                        { m.s.expectProxy = true }
 func (m sessSample) Vars() *rules.Vars                   { return &m.s.vars }
+func (m sessSample) TLSState() *tls.ConnectionState      { return m.s.TLS }
+func (m sessSample) TLSCert() *x509.Certificate          { return m.s.ServedCert() }
 func (m sessSample) Var(name string) (acl.Value, bool)   { return m.s.vars.Get(name) }
 func (m sessSample) SocketID() int                       { return m.s.SocketID() }
 func (m sessSample) SocketName() string                  { return m.s.SocketName() }
@@ -297,31 +301,40 @@ var errDropped = errors.New("connection dropped by tcp-request rules")
 // tcp-request connection rules, the PROXY header (accept-proxy or
 // expect-proxy layer4), then the tcp-request session rules, and counts
 // the session on the tracked counters. It returns an error when the
-// connection must be closed.
-func (e *Engine) startSession(c net.Conn, s *Session) error {
+// connection must be closed. On a bind with "ssl" the TLS handshake runs
+// after the PROXY header and before the session rules, as in HAProxy,
+// and the connection returned is the *tls.Conn.
+func (e *Engine) startSession(c net.Conn, s *Session) (net.Conn, error) {
 	fe := s.Frontend
 	smp := sessSample{s}
 	s.expectProxy = s.Gen.proxyKeys[s.Key]
 	s.H2 = s.Gen.h2Keys[s.Key]
 	if v, _ := RunTCP(fe.TCP.Connection, 0, smp, true); v == TCPReject || v == TCPSilentDrop {
 		fe.Counters.DeniedConn.Add(1)
-		return drop(c, v)
+		return nil, drop(c, v)
 	}
 	if s.expectProxy {
 		if err := readProxy(c, s, fe.Cfg.Timeouts.Client); err != nil {
-			return err
+			return nil, err
 		}
+	}
+	if tb := s.Gen.tlsBinds[s.Key]; tb != nil {
+		tc, err := handshake(c, s, tb, fe.Cfg.Timeouts.Client)
+		if err != nil {
+			return nil, err
+		}
+		c = tc
 	}
 	if v, _ := RunTCP(fe.TCP.Session, 0, smp, true); v == TCPReject || v == TCPSilentDrop {
 		fe.Counters.DeniedSess.Add(1)
-		return drop(c, v)
+		return nil, drop(c, v)
 	}
 	for _, ent := range s.sc {
 		if ent != nil {
 			ent.Record(stick.EventSess, 1)
 		}
 	}
-	return nil
+	return c, nil
 }
 
 // drop closes a connection the rules refused. silent-drop resets it

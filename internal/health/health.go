@@ -10,6 +10,7 @@ package health
 
 import (
 	"context"
+	"github.com/hawser-lb/hawser/internal/tlsconf"
 	"log/slog"
 	"net"
 	"runtime/debug"
@@ -44,6 +45,9 @@ type Check struct {
 	// check by CheckTimeout, counted from the established connection. When
 	// zero, inter bounds the whole check (connect and response).
 	CheckTimeout time.Duration
+	// TLS, when set, runs the check over TLS (check-ssl, or a server with
+	// ssl and no check port): the handshake is the layer 6 step.
+	TLS *tlsconf.Client
 
 	prog *program // compiled Spec, set by the checker goroutine
 }

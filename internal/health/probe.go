@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hawser-lb/hawser/internal/tlsconf"
 	"io"
 	"net"
 	"net/http"
@@ -97,7 +98,18 @@ func (k *Checker) connectAndCheck(ctx context.Context, c *Check, exp *expectatio
 			return ioFailure(err)
 		}
 	}
+	if c.TLS != nil {
+		tc, r := tlsHandshake(dctx, c.TLS, conn)
+		if r != nil {
+			return *r
+		}
+		conn = tc
+		defer conn.Close()
+	}
 	if c.HTTP == nil {
+		if c.TLS != nil {
+			return result{status: StatusL6OK}
+		}
 		return result{status: StatusL4OK}
 	}
 	// Closing the connection unblocks I/O when the checker is cancelled.
@@ -110,6 +122,19 @@ func (k *Checker) connectAndCheck(ctx context.Context, c *Check, exp *expectatio
 		return k.httpCheckH2(conn, c.HTTP, exp)
 	}
 	return k.httpCheck(conn, c.HTTP, exp)
+}
+
+// tlsHandshake starts TLS on a check connection; a failure is a layer 6
+// result (L6TOUT or L6RSP), as in HAProxy.
+func tlsHandshake(ctx context.Context, tc *tlsconf.Client, conn net.Conn) (net.Conn, *result) {
+	c := tc.Conn(conn, "")
+	if err := c.HandshakeContext(ctx); err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err) {
+			return nil, &result{status: StatusL6TOUT}
+		}
+		return nil, &result{status: StatusL6RSP, desc: err.Error()}
+	}
+	return c, nil
 }
 
 // connectDeadline: with "timeout check" the connect step gets

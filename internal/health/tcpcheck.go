@@ -275,6 +275,14 @@ func (s *session) connect(ctx context.Context, st *step) *result {
 			return &r
 		}
 	}
+	if s.c.TLS != nil && st.port == 0 {
+		tc, r := tlsHandshake(dctx, s.c.TLS, conn)
+		if r != nil {
+			r.desc = s.at(st, r.desc)
+			return r
+		}
+		s.conn = tc
+	}
 	return nil
 }
 

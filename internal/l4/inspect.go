@@ -1,6 +1,8 @@
 package l4
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"net/netip"
@@ -63,7 +65,23 @@ type sample struct {
 	hello    *clienthello.Hello
 	helloErr error
 	helloLen int
+	// bc is the TLS state of the server connection (ssl_bc*).
+	bc *tls.ConnectionState
 }
+
+var (
+	_ acl.TLSSample  = (*sample)(nil)
+	_ acl.BackendTLS = (*sample)(nil)
+)
+
+// TLSState serves the ssl_fc* and ssl_c_* fetches.
+func (m *sample) TLSState() *tls.ConnectionState { return m.s.TLS }
+
+// TLSCert serves the ssl_f_* fetches.
+func (m *sample) TLSCert() *x509.Certificate { return m.s.ServedCert() }
+
+// BackendTLSState serves the ssl_bc* fetches.
+func (m *sample) BackendTLSState() *tls.ConnectionState { return m.bc }
 
 var (
 	_ acl.Content      = (*sample)(nil)

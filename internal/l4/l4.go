@@ -5,6 +5,7 @@ package l4
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -69,7 +70,7 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		maxRetries = 0
 	}
 	for {
-		sc, err = dial(srv.Addr, connectTimeout(be))
+		sc, err = dialServer(srv, smp, connectTimeout(be))
 		if srv.Observe {
 			// "observe layer4": live connection failures count towards
 			// the server's health.
@@ -177,6 +178,31 @@ func dial(addr string, timeout time.Duration) (net.Conn, error) {
 		return c, nil
 	}
 	return d.Dial("tcp", addr)
+}
+
+// dialServer connects to srv, with TLS for a server with "ssl" (the
+// handshake is bounded by timeout connect too).
+func dialServer(srv *balance.Server, smp *sample, timeout time.Duration) (net.Conn, error) {
+	c, err := dial(srv.Addr, timeout)
+	if err != nil || srv.TLS == nil {
+		return c, err
+	}
+	var sni string
+	if srv.SNI != nil {
+		if b, ok := srv.SNI.AppendString(nil, smp); ok {
+			sni = string(b)
+		}
+	}
+	tc := srv.TLS.Conn(c, sni)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("TLS handshake with server: %w", err)
+	}
+	st := tc.ConnectionState()
+	smp.bc = &st
+	return tc, nil
 }
 
 // acquire takes a slot on the server persistence names (use-server, then

@@ -2,6 +2,7 @@ package l7
 
 import (
 	"bufio"
+	"crypto/tls"
 	"io"
 	"sync"
 	"time"
@@ -19,6 +20,9 @@ type serverConn struct {
 	bw   *bufio.Writer // nil while idle
 	used bool          // has carried at least one request
 	idle time.Time
+	// tls is the TLS state of a connection to a server with "ssl", for
+	// the ssl_bc fetches; nil in cleartext.
+	tls *tls.ConnectionState
 }
 
 // takeBuffers gives sc read and write buffers of size from the pools.

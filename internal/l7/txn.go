@@ -599,6 +599,13 @@ func (t *txn) redispatch() {
 // from the pool when http-reuse allows, or a new one.
 func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 	key := t.srv.Key
+	var sni string
+	if t.srv.SNI != nil {
+		// Connections are shared only between requests sending the same
+		// SNI; this costs an allocation per request, on such servers only.
+		sni = t.serverName()
+		key += "\x00" + sni
+	}
 	if t.sc != nil {
 		if t.sc.key == key && !freshOnly {
 			t.connected(true)
@@ -620,14 +627,27 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 		}
 	}
 	t.connected(false)
-	c, err := dial(t.srv.Addr, firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second))
+	timeout := firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second)
+	c, err := dial(t.srv.Addr, timeout)
 	if err != nil {
 		if t.srv.Observe {
 			t.srv.State.ReportError(server.Layer4)
 		}
 		return nil, err
 	}
-	return &serverConn{key: key, c: idleConn{Conn: c}}, nil
+	sc := &serverConn{key: key}
+	if t.srv.TLS != nil {
+		tc, st, err := tlsClient(c, t.srv.TLS, sni, timeout)
+		if err != nil {
+			if t.srv.Observe {
+				t.srv.State.ReportError(server.Layer4)
+			}
+			return nil, err
+		}
+		c, sc.tls = tc, st
+	}
+	sc.c = idleConn{Conn: c}
+	return sc, nil
 }
 
 // releaseServerConn detaches the server connection: back to the pool if it

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/hawser-lb/hawser/internal/config"
 )
@@ -121,6 +122,11 @@ func NewBind(store *Store, t *config.BindTLS, g *config.Global, defALPN []string
 	}
 	if len(b.refs) == 0 {
 		return nil, fmt.Errorf("'ssl' needs at least one certificate (crt, crt-list or default-crt)")
+	}
+	for _, r := range b.refs {
+		if r.e.Cert().Expired(time.Now()) {
+			b.Warnings = append(b.Warnings, fmt.Sprintf("certificate '%s' is expired or not yet valid", r.e.Path))
+		}
 	}
 	b.defs = defs
 	if len(b.defs) == 0 {

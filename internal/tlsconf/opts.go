@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/tlsnames"
 )
 
 // versionIDs maps config.TLSVersions flags to Go's versions; SSLv3 has
@@ -145,41 +146,6 @@ var curveIDs = map[string]tls.CurveID{
 	"x25519mlkem768": tls.X25519MLKEM768,
 }
 
-// opensslCiphers maps OpenSSL's names of the TLS 1.2 suites Go
-// implements to Go's ids.
-var opensslCiphers = map[string]uint16{
-	"ECDHE-ECDSA-AES128-GCM-SHA256": tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	"ECDHE-RSA-AES128-GCM-SHA256":   tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-	"ECDHE-ECDSA-AES256-GCM-SHA384": tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	"ECDHE-RSA-AES256-GCM-SHA384":   tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-	"ECDHE-ECDSA-CHACHA20-POLY1305": tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	"ECDHE-RSA-CHACHA20-POLY1305":   tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	"ECDHE-ECDSA-AES128-SHA256":     tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
-	"ECDHE-RSA-AES128-SHA256":       tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-	"ECDHE-ECDSA-AES128-SHA":        tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
-	"ECDHE-RSA-AES128-SHA":          tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-	"ECDHE-ECDSA-AES256-SHA":        tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
-	"ECDHE-RSA-AES256-SHA":          tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-	"AES128-GCM-SHA256":             tls.TLS_RSA_WITH_AES_128_GCM_SHA256,
-	"AES256-GCM-SHA384":             tls.TLS_RSA_WITH_AES_256_GCM_SHA384,
-	"AES128-SHA256":                 tls.TLS_RSA_WITH_AES_128_CBC_SHA256,
-	"AES128-SHA":                    tls.TLS_RSA_WITH_AES_128_CBC_SHA,
-	"AES256-SHA":                    tls.TLS_RSA_WITH_AES_256_CBC_SHA,
-	"ECDHE-RSA-DES-CBC3-SHA":        tls.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA,
-	"DES-CBC3-SHA":                  tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA,
-}
-
-// CipherName returns OpenSSL's name of a suite, as ssl_fc_cipher shows
-// it (TLS 1.3 suites keep their IANA names, as in OpenSSL).
-func CipherName(id uint16) string {
-	for n, v := range opensslCiphers {
-		if v == id {
-			return n
-		}
-	}
-	return tls.CipherSuiteName(id)
-}
-
 // cipherIDs maps an OpenSSL cipher string to Go suites. Exclusions
 // (!x, -x), ordering commands (+x, @STRENGTH) and aliases (HIGH, kEDH)
 // are skipped silently: Go's defaults already leave out weak suites.
@@ -188,7 +154,7 @@ func cipherIDs(list string) (ids []uint16, unknown []string) {
 		if n == "" || strings.ContainsAny(n[:1], "!-+@") || strings.Contains(n, "+") || n == strings.ToUpper(n) && !strings.Contains(n, "-") {
 			continue
 		}
-		id, ok := opensslCiphers[n]
+		id, ok := tlsnames.CipherID(n)
 		if !ok {
 			unknown = append(unknown, n)
 			continue

@@ -1,0 +1,54 @@
+package l7
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/acl"
+	"github.com/hawser-lb/hawser/internal/tlsconf"
+)
+
+var _ acl.TLSSample = (*txn)(nil)
+
+// TLSState serves the ssl_fc* and ssl_c_* fetches.
+func (t *txn) TLSState() *tls.ConnectionState { return t.sess.TLS }
+
+// TLSCert serves the ssl_f_* fetches.
+func (t *txn) TLSCert() *x509.Certificate { return t.sess.ServedCert() }
+
+// BackendTLSState serves the ssl_bc* fetches: the TLS state of the
+// server connection the request uses.
+func (t *txn) BackendTLSState() *tls.ConnectionState {
+	if t.sc == nil {
+		return nil
+	}
+	return t.sc.tls
+}
+
+// serverName evaluates the server's "sni" expression for this request.
+func (t *txn) serverName() string {
+	b, ok := t.srv.SNI.AppendString(nil, t)
+	if !ok {
+		return ""
+	}
+	return string(b)
+}
+
+// tlsClient runs the TLS handshake with a server, bounded by timeout
+// connect. The *tls.Conn replaces the socket, so idle.go and more.go,
+// which need a bare *net.TCPConn, fall back to plain reads and writes.
+func tlsClient(c net.Conn, tc *tlsconf.Client, sni string, timeout time.Duration) (net.Conn, *tls.ConnectionState, error) {
+	conn := tc.Conn(c, sni)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := conn.HandshakeContext(ctx); err != nil {
+		c.Close()
+		return nil, nil, fmt.Errorf("TLS handshake with server: %w", err)
+	}
+	st := conn.ConnectionState()
+	return conn, &st, nil
+}
