@@ -170,7 +170,7 @@ func TestCheckACLErrors(t *testing.T) {
 		{name: "empty", def: "", want: "missing fetch method"},
 		{name: "unknown fetch", def: "pathh /x", want: "unknown fetch method 'pathh' in ACL expression 'pathh'"},
 		{name: "unknown fetch with args", def: "foo(1) 1", want: "unknown fetch method 'foo' in ACL expression 'foo(1)'"},
-		{name: "unsupported ssl_fc", def: "ssl_fc", want: "fetch method 'ssl_fc' is not supported by hawser"},
+		{name: "unsupported ssl_fc_npn", def: "ssl_fc_npn", want: "fetch method 'ssl_fc_npn' is not supported by hawser"},
 		{name: "unsupported res.ssl_hello_type", def: "res.ssl_hello_type -m found", want: "fetch method 'res.ssl_hello_type' is not supported by hawser"},
 		{name: "unsupported req.rdp_cookie", def: "req.rdp_cookie -m found", want: "fetch method 'req.rdp_cookie' is not supported by hawser"},
 		{name: "bad var scope", def: "var(foo.x) -m found", want: "unknown variable scope"},

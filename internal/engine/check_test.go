@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +28,7 @@ func TestCheckAcceptsWhatConfigAccepts(t *testing.T) {
 				t.Skip("config.Load refuses it")
 			}
 			err := Check(snap)
-			if errors.Is(err, fs.ErrNotExist) {
+			if err != nil && strings.Contains(err.Error(), "no such file or directory") {
 				// Certificates and CA files are read at compile time, as
 				// HAProxy reads them while parsing; the corpus names
 				// files that only exist on their authors' machines.

@@ -312,7 +312,8 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 			if b.TLS != nil && b.TLS.SSL {
 				tb, err := e.compileTLSBind(b, fc, snap)
 				if err != nil {
-					return fail(err)
+					errs.add(fmt.Sprintf("frontend %q: ", fc.Name), b.Pos, err)
+					continue
 				}
 				if g.tlsBinds == nil {
 					g.tlsBinds = make(map[string]*tlsconf.Bind)

@@ -37,7 +37,7 @@ func (e *Engine) compileTLSBind(b *config.Bind, fc *config.Frontend, snap *confi
 	}
 	tb, err := tlsconf.NewBind(e.certs, b.TLS, &snap.Global, alpn)
 	if err != nil {
-		return nil, fmt.Errorf("%s:%d : frontend '%s': bind %s: %w", b.Pos.File, b.Pos.Line, fc.Name, b.Address, err)
+		return nil, fmt.Errorf("bind %s: %w", b.Address, err)
 	}
 	for _, w := range tb.Warnings {
 		e.log.Warn("tls setting adjusted", "file", b.Pos.File, "line", b.Pos.Line, "bind", b.Address, "detail", w)
@@ -54,7 +54,7 @@ func (e *Engine) compileTLSServer(sc *config.Server, snap *config.Snapshot, chec
 	}
 	c, err := tlsconf.NewClient(e.certs, t, &snap.Global, check)
 	if err != nil {
-		return nil, fmt.Errorf("%s:%d : server '%s': %w", sc.Pos.File, sc.Pos.Line, sc.Name, err)
+		return nil, &config.Error{Pos: sc.Pos, Msg: fmt.Sprintf("server '%s': %v", sc.Name, err)}
 	}
 	if !check {
 		for _, w := range c.Warnings {
@@ -95,7 +95,7 @@ func (e *Engine) compileServerTLS(sv *balance.Server, sc *config.Server, snap *c
 	if sc.TLS.SNI != "" {
 		x, err := acl.CompileExpr(sc.TLS.SNI)
 		if err != nil {
-			return fmt.Errorf("%s:%d : server '%s': sni: %w", sc.Pos.File, sc.Pos.Line, sc.Name, err)
+			return &config.Error{Pos: sc.Pos, Msg: fmt.Sprintf("server '%s': sni: %v", sc.Name, err)}
 		}
 		sv.SNI = x
 	}
