@@ -95,8 +95,8 @@ backend app
 	tests := []struct {
 		name, sni, cn, hdrSNI, alpn string
 	}{
-		{name: "exact", sni: "a.test", cn: "a", hdrSNI: "a.test", alpn: "-"},
-		{name: "wildcard", sni: "x.b.test", cn: "wild", hdrSNI: "x.b.test", alpn: "-"},
+		{name: "exact", sni: "a.test", cn: "a", hdrSNI: "a.test", alpn: "http/1.1"},
+		{name: "wildcard", sni: "x.b.test", cn: "wild", hdrSNI: "x.b.test", alpn: "http/1.1"},
 		{name: "crt-list filter and alpn", sni: "listed.test", cn: "a", hdrSNI: "listed.test", alpn: "http/1.1"},
 	}
 	for _, tc := range tests {
@@ -418,4 +418,48 @@ func TestTLSCheckErrors(t *testing.T) {
 			t.Errorf("err %v:\n%s", err, out)
 		}
 	})
+}
+
+// A mode http TLS bind offers h2 and http/1.1 by default, as HAProxy
+// does: an HTTP/2 client gets HTTP/2 and the ssl fetches work in its
+// streams; alpn http/1.1 keeps it on HTTP/1.1.
+func TestTLSDefaultALPNServesHTTP2(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "app")
+	p := newPKI(t)
+	vars["crt"], _ = p.write(t, "site.pem", tlstest.Opts{CN: "site", DNSNames: []string{"site.test"}})
+	proc := lbtest.Start(t, httpDefaults+`
+frontend def
+    bind ${def} ssl crt ${crt}
+    http-request set-header X-ALPN %[ssl_fc_alpn]
+    http-request set-header X-SNI %[ssl_fc_sni]
+    default_backend app
+frontend h1
+    bind ${h1} ssl crt ${crt} alpn http/1.1
+    default_backend app
+backend app
+    server s ${app}
+`, vars)
+	for _, tc := range []struct{ fe, proto string }{{"def", "HTTP/2.0"}, {"h1", "HTTP/1.1"}} {
+		c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+			TLSClientConfig:   &tls.Config{RootCAs: tlstest.Pool(p.ca), ServerName: "site.test"},
+			ForceAttemptHTTP2: true,
+		}}
+		resp, err := c.Get("https://" + proc.Addr(tc.fe) + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		c.CloseIdleConnections()
+		if resp.Proto != tc.proto || string(body) != "app" {
+			t.Errorf("%s: %s %q, want %s app", tc.fe, resp.Proto, body, tc.proto)
+		}
+		if tc.fe == "def" {
+			r, _ := bs["app"].LastRequest()
+			if r.Header.Get("X-ALPN") != "h2" || r.Header.Get("X-SNI") != "site.test" {
+				t.Errorf("h2 stream fetches: alpn %q sni %q", r.Header.Get("X-ALPN"), r.Header.Get("X-SNI"))
+			}
+		}
+	}
 }
