@@ -98,12 +98,7 @@ func Serve(r *Request) (resp []byte, status int) {
 	case "json":
 		return response(200, "OK", "application/json", "", stats.AppendJSON(nil, scopedRows(r.Gen, r.Page)), head), 200
 	}
-	var extra string
-	refresh := r.Page.Cfg.Refresh
-	if refresh > 0 && !o.noRefresh {
-		extra = "refresh: " + strconv.Itoa(int(refresh/time.Second)) + "\r\n"
-	}
-	return response(200, "OK", "text/html; charset=utf-8", extra, HTML(r, o), head), 200
+	return response(200, "OK", "text/html; charset=utf-8", "", HTML(r, o), head), 200
 }
 
 // response builds an HTTP/1.1 response; HAProxy marks every stats answer
@@ -130,10 +125,13 @@ type view struct {
 	MaxConn             string
 	CurConns            int64
 	Legends, HideDown   bool
-	Refresh             bool
-	Links               links
-	Message             *message
-	Proxies             []*proxyView
+	// Refresh is the "stats refresh" delay in seconds, 0 for none: a
+	// script then reloads the tables in place, or a meta refresh the
+	// page when scripts are off.
+	Refresh int
+	Links   links
+	Message *message
+	Proxies []*proxyView
 }
 
 type links struct {
@@ -186,10 +184,12 @@ func HTML(r *Request, o options) []byte {
 		CurConns: info.CurConns,
 		Legends:  cfg.ShowLegends,
 		HideDown: o.up,
-		Refresh:  cfg.Refresh > 0 && !o.noRefresh,
 	}
 	if !cfg.HideVersion {
 		v.Version = r.Version
+	}
+	if cfg.Refresh > 0 && !o.noRefresh {
+		v.Refresh = max(int(cfg.Refresh/time.Second), 1)
 	}
 	if v.Threads == 0 {
 		v.Threads = runtime.GOMAXPROCS(0)

@@ -80,7 +80,7 @@ func TestHTML(t *testing.T) {
 	gen := running(t, pageCfg)
 	resp, status := serve(t, gen, "www", "GET", "/st", "", true)
 	head, body, _ := strings.Cut(resp, "\r\n\r\n")
-	if status != 200 || !strings.HasPrefix(head, "HTTP/1.1 200 OK\r\n") || !strings.Contains(head, "\r\nrefresh: 7\r\n") ||
+	if status != 200 || !strings.HasPrefix(head, "HTTP/1.1 200 OK\r\n") ||
 		!strings.Contains(head, "\r\ncache-control: no-cache\r\n") || !strings.Contains(head, "content-type: text/html") {
 		t.Fatalf("head:\n%s", head)
 	}
@@ -98,15 +98,19 @@ func TestHTML(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"hawser 9.9", "on gnode", "global description", `class="legend"`, `name="action"`,
-		`<input type="hidden" name="b" value="app">`, `href="/st;csv"`, `href="/st;json"`, `href="/st;norefresh"`, "2/3 servers up"} {
+		`<input type="hidden" name="b" value="app">`, `href="/st;csv"`, `href="/st;json"`, `href="/st;norefresh"`, "2/3 servers up",
+		`<noscript><meta http-equiv="refresh" content="7"></noscript>`, `* 1000, url = "/st";`} {
 		if !strings.Contains(body, s) {
 			t.Errorf("page lacks %q", s)
 		}
 	}
+	if !regexp.MustCompile(`every = \s*7\s*\*`).MatchString(body) {
+		t.Errorf("refresh script lacks the 7s delay")
+	}
 	// Without admin rights there is no form; ;up hides the server in
 	// maintenance; ;norefresh drops the refresh header.
 	resp, _ = serve(t, gen, "www", "GET", "/st;up;norefresh", "", false)
-	if strings.Contains(resp, `name="action"`) || strings.Contains(resp, `id="app/a2"`) || strings.Contains(resp, "\r\nrefresh:") {
+	if strings.Contains(resp, `name="action"`) || strings.Contains(resp, `id="app/a2"`) || strings.Contains(resp, `http-equiv="refresh"`) || strings.Contains(resp, "<script>") {
 		t.Errorf(";up;norefresh without admin:\n%s", resp)
 	}
 	if resp, _ := serve(t, gen, "www", "HEAD", "/st", "", false); !strings.HasSuffix(resp, "\r\n\r\n") {

@@ -45,6 +45,7 @@ frontend www
     stats uri /stats
     stats show-legends
     stats show-node edge-1
+    stats refresh 1s
     stats admin if TRUE
     default_backend app
 
@@ -117,6 +118,13 @@ backend api
 		t.Fatalf("rendered DOM:\n%s", dom)
 	}
 
+	// "stats refresh": the page's script reloads the tables in place;
+	// the reloaded ones no longer carry the result of the action.
+	dom = string(run("--virtual-time-budget=4000", "--dump-dom", p.URL("fe", "/stats;st=DONE")))
+	if strings.Contains(dom, "Action processed successfully.") || !strings.Contains(dom, `id="api/api2"`) {
+		t.Fatalf("after the in-place refresh:\n%s", dom)
+	}
+
 	dir := t.TempDir()
 	if *screenshots {
 		dir = filepath.Join("..", "..", "docs")
@@ -126,7 +134,7 @@ backend api
 		{"stats-page-phone.png", "390,844"},
 	} {
 		path, _ := filepath.Abs(filepath.Join(dir, shot.file))
-		run("--window-size="+shot.size, "--screenshot="+path, p.URL("fe", "/stats"))
+		run("--window-size="+shot.size, "--screenshot="+path, p.URL("fe", "/stats;norefresh"))
 		b, err := os.ReadFile(path)
 		if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
 			t.Fatalf("screenshot %s: %v", shot.file, err)
