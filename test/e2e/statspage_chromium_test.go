@@ -69,7 +69,7 @@ backend api
 	for range 4 {
 		lbtest.Get(t, p.URL("fe", "/"))
 	}
-	if r := postForm(t, p.URL("fe", "/stats"), url.Values{"s": {"api2"}, "action": {"drain"}, "b": {"api"}}, "", ""); r.Header.Get("Location") != "/stats;st=DONE" {
+	if r := postForm(t, lbtest.H1, p.URL("fe", "/stats"), url.Values{"s": {"api2"}, "action": {"drain"}, "b": {"api"}}, "", ""); r.Header.Get("Location") != "/stats;st=DONE" {
 		t.Fatalf("drain api2: %q", r.Header.Get("Location"))
 	}
 

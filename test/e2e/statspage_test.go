@@ -29,10 +29,9 @@ listen web
 `
 }
 
-// noRedirect is a client that shows redirects instead of following them.
-var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-func postForm(t *testing.T, u string, form url.Values, user, pass string) *http.Response {
+// postForm posts an admin form over proto, without following the
+// redirect.
+func postForm(t *testing.T, proto lbtest.Proto, u string, form url.Values, user, pass string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -42,7 +41,7 @@ func postForm(t *testing.T, u string, form url.Values, user, pass string) *http.
 	if user != "" {
 		req.SetBasicAuth(user, pass)
 	}
-	resp, err := noRedirect.Do(req)
+	resp, err := lbtest.ProtoClient(proto, false).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,27 +64,29 @@ func TestStatsPageAuth(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			bs, vars := backends(t, "s1", "s2")
-			p := lbtest.Start(t, statsCfg(tc.extra), vars)
-			r := lbtest.Get(t, p.URL("fe", "/haproxy?stats"))
-			if r.Status != 401 || r.Header.Get("WWW-Authenticate") != `Basic realm="`+tc.realm+`"` {
-				t.Fatalf("no credentials: %d %q", r.Status, r.Header.Get("WWW-Authenticate"))
-			}
-			if r := lbtest.Get(t, p.URL("fe", "/haproxy?stats"), "Authorization: "+basic("admin", "wrong")); r.Status != 401 {
-				t.Fatalf("wrong password: %d", r.Status)
-			}
-			if tc.name == "stats http-request auth" {
-				// The explicit rule challenges everyone it matches.
-				return
-			}
-			r = lbtest.Get(t, p.URL("fe", "/haproxy?stats"), "Authorization: "+basic("admin", "secret"))
-			if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Type"), "text/html") ||
-				!strings.Contains(r.Body, `id="web/s1"`) || !strings.Contains(r.Body, `id="web/s2"`) {
-				t.Fatalf("valid user: %d %q\n%s", r.Status, r.Header.Get("Content-Type"), r.Body)
-			}
-			if n := bs["s1"].Requests.Load() + bs["s2"].Requests.Load(); n != 0 {
-				t.Fatalf("%d stats requests reached a server", n)
-			}
+			lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+				bs, vars := backends(t, "s1", "s2")
+				p := lbtest.Start(t, statsCfg(tc.extra), vars)
+				r := lbtest.GetProto(t, proto, p.URL("fe", "/haproxy?stats"))
+				if r.Status != 401 || r.Header.Get("WWW-Authenticate") != `Basic realm="`+tc.realm+`"` {
+					t.Fatalf("no credentials: %d %q", r.Status, r.Header.Get("WWW-Authenticate"))
+				}
+				if r := lbtest.GetProto(t, proto, p.URL("fe", "/haproxy?stats"), "Authorization: "+basic("admin", "wrong")); r.Status != 401 {
+					t.Fatalf("wrong password: %d", r.Status)
+				}
+				if tc.name == "stats http-request auth" {
+					// The explicit rule challenges everyone it matches.
+					return
+				}
+				r = lbtest.GetProto(t, proto, p.URL("fe", "/haproxy?stats"), "Authorization: "+basic("admin", "secret"))
+				if r.Status != 200 || !strings.Contains(r.Header.Get("Content-Type"), "text/html") ||
+					!strings.Contains(r.Body, `id="web/s1"`) || !strings.Contains(r.Body, `id="web/s2"`) {
+					t.Fatalf("valid user: %d %q\n%s", r.Status, r.Header.Get("Content-Type"), r.Body)
+				}
+				if n := bs["s1"].Requests.Load() + bs["s2"].Requests.Load(); n != 0 {
+					t.Fatalf("%d stats requests reached a server", n)
+				}
+			})
 		})
 	}
 }
@@ -101,45 +102,47 @@ func basic(user, pass string) string {
 // "show stat json" shape. Other URIs go to the servers.
 func TestStatsPageExports(t *testing.T) {
 	t.Parallel()
-	bs, vars := backends(t, "s1", "s2")
-	p := lbtest.Start(t, statsCfg("stats uri /admin/stats"), vars)
-	r := lbtest.Get(t, p.URL("fe", "/admin/stats;csv"))
-	lines := strings.Split(r.Body, "\n")
-	// The first columns of HAProxy's "show stat" header, in its order.
-	const head = "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,"
-	if r.Status != 200 || !strings.HasPrefix(lines[0], head) || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") {
-		t.Fatalf(";csv: %d %q\n%s", r.Status, r.Header.Get("Content-Type"), r.Body)
-	}
-	var names []string
-	for _, l := range lines[1:] {
-		if f := strings.Split(l, ","); len(f) > 17 {
-			names = append(names, f[0]+"/"+f[1]+"="+f[17])
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		bs, vars := backends(t, "s1", "s2")
+		p := lbtest.Start(t, statsCfg("stats uri /admin/stats"), vars)
+		r := lbtest.GetProto(t, proto, p.URL("fe", "/admin/stats;csv"))
+		lines := strings.Split(r.Body, "\n")
+		// The first columns of HAProxy's "show stat" header, in its order.
+		const head = "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,"
+		if r.Status != 200 || !strings.HasPrefix(lines[0], head) || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain") {
+			t.Fatalf(";csv: %d %q\n%s", r.Status, r.Header.Get("Content-Type"), r.Body)
 		}
-	}
-	if got := strings.Join(names, " "); got != "web/FRONTEND=OPEN web/s1=no check web/s2=no check web/BACKEND=UP" {
-		t.Fatalf(";csv rows: %s", got)
-	}
-	r = lbtest.Get(t, p.URL("fe", "/admin/stats;json"))
-	var rows [][]struct {
-		ObjType string `json:"objType"`
-		Field   struct {
-			Pos  int    `json:"pos"`
-			Name string `json:"name"`
-		} `json:"field"`
-		Value struct {
-			Type  string `json:"type"`
-			Value any    `json:"value"`
-		} `json:"value"`
-	}
-	if err := json.Unmarshal([]byte(r.Body), &rows); err != nil || len(rows) != 4 {
-		t.Fatalf(";json: %v, %d rows\n%s", err, len(rows), r.Body)
-	}
-	if f := rows[1][1]; rows[1][0].ObjType != "Server" || f.Field.Name != "svname" || f.Value.Value != "s1" {
-		t.Fatalf(";json server row starts with %+v", rows[1][:2])
-	}
-	if r := lbtest.Get(t, p.URL("fe", "/admin/other")); r.Status != 200 || bs["s1"].Requests.Load()+bs["s2"].Requests.Load() != 1 {
-		t.Fatalf("a URI outside the stats prefix was not proxied: %d %q", r.Status, r.Body)
-	}
+		var names []string
+		for _, l := range lines[1:] {
+			if f := strings.Split(l, ","); len(f) > 17 {
+				names = append(names, f[0]+"/"+f[1]+"="+f[17])
+			}
+		}
+		if got := strings.Join(names, " "); got != "web/FRONTEND=OPEN web/s1=no check web/s2=no check web/BACKEND=UP" {
+			t.Fatalf(";csv rows: %s", got)
+		}
+		r = lbtest.GetProto(t, proto, p.URL("fe", "/admin/stats;json"))
+		var rows [][]struct {
+			ObjType string `json:"objType"`
+			Field   struct {
+				Pos  int    `json:"pos"`
+				Name string `json:"name"`
+			} `json:"field"`
+			Value struct {
+				Type  string `json:"type"`
+				Value any    `json:"value"`
+			} `json:"value"`
+		}
+		if err := json.Unmarshal([]byte(r.Body), &rows); err != nil || len(rows) != 4 {
+			t.Fatalf(";json: %v, %d rows\n%s", err, len(rows), r.Body)
+		}
+		if f := rows[1][1]; rows[1][0].ObjType != "Server" || f.Field.Name != "svname" || f.Value.Value != "s1" {
+			t.Fatalf(";json server row starts with %+v", rows[1][:2])
+		}
+		if r := lbtest.GetProto(t, proto, p.URL("fe", "/admin/other")); r.Status != 200 || bs["s1"].Requests.Load()+bs["s2"].Requests.Load() != 1 {
+			t.Fatalf("a URI outside the stats prefix was not proxied: %d %q", r.Status, r.Body)
+		}
+	})
 }
 
 // An admin action posted from the page changes the server's state and the
@@ -160,52 +163,54 @@ func TestStatsPageAdmin(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			bs, vars := backends(t, "s1", "s2")
-			p := lbtest.Start(t, statsCfg("stats uri /st\n    stats auth admin:pw\n    "+tc.admin), vars)
-			if resp := postForm(t, p.URL("fe", "/st"), url.Values{"s": {"s1"}, "action": {"drain"}, "b": {"web"}}, "", ""); resp.StatusCode != 401 {
-				t.Fatalf("POST without credentials: %d", resp.StatusCode)
-			}
-			resp := postForm(t, p.URL("fe", "/st"), url.Values{"s": {"s1"}, "action": {"drain"}, "b": {"web"}}, "admin", "pw")
-			if resp.StatusCode != 303 || resp.Header.Get("Location") != "/st;st="+tc.want {
-				t.Fatalf("POST: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
-			}
-			for range 6 {
-				lbtest.Get(t, p.URL("fe", "/"))
-			}
-			s1 := bs["s1"].Requests.Load()
-			if tc.want == "DONE" && s1 != 0 || tc.want == "DENY" && s1 != 3 {
-				t.Fatalf("after %s: s1 got %d of 6 requests", tc.want, s1)
-			}
-			csv := lbtest.Get(t, p.URL("fe", "/st;csv"), "Authorization: "+basic("admin", "pw")).Body
-			if drained := strings.Contains(csv, "web,s1,") && strings.Contains(csv, ",DRAIN,"); drained != (tc.want == "DONE") {
-				t.Fatalf("CSV after %s:\n%s", tc.want, csv)
-			}
-			page := lbtest.Get(t, p.URL("fe", "/st;st="+tc.want), "Authorization: "+basic("admin", "pw")).Body
-			if !strings.Contains(page, `id="result"`) || strings.Contains(page, `name="action"`) != (tc.want == "DONE") {
-				t.Fatalf("page after %s: result message or admin form wrong:\n%s", tc.want, page)
-			}
-			if tc.want != "DONE" {
-				return
-			}
-			resp = postForm(t, p.URL("fe", "/st"), url.Values{"s": {"s1"}, "action": {"ready"}, "b": {"web"}}, "admin", "pw")
-			if resp.Header.Get("Location") != "/st;st=DONE" {
-				t.Fatalf("ready: Location %q", resp.Header.Get("Location"))
-			}
-			for range 2 {
-				lbtest.Get(t, p.URL("fe", "/"))
-			}
-			if n := bs["s1"].Requests.Load(); n != 1 {
-				t.Fatalf("after ready: s1 got %d of 2 requests", n)
-			}
-			// Unknown servers and actions are reported, not ignored.
-			resp = postForm(t, p.URL("fe", "/st"), url.Values{"s": {"s1", "nosuch"}, "action": {"maint"}, "b": {"web"}}, "admin", "pw")
-			if resp.Header.Get("Location") != "/st;st=PART" {
-				t.Fatalf("one unknown server: Location %q", resp.Header.Get("Location"))
-			}
-			resp = postForm(t, p.URL("fe", "/st"), url.Values{"s": {"s1"}, "action": {"explode"}, "b": {"web"}}, "admin", "pw")
-			if resp.Header.Get("Location") != "/st;st=ERRP" {
-				t.Fatalf("unknown action: Location %q", resp.Header.Get("Location"))
-			}
+			lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+				bs, vars := backends(t, "s1", "s2")
+				p := lbtest.Start(t, statsCfg("stats uri /st\n    stats auth admin:pw\n    "+tc.admin), vars)
+				if resp := postForm(t, proto, p.URL("fe", "/st"), url.Values{"s": {"s1"}, "action": {"drain"}, "b": {"web"}}, "", ""); resp.StatusCode != 401 {
+					t.Fatalf("POST without credentials: %d", resp.StatusCode)
+				}
+				resp := postForm(t, proto, p.URL("fe", "/st"), url.Values{"s": {"s1"}, "action": {"drain"}, "b": {"web"}}, "admin", "pw")
+				if resp.StatusCode != 303 || resp.Header.Get("Location") != "/st;st="+tc.want {
+					t.Fatalf("POST: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
+				}
+				for range 6 {
+					lbtest.GetProto(t, proto, p.URL("fe", "/"))
+				}
+				s1 := bs["s1"].Requests.Load()
+				if tc.want == "DONE" && s1 != 0 || tc.want == "DENY" && s1 != 3 {
+					t.Fatalf("after %s: s1 got %d of 6 requests", tc.want, s1)
+				}
+				csv := lbtest.GetProto(t, proto, p.URL("fe", "/st;csv"), "Authorization: "+basic("admin", "pw")).Body
+				if drained := strings.Contains(csv, "web,s1,") && strings.Contains(csv, ",DRAIN,"); drained != (tc.want == "DONE") {
+					t.Fatalf("CSV after %s:\n%s", tc.want, csv)
+				}
+				page := lbtest.GetProto(t, proto, p.URL("fe", "/st;st="+tc.want), "Authorization: "+basic("admin", "pw")).Body
+				if !strings.Contains(page, `id="result"`) || strings.Contains(page, `name="action"`) != (tc.want == "DONE") {
+					t.Fatalf("page after %s: result message or admin form wrong:\n%s", tc.want, page)
+				}
+				if tc.want != "DONE" {
+					return
+				}
+				resp = postForm(t, proto, p.URL("fe", "/st"), url.Values{"s": {"s1"}, "action": {"ready"}, "b": {"web"}}, "admin", "pw")
+				if resp.Header.Get("Location") != "/st;st=DONE" {
+					t.Fatalf("ready: Location %q", resp.Header.Get("Location"))
+				}
+				for range 2 {
+					lbtest.GetProto(t, proto, p.URL("fe", "/"))
+				}
+				if n := bs["s1"].Requests.Load(); n != 1 {
+					t.Fatalf("after ready: s1 got %d of 2 requests", n)
+				}
+				// Unknown servers and actions are reported, not ignored.
+				resp = postForm(t, proto, p.URL("fe", "/st"), url.Values{"s": {"s1", "nosuch"}, "action": {"maint"}, "b": {"web"}}, "admin", "pw")
+				if resp.Header.Get("Location") != "/st;st=PART" {
+					t.Fatalf("one unknown server: Location %q", resp.Header.Get("Location"))
+				}
+				resp = postForm(t, proto, p.URL("fe", "/st"), url.Values{"s": {"s1"}, "action": {"explode"}, "b": {"web"}}, "admin", "pw")
+				if resp.Header.Get("Location") != "/st;st=ERRP" {
+					t.Fatalf("unknown action: Location %q", resp.Header.Get("Location"))
+				}
+			})
 		})
 	}
 }
@@ -215,8 +220,9 @@ func TestStatsPageAdmin(t *testing.T) {
 // proxies shown.
 func TestStatsPageInBackend(t *testing.T) {
 	t.Parallel()
-	_, vars := backends(t, "app")
-	p := lbtest.Start(t, `
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		_, vars := backends(t, "app")
+		p := lbtest.Start(t, `
 defaults
     mode http
     timeout connect 5s
@@ -236,14 +242,15 @@ backend stats
     stats scope app
     stats http-request deny if { req.hdr(x-block) -m found }
 `, vars)
-	r := lbtest.Get(t, p.URL("fe", "/monitoring;csv"))
-	if r.Status != 200 || !strings.Contains(r.Body, "\napp,a1,") || strings.Contains(r.Body, "\nfe,") || strings.Contains(r.Body, "\nstats,") {
-		t.Fatalf("scoped CSV: %d\n%s", r.Status, r.Body)
-	}
-	if r := lbtest.Get(t, p.URL("fe", "/monitoring"), "X-Block: 1"); r.Status != 403 {
-		t.Fatalf("stats http-request deny: %d", r.Status)
-	}
-	if r := lbtest.Get(t, p.URL("fe", "/")); r.Body != "app" {
-		t.Fatalf("other requests: %d %q", r.Status, r.Body)
-	}
+		r := lbtest.GetProto(t, proto, p.URL("fe", "/monitoring;csv"))
+		if r.Status != 200 || !strings.Contains(r.Body, "\napp,a1,") || strings.Contains(r.Body, "\nfe,") || strings.Contains(r.Body, "\nstats,") {
+			t.Fatalf("scoped CSV: %d\n%s", r.Status, r.Body)
+		}
+		if r := lbtest.GetProto(t, proto, p.URL("fe", "/monitoring"), "X-Block: 1"); r.Status != 403 {
+			t.Fatalf("stats http-request deny: %d", r.Status)
+		}
+		if r := lbtest.GetProto(t, proto, p.URL("fe", "/")); r.Body != "app" {
+			t.Fatalf("other requests: %d %q", r.Status, r.Body)
+		}
+	})
 }
