@@ -33,6 +33,7 @@ set -euo pipefail
 MICRO_SUITES=(
 	"./bench ^Benchmark(Direct|ProxyKeepAlive|ProxyNewConn|EngineActive)$"
 	"./bench ^BenchmarkProxyKeepAliveParallel$"
+	"./bench ^BenchmarkProxyKeepAlive(Parallel)?HTTPLogUDP$"
 	"./internal/balance ^BenchmarkAcquireRelease(Parallel)?$"
 	"./internal/acl ^Benchmark(Match|Eval|MatchIPFile100k)$"
 	"./internal/maps ^BenchmarkLookup(Str|Beg|IP)100k$"

@@ -208,8 +208,10 @@ var microAreas = []microArea{
 		title: "Proxied request hot path",
 		desc: "hawser's engine inside the test process, in front of a raw loopback backend, driven by a raw client that " +
 			"allocates nothing: one op is one proxied request. `Direct` is the harness without the proxy, the floor " +
-			"to subtract; `EngineActive` is the generation load each connection makes.",
-		targets:    map[string]int{"BenchmarkProxyKeepAlive": 2},
+			"to subtract; `EngineActive` is the generation load each connection makes; `…HTTPLogUDP` logs every " +
+			"request with `option httplog` to a UDP syslog target, so its difference from the same benchmark " +
+			"without it is the cost of logging at full load (`dropped/op` counts lines the logger dropped).",
+		targets:    map[string]int{"BenchmarkProxyKeepAlive": 2, "BenchmarkProxyKeepAliveHTTPLogUDP": 2},
 		targetNote: "issue 3 allows at most 2 allocations per request on HTTP/1.1 keep-alive; the aim is 0",
 	},
 	{

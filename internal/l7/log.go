@@ -3,6 +3,7 @@ package l7
 import (
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/logging"
@@ -74,7 +75,16 @@ func (t *txn) fillEntry(e *logging.Entry) {
 	e.FeConn = int(t.fe.CurConn.Load())
 	e.PID = t.h.pid
 	if t.req.Method != nil {
-		e.RequestLine = string(t.req.Method) + " " + string(t.req.URI) + " HTTP/" + string(t.Version())
+		// The line lives in the txn's buffer, without a copy per request:
+		// the entry is reset (resetRequest) before the buffer is reused,
+		// and the Logger copies the formatted line.
+		b := append(t.reqLine[:0], t.req.Method...)
+		b = append(b, ' ')
+		b = append(b, t.req.URI...)
+		b = append(b, " HTTP/"...)
+		b = append(b, t.Version()...)
+		t.reqLine = b
+		e.RequestLine = unsafe.String(unsafe.SliceData(b), len(b))
 	}
 }
 

@@ -63,6 +63,7 @@ type txn struct {
 	entry       logging.Entry
 	logBuf      []byte
 	uidBuf      []byte // the unique ID of the request (log.go)
+	reqLine     []byte // the request line of the log entry (log.go)
 	// bodyDone is set once the request body has been fully read from the
 	// client.
 	bodyDone bool
