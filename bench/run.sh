@@ -66,6 +66,11 @@ CLK_TCK=$(getconf CLK_TCK)
 BACKEND_PORT=$BASE_PORT
 BACKEND_PID=""
 BACKEND_WORKER=""
+# The gRPC scenario's backend (grpc-go's interop server) listens on
+# BACKEND_PORT + GRPC_SHIFT, and every proxy's h2c frontend for it on its
+# own port + GRPC_SHIFT, so "direct" works the same way.
+GRPC_SHIFT=100
+GRPC_BACKEND_PID=""
 # TARGET_PID is the process whose CPU and memory are measured (NGINX's
 # worker), TARGET_MAIN the one to stop (NGINX's master).
 declare -A TARGET_PID=() TARGET_PORT=() TARGET_MAIN=()
@@ -258,6 +263,24 @@ start_backend() {
 	wait_port backend "$BACKEND_PID" "$BACKEND_PORT"
 	BACKEND_WORKER=$(nginx_worker "$BACKEND_PID")
 	cp "$WORK/nginx.conf" "$RESULTS/backend-nginx.conf"
+	start_grpc_backend
+}
+
+# start_grpc_backend runs grpc-go's interop server in clear text, the
+# backend of the gRPC scenario, installing it if needed (.ci/tools.d). A
+# failed install only skips that scenario.
+start_grpc_backend() {
+	export PATH="$PATH:$(go env GOPATH)/bin"
+	if ! command -v grpc-interop-server >/dev/null; then
+		log "installing grpc-interop-server"
+		bash "$REPO/.ci/tools.d/grpc.sh" || log "warning: cannot install grpc-interop-server"
+		command -v grpc-interop-server >/dev/null || return 0
+	fi
+	local port=$((BACKEND_PORT + GRPC_SHIFT))
+	port_free "$port"
+	spawn grpc-backend grpc-interop-server -port "$port" -use_tls=false
+	GRPC_BACKEND_PID=$SPAWN_PID
+	wait_port grpc-backend "$GRPC_BACKEND_PID" "$port"
 }
 
 # --- targets -----------------------------------------------------------------
@@ -285,6 +308,13 @@ proxy_cfg() {
 
 		backend be
 		  server s1 127.0.0.1:$BACKEND_PORT
+
+		frontend fe_grpc
+		  bind 127.0.0.1:$(($1 + GRPC_SHIFT)) proto h2
+		  default_backend be_grpc
+
+		backend be_grpc
+		  server g1 127.0.0.1:$((BACKEND_PORT + GRPC_SHIFT)) proto h2
 	EOF
 }
 
@@ -569,9 +599,34 @@ scenario_h2_multiplexed() {
 	SC_TITLE="HTTP/2 multiplexed (h2load)"
 	SC_SKIP="not yet: hawser has no TLS/HTTP/2"
 }
+
+# scenario_grpc_unary measures gRPC unary calls through each proxy's h2c
+# frontend ("bind … proto h2" and "server … proto h2" in the shared
+# config) with bench/loadgen -grpc. A target that cannot carry a first
+# call is left out and named in the description.
 scenario_grpc_unary() {
-	SC_TITLE="gRPC unary (ghz)"
-	SC_SKIP="not yet: hawser has no TLS/HTTP/2"
+	SC_TITLE="gRPC unary calls, h2c both sides"
+	SC_GEN=grpc
+	SC_PORT_SHIFT=$GRPC_SHIFT
+	SC_BACKEND_PID=$GRPC_BACKEND_PID
+	SC_DESC="bench/loadgen -grpc: one HTTP/2 connection carrying $CONNS concurrent EmptyCall RPCs (the gRPC interop service, empty messages; closed loop), to grpc-go's interop server through each proxy's \`bind … proto h2\` frontend and \`server … proto h2\`; direct is the gRPC server alone. NGINX and Caddy are not configured for gRPC here; non-2xx counts calls that did not end with grpc-status 0."
+	if [[ -z $GRPC_BACKEND_PID ]]; then
+		SC_SKIP="grpc-interop-server could not be installed (.ci/tools.d/grpc.sh)"
+		return 0
+	fi
+	SC_TARGETS=""
+	local t
+	for t in direct hawser haproxy; do
+		[[ " $TARGETS " == *" $t "* ]] || continue
+		ensure_target "$t"
+		if "$WORK/loadgen" -grpc -addr "127.0.0.1:$((TARGET_PORT[$t] + GRPC_SHIFT))" \
+			-conns 1 -streams 1 -duration 0s >"$WORK/grpc-probe.out" 2>&1; then
+			SC_TARGETS+=" $t"
+		else
+			log "grpc_unary: $t did not carry a gRPC call: $(<"$WORK/grpc-probe.out")"
+			SC_DESC+=" $t is not measured: it did not carry a gRPC call ($(head -c 160 "$WORK/grpc-probe.out" | tr '\n' ' '))."
+		fi
+	done
 }
 
 # --- measuring ---------------------------------------------------------------
@@ -584,7 +639,11 @@ run_load() {
 	local target=$1 seconds=$2 cpu line
 	local TIMEFORMAT='%3U %3S'
 	local url="http://127.0.0.1:${TARGET_PORT[$target]}$SC_PATH"
-	if [[ $SC_KIND == rate ]]; then
+	if [[ $SC_GEN == grpc ]]; then
+		cpu=$({ time "$WORK/loadgen" -grpc -addr "127.0.0.1:$((TARGET_PORT[$target] + SC_PORT_SHIFT))" \
+			-conns 1 -streams "$CONNS" -duration "${seconds}s" >"$WORK/load.out" 2>&1; } 2>&1) ||
+			die "loadgen -grpc failed on $target: $(<"$WORK/load.out")"
+	elif [[ $SC_KIND == rate ]]; then
 		cpu=$({ time "$WORK/loadgen" -addr "127.0.0.1:${TARGET_PORT[$target]}" -path "$SC_PATH" \
 			-rate "$SC_RATE" -conns "$CONNS" -duration "${seconds}s" >"$WORK/load.out" 2>&1; } 2>&1) ||
 			die "loadgen failed on $target: $(<"$WORK/load.out")"
@@ -623,12 +682,12 @@ check_run() {
 measure() {
 	local scenario=$1 target=$2 round=$3 pid=${TARGET_PID[$2]} p0 p1 b0 b1 s0 s1 line
 	p0=$(cpu_ticks "$pid")
-	b0=$(cpu_ticks "$BACKEND_WORKER")
+	b0=$(cpu_ticks "${SC_BACKEND_PID:-$BACKEND_WORKER}")
 	s0=$(busy_ticks)
 	line=$(run_load "$target" "$DURATION")
 	s1=$(busy_ticks)
 	p1=$(cpu_ticks "$pid")
-	b1=$(cpu_ticks "$BACKEND_WORKER")
+	b1=$(cpu_ticks "${SC_BACKEND_PID:-$BACKEND_WORKER}")
 	check_run "$target" "$line"
 	local -a f
 	IFS=$'\t' read -r -a f <<<"$line"
@@ -681,6 +740,10 @@ vm_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # them.
 load_scenario() {
 	SC_TITLE="" SC_DESC="" SC_PATH=/ SC_LUA="" SC_KIND=wrk SC_SKIP="" SC_RATE=""
+	# SC_GEN=grpc runs bench/loadgen -grpc instead of wrk, against each
+	# target's port + SC_PORT_SHIFT; SC_BACKEND_PID is the backend whose
+	# CPU is counted when it is not the NGINX one.
+	SC_GEN=wrk SC_PORT_SHIFT=0 SC_BACKEND_PID=""
 	SC_WRK_ARGS=()
 	SC_TARGETS=$TARGETS
 	SC_BASELINE=haproxy

@@ -19,6 +19,8 @@
 // closes them and exits on SIGTERM or SIGINT:
 //
 //	loadgen -addr 127.0.0.1:18081 -idle 10000
+//
+// gRPC mode (grpc.go) saturates a gRPC server with unary calls.
 package main
 
 import (
@@ -37,12 +39,20 @@ func main() {
 	conns := flag.Int("conns", 50, "connections (rate mode)")
 	duration := flag.Duration("duration", 5*time.Second, "how long to send (rate mode)")
 	idle := flag.Int("idle", 0, "connections to open and hold (idle mode)")
+	grpc := flag.Bool("grpc", false, "gRPC unary calls over h2c (gRPC mode)")
+	streams := flag.Int("streams", 50, "concurrent calls per connection (gRPC mode)")
 	flag.Parse()
 	req := buildRequest(*method, *addr, *path, *bodySize)
 	var err error
 	switch {
 	case *addr == "":
 		err = fmt.Errorf("-addr is required")
+	case *grpc:
+		var res result
+		res, err = runGRPC(*addr, *conns, *streams, *duration)
+		if err == nil {
+			fmt.Println(res.summaryLine())
+		}
 	case *idle > 0:
 		err = holdIdle(*addr, req, *idle)
 	case *rate > 0:
@@ -52,7 +62,7 @@ func main() {
 			fmt.Println(res.summaryLine())
 		}
 	default:
-		err = fmt.Errorf("give -rate or -idle")
+		err = fmt.Errorf("give -rate, -idle or -grpc")
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "loadgen: %v\n", err)
