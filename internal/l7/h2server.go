@@ -341,6 +341,15 @@ func (t *txn) relayH2(r *h2up.Response, body *h2Body) {
 		t.closeClient = true
 	}
 	t.writeResponseHead(true, chunked)
+	if chunked {
+		// A streamed response's head goes at once: a gRPC or other full
+		// duplex client may wait for it before it sends more.
+		if err := t.bw.Flush(); err != nil {
+			t.closeClient = true
+			t.entry.TermState = [2]byte{tsClientAbort, phData}
+			return
+		}
+	}
 	var err error
 	if !noBody {
 		err = t.copyH2Body(r, chunked)

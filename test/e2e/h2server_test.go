@@ -257,6 +257,23 @@ func TestH2ServerRelay(t *testing.T) {
 			reset <- r.URL.Path
 			return
 		}
+		if r.URL.Path == "/echo" {
+			// Full duplex: each piece of the request body is answered
+			// before the next one comes.
+			w.WriteHeader(200)
+			w.(http.Flusher).Flush()
+			buf := make([]byte, 1024)
+			for {
+				n, err := r.Body.Read(buf)
+				if n > 0 {
+					w.Write(buf[:n])
+					w.(http.Flusher).Flush()
+				}
+				if err != nil {
+					return
+				}
+			}
+		}
 		if r.URL.Path == "/big" {
 			// Streamed without a length: relayed chunked.
 			w.WriteHeader(200)
@@ -328,6 +345,32 @@ backend h2
 			t.Errorf("set-cookie %q", sc)
 		}
 		p.WaitLog(t, "h2log 200 s1 -- /big", 5*time.Second)
+	})
+	t.Run("full duplex over chunked HTTP/1", func(t *testing.T) {
+		t.Parallel()
+		c, err := net.DialTimeout("tcp", p.Addr("fe"), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(c, "POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n")
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, msg := range []string{"ping1", "ping2", "ping3"} {
+			fmt.Fprintf(c, "%x\r\n%s\r\n", len(msg), msg)
+			got := make([]byte, len(msg))
+			if _, err := io.ReadFull(resp.Body, got); err != nil || string(got) != msg {
+				t.Fatalf("echo %q, err %v", got, err)
+			}
+		}
+		io.WriteString(c, "0\r\n\r\n")
+		if rest, err := io.ReadAll(resp.Body); err != nil || len(rest) != 0 {
+			t.Errorf("after the end: %q, %v", rest, err)
+		}
 	})
 	t.Run("client leaving resets the stream", func(t *testing.T) {
 		// Not parallel: reads the reset channel.
