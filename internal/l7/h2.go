@@ -380,7 +380,8 @@ func (c *streamConn) SetWriteDeadline(time.Time) error { return nil }
 // relay reads the HTTP/1.1 response the transaction writes and sends it
 // on the stream. It returns an error when the response is cut short.
 func (c *streamConn) relay() error {
-	br := bufio.NewReaderSize(c.pr, c.hc.bufSize)
+	fr := &flushReader{r: c.pr, w: c.w}
+	br := bufio.NewReaderSize(fr, c.hc.bufSize)
 	var resp h1.Response
 	hdr := c.w.Header()
 	var headLen int
@@ -418,7 +419,7 @@ func (c *streamConn) relay() error {
 	status, chunked, length := resp.Status, resp.Chunked, resp.ContentLength
 	br.Discard(headLen)
 	c.w.WriteHeader(status)
-	fw := flushWriter{w: c.w, br: br}
+	fw := flushWriter{w: c.w, br: br, fr: fr}
 	var err error
 	switch {
 	case c.r.Method == http.MethodHead || status == 204 || status == 304:
@@ -483,16 +484,42 @@ func isConnSpecific(name []byte) bool {
 	return false
 }
 
+// flushReader flushes the stream before a read of the transaction's
+// output when body bytes were written since the last flush: what was
+// relayed goes out before the relay waits for more. flushWriter alone
+// misses a chunk whose CRLF is still buffered when its data is written,
+// which held a full duplex (gRPC ping-pong) stream's small messages back.
+// Nothing is flushed before body bytes, so that a head without a body
+// (gRPC's trailers-only answers) still leaves as one HEADERS frame.
+type flushReader struct {
+	r     io.Reader
+	w     http.ResponseWriter
+	dirty bool // body bytes written and not flushed
+}
+
+func (f *flushReader) Read(p []byte) (int, error) {
+	if f.dirty {
+		f.dirty = false
+		if fl, ok := f.w.(http.Flusher); ok {
+			fl.Flush()
+		}
+	}
+	return f.r.Read(p)
+}
+
 // flushWriter writes to the stream and flushes once the transaction has
 // nothing more buffered, so that streamed responses are not held back.
 type flushWriter struct {
 	w  http.ResponseWriter
 	br *bufio.Reader
+	fr *flushReader
 }
 
 func (f flushWriter) Write(p []byte) (int, error) {
 	n, err := f.w.Write(p)
+	f.fr.dirty = f.fr.dirty || n > 0
 	if err == nil && f.br.Buffered() == 0 {
+		f.fr.dirty = false
 		if fl, ok := f.w.(http.Flusher); ok {
 			fl.Flush()
 		}
