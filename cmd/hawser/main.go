@@ -28,6 +28,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/l4"
 	"github.com/hawser-lb/hawser/internal/l7"
 	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/stats"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -111,6 +112,7 @@ func parseArgs(args []string) (*options, error) {
 var errUsage = errors.New("usage")
 
 func main() {
+	stats.Version = version
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

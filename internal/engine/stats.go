@@ -399,6 +399,11 @@ func (e *Engine) Info() stats.Info {
 		CumConns: e.cumConns.Load(),
 		Stopping: e.stopping.Load(),
 	}
+	e.mu.Lock()
+	for _, l := range e.loggers {
+		in.DroppedLogs += l.Dropped()
+	}
+	e.mu.Unlock()
 	now := freq.Now()
 	if g := e.active.Load(); g != nil {
 		in.MaxConn = g.Snap.Global.MaxConn

@@ -233,6 +233,8 @@ func (t *txn) runRules(set []*rules.Rule) bool {
 		t.answer(&o)
 	case rules.Tarpit:
 		t.tarpit(&o)
+	case rules.Service:
+		t.useService(o.Service)
 	case rules.Close:
 		if t.body.aborted {
 			t.clientGone()

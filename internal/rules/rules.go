@@ -65,13 +65,15 @@ type Verdict uint8
 // Verdicts. Continue lets processing go on; Stop ends the rule set (allow);
 // Respond answers with Outcome.Response; Close drops the connection
 // (reject, silent-drop); Tarpit holds the connection for Outcome.Delay
-// then answers with Outcome.Response.
+// then answers with Outcome.Response; Service hands the request to the
+// internal service Outcome.Service (use-service), which answers it.
 const (
 	Continue Verdict = iota
 	Stop
 	Respond
 	Close
 	Tarpit
+	Service
 )
 
 // Outcome is filled by a rule that ends processing.
@@ -91,6 +93,8 @@ type Outcome struct {
 	Term byte
 	// Silent is set by silent-drop: close without a FIN or RST courtesy.
 	Silent bool
+	// Service names the internal service of use-service (Services).
+	Service string
 }
 
 // Txn is the transaction rules act on; the data plane implements it. The

@@ -211,7 +211,8 @@ func TestCompileErrors(t *testing.T) {
 		want string
 	}{
 		{name: "unknown", dir: Request, line: "frob", want: "unknown action"},
-		{name: "unsupported", dir: Request, line: "use-service prometheus-exporter", want: "not supported by hawser"},
+		{name: "unsupported", dir: Request, line: "do-resolve(txn.ip,dns) hdr(host)", want: "not supported by hawser"},
+		{name: "unknown service", dir: Request, line: "use-service lua.hello", want: "unknown service 'lua.hello'"},
 		{name: "wrong set", dir: Response, line: "tarpit", want: "not valid in http-response"},
 		{name: "bad scope", dir: Request, line: "set-var(foo.x) str(1)", want: "unknown scope"},
 		{name: "missing paren", dir: Request, line: "set-var str(1)", want: "parentheses"},

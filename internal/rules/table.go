@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -85,7 +86,24 @@ var actions = []*Action{
 	{Name: "disable-l7-retry", Dirs: req, Help: "retry this request only after a connection failure, whatever retry-on says", Compile: compileDisableL7Retry},
 	{Name: "set-retries", Dirs: req, Args: "<int> | <expr>", Help: "override 'retries' for this request (0 to 100); applies when the rule is in the backend serving it (or its listen section)", Compile: compileSetRetries},
 	{Name: "wait-for-body", Dirs: req | resp, Args: "time <time> [at-least <bytes>]", Help: "buffer the request (or response) body, up to tune.bufsize, before the next rules, for the req.body (res.body) fetches", Compile: compileWaitForBody},
-	{Name: "use-service", Dirs: req, Args: "<service>", Help: "hand the request to an internal service"},
+	{Name: "use-service", Dirs: req, Args: "<service>", Help: "hand the request to an internal service, which answers it: prometheus-exporter", Compile: compileUseService},
+}
+
+// Services are the internal services use-service can name.
+var Services = []string{"prometheus-exporter"}
+
+func compileUseService(c *compileCtx, args []string) (execFunc, error) {
+	if len(args) != 1 {
+		return nil, c.errorf("expects exactly one service name")
+	}
+	name := args[0]
+	if !slices.Contains(Services, name) {
+		return nil, c.errorf("unknown service '%s' (hawser has: %s)", name, strings.Join(Services, ", "))
+	}
+	return func(_ Txn, o *Outcome) Verdict {
+		o.Service, o.Response, o.Status = name, nil, 0
+		return Service
+	}, nil
 }
 
 // unsupported are HAProxy actions hawser recognizes but does not implement.

@@ -2,6 +2,10 @@ package stats
 
 import "time"
 
+// Version is hawser's version, for haproxy_process_build_info; main sets
+// it at start.
+var Version = "dev"
+
 // Info are the process-wide figures of "show info" and of the
 // haproxy_process_* metrics.
 type Info struct {
@@ -18,4 +22,7 @@ type Info struct {
 	ConnRate  uint32
 	SessRate  uint32
 	Stopping  bool
+	// DroppedLogs counts the log lines dropped because a target could not
+	// take them.
+	DroppedLogs uint64
 }

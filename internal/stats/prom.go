@@ -1,0 +1,319 @@
+package stats
+
+import (
+	"io"
+	"math"
+	"net/url"
+	"strings"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+)
+
+// Scopes select the metric groups of a scrape (promex "scope=").
+type Scopes uint8
+
+// Scope bits.
+const (
+	ScopeGlobal Scopes = 1 << iota
+	ScopeFrontend
+	ScopeBackend
+	ScopeServer
+	ScopeListener
+	ScopeAll = ScopeGlobal | ScopeFrontend | ScopeBackend | ScopeServer | ScopeListener
+)
+
+// PromOptions are the query-string options of the exporter.
+type PromOptions struct {
+	Scopes Scopes
+	// NoMaint leaves out the servers in maintenance.
+	NoMaint bool
+}
+
+// ParsePromQuery reads promex's query-string options: "scope=" (repeated;
+// global, frontend, backend, server, listener, "*"; an empty value clears
+// the list) and "no-maint". Without any scope every scope is dumped.
+// Unknown scopes (sticktable, resolver) select nothing, as hawser has no
+// such metrics yet.
+func ParsePromQuery(rawQuery string) PromOptions {
+	o := PromOptions{Scopes: ScopeAll}
+	scoped := false
+	for part := range strings.SplitSeq(rawQuery, "&") {
+		k, v, hasValue := strings.Cut(part, "=")
+		k, _ = url.QueryUnescape(k)
+		v, _ = url.QueryUnescape(v)
+		switch k {
+		case "scope":
+			if !scoped {
+				o.Scopes, scoped = 0, true
+			}
+			switch {
+			case !hasValue || v == "":
+				o.Scopes = 0
+			case v == "*":
+				o.Scopes |= ScopeAll
+			case v == "global":
+				o.Scopes |= ScopeGlobal
+			case v == "frontend":
+				o.Scopes |= ScopeFrontend
+			case v == "backend":
+				o.Scopes |= ScopeBackend
+			case v == "server":
+				o.Scopes |= ScopeServer
+			case v == "listener":
+				o.Scopes |= ScopeListener
+			}
+		case "no-maint":
+			o.NoMaint = true
+		}
+	}
+	return o
+}
+
+// WritePrometheus writes the process, frontend, backend and server metrics
+// of info and rows in the Prometheus text exposition format, with the
+// names, types, help texts and labels of HAProxy's exporter (promex).
+// version labels haproxy_process_build_info.
+func WritePrometheus(w io.Writer, version string, info Info, rows []Row, o PromOptions) error {
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	var fams []*dto.MetricFamily
+	ctx := &promCtx{rows: rows}
+	if o.Scopes&ScopeGlobal != 0 {
+		fams = append(fams, processFamilies(version, info)...)
+	}
+	for _, sc := range []struct {
+		scope  Scopes
+		typ    Type
+		prefix string
+		defs   []promDef
+	}{
+		{ScopeFrontend, TypeFrontend, "haproxy_frontend_", frontendDefs},
+		{ScopeBackend, TypeBackend, "haproxy_backend_", backendDefs},
+		{ScopeServer, TypeServer, "haproxy_server_", serverDefs},
+	} {
+		if o.Scopes&sc.scope == 0 {
+			continue
+		}
+		for i := range sc.defs {
+			if f := family(sc.prefix, &sc.defs[i], sc.typ, ctx, o); f != nil {
+				fams = append(fams, f)
+			}
+		}
+	}
+	for _, f := range fams {
+		if err := enc.Encode(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// promDef is one metric of a proxy scope: its name without the scope
+// prefix, its type and help, and where its value comes from.
+type promDef struct {
+	name    string
+	counter bool
+	help    string
+	col     Col
+	// http marks metrics that only HTTP proxies have.
+	http bool
+	// scale divides the value (milliseconds to seconds).
+	scale float64
+	// series, when set, emits several series per row (labels code or
+	// state) instead of the value of col.
+	series func(r *Row, c *promCtx, emit func(label, value string, v float64))
+	// skip leaves a row out (check metrics of servers without checks).
+	skip func(r *Row) bool
+}
+
+const (
+	sec = 1000.0 // milliseconds per second
+)
+
+// promCtx is what series need beyond their row: the per-backend server
+// aggregates, computed once per scrape.
+type promCtx struct {
+	rows []Row
+	aggs map[string]*agg
+}
+
+// agg counts a backend's servers by state and by check status.
+type agg struct {
+	states [len(serverStates)]int
+	checks [len(checkStates)]int
+}
+
+func (c *promCtx) agg(proxy string) *agg {
+	if c.aggs == nil {
+		c.aggs = make(map[string]*agg)
+		for i := range c.rows {
+			r := &c.rows[i]
+			if r.Type != TypeServer {
+				continue
+			}
+			a := c.aggs[r.Proxy()]
+			if a == nil {
+				a = new(agg)
+				c.aggs[r.Proxy()] = a
+			}
+			st := ServerState(r.Get(FStatus).String())
+			for j, s := range serverStates {
+				if s == st {
+					a.states[j]++
+				}
+			}
+			cs := strings.TrimPrefix(r.Get(FCheckStatus).String(), "* ")
+			for j, s := range checkStates {
+				if s == cs {
+					a.checks[j]++
+				}
+			}
+		}
+	}
+	if a := c.aggs[proxy]; a != nil {
+		return a
+	}
+	return new(agg)
+}
+
+func aggServerStatus(r *Row, c *promCtx, emit func(label, value string, v float64)) {
+	a := c.agg(r.Proxy())
+	for i, s := range serverStates {
+		emit("state", s, float64(a.states[i]))
+	}
+}
+
+func aggCheckStatus(r *Row, c *promCtx, emit func(label, value string, v float64)) {
+	a := c.agg(r.Proxy())
+	for i, s := range checkStates {
+		emit("state", s, float64(a.checks[i]))
+	}
+}
+
+func family(prefix string, d *promDef, typ Type, c *promCtx, o PromOptions) *dto.MetricFamily {
+	rows := c.rows
+	f := &dto.MetricFamily{Name: ptr(prefix + d.name), Help: ptr(d.help)}
+	if d.counter {
+		f.Type = dto.MetricType_COUNTER.Enum()
+	} else {
+		f.Type = dto.MetricType_GAUGE.Enum()
+	}
+	for i := range rows {
+		r := &rows[i]
+		if r.Type != typ || (d.http && r.Get(FMode).String() != "http") || (d.skip != nil && d.skip(r)) {
+			continue
+		}
+		if typ == TypeServer && o.NoMaint && r.Get(FStatus).String() == "MAINT" {
+			continue
+		}
+		labels := []*dto.LabelPair{{Name: ptr("proxy"), Value: ptr(r.Proxy())}}
+		if typ == TypeServer {
+			labels = append(labels, &dto.LabelPair{Name: ptr("server"), Value: ptr(r.Name())})
+		}
+		if d.series != nil {
+			d.series(r, c, func(label, value string, v float64) {
+				ls := append(labels[:len(labels):len(labels)], &dto.LabelPair{Name: ptr(label), Value: ptr(value)})
+				f.Metric = append(f.Metric, metric(d.counter, ls, v))
+			})
+			continue
+		}
+		f.Metric = append(f.Metric, metric(d.counter, labels, value(r.Get(d.col), d.scale)))
+	}
+	if len(f.Metric) == 0 {
+		return nil
+	}
+	return f
+}
+
+// value is a cell as a sample: NaN when empty, as promex prints it.
+func value(v Value, scale float64) float64 {
+	if !v.IsInt() {
+		return math.NaN()
+	}
+	if scale != 0 {
+		return float64(v.N()) / scale
+	}
+	return float64(v.N())
+}
+
+func metric(counter bool, labels []*dto.LabelPair, v float64) *dto.Metric {
+	m := &dto.Metric{Label: labels}
+	if counter {
+		m.Counter = &dto.Counter{Value: &v}
+	} else {
+		m.Gauge = &dto.Gauge{Value: &v}
+	}
+	return m
+}
+
+func ptr(s string) *string { return &s }
+
+// httpCodes are the code labels of *_http_responses_total, by class.
+var httpCodes = [...]struct {
+	code string
+	col  Col
+}{
+	{"1xx", FHRsp1xx}, {"2xx", FHRsp2xx}, {"3xx", FHRsp3xx},
+	{"4xx", FHRsp4xx}, {"5xx", FHRsp5xx}, {"other", FHRspOther},
+}
+
+func httpResponses(r *Row, _ *promCtx, emit func(label, value string, v float64)) {
+	for _, c := range httpCodes {
+		emit("code", c.code, value(r.Get(c.col), 0))
+	}
+}
+
+// proxyState is the status{state} series of frontends and backends: UP or
+// DOWN.
+func proxyState(r *Row, _ *promCtx, emit func(label, value string, v float64)) {
+	s := r.Get(FStatus).String()
+	up := s == "OPEN" || s == "UP"
+	emit("state", "DOWN", b2f(!up))
+	emit("state", "UP", b2f(up))
+}
+
+// serverStates are promex's server states, in its order.
+var serverStates = [...]string{"DOWN", "UP", "MAINT", "DRAIN", "NOLB"}
+
+// ServerState maps a server row's status column to one of promex's
+// server states.
+func ServerState(status string) string {
+	switch {
+	case status == "MAINT" || strings.HasPrefix(status, "MAINT"):
+		return "MAINT"
+	case status == "DRAIN":
+		return "DRAIN"
+	case status == "NOLB":
+		return "NOLB"
+	case status == "no check" || strings.HasPrefix(status, "UP"):
+		return "UP"
+	}
+	return "DOWN"
+}
+
+func serverState(r *Row, _ *promCtx, emit func(label, value string, v float64)) {
+	s := ServerState(r.Get(FStatus).String())
+	for _, st := range serverStates {
+		emit("state", st, b2f(s == st))
+	}
+}
+
+// checkStates are the health-check statuses promex lists in
+// check_status{state}: those that end a check, in HAProxy's order.
+var checkStates = [...]string{"HANA", "SOCKERR", "L4OK", "L4TOUT", "L4CON", "L6OK", "L6TOUT", "L6RSP", "L7TOUT", "L7RSP", "L7OK", "L7OKC", "L7STS", "PROCERR", "PROCTOUT", "PROCOK"}
+
+func checkState(r *Row, _ *promCtx, emit func(label, value string, v float64)) {
+	s := strings.TrimPrefix(r.Get(FCheckStatus).String(), "* ")
+	for _, st := range checkStates {
+		emit("state", st, b2f(s == st))
+	}
+}
+
+func noCheck(r *Row) bool { return r.Get(FCheckRise).Empty() }
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,203 @@
+package stats
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// promNames are the metric names of HAProxy's exporter that hawser must
+// serve (shared/reference/haproxy-interfaces.md §3), by prefix.
+var promNames = map[string][]string{
+	"haproxy_process_": {"nbthread", "uptime_seconds", "start_time_seconds", "max_connections", "current_connections",
+		"connections_total", "requests_total", "current_ssl_connections", "current_connection_rate", "current_session_rate",
+		"current_tasks", "pool_allocated_bytes", "pool_used_bytes", "max_fds", "jobs", "listeners",
+		"stopping", "dropped_logs_total", "failed_resolutions", "bytes_out_total", "build_info"},
+	"haproxy_frontend_": {"current_sessions", "max_sessions", "limit_sessions", "sessions_total", "bytes_in_total",
+		"bytes_out_total", "requests_denied_total", "responses_denied_total", "request_errors_total", "status",
+		"limit_session_rate", "max_session_rate", "http_requests_total", "http_requests_rate_max", "http_responses_total",
+		"connections_total", "connections_rate_max", "denied_connections_total", "denied_sessions_total",
+		"intercepted_requests_total", "failed_header_rewriting_total", "internal_errors_total", "http_cache_lookups_total",
+		"http_cache_hits_total", "http_comp_bytes_in_total"},
+	"haproxy_backend_": {"current_queue", "max_queue", "current_sessions", "max_sessions", "limit_sessions", "sessions_total",
+		"bytes_in_total", "bytes_out_total", "connection_errors_total", "response_errors_total", "retry_warnings_total",
+		"redispatch_warnings_total", "status", "weight", "active_servers", "backup_servers", "check_up_down_total",
+		"check_last_change_seconds", "downtime_seconds_total", "loadbalanced_total", "http_requests_total",
+		"http_responses_total", "client_aborts_total", "server_aborts_total", "queue_time_average_seconds",
+		"connect_time_average_seconds", "response_time_average_seconds", "total_time_average_seconds",
+		"max_queue_time_seconds", "max_connect_time_seconds", "max_response_time_seconds", "max_total_time_seconds",
+		"connection_attempts_total", "connection_reuses_total", "last_session_seconds", "agg_server_status",
+		"agg_check_status", "uweight"},
+	"haproxy_server_": {"current_queue", "max_queue", "current_sessions", "max_sessions", "limit_sessions", "sessions_total",
+		"bytes_in_total", "bytes_out_total", "connection_errors_total", "response_errors_total", "retry_warnings_total",
+		"redispatch_warnings_total", "status", "weight", "uweight", "active", "backup", "check_failures_total",
+		"check_up_down_total", "check_last_change_seconds", "downtime_seconds_total", "queue_limit", "current_throttle",
+		"loadbalanced_total", "max_session_rate", "check_status", "check_code", "check_duration_seconds",
+		"http_responses_total", "queue_time_average_seconds", "connect_time_average_seconds",
+		"response_time_average_seconds", "total_time_average_seconds", "idle_connections_current",
+		"idle_connections_limit", "used_connections_current", "need_connections_current", "internal_errors_total"},
+}
+
+// Not served: idle_time_percent and current_run_queue (the Go scheduler
+// does not expose them), listener metrics (they need "option
+// socket-stats", which hawser refuses), sticktable and resolver metrics.
+
+// testRows are a frontend, a backend and a checked server in mode http.
+func testRows() []Row {
+	var fe, be, sv Row
+	fe.Type, be.Type, sv.Type = TypeFrontend, TypeBackend, TypeServer
+	for _, r := range []*Row{&fe, &be, &sv} {
+		for c := range NumCols {
+			r.Values[c] = Int(c)
+		}
+		r.Set(FPxName, Str("app"))
+		r.Set(FMode, Str("http"))
+	}
+	fe.Set(FSvName, Str("FRONTEND"))
+	fe.Set(FStatus, Str("OPEN"))
+	be.Set(FSvName, Str("BACKEND"))
+	be.Set(FStatus, Str("UP"))
+	sv.Set(FSvName, Str("s1"))
+	sv.Set(FStatus, Str("UP 1/3"))
+	sv.Set(FCheckStatus, Str("L7OK"))
+	return []Row{fe, sv, be}
+}
+
+func scrape(t *testing.T, rows []Row, o PromOptions) map[string]*dto.MetricFamily {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WritePrometheus(&b, "1.2.3", Info{}, rows, o); err != nil {
+		t.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(&b)
+	if err != nil {
+		t.Fatalf("output does not parse: %v\n%s", err, b.String())
+	}
+	return fams
+}
+
+func TestPromNames(t *testing.T) {
+	t.Parallel()
+	fams := scrape(t, testRows(), PromOptions{Scopes: ScopeAll})
+	for prefix, names := range promNames {
+		for _, n := range names {
+			t.Run(prefix+n, func(t *testing.T) {
+				t.Parallel()
+				f := fams[prefix+n]
+				if f == nil {
+					t.Fatal("missing")
+				}
+				counter := strings.HasSuffix(n, "_total") || n == "failed_resolutions"
+				if (f.GetType() == dto.MetricType_COUNTER) != counter {
+					t.Errorf("type %v", f.GetType())
+				}
+				if f.GetHelp() == "" {
+					t.Error("no help text")
+				}
+			})
+		}
+	}
+}
+
+func TestPromLabels(t *testing.T) {
+	t.Parallel()
+	fams := scrape(t, testRows(), PromOptions{Scopes: ScopeAll})
+	labels := func(m *dto.Metric) string {
+		var s []string
+		for _, l := range m.GetLabel() {
+			s = append(s, l.GetName()+"="+l.GetValue())
+		}
+		return strings.Join(s, ",")
+	}
+	tests := []struct {
+		name   string
+		family string
+		want   []string // labels=value of each series
+	}{
+		{name: "server responses by code", family: "haproxy_server_http_responses_total", want: []string{
+			"proxy=app,server=s1,code=1xx=39", "proxy=app,server=s1,code=2xx=40", "proxy=app,server=s1,code=3xx=41",
+			"proxy=app,server=s1,code=4xx=42", "proxy=app,server=s1,code=5xx=43", "proxy=app,server=s1,code=other=44"}},
+		{name: "server state", family: "haproxy_server_status", want: []string{
+			"proxy=app,server=s1,state=DOWN=0", "proxy=app,server=s1,state=UP=1", "proxy=app,server=s1,state=MAINT=0",
+			"proxy=app,server=s1,state=DRAIN=0", "proxy=app,server=s1,state=NOLB=0"}},
+		{name: "frontend state", family: "haproxy_frontend_status", want: []string{"proxy=app,state=DOWN=0", "proxy=app,state=UP=1"}},
+		{name: "aggregate", family: "haproxy_backend_agg_server_status", want: []string{
+			"proxy=app,state=DOWN=0", "proxy=app,state=UP=1", "proxy=app,state=MAINT=0", "proxy=app,state=DRAIN=0", "proxy=app,state=NOLB=0"}},
+		{name: "seconds", family: "haproxy_backend_queue_time_average_seconds", want: []string{"proxy=app=0.058"}},
+		{name: "build info", family: "haproxy_process_build_info", want: []string{"version=1.2.3=1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := fams[tc.family]
+			if f == nil {
+				t.Fatal("missing family")
+			}
+			var got []string
+			for _, m := range f.GetMetric() {
+				v := m.GetGauge().GetValue()
+				if m.Counter != nil {
+					v = m.GetCounter().GetValue()
+				}
+				got = append(got, fmt.Sprintf("%s=%g", labels(m), v))
+			}
+			if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("got  %v\nwant %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParsePromQuery(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		query string
+		want  PromOptions
+	}{
+		{name: "default", query: "", want: PromOptions{Scopes: ScopeAll}},
+		{name: "one scope", query: "scope=server", want: PromOptions{Scopes: ScopeServer}},
+		{name: "two scopes", query: "scope=frontend&scope=backend", want: PromOptions{Scopes: ScopeFrontend | ScopeBackend}},
+		{name: "empty resets", query: "scope=frontend&scope=&scope=global", want: PromOptions{Scopes: ScopeGlobal}},
+		{name: "star", query: "scope=*", want: PromOptions{Scopes: ScopeAll}},
+		{name: "no-maint", query: "no-maint&scope=server", want: PromOptions{Scopes: ScopeServer, NoMaint: true}},
+		{name: "unknown scope", query: "scope=sticktable", want: PromOptions{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := ParsePromQuery(tc.query); got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// BenchmarkPrometheus1000Servers is one scrape of a backend with 1,000
+// servers.
+func BenchmarkPrometheus1000Servers(b *testing.B) {
+	rows := testRows()
+	sv := rows[1]
+	rows = rows[:1]
+	for i := range 1000 {
+		r := sv
+		r.Set(FSvName, Str(fmt.Sprintf("s%d", i)))
+		rows = append(rows, r)
+	}
+	rows = append(rows, testRows()[2])
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := WritePrometheus(&buf, "1.2.3", Info{}, rows, PromOptions{Scopes: ScopeAll}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes/scrape")
+}
