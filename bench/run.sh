@@ -36,8 +36,8 @@
 # targets run it and which one the ratios are against.
 set -euo pipefail
 
-# Scenarios that need TLS or HTTP/2 in hawser are listed so the report
-# says they are missing; they only record why they were skipped.
+# Scenarios that need HTTP/2 in the load generator are listed so the
+# report says they are missing; they only record why they were skipped.
 # idle_conns goes last: it restarts each proxy, and what it leaves in the
 # proxies' peak RSS should not show up in the other scenarios.
 DEFAULT_SCENARIOS="keepalive_small newconn get_64k get_1m post_1k cores2 fixed_rate idle_conns
@@ -77,6 +77,10 @@ declare -A TARGET_PID=() TARGET_PORT=() TARGET_MAIN=()
 # Each target has its own port, BASE_PORT + offset; 0 is the backend.
 declare -A TARGET_OFFSET=([direct]=0 [hawser]=1 [haproxy]=2 [nginx]=3 [caddy]=4
 	[hawser_2t]=5 [haproxy_2t]=6)
+# hawser and HAProxy also listen with TLS (the same ECDSA P-256
+# certificate) on their port + TLS_OFFSET, for the tls_* scenarios.
+TLS_OFFSET=200
+TLS_TARGETS="hawser haproxy hawser_2t haproxy_2t"
 SPAWNED=() # every process this script started, for cleanup
 
 log() { printf '[bench] %s\n' "$*" >&2; }
@@ -304,6 +308,7 @@ proxy_cfg() {
 
 		frontend fe
 		  bind 127.0.0.1:$1
+		  bind 127.0.0.1:$(($1 + TLS_OFFSET)) ssl crt $WORK/bench.pem
 		  default_backend be
 
 		backend be
@@ -316,6 +321,15 @@ proxy_cfg() {
 		backend be_grpc
 		  server g1 127.0.0.1:$((BACKEND_PORT + GRPC_SHIFT)) proto h2
 	EOF
+}
+
+# make_cert writes the certificate every TLS listener serves: ECDSA
+# P-256, with its key in the same PEM file (HAProxy's crt format).
+make_cert() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj /CN=bench.test -keyout "$WORK/bench.key" -out "$WORK/bench.crt" 2>/dev/null ||
+		die "openssl could not make the benchmark certificate"
+	cat "$WORK/bench.crt" "$WORK/bench.key" >"$WORK/bench.pem"
 }
 
 # target_direct_start measures the backend without a proxy: the upper
@@ -333,6 +347,7 @@ start_hawser() {
 	local name=$1 threads=$2 port
 	port=$(target_port "$name")
 	port_free "$port"
+	port_free $((port + TLS_OFFSET))
 	proxy_cfg "$port" "$threads" >"$WORK/$name.cfg"
 	"$WORK/hawser" -c -f "$WORK/$name.cfg" >/dev/null || die "hawser rejected the config"
 	spawn "$name" env GOMAXPROCS="$threads" "$WORK/hawser" -q -f "$WORK/$name.cfg"
@@ -348,6 +363,7 @@ start_haproxy() {
 	local name=$1 threads=$2 port
 	port=$(target_port "$name")
 	port_free "$port"
+	port_free $((port + TLS_OFFSET))
 	proxy_cfg "$port" "$threads" >"$WORK/$name.cfg"
 	haproxy -c -q -f "$WORK/$name.cfg" || die "haproxy rejected the config"
 	# -db: stay in the foreground, so the pid we hold is the one serving.
@@ -587,17 +603,32 @@ scenario_idle_conns() {
 # Scenarios hawser cannot serve yet. They stay in the default list so the
 # report shows the gap; give them SC_PATH and SC_WRK_ARGS (or a kind of
 # their own) once hawser terminates TLS or speaks HTTP/2.
+# tls_targets prints the TARGETS that have a TLS listener.
+tls_targets() {
+	local t out=()
+	for t in $TARGETS; do
+		[[ " $TLS_TARGETS " == *" $t "* ]] && out+=("$t")
+	done
+	echo "${out[*]}"
+}
+
 scenario_tls_handshake() {
 	SC_TITLE="TLS termination, a new handshake per request"
-	SC_SKIP="not yet: hawser has no TLS/HTTP/2"
+	SC_DESC="wrk -t1 -c$CONNS over HTTPS with \`Connection: close\`: every request makes a full TLS handshake (ECDSA P-256 certificate, the version and suite wrk's OpenSSL and the proxy agree on; no session resumption), then the proxy forwards in clear text to the backend."
+	SC_TLS=1
+	SC_WRK_ARGS=(-t1 "-c$CONNS" -H "Connection: close")
+	SC_TARGETS=$(tls_targets)
 }
 scenario_tls_keepalive() {
 	SC_TITLE="TLS termination, keep-alive"
-	SC_SKIP="not yet: hawser has no TLS/HTTP/2"
+	SC_DESC="wrk -t1 -c$CONNS over HTTPS: $CONNS keep-alive TLS connections (ECDSA P-256 certificate), GET / answered with a 13-byte body; measures record encryption, not handshakes."
+	SC_TLS=1
+	SC_WRK_ARGS=(-t1 "-c$CONNS")
+	SC_TARGETS=$(tls_targets)
 }
 scenario_h2_multiplexed() {
 	SC_TITLE="HTTP/2 multiplexed (h2load)"
-	SC_SKIP="not yet: hawser has no TLS/HTTP/2"
+	SC_SKIP="not yet: the bench has no HTTP/2 load generator"
 }
 
 # scenario_grpc_unary measures gRPC unary calls through each proxy's h2c
@@ -639,6 +670,9 @@ run_load() {
 	local target=$1 seconds=$2 cpu line
 	local TIMEFORMAT='%3U %3S'
 	local url="http://127.0.0.1:${TARGET_PORT[$target]}$SC_PATH"
+	if [[ -n $SC_TLS ]]; then
+		url="https://127.0.0.1:$((TARGET_PORT[$target] + TLS_OFFSET))$SC_PATH"
+	fi
 	if [[ $SC_GEN == grpc ]]; then
 		cpu=$({ time "$WORK/loadgen" -grpc -addr "127.0.0.1:$((TARGET_PORT[$target] + SC_PORT_SHIFT))" \
 			-conns 1 -streams "$CONNS" -duration "${seconds}s" >"$WORK/load.out" 2>&1; } 2>&1) ||
@@ -739,7 +773,7 @@ vm_rss() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 # load_scenario resets the SC_* variables and lets scenario_<name> set
 # them.
 load_scenario() {
-	SC_TITLE="" SC_DESC="" SC_PATH=/ SC_LUA="" SC_KIND=wrk SC_SKIP="" SC_RATE=""
+	SC_TITLE="" SC_DESC="" SC_PATH=/ SC_LUA="" SC_KIND=wrk SC_SKIP="" SC_RATE="" SC_TLS=""
 	# SC_GEN=grpc runs bench/loadgen -grpc instead of wrk, against each
 	# target's port + SC_PORT_SHIFT; SC_BACKEND_PID is the backend whose
 	# CPU is counted when it is not the NGINX one.
@@ -851,6 +885,7 @@ main() {
 		declare -F "scenario_$s" >/dev/null || die "unknown scenario $s"
 	done
 	meta
+	make_cert
 	start_backend
 	# Targets start when a scenario first needs them.
 	for s in $SCENARIOS; do

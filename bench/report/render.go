@@ -264,8 +264,9 @@ func writeMethod(b *strings.Builder, m Meta) {
   elsewhere during each run (machine-wide busy time from `+"`/proc/stat`"+`, minus
   what the load generator, NGINX and the proxy were charged; this includes
   interrupt time the kernel charged to no process, so it is rarely exactly 0).
-- Loopback only, one client connection count; no TLS and no HTTP/2 yet (see
-  the end of the page).
+- Loopback only, one client connection count. The TLS scenarios run on
+  hawser and HAProxy only, with the same ECDSA P-256 certificate; no HTTP/2
+  yet (see the end of the page).
 
 `, m.get("maxconn"), m.get("warmup"), m.get("rounds"), m.get("duration"), m.get("clk_tck"), m.get("nproc"))
 }
