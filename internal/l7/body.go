@@ -27,6 +27,8 @@ type reqBody struct {
 	decoded []byte
 	// aborted is set when the client went away during the wait.
 	aborted bool
+	// timedOut is set when the wait's time ran out first.
+	timedOut bool
 }
 
 var (
@@ -53,6 +55,12 @@ func (t *txn) bufferRequest(px *config.Proxy) bool {
 	to := t.timeouts()
 	if t.WaitForBody(firstNonZero(to.HTTPRequest, to.Client), 0) {
 		return true
+	}
+	if t.body.timedOut {
+		// HAProxy answers 408 when "timeout http-request" expires
+		// before the body is in, logged "cD".
+		t.answer(&rules.Outcome{Status: 408, Term: 'c'})
+		return false
 	}
 	t.clientGone()
 	return false
@@ -105,7 +113,8 @@ func (t *txn) WaitForBody(d time.Duration, atLeast int64) bool {
 		}
 		if _, err := t.br.Peek(len(buf) + 1); err != nil {
 			if isTimeout(err) {
-				return true
+				b.timedOut = true
+				return false
 			}
 			b.aborted = true
 			return false

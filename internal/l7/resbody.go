@@ -7,6 +7,7 @@ import (
 
 	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/h1"
+	"github.com/hawser-lb/hawser/internal/rules"
 )
 
 // resBody is the response body buffered by "http-response wait-for-body".
@@ -22,9 +23,14 @@ type resBody struct {
 	raw int
 	// decoded is a chunked body's data, its capacity kept across requests.
 	decoded []byte
+	// timedOut is set when the wait's time ran out first.
+	timedOut bool
 }
 
-var _ acl.ResBody = (*txn)(nil)
+var (
+	_ acl.ResBody         = (*txn)(nil)
+	_ rules.BodyTimeouter = (*txn)(nil)
+)
 
 // endResBody forgets the response's buffered body.
 func (t *txn) endResBody() {
@@ -33,7 +39,8 @@ func (t *txn) endResBody() {
 
 // waitResBody buffers the response body until it is complete, atLeast
 // bytes of it are in (when positive), the buffer is full or d has
-// elapsed. The rules then go on with what arrived; a server that fails
+// elapsed. When the time runs out first it reports false and the rule
+// replaces the response with a 504, as HAProxy does; a server that fails
 // meanwhile is reported by the forwarding that follows, as without the
 // wait. A response that is not read from a server connection of this
 // client (HTTP/2 to the server) has no buffered body.
@@ -65,9 +72,13 @@ func (t *txn) waitResBody(d time.Duration, atLeast int64) bool {
 			return true
 		}
 		if _, err := sc.br.Peek(len(buf) + 1); err != nil {
-			if errors.Is(err, io.EOF) && !resp.Chunked && resp.ContentLength < 0 {
+			switch {
+			case errors.Is(err, io.EOF) && !resp.Chunked && resp.ContentLength < 0:
 				// A body delimited by the close is complete at the close.
 				b.complete = true
+			case isTimeout(err):
+				b.timedOut = true
+				return false
 			}
 			return true
 		}
@@ -120,4 +131,12 @@ func (t *txn) ResBody() ([]byte, int64, bool) {
 	}
 	buf, _ := sc.br.Peek(t.headLen + b.raw)
 	return buf[t.headLen:], size, true
+}
+
+// BodyTimedOut reports whether the last wait-for-body ran out of time.
+func (t *txn) BodyTimedOut() bool {
+	if t.rs.inResponse {
+		return t.rs.res.timedOut
+	}
+	return t.body.timedOut
 }

@@ -258,6 +258,14 @@ func (t *txn) answer(o *rules.Outcome) {
 		term = tsProxy
 	}
 	t.entry.TermState = [2]byte{term, phRequest}
+	if o.Term == tsClientTmo {
+		// The body did not come in time (wait-for-body): the rest of
+		// it cannot be waited for, so the connection closes after the
+		// 408, logged "cD" as in HAProxy.
+		t.entry.TermState = [2]byte{tsClientTmo, phData}
+		t.closeClient = true
+		t.req.ContentLength, t.req.Chunked = 0, false
+	}
 	resp := o.Response
 	if resp == nil {
 		resp = engine.Page(t.fe, t.be, o.Status)

@@ -385,6 +385,9 @@ func (t *txn) replaceResponse(v rules.Verdict, o *rules.Outcome) {
 		t.st.deniedResp = true
 	}
 	t.entry.TermState = [2]byte{term, phHeaders}
+	if o.Term == tsServerTmo {
+		t.entry.TermState = [2]byte{tsServerTmo, phData} // wait-for-body
+	}
 	if v == rules.Close {
 		t.closeClient = true
 		return

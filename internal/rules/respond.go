@@ -520,22 +520,41 @@ func compileWaitForBody(c *compileCtx, args []string) (execFunc, error) {
 			return nil, c.errorf("at-least: %v", err)
 		}
 	}
-	return func(t Txn, _ *Outcome) Verdict {
-		if w, ok := t.(BodyWaiter); ok && !w.WaitForBody(d, atLeast) {
-			return Close
+	dir := c.dir
+	return func(t Txn, o *Outcome) Verdict {
+		w, ok := t.(BodyWaiter)
+		if !ok || w.WaitForBody(d, atLeast) {
+			return Continue
 		}
-		return Continue
+		if tw, ok := t.(BodyTimeouter); ok && tw.BodyTimedOut() {
+			// As HAProxy: the time ran out before the body was
+			// complete, at-least bytes were in or the buffer filled.
+			o.Status, o.Term = 408, 'c'
+			if dir != Request {
+				o.Status, o.Term = 504, 's'
+			}
+			return Respond
+		}
+		return Close
 	}, nil
 }
 
 // BodyWaiter is an optional interface of a Txn that can buffer the
-// request body for "http-request wait-for-body". A Txn without it runs
-// the rules without waiting.
+// request (or, in response rules, the response) body for
+// "wait-for-body". A Txn without it runs the rules without waiting.
 type BodyWaiter interface {
-	// WaitForBody buffers the request body until it is complete, atLeast
-	// bytes (when positive) are in, the buffer is full or d has elapsed.
-	// It reports false when the client went away: the connection closes.
+	// WaitForBody buffers the body until it is complete, atLeast bytes
+	// (when positive) are in, the buffer is full or d has elapsed. It
+	// reports false when the time ran out first (see BodyTimeouter) or
+	// the client went away: the connection closes.
 	WaitForBody(d time.Duration, atLeast int64) bool
+}
+
+// BodyTimeouter tells, after WaitForBody reported false, whether the wait
+// timed out: the request is then answered 408 (the response replaced by
+// a 504), as HAProxy does.
+type BodyTimeouter interface {
+	BodyTimedOut() bool
 }
 
 // parseSize parses a byte count with an optional k, m or g suffix, as

@@ -89,7 +89,8 @@ type Outcome struct {
 	Delay time.Duration
 	// Term is the first termination-state character for the log: 'P' for
 	// a proxy decision (deny, tarpit, reject), 'L' for a local answer
-	// (return, redirect, auth), 0 for none.
+	// (return, redirect, auth), 'c' or 's' for a client or server
+	// timeout (wait-for-body), 0 for none.
 	Term byte
 	// Silent is set by silent-drop: close without a FIN or RST courtesy.
 	Silent bool

@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"bufio"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hawser-lb/hawser/test/lbtest"
 )
@@ -71,4 +74,83 @@ func postHdr(t *testing.T, url, body string) (int, string, http.Header) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b), resp.Header
+}
+
+// TestWaitForBodyTimeout: when wait-for-body's time runs out before the
+// body is complete, HAProxy answers 408 to a request (also for option
+// http-buffer-request and its "timeout http-request") and replaces a
+// response with a 504, logged "cD" and "sD".
+func TestWaitForBodyTimeout(t *testing.T) {
+	t.Parallel()
+	// slow answers a head announcing 100 bytes, sends 5 and stalls.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+			go func() {
+				br := bufio.NewReader(c)
+				if _, err := http.ReadRequest(br); err != nil {
+					return
+				}
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello")
+			}()
+		}
+	}()
+	_, vars := backends(t, "app")
+	vars["slow"] = ln.Addr().String()
+	p := lbtest.Start(t, `
+global
+    log stdout format raw local0
+
+defaults
+    mode http
+    log global
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+
+frontend req
+    bind ${req}
+    log-format "wfb %{+Q}r %ts %ST"
+    http-request wait-for-body time 100ms
+    default_backend app
+
+frontend buffered
+    bind ${buffered}
+    log-format "wfb %{+Q}r %ts %ST"
+    timeout http-request 100ms
+    option http-buffer-request
+    default_backend app
+
+frontend res
+    bind ${res}
+    log-format "wfb %{+Q}r %ts %ST"
+    default_backend slow
+
+backend app
+    server app ${app}
+
+backend slow
+    http-response wait-for-body time 100ms
+    server slow ${slow}
+`, vars)
+	for _, fe := range []string{"req", "buffered"} {
+		got := lbtest.Raw(t, p.Addr(fe), "POST /"+fe+" HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhello", 10*time.Second)
+		if !strings.HasPrefix(got, "HTTP/1.1 408 ") {
+			t.Errorf("%s: partial body got %q, want a 408", fe, got)
+		}
+		p.WaitLog(t, `"POST /`+fe+` HTTP/1.1" cD 408`, 10*time.Second)
+	}
+	if st, _, _ := postHdr(t, p.URL("res", "/res"), ""); st != 504 {
+		t.Errorf("stalled response body: status %d, want 504", st)
+	}
+	p.WaitLog(t, `"POST /res HTTP/1.1" sD 504`, 10*time.Second)
 }
