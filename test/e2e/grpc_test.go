@@ -3,12 +3,17 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/http2"
 
 	"github.com/hawser-lb/hawser/test/lbtest"
 )
@@ -63,7 +68,7 @@ backend grpc
     server s1 ${grpc} proto h2
 `, lbtest.Vars{"grpc": "127.0.0.1:" + port})
 	if !speaksH2(t, p.Addr("fe")) {
-		t.Skip("the frontend does not speak HTTP/2 (bind … proto h2) yet")
+		t.Fatal("the frontend does not answer an HTTP/2 preface (bind … proto h2)")
 	}
 	host, fePort, _ := net.SplitHostPort(p.Addr("fe"))
 	for _, tc := range grpcInteropCases {
@@ -95,4 +100,52 @@ func speaksH2(t *testing.T, addr string) bool {
 	buf := make([]byte, 9)
 	n, _ := io.ReadFull(c, buf)
 	return n == 9 && !strings.HasPrefix(string(buf), "HTTP/")
+}
+
+// TestH2CBothSidesLargeStreams: 10 MB each way on one stream, h2c from
+// the client to hawser and from hawser to the server, so that flow
+// control moves on both connections (gRPC streams of large messages).
+func TestH2CBothSidesLargeStreams(t *testing.T) {
+	t.Parallel()
+	const size = 10 << 20
+	be := newH2CBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "Grpc-Status")
+		w.WriteHeader(200)
+		n, _ := io.Copy(w, r.Body)
+		w.Header().Set("Grpc-Status", fmt.Sprint(n))
+	})
+	p := lbtest.Start(t, `
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+
+frontend fe
+    bind ${fe} proto h2
+    default_backend h2
+
+backend h2
+    server s1 ${h2} proto h2
+`, lbtest.Vars{"h2": be.addr})
+	tr := &http2.Transport{AllowHTTP: true, DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+	defer tr.CloseIdleConnections()
+	payload := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+	req, _ := http.NewRequest("POST", p.URL("fe", "/echo"), io.NopCloser(bytes.NewReader(payload)))
+	req.ContentLength = -1
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, err := io.ReadAll(resp.Body)
+	if err != nil || !bytes.Equal(got, payload) {
+		t.Fatalf("%d bytes back of %d, err %v", len(got), size, err)
+	}
+	if n := resp.Trailer.Get("Grpc-Status"); n != fmt.Sprint(size) {
+		t.Errorf("trailer %q, want the server's count %d", n, size)
+	}
 }
