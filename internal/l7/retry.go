@@ -74,21 +74,36 @@ func (t *txn) maxRetries() int {
 
 // wantReplay reports whether the request should be kept for a layer-7
 // retry: the backend retries on more than connection failures, the rules
-// did not disable it, and the whole body is already buffered.
-func (t *txn) wantReplay() bool {
+// did not disable it, and the whole body is buffered. A body with a
+// Content-Length that fits in the buffer is waited for (within "timeout
+// http-request", or "timeout client"): HAProxy sends the request once
+// connected, by when such a body has usually arrived, and a client that
+// sends its body apart from the head (HTTP/2 DATA frames) would otherwise
+// never get retries. gone is set when the client went away meanwhile.
+func (t *txn) wantReplay() (want, gone bool) {
 	if !t.be.Cfg.RetryOn.Layer7() || t.rt.disabled || t.maxRetries() == 0 {
-		return false
+		return false, false
 	}
 	if !t.hasReqBody() {
-		return true
+		return true, false
 	}
 	buf, _ := t.br.Peek(t.br.Buffered())
 	raw := buf[t.headLen:]
-	if !t.req.Chunked {
-		return int64(len(raw)) >= t.req.ContentLength
+	if t.req.Chunked {
+		_, complete := chunksEnd(raw)
+		return complete, false
 	}
-	_, complete := chunksEnd(raw)
-	return complete
+	if int64(len(raw)) >= t.req.ContentLength {
+		return true, false
+	}
+	if int64(t.headLen)+t.req.ContentLength > int64(t.br.Size()) {
+		return false, false
+	}
+	to := t.timeouts()
+	if !t.WaitForBody(firstNonZero(to.HTTPRequest, to.Client), 0) {
+		return false, true
+	}
+	return t.br.Buffered()-t.headLen >= int(t.req.ContentLength), false
 }
 
 // chunksEnd reports whether raw holds a whole chunked body, trailers

@@ -682,9 +682,16 @@ func (t *txn) exchange() error {
 	hasBody := t.req.Chunked || t.req.ContentLength > 0
 	reused := sc.used
 	sc.used = true
-	if t.rt.replay == nil && !t.bodyDone && t.wantReplay() {
-		if err := t.captureRequest(); err != nil {
-			return t.sendFailed(err, reused, hasBody)
+	if t.rt.replay == nil && !t.bodyDone {
+		switch want, gone := t.wantReplay(); {
+		case gone:
+			t.releaseServerConn(false)
+			t.clientGone()
+			return nil
+		case want:
+			if err := t.captureRequest(); err != nil {
+				return t.sendFailed(err, reused, hasBody)
+			}
 		}
 	}
 	replay := t.rt.replay != nil

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -221,5 +222,91 @@ backend be
 	}
 	if bs["s2"].Requests.Load() == 0 {
 		t.Fatal("s2 served nothing")
+	}
+}
+
+// Retries work the same for HTTP/1.1 and HTTP/2 clients, bodies included.
+func TestRetriesOverProtos(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "ok", "busy")
+	bs["busy"].SetStatus(503)
+	vars["gone"] = lbtest.NewFaultyBackend(t, lbtest.FaultClose).Addr
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    use_backend status if { url_param(b) -m str status }
+    default_backend empty
+backend status
+    balance first
+    retry-on 503
+    option redispatch
+    server busy ${busy}
+    server ok ${ok}
+backend empty
+    balance first
+    retry-on empty-response
+    option redispatch
+    server gone ${gone}
+    server ok ${ok}
+`, vars)
+	body := strings.Repeat("replay me ", 500)
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		c := lbtest.ProtoClient(proto, true)
+		for _, path := range []string{"/echo?b=status", "/echo"} {
+			for _, method := range []string{http.MethodGet, http.MethodPost} {
+				var rd io.Reader
+				if method == http.MethodPost {
+					rd = strings.NewReader(body)
+				}
+				req, err := http.NewRequest(method, p.URL("fe", path), rd)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp, err := c.Do(req)
+				if err != nil {
+					t.Fatalf("%s %s: %v", method, path, err)
+				}
+				got, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || resp.Header.Get("X-Server") != "ok" {
+					t.Fatalf("%s %s: status %d from %q", method, path, resp.StatusCode, resp.Header.Get("X-Server"))
+				}
+				if method == http.MethodPost && string(got) != body {
+					t.Errorf("%s %s: echoed %d bytes, want %d", method, path, len(got), len(body))
+				}
+			}
+		}
+	})
+}
+
+// A client that waits for "100 Continue" before its body still gets its
+// request retried: hawser answers 100 itself, keeps the body and sends
+// the request, without Expect, to each server in turn.
+func TestRetriesExpectContinue(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "busy", "ok")
+	bs["busy"].SetStatus(503)
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    default_backend be
+backend be
+    balance first
+    retry-on 503
+    option redispatch
+    server busy ${busy}
+    server ok ${ok}
+`, vars)
+	c := lbtest.DialConn(t, p.Addr("fe"))
+	resp, _ := c.RoundTrip(t, "POST", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+	if resp.StatusCode != 100 {
+		t.Fatalf("status %d, want 100 first", resp.StatusCode)
+	}
+	resp, body := c.RoundTrip(t, "POST", "hello")
+	if resp.StatusCode != 200 || body != "hello" || resp.Header.Get("X-Server") != "ok" {
+		t.Fatalf("status %d body %q from %q", resp.StatusCode, body, resp.Header.Get("X-Server"))
+	}
+	if r, _ := bs["ok"].LastRequest(); r.Header.Get("Expect") != "" {
+		t.Errorf("server got Expect: %q", r.Header.Get("Expect"))
 	}
 }
