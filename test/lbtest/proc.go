@@ -104,20 +104,9 @@ func Start(t testing.TB, cfg string, vars Vars) *Proc {
 			p.vars[k] = v
 			p.given[k] = true
 		}
-		used := map[string]bool{}
-		for _, v := range p.vars {
-			used[v] = true
-		}
 		for _, m := range placeholder.FindAllStringSubmatch(cfg, -1) {
 			if _, ok := p.vars[m[1]]; !ok {
-				// The kernel may hand out a port just released again:
-				// two binds, or a bind and a given address, must differ.
-				addr := FreeAddr(t)
-				for used[addr] {
-					addr = FreeAddr(t)
-				}
-				used[addr] = true
-				p.vars[m[1]] = addr
+				p.vars[m[1]] = FreeAddr(t)
 				p.binds = append(p.binds, m[1])
 			}
 		}
@@ -328,16 +317,28 @@ func (p *Proc) stop() {
 }
 
 // FreeAddr returns a loopback address with a port that was free a moment
-// ago. Start retries when another process takes it first.
+// ago, and that FreeAddr never returned before in this process. The kernel
+// may hand a port just released out again at once, and hawser binds with
+// SO_REUSEPORT: two parallel tests given the same port would each start a
+// hawser on it and share each other's connections. Start retries when
+// another process takes the port first.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("listen: %v", err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		if _, dup := handedOut.LoadOrStore(addr, true); !dup {
+			return addr
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
 }
+
+// handedOut are the addresses FreeAddr returned.
+var handedOut sync.Map
 
 // Check runs "hawser -c -f" on cfg and returns the exit code and output.
 func Check(t testing.TB, cfg string) (int, string) {
