@@ -57,7 +57,9 @@ func (t *txn) serveStats(sp *engine.StatsPage) {
 		}
 	}
 	resp, status := statspage.Serve(r)
-	t.entry.TermState = [2]byte{tsProxy, phRequest}
+	// Answered by the proxy itself: "LR" in the log, counted as
+	// intercepted, as HAProxy's stats applet.
+	t.entry.TermState = [2]byte{tsLocal, phRequest}
 	t.respondLocal(resp, status)
 	t.entry.Server = "<STATS>"
 }

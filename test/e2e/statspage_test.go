@@ -59,6 +59,7 @@ func TestStatsPageAuth(t *testing.T) {
 	}{
 		{name: "default realm", extra: "stats auth admin:secret", realm: "HAProxy Statistics"},
 		{name: "stats realm", extra: "stats auth admin:secret\n    stats realm Hawser\\ Stats", realm: "Hawser Stats"},
+		{name: "stats http-request allow skips stats auth", extra: "stats auth admin:secret\n    stats http-request allow if { src 127.0.0.1 }", realm: ""},
 		{name: "stats http-request auth", extra: "stats auth admin:secret\n    stats http-request auth realm Ops unless { http_auth_user -m str nobody }", realm: "Ops"},
 	}
 	for _, tc := range tests {
@@ -68,6 +69,12 @@ func TestStatsPageAuth(t *testing.T) {
 				bs, vars := backends(t, "s1", "s2")
 				p := lbtest.Start(t, statsCfg(tc.extra), vars)
 				r := lbtest.GetProto(t, proto, p.URL("fe", "/haproxy?stats"))
+				if tc.realm == "" {
+					if r.Status != 200 || !strings.Contains(r.Body, `id="web/s1"`) {
+						t.Fatalf("allowed without credentials: %d", r.Status)
+					}
+					return
+				}
 				if r.Status != 401 || r.Header.Get("WWW-Authenticate") != `Basic realm="`+tc.realm+`"` {
 					t.Fatalf("no credentials: %d %q", r.Status, r.Header.Get("WWW-Authenticate"))
 				}
@@ -120,6 +127,16 @@ func TestStatsPageExports(t *testing.T) {
 		}
 		if got := strings.Join(names, " "); got != "web/FRONTEND=OPEN web/s1=no check web/s2=no check web/BACKEND=UP" {
 			t.Fatalf(";csv rows: %s", got)
+		}
+		// Stats requests are intercepted, not denied, in the frontend's
+		// counters.
+		again := strings.Split(lbtest.GetProto(t, proto, p.URL("fe", "/admin/stats;csv")).Body, "\n")
+		cols := strings.Split(strings.TrimPrefix(again[0], "# "), ",")
+		fe := strings.Split(again[1], ",")
+		for i, c := range cols {
+			if c == "dreq" && fe[i] != "0" || c == "intercepted" && fe[i] != "1" {
+				t.Errorf("FRONTEND %s = %q after one stats request", c, fe[i])
+			}
 		}
 		r = lbtest.GetProto(t, proto, p.URL("fe", "/admin/stats;json"))
 		var rows [][]struct {
