@@ -91,9 +91,14 @@ func (s *Session) ServedCert() *x509.Certificate {
 // connection's addresses, id and stick counters; counters the stream
 // tracks itself are released by EndStream. The engine does not track it:
 // the connection's session accounts for the connection.
+//
+// The stream starts with a copy of the connection's variables (those the
+// tcp-request rules set) and shares the process-wide ones; as streams run
+// in parallel, what one stream sets in "sess." is its own.
 func (s *Session) Stream(c net.Conn) *Session {
 	return &Session{Gen: s.Gen, Frontend: s.Frontend, Accept: s.Accept, Src: s.Src, Dst: s.Dst,
-		ID: s.ID, Conn: c, Key: s.Key, sc: s.sc, H2: s.H2, TLS: s.TLS, TLSCert: s.TLSCert}
+		ID: s.ID, Conn: c, Key: s.Key, sc: s.sc, H2: s.H2, TLS: s.TLS, TLSCert: s.TLSCert,
+		vars: s.vars.Copy()}
 }
 
 // EndStream releases the stick counters a stream session tracked beyond

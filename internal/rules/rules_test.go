@@ -367,3 +367,20 @@ func TestParseSize(t *testing.T) {
 		})
 	}
 }
+
+func TestVarsCopy(t *testing.T) {
+	t.Parallel()
+	proc := NewProcVars()
+	var vs Vars
+	vs.Proc = proc
+	vs.Set("sess.a", acl.Value{Type: acl.TypeStr, Bytes: []byte("one")})
+	cp := vs.Copy()
+	vs.Set("sess.a", acl.Value{Type: acl.TypeStr, Bytes: []byte("two")})
+	cp.Set("proc.p", acl.Value{Type: acl.TypeInt, Int: 7})
+	if v, ok := cp.Get("sess.a"); !ok || string(v.Bytes) != "one" {
+		t.Errorf("copy's sess.a = %q, %v; want one", v.Bytes, ok)
+	}
+	if v, ok := vs.Get("proc.p"); !ok || v.Int != 7 {
+		t.Errorf("proc.p through the original = %v, %v; want 7 shared", v.Int, ok)
+	}
+}

@@ -85,6 +85,17 @@ func (vs *Vars) Unset(name string) {
 	}
 }
 
+// Copy returns an independent copy of vs, sharing the proc scope.
+func (vs *Vars) Copy() Vars {
+	out := Vars{Proc: vs.Proc}
+	for _, s := range vs.slots {
+		if s.name != "" {
+			out.Set(s.name, s.v)
+		}
+	}
+	return out
+}
+
 // EndScope drops the variables of scope ("txn", "req", "res" or "sess")
 // when its lifetime ends; the slots keep their buffers for reuse.
 func (vs *Vars) EndScope(scope string) {
