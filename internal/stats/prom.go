@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"bufio"
 	"io"
 	"math"
 	"net/url"
@@ -75,7 +76,6 @@ func ParsePromQuery(rawQuery string) PromOptions {
 // names, types, help texts and labels of HAProxy's exporter (promex).
 // version labels haproxy_process_build_info.
 func WritePrometheus(w io.Writer, version string, info Info, rows []Row, o PromOptions) error {
-	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
 	var fams []*dto.MetricFamily
 	ctx := &promCtx{rows: rows}
 	if o.Scopes&ScopeGlobal != 0 {
@@ -100,12 +100,16 @@ func WritePrometheus(w io.Writer, version string, info Info, rows []Row, o PromO
 			}
 		}
 	}
+	// MetricFamilyToText is the text format writer the expfmt encoder
+	// uses; calling it directly skips the encoder's name escaping, which
+	// copies every family and which HAProxy's names never need.
+	bw := bufio.NewWriterSize(w, 64<<10)
 	for _, f := range fams {
-		if err := enc.Encode(f); err != nil {
+		if _, err := expfmt.MetricFamilyToText(bw, f); err != nil {
 			return err
 		}
 	}
-	return nil
+	return bw.Flush()
 }
 
 // promDef is one metric of a proxy scope: its name without the scope
@@ -135,6 +139,53 @@ const (
 type promCtx struct {
 	rows []Row
 	aggs map[string]*agg
+	// labels are each row's proxy (and server) labels, shared by all
+	// its series.
+	labels [][]*dto.LabelPair
+	// slab hands out series in blocks, a few allocations per thousand.
+	slab []promSeries
+}
+
+// promSeries is one series with its value, allocated together.
+type promSeries struct {
+	m dto.Metric
+	g dto.Gauge
+	c dto.Counter
+	v float64
+}
+
+func (c *promCtx) metric(counter bool, labels []*dto.LabelPair, v float64) *dto.Metric {
+	if len(c.slab) == 0 {
+		c.slab = make([]promSeries, 1024)
+	}
+	s := &c.slab[0]
+	c.slab = c.slab[1:]
+	s.v = v
+	s.m.Label = labels
+	if counter {
+		s.c.Value = &s.v
+		s.m.Counter = &s.c
+	} else {
+		s.g.Value = &s.v
+		s.m.Gauge = &s.g
+	}
+	return &s.m
+}
+
+// rowLabels returns the identifying labels of row i.
+func (c *promCtx) rowLabels(i int) []*dto.LabelPair {
+	if c.labels == nil {
+		c.labels = make([][]*dto.LabelPair, len(c.rows))
+	}
+	if c.labels[i] == nil {
+		r := &c.rows[i]
+		ls := []*dto.LabelPair{{Name: ptr("proxy"), Value: ptr(r.Proxy())}}
+		if r.Type == TypeServer {
+			ls = append(ls, &dto.LabelPair{Name: ptr("server"), Value: ptr(r.Name())})
+		}
+		c.labels[i] = ls[:len(ls):len(ls)]
+	}
+	return c.labels[i]
 }
 
 // agg counts a backend's servers by state and by check status.
@@ -206,18 +257,15 @@ func family(prefix string, d *promDef, typ Type, c *promCtx, o PromOptions) *dto
 		if typ == TypeServer && o.NoMaint && r.Get(FStatus).String() == "MAINT" {
 			continue
 		}
-		labels := []*dto.LabelPair{{Name: ptr("proxy"), Value: ptr(r.Proxy())}}
-		if typ == TypeServer {
-			labels = append(labels, &dto.LabelPair{Name: ptr("server"), Value: ptr(r.Name())})
-		}
+		labels := c.rowLabels(i)
 		if d.series != nil {
 			d.series(r, c, func(label, value string, v float64) {
-				ls := append(labels[:len(labels):len(labels)], &dto.LabelPair{Name: ptr(label), Value: ptr(value)})
-				f.Metric = append(f.Metric, metric(d.counter, ls, v))
+				ls := append(labels, constLabel(label, value))
+				f.Metric = append(f.Metric, c.metric(d.counter, ls, v))
 			})
 			continue
 		}
-		f.Metric = append(f.Metric, metric(d.counter, labels, value(r.Get(d.col), d.scale)))
+		f.Metric = append(f.Metric, c.metric(d.counter, labels, value(r.Get(d.col), d.scale)))
 	}
 	if len(f.Metric) == 0 {
 		return nil
@@ -247,6 +295,30 @@ func metric(counter bool, labels []*dto.LabelPair, v float64) *dto.Metric {
 }
 
 func ptr(s string) *string { return &s }
+
+// constLabels are the code and state labels, built once: encoding only
+// reads them, so every scrape shares them.
+var constLabels = func() map[[2]string]*dto.LabelPair {
+	m := make(map[[2]string]*dto.LabelPair)
+	add := func(name string, values ...string) {
+		for _, v := range values {
+			m[[2]string{name, v}] = &dto.LabelPair{Name: ptr(name), Value: ptr(v)}
+		}
+	}
+	for _, c := range httpCodes {
+		add("code", c.code)
+	}
+	add("state", serverStates[:]...)
+	add("state", checkStates[:]...)
+	return m
+}()
+
+func constLabel(name, value string) *dto.LabelPair {
+	if l := constLabels[[2]string{name, value}]; l != nil {
+		return l
+	}
+	return &dto.LabelPair{Name: ptr(name), Value: ptr(value)}
+}
 
 // httpCodes are the code labels of *_http_responses_total, by class.
 var httpCodes = [...]struct {
