@@ -201,6 +201,11 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 		Log:    log.With("component", "engine"),
 		Notify: alerts.notify,
 	})
+	// Signals are caught before the sockets open: a signal sent as soon as
+	// hawser accepts connections waits in the channel instead of killing
+	// the process with the default action.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT)
 	if err := eng.Apply(snap); err != nil {
 		printAlerts(stderr, err)
 		return 1
@@ -224,8 +229,6 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 		defer os.Remove(pidfile)
 	}
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT)
 	for sig := range sigs {
 		switch sig {
 		case syscall.SIGHUP, syscall.SIGUSR2:
