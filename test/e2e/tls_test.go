@@ -9,6 +9,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -461,5 +462,85 @@ backend app
 				t.Errorf("h2 stream fetches: alpn %q sni %q", r.Header.Get("X-ALPN"), r.Header.Get("X-SNI"))
 			}
 		}
+	}
+}
+
+// Health checks run over TLS with check-ssl (or ssl without a check
+// port): a verified HTTPS check keeps the server up, a handshake that
+// fails verification takes it down as a layer 6 error.
+func TestTLSHealthChecks(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	other := newPKI(t)
+	vars := lbtest.Vars{"be": httpsBackend(t, p, nil), "ca": p.caFile(t), "otherca": other.caFile(t)}
+	proc := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    use_backend bad if { path_beg /bad }
+    default_backend good
+backend good
+    option httpchk GET /
+    server ok ${be} ssl ca-file ${ca} verifyhost backend.test check inter 100ms
+backend bad
+    server ko ${be} ssl ca-file ${otherca} check check-ssl inter 100ms fall 1
+`, vars)
+	proc.WaitLog(t, "Server bad/ko is DOWN", healthWait)
+	if !strings.Contains(proc.Log(), "Layer6") {
+		t.Errorf("down reason is not a layer 6 error:\n%s", proc.Log())
+	}
+	if strings.Contains(proc.Log(), "Server good/ok is DOWN") {
+		t.Errorf("verified TLS check failed:\n%s", proc.Log())
+	}
+	if r := lbtest.Get(t, proc.URL("fe", "/")); r.Status != 200 {
+		t.Errorf("good backend: %d", r.Status)
+	}
+}
+
+// Keep-alive requests share one TLS connection on each side, and a new
+// server connection resumes the TLS session of the previous one.
+func TestTLSKeepAliveAndServerResumption(t *testing.T) {
+	t.Parallel()
+	p := newPKI(t)
+	vars := lbtest.Vars{"be": httpsBackend(t, p, nil), "ca": p.caFile(t)}
+	vars["crt"], _ = p.write(t, "site.pem", tlstest.Opts{CN: "site", DNSNames: []string{"site.test"}})
+	proc := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe} ssl crt ${crt} alpn http/1.1
+    default_backend be
+backend be
+    http-reuse never
+    server s ${be} ssl ca-file ${ca} sni str(backend.test)
+`, vars)
+	var conns []string
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: tlstest.Pool(p.ca), ServerName: "site.test"},
+	}}
+	defer c.CloseIdleConnections()
+	var bodies []string
+	for range 3 {
+		req, _ := http.NewRequest("GET", "https://"+proc.Addr("fe")+"/", nil)
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+			GotConn: func(i httptrace.GotConnInfo) { conns = append(conns, i.Conn.LocalAddr().String()) },
+		}))
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		bodies = append(bodies, string(b))
+	}
+	if conns[0] != conns[1] || conns[1] != conns[2] {
+		t.Errorf("keep-alive requests used several connections: %v", conns)
+	}
+	// The server connection stays attached to the client connection, so
+	// a second client connection makes hawser dial again: that one
+	// resumes the session of the first.
+	body, _, err := tlsGet(t, proc.Addr("fe"), "site.test", "/", &tls.Config{RootCAs: tlstest.Pool(p.ca)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(bodies[0], "resumed=0") || !strings.HasSuffix(body, "resumed=1") {
+		t.Errorf("server sessions: %q then %q", bodies, body)
 	}
 }
