@@ -90,12 +90,12 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 				be.Pool.Release(srv)
 				srv = other
 				st.srv = srv
-				if srv != prev {
-					e.Redispatched = true
-					be.Counters.Redisp.Add(1)
-				}
 			}
 		}
+		if srv != prev {
+			e.Redispatched = true
+		}
+		countRetry(be, prev, srv != prev)
 		if !isTimeout(err) && (srv == prev || be.Pool.ActiveUsable() <= 1) {
 			// HAProxy's turn-around: min("timeout connect", 1s) before
 			// connecting again to a server that refused.
@@ -223,6 +223,19 @@ func acquire(be *engine.Backend, smp acl.Sample) (*balance.Server, error) {
 		return be.Pool.Acquire(ctx, smp)
 	}
 	return be.Pool.AcquireServer(ctx, sv)
+}
+
+// countRetry counts one retry away from srv: wredis of the backend and
+// of srv when it moved to another server, wretr otherwise (HAProxy counts
+// each connection retry as one or the other, on the server that failed).
+func countRetry(be *engine.Backend, srv *balance.Server, moved bool) {
+	if moved {
+		be.Counters.Redisp.Add(1)
+		srv.State.Counters.Redisp.Add(1)
+		return
+	}
+	be.Counters.Retries.Add(1)
+	srv.State.Counters.Retries.Add(1)
 }
 
 // redispatchNow reports whether retry n of max moves to another server,

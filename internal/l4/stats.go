@@ -43,18 +43,12 @@ func (a *tally) done(fe *engine.Frontend, e *logging.Entry, start time.Time) {
 	be.CloseSession()
 	be.BytesIn.Add(in)
 	be.BytesOut.Add(out)
-	if e.Retries > 0 {
-		be.Retries.Add(uint64(e.Retries))
-	}
 	if a.srv == nil {
 		return
 	}
 	sc := &a.srv.State.Counters
 	sc.BytesIn.Add(in)
 	sc.BytesOut.Add(out)
-	if e.Retries > 0 {
-		sc.Retries.Add(uint64(e.Retries))
-	}
 	switch who, phase := e.TermState[0], e.TermState[1]; {
 	case who == 'S' && phase == 'C':
 		be.ErrConn.Add(1)

@@ -5,7 +5,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hawser-lb/hawser/internal/balance"
 	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/h1"
 	"github.com/hawser-lb/hawser/internal/rules"
 )
@@ -177,7 +179,7 @@ func (t *txn) endReplay() {
 
 // retry decides, after an attempt failed with cond, whether the request
 // is tried again, and prepares the attempt: it counts the retry (in the
-// log entry, %rc, from which stats.go adds wretr and wredis), moves the
+// log entry for %rc, and in wretr or wredis), moves the
 // request to another server when option redispatch says so, and waits
 // HAProxy's turn-around time before connecting again to a server that
 // refused a connection (turnAround). It reports false when the request
@@ -195,6 +197,7 @@ func (t *txn) retry(cond config.RetryOn, turnAround bool) bool {
 	if t.shouldRedispatch() {
 		t.redispatch()
 	}
+	countRetry(be, prev, t.srv != prev)
 	if turnAround && (t.srv == prev || be.Pool.ActiveUsable() <= 1) {
 		// HAProxy waits min("timeout connect", 1s) before connecting
 		// again to the same server, which may be restarting.
@@ -218,4 +221,18 @@ func (t *txn) shouldRedispatch() bool {
 	}
 	direct := be.Persist != nil && t.ps.direct != nil
 	return !direct && !be.Pool.Deterministic() && be.Pool.ActiveUsable() > 1
+}
+
+// countRetry counts one retry away from srv: wredis of the backend and of
+// srv when the request moved to another server, wretr otherwise. HAProxy
+// counts a connection retry as one or the other on the server that
+// failed (a layer-7 retry it counts twice; hawser counts every retry once).
+func countRetry(be *engine.Backend, srv *balance.Server, moved bool) {
+	if moved {
+		be.Counters.Redisp.Add(1)
+		srv.State.Counters.Redisp.Add(1)
+		return
+	}
+	be.Counters.Retries.Add(1)
+	srv.State.Counters.Retries.Add(1)
 }

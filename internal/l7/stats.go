@@ -88,24 +88,12 @@ func (t *txn) account() {
 	if t.st.deniedResp {
 		be.DeniedResp.Add(1)
 	}
-	if e.Retries > 0 {
-		be.Retries.Add(uint64(e.Retries))
-	}
-	if e.Redispatched {
-		be.Redisp.Add(1)
-	}
 	if t.srv == nil {
 		return
 	}
 	sc := &t.srv.State.Counters
 	sc.BytesIn.Add(in)
 	sc.BytesOut.Add(out)
-	if e.Retries > 0 {
-		sc.Retries.Add(uint64(e.Retries))
-	}
-	if e.Redispatched {
-		sc.Redisp.Add(1)
-	}
 	if t.st.deniedResp {
 		sc.DeniedResp.Add(1)
 	}

@@ -310,3 +310,47 @@ backend be
 		t.Errorf("server got Expect: %q", r.Header.Get("Expect"))
 	}
 }
+
+// wretr and wredis in the stats count each retry once, on the backend
+// and on the server that failed: wredis when the retry moved to another
+// server, wretr when it stayed.
+func TestRetriesStats(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "s1", "s2")
+	bs["s1"].SetStatus(503)
+	p := lbtest.Start(t, httpDefaults+`
+listen web
+    bind ${fe}
+    stats uri /stats
+    balance first
+    retry-on 503
+    option redispatch
+    server s1 ${s1}
+    server s2 ${s2}
+listen same
+    bind ${fe2}
+    retry-on 503
+    retries 2
+    server s1 ${s1}
+`, vars)
+	for range 2 {
+		if r := lbtest.Get(t, p.URL("fe", "/")); r.Status != 200 {
+			t.Fatalf("web: status %d", r.Status)
+		}
+	}
+	if r := lbtest.Get(t, p.URL("fe2", "/")); r.Status != 503 {
+		t.Fatalf("same: status %d", r.Status)
+	}
+	r := lbtest.Get(t, p.URL("fe", "/stats;csv"))
+	var got []string
+	for _, l := range strings.Split(r.Body, "\n")[1:] {
+		// wretr and wredis are columns 15 and 16 of "show stat".
+		if f := strings.Split(l, ","); len(f) > 16 && f[1] != "FRONTEND" {
+			got = append(got, fmt.Sprintf("%s/%s=%s,%s", f[0], f[1], f[15], f[16]))
+		}
+	}
+	want := "web/s1=0,2 web/s2=0,0 web/BACKEND=0,2 same/s1=2,0 same/BACKEND=2,0"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("wretr,wredis: %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
