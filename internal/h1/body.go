@@ -14,6 +14,7 @@ func CopyFixed(dst io.Writer, src *bufio.Reader, n int64) (int64, error) {
 	var done int64
 	for done < n {
 		if src.Buffered() == 0 {
+			flushDry(dst)
 			if _, err := src.Peek(1); err != nil {
 				return done, unexpected(err)
 			}
@@ -31,6 +32,17 @@ func CopyFixed(dst io.Writer, src *bufio.Reader, n int64) (int64, error) {
 		}
 	}
 	return done, nil
+}
+
+// flushDry flushes a buffered destination before a copy blocks on its
+// source, so that what arrived so far is forwarded now rather than when
+// the buffer fills: a streamed body (server-sent events, a slow chunked
+// response, gRPC) reaches the client as it is produced, as with HAProxy.
+// A body that is already buffered whole never blocks, and costs nothing.
+func flushDry(dst io.Writer) {
+	if f, ok := dst.(interface{ Flush() error }); ok {
+		f.Flush()
+	}
 }
 
 // CopyUntilEOF forwards a body delimited by the end of the connection.
@@ -75,6 +87,9 @@ func copyChunkedFraming(dst io.Writer, src *bufio.Reader, framing io.Writer) (in
 	var total int64
 	var hdr [20]byte
 	for {
+		if src.Buffered() == 0 {
+			flushDry(dst)
+		}
 		line, err := readCRLFLine(src)
 		if err != nil {
 			return total, err

@@ -28,6 +28,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -229,19 +230,36 @@ var errStreamDone = errors.New("http2 stream done")
 // streamConn presents one HTTP/2 stream to a txn as an HTTP/1.1
 // connection: Read returns the request as an HTTP/1.1 message, Write
 // takes the HTTP/1.1 response, which relay turns into HTTP/2.
+//
+// Read honours read deadlines the way a socket does (a timeout leaves the
+// data for the next Read, which idleConn's lazy deadlines rely on), so the
+// request body is read from x/net by a goroutine of its own. After the
+// body, Read blocks like an open socket until the stream is reset or a
+// deadline passes: the end of a request body is not a client leaving.
 type streamConn struct {
 	hc *h2conn
 	w  http.ResponseWriter
 	r  *http.Request
-	// Request side, read by the txn goroutine.
-	pending []byte // head, then chunk framing, not yet read
-	scratch []byte
+	// Request side, read by one goroutine at a time (the txn's, or x/net's
+	// for a body sent to an HTTP/2 server).
+	pending []byte // head, then chunk framing and data, not yet read
 	chunked bool
 	eof     bool
+	body    chan bodyPiece // from readBody; nil until the body is first read
+	free    chan []byte    // buffers readBody may fill again
+	mu      sync.Mutex     // guards rdl and wake
+	rdl     time.Time      // read deadline
+	wake    chan struct{}  // closed when rdl changes
 	// Response side: the txn writes into pw, relay reads pr.
 	pr        *io.PipeReader
 	pw        *io.PipeWriter
 	closeOnce sync.Once
+}
+
+// bodyPiece is one read of the request body.
+type bodyPiece struct {
+	b   []byte
+	err error
 }
 
 func newStreamConn(hc *h2conn, w http.ResponseWriter, r *http.Request) *streamConn {
@@ -302,55 +320,133 @@ func requestHead(r *http.Request, chunked, connect bool) []byte {
 // content-length or CONNECT stream, chunk-encoded otherwise, with the
 // stream's trailers in the last chunk.
 func (c *streamConn) Read(p []byte) (int, error) {
-	if len(c.pending) > 0 {
-		n := copy(p, c.pending)
-		c.pending = c.pending[n:]
-		return n, nil
-	}
-	if c.eof {
-		return 0, io.EOF
-	}
-	if !c.chunked {
-		n, err := c.r.Body.Read(p)
-		if err == io.EOF {
-			c.eof = true
+	for len(c.pending) == 0 {
+		piece, err := c.next()
+		if err != nil {
+			return 0, err
 		}
-		return n, err
+		c.encode(piece)
 	}
-	if c.scratch == nil {
-		c.scratch = make([]byte, 16<<10)
-	}
-	n, err := c.r.Body.Read(c.scratch)
-	if err != nil && err != io.EOF {
-		return 0, err
-	}
+	n := copy(p, c.pending)
+	c.pending = c.pending[n:]
+	return n, nil
+}
+
+// encode makes a piece of the body the bytes Read returns next.
+func (c *streamConn) encode(piece bodyPiece) {
 	out := c.pending[:0]
-	if n > 0 {
-		out = strconv.AppendInt(out, int64(n), 16)
+	if !c.chunked {
+		out = append(out, piece.b...)
+	} else if len(piece.b) > 0 {
+		out = strconv.AppendInt(out, int64(len(piece.b)), 16)
 		out = append(out, "\r\n"...)
-		out = append(out, c.scratch[:n]...)
+		out = append(out, piece.b...)
 		out = append(out, "\r\n"...)
 	}
-	if err == io.EOF {
+	if piece.err != nil {
 		c.eof = true
-		out = append(out, "0\r\n"...)
-		for k, vs := range c.r.Trailer {
-			for _, v := range vs {
-				out = append(out, strings.ToLower(k)...)
-				out = append(out, ": "...)
-				out = append(out, v...)
-				out = append(out, "\r\n"...)
+		if c.chunked {
+			out = append(out, "0\r\n"...)
+			for k, vs := range c.r.Trailer {
+				for _, v := range vs {
+					out = append(out, strings.ToLower(k)...)
+					out = append(out, ": "...)
+					out = append(out, v...)
+					out = append(out, "\r\n"...)
+				}
 			}
+			out = append(out, "\r\n"...)
 		}
-		out = append(out, "\r\n"...)
+	}
+	if piece.b != nil {
+		c.free <- piece.b[:cap(piece.b)]
 	}
 	c.pending = out
-	if len(out) == 0 {
-		return 0, nil
+}
+
+// next waits for the next piece of the body, the read deadline or the
+// stream's end.
+func (c *streamConn) next() (bodyPiece, error) {
+	if c.body == nil && !c.eof {
+		if c.r.Body == nil || c.r.Body == http.NoBody {
+			c.eof = true
+		} else {
+			c.body = make(chan bodyPiece)
+			c.free = make(chan []byte, 2)
+			c.free <- make([]byte, 16<<10)
+			c.free <- make([]byte, 16<<10)
+			go c.readBody()
+		}
 	}
-	m := copy(p, c.pending)
-	c.pending = c.pending[m:]
-	return m, nil
+	body := c.body
+	if c.eof {
+		body = nil
+	}
+	for {
+		c.mu.Lock()
+		dl, wake := c.rdl, c.wake
+		if wake == nil {
+			c.wake = make(chan struct{})
+			wake = c.wake
+		}
+		c.mu.Unlock()
+		var timeout <-chan time.Time
+		var tm *time.Timer
+		if !dl.IsZero() {
+			d := time.Until(dl)
+			if d <= 0 {
+				return bodyPiece{}, os.ErrDeadlineExceeded
+			}
+			tm = time.NewTimer(d)
+			timeout = tm.C
+		}
+		piece, err, again := c.wait(body, timeout, wake)
+		if tm != nil {
+			tm.Stop()
+		}
+		if !again {
+			return piece, err
+		}
+	}
+}
+
+func (c *streamConn) wait(body chan bodyPiece, timeout <-chan time.Time, wake chan struct{}) (_ bodyPiece, _ error, again bool) {
+	select {
+	case piece := <-body:
+		if piece.err != nil && piece.err != io.EOF {
+			// The stream was reset or the connection lost.
+			return bodyPiece{}, piece.err, false
+		}
+		return piece, nil, false
+	case <-timeout:
+		return bodyPiece{}, os.ErrDeadlineExceeded, false
+	case <-wake:
+		return bodyPiece{}, nil, true
+	case <-c.r.Context().Done():
+		return bodyPiece{}, io.EOF, false
+	}
+}
+
+// readBody reads the request body from x/net into the free buffers.
+func (c *streamConn) readBody() {
+	done := c.r.Context().Done()
+	for {
+		var buf []byte
+		select {
+		case buf = <-c.free:
+		case <-done:
+			return
+		}
+		n, err := c.r.Body.Read(buf)
+		select {
+		case c.body <- bodyPiece{b: buf[:n], err: err}:
+		case <-done:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // Write takes response bytes from the transaction.
@@ -369,12 +465,21 @@ func (c *streamConn) CloseWrite() error { return c.Close() }
 func (c *streamConn) LocalAddr() net.Addr  { return c.hc.conn.LocalAddr() }
 func (c *streamConn) RemoteAddr() net.Addr { return c.hc.conn.RemoteAddr() }
 
-// Deadlines are not applied per stream: x/net ends a stream whose read
-// deadline fires for good, while the transaction arms deadlines lazily
-// and expects an early one to be retried. The connection's idle timeout
-// and flow control bound a silent client instead.
-func (c *streamConn) SetDeadline(time.Time) error      { return nil }
-func (c *streamConn) SetReadDeadline(time.Time) error  { return nil }
+// SetReadDeadline wakes a blocked Read to look at the new deadline. Write
+// deadlines are not applied: the response goes through a pipe to relay,
+// which x/net's flow control paces.
+func (c *streamConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	c.rdl = t
+	if c.wake != nil {
+		close(c.wake)
+		c.wake = nil
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *streamConn) SetDeadline(t time.Time) error    { return c.SetReadDeadline(t) }
 func (c *streamConn) SetWriteDeadline(time.Time) error { return nil }
 
 // relay reads the HTTP/1.1 response the transaction writes and sends it

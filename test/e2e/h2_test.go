@@ -340,3 +340,45 @@ func writeGet(t *testing.T, fr *http2.Framer, id uint32, authority, path string)
 		t.Fatal(err)
 	}
 }
+
+// TestH2Streaming reads the first part of a response while the server
+// still holds the rest back: hawser relays it without waiting for the end.
+func TestH2Streaming(t *testing.T) {
+	t.Parallel()
+	next := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "first;")
+		w.(http.Flusher).Flush()
+		select {
+		case <-next:
+		case <-r.Context().Done():
+			return
+		}
+		io.WriteString(w, "second")
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(next) })
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    default_backend bk
+backend bk
+    server s ${stream}
+`, lbtest.Vars{"stream": srv.Listener.Addr().String()})
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		resp, err := lbtest.ProtoClient(proto, false).Get(p.URL("fe", "/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		buf := make([]byte, len("first;"))
+		if _, err := io.ReadFull(resp.Body, buf); err != nil || string(buf) != "first;" {
+			t.Fatalf("first part %q %v", buf, err)
+		}
+		next <- struct{}{}
+		rest, err := io.ReadAll(resp.Body)
+		if err != nil || string(rest) != "second" {
+			t.Fatalf("rest %q %v", rest, err)
+		}
+	})
+}
