@@ -171,19 +171,16 @@ var defaultErrorPages = func() map[int][]byte {
 	return m
 }()
 
-// errorPages merges a proxy's errorfile overrides over the defaults.
+// errorPages returns a proxy's errorfile pages, nil when it has none.
+//
+// Only the proxy's own pages are kept: Page falls back from the backend's
+// to the frontend's and only then to the built-in ones, so a backend
+// without an errorfile for a status must not hide the frontend's.
 func errorPages(files map[int][]byte) map[int][]byte {
 	if len(files) == 0 {
-		return defaultErrorPages
+		return nil
 	}
-	m := make(map[int][]byte, len(defaultErrorPages)+len(files))
-	for k, v := range defaultErrorPages {
-		m[k] = v
-	}
-	for k, v := range files {
-		m[k] = v
-	}
-	return m
+	return files
 }
 
 // Page returns the error response for status, looking at the backend's

@@ -88,3 +88,53 @@ backend app
 		}
 	})
 }
+
+// TestErrorfilePrecedence checks what HAProxy 2.6 does (verified against
+// it): errorfile and errorfiles lines apply in declaration order, the
+// last one for a status wins, and a frontend's page is used when the
+// backend has none for that status.
+func TestErrorfilePrecedence(t *testing.T) {
+	t.Parallel()
+	vars := lbtest.Vars{
+		"pa": errorPage(t, 503, "Service Unavailable", "A"),
+		"pb": errorPage(t, 503, "Service Unavailable", "B"),
+	}
+	p := lbtest.Start(t, `
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+
+http-errors grp
+    errorfile 503 ${pb}
+
+frontend group_last
+    bind ${group_last}
+    errorfile 503 ${pa}
+    errorfiles grp
+    default_backend down
+
+frontend file_last
+    bind ${file_last}
+    errorfiles grp
+    errorfile 503 ${pa}
+    default_backend down
+
+backend down
+    server s1 127.0.0.1:9 disabled
+`, vars)
+	tests := []struct{ name, fe, want string }{
+		{name: "errorfiles after errorfile", fe: "group_last", want: "B"},
+		{name: "errorfile after errorfiles", fe: "file_last", want: "A"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := lbtest.Get(t, p.URL(tc.fe, "/"))
+			if r.Status != 503 || r.Body != tc.want {
+				t.Errorf("got %d %q, want 503 %q", r.Status, r.Body, tc.want)
+			}
+		})
+	}
+}
