@@ -78,6 +78,9 @@ var statsPageKeywords = []*Keyword{
 			if err := arity(c.name, args, 1, 1, "a URI prefix"); err != nil {
 				return err
 			}
+			if args[0] == "" {
+				return fmt.Errorf("'%s' expects a non-empty URI prefix", c.name)
+			}
 			c.stats().URI = args[0]
 			return nil
 		}},

@@ -48,6 +48,7 @@ func TestStatsPage(t *testing.T) {
 		{name: "admin unknown acl", body: "stats admin if nosuch", wantErr: "haproxy.cfg:5 : 'stats admin'"},
 		{name: "admin not in defaults", defaults: "stats admin if TRUE", body: "bind :80", wantErr: "haproxy.cfg:3 : 'stats admin' is not allowed in 'defaults' section"},
 		{name: "bad http-request action", body: "stats http-request redirect location /", wantErr: "haproxy.cfg:5 : 'stats http-request redirect' is not supported"},
+		{name: "empty uri", body: `stats uri ""`, wantErr: "haproxy.cfg:5 : argument number 2 at position 16 is empty"},
 		{name: "bad refresh", body: "stats refresh soon", wantErr: "haproxy.cfg:5 : 'stats refresh': invalid time value"},
 		{name: "show-modules unsupported", body: "stats show-modules", wantErr: "'stats show-modules' is not supported by hawser"},
 		{name: "tcp mode drops it with a warning", defaults: "mode tcp", body: "stats enable",

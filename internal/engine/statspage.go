@@ -84,6 +84,10 @@ func (sp *StatsPage) Match(method, uri []byte) bool {
 	default:
 		return false
 	}
+	if len(sp.uri) == 0 {
+		// Only a snapshot built in code can have no URI.
+		return false
+	}
 	if len(uri) > 0 && uri[0] != '/' && sp.uri[0] == '/' {
 		// Absolute form: compare from the path.
 		if i := bytes.Index(uri, []byte("://")); i >= 0 {
