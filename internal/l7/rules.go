@@ -156,18 +156,27 @@ func (t *txn) runTCPContent(set []*engine.TCPRule) bool {
 	return true
 }
 
-// countOutcome counts a finished request's 4xx status as an HTTP error
-// on the tracked counters (http_err_cnt, http_err_rate), as HAProxy does.
+// countOutcome counts a finished request on the tracked counters: its
+// bytes each way (bytes_in_*, bytes_out_*) and a 4xx status as an HTTP
+// error (http_err_cnt, http_err_rate), as HAProxy does.
 func (t *txn) countOutcome() {
 	if !t.rs.started {
 		return
 	}
 	t.rs.started = false
-	if st := t.entry.Status; st < 400 || st > 499 {
-		return
-	}
+	in := t.entry.BytesIn
+	// The log line, when there is one, already added this request's
+	// bytes to BytesOut.
+	out := max(t.entry.BytesOut, t.sent()-t.sentMark)
+	isErr := t.entry.Status >= 400 && t.entry.Status <= 499
 	for i := range t.rs.sc {
-		if e := t.Tracked(i); e != nil {
+		e := t.Tracked(i)
+		if e == nil {
+			continue
+		}
+		e.Record(stick.EventBytesIn, uint64(max(in, 0)))
+		e.Record(stick.EventBytesOut, uint64(max(out, 0)))
+		if isErr {
 			e.Record(stick.EventHTTPErr, 1)
 		}
 	}

@@ -75,7 +75,8 @@ backend app
 // TestRateLimitSessionTracked is the rate limit recipe with the counter
 // tracked at connection time: "tcp-request connection track-sc0 src" and
 // http-request rules reading sc0_http_req_rate. Each request of a
-// keep-alive connection counts, and 404 answers count as errors.
+// keep-alive connection counts, 404 answers count as errors and the bytes
+// sent count too.
 func TestRateLimitSessionTracked(t *testing.T) {
 	t.Parallel()
 	bs, vars := backends(t, "app")
@@ -83,10 +84,11 @@ func TestRateLimitSessionTracked(t *testing.T) {
 	p := lbtest.Start(t, httpDefaults+`
 frontend fe
     bind ${fe}
-    stick-table type ip size 100k expire 30s store http_req_rate(10s),http_err_rate(10s)
+    stick-table type ip size 100k expire 30s store http_req_rate(10s),http_err_rate(10s),bytes_out_rate(10s)
     tcp-request connection track-sc0 src
     http-request deny deny_status 429 if { sc0_http_req_rate gt 3 }
     http-response set-header X-Err %[sc0_http_err_rate]
+    http-response set-header X-Out %[sc0_bytes_out_rate]
     default_backend app
 
 backend app
@@ -102,11 +104,12 @@ backend app
 	t.Cleanup(func() { nc.Close() })
 	c := &lbtest.Conn{TCPConn: nc.(*net.TCPConn), R: bufio.NewReader(nc)}
 	var got []int
-	var errs []string
+	var errs, outs []string
 	for _, path := range []string{"/", "/missing", "/", "/", "/"} {
 		r, _ := c.RoundTrip(t, "GET", "GET "+path+" HTTP/1.1\r\nHost: x\r\n\r\n")
 		got = append(got, r.StatusCode)
 		errs = append(errs, r.Header.Get("X-Err"))
+		outs = append(outs, r.Header.Get("X-Out"))
 	}
 	want := []int{200, 404, 200, 429, 429}
 	for i := range want {
@@ -117,6 +120,11 @@ backend app
 	// The 404 counts once it is answered: the next response sees it.
 	if errs[2] != "1" {
 		t.Errorf("sc0_http_err_rate after a 404 = %q, want 1 (all: %q)", errs[2], errs)
+	}
+	// The first response is not counted yet when its own rules run; the
+	// two before the third one are.
+	if n, err := strconv.Atoi(outs[2]); outs[0] != "0" || err != nil || n < 100 {
+		t.Errorf("sc0_bytes_out_rate = %q, want 0 then at least two responses' bytes", outs)
 	}
 }
 
