@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -258,6 +259,10 @@ func (l *loader) checkServerProtos() {
 		for _, s := range be.Servers {
 			if s.Proto != "" && be.Mode == ModeTCP {
 				l.errorf(s.Pos, "backend '%s': MUX protocol '%s' is not usable for server '%s'", be.Name, s.Proto, s.Name)
+			}
+			if t := s.TLS; s.Proto == "" && t != nil && t.SSL && len(t.ALPN) > 1 && slices.Contains(t.ALPN, "h2") {
+				l.errorf(s.Pos, "backend '%s': server '%s': choosing the protocol by ALPN ('alpn %s' without 'proto') is not supported by hawser: add 'proto h2' or offer one protocol",
+					be.Name, s.Name, strings.Join(t.ALPN, ","))
 			}
 			if s.Check && s.CheckProto != "" && be.HTTPCheck == nil {
 				l.errorf(s.Pos, "backend '%s': server '%s' uses an incompatible MUX protocol for the selected check type", be.Name, s.Name)

@@ -379,6 +379,17 @@ type Server struct {
 	TLS *ServerTLS `json:",omitempty"`
 }
 
+// HTTP2 reports whether requests go to the server as HTTP/2 streams:
+// "proto h2", or TLS whose ALPN offers h2 alone (the server can only
+// choose it).
+func (s *Server) HTTP2() bool {
+	if s.Proto != "" {
+		return s.Proto == "h2"
+	}
+	t := s.TLS
+	return t != nil && t.SSL && len(t.ALPN) == 1 && t.ALPN[0] == "h2"
+}
+
 // HTTPCheck is "option httpchk" with its "http-check" lines.
 type HTTPCheck struct {
 	Pos     cfgfile.Pos

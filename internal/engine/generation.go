@@ -469,7 +469,7 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 			ID:       id,
 			Key:      bc.Name + "/" + sc.Name + "@" + sc.Address,
 			Observe:  sc.Observe == "layer4" || sc.Observe == "layer7",
-			H2:       sc.Proto == "h2",
+			H2:       sc.HTTP2(),
 			TrackSessions: sc.OnMarkedDown == "shutdown-sessions" ||
 				(sc.Backup && sc.OnMarkedUp == "shutdown-backup-sessions"),
 		}

@@ -13,13 +13,16 @@ import (
 )
 
 // checkProto is the protocol of a server's HTTP checks: "check-proto",
-// else the server's "proto" (HAProxy lets HTTP checks inherit the server's
-// HTTP protocol), else HTTP/1.
+// else the server's (HAProxy lets HTTP checks inherit the server's HTTP
+// protocol), else HTTP/1.
 func checkProto(s *config.Server) string {
 	if s.CheckProto != "" {
 		return s.CheckProto
 	}
-	return s.Proto
+	if s.HTTP2() {
+		return "h2"
+	}
+	return "h1"
 }
 
 // httpCheckH2 sends the check request as one HTTP/2 stream (h2c with prior

@@ -3,7 +3,9 @@ package l7
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -96,13 +98,43 @@ func (b *h2Body) Close() error {
 	return nil
 }
 
-// h2Dialer returns how to open a connection to t.srv: h2c with prior
-// knowledge over TCP. (TLS with ALPN h2 hands its tls.Conn over here.)
-func (t *txn) h2Dialer() h2up.Dialer {
-	addr := t.srv.Addr
+// h2Dialer returns the pool key of t.srv's HTTP/2 connections and how to
+// open one: h2c with prior knowledge over TCP, or TLS ("ssl") offering h2
+// by ALPN. Connections are shared between requests with the same SNI.
+func (t *txn) h2Dialer() (string, h2up.Dialer) {
+	addr, key := t.srv.Addr, t.srv.Key
 	timeout := firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second)
-	return func(ctx context.Context) (net.Conn, error) {
-		return dial(addr, timeout)
+	tc := t.srv.TLS
+	if tc == nil {
+		return key, func(ctx context.Context) (net.Conn, error) {
+			return dial(addr, timeout)
+		}
+	}
+	var sni string
+	if t.srv.SNI != nil {
+		sni = t.serverName()
+		key += "\x00" + sni
+	}
+	return key, func(ctx context.Context) (net.Conn, error) {
+		c, err := dial(addr, timeout)
+		if err != nil {
+			return nil, err
+		}
+		conf := tc.Config().Clone()
+		if sni != "" {
+			conf.ServerName = sni
+		}
+		// "proto h2" speaks HTTP/2 whatever the alpn line says; gRPC
+		// servers refuse a TLS connection that did not negotiate h2.
+		conf.NextProtos = []string{"h2"}
+		conn := tls.Client(c, conf)
+		hctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		if err := conn.HandshakeContext(hctx); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("TLS handshake with server: %w", err)
+		}
+		return conn, nil
 	}
 }
 
@@ -147,11 +179,15 @@ func (t *txn) watchClient() (ctx context.Context, stop func() (gone bool)) {
 // else, when the request did not leave: forward retries it as a connect
 // failure.
 func (t *txn) exchangeH2() error {
+	scheme := "http"
+	if t.srv.TLS != nil {
+		scheme = "https"
+	}
 	req := h2up.Request{
 		Method:    t.req.Method,
 		Target:    t.req.URI,
 		Authority: t.req.Get("host"),
-		Scheme:    "http",
+		Scheme:    scheme,
 		Headers:   t.req.Headers,
 		Timeout:   t.serverTimeout(),
 	}
@@ -198,7 +234,7 @@ func (t *txn) exchangeH2() error {
 		t.bodyDone = true
 	}
 	rStart := t.stamp()
-	key := t.srv.Key
+	key, dialer := t.h2Dialer()
 	idle := h2Purge
 	if d := t.serverTimeout(); d > 0 && d < idle {
 		idle = d
@@ -208,7 +244,7 @@ func (t *txn) exchangeH2() error {
 	if body == nil {
 		ctx, stopWatch = t.watchClient()
 	}
-	resp, err := t.h.h2.RoundTrip(ctx, key, idle, t.h2Dialer(), &req)
+	resp, err := t.h.h2.RoundTrip(ctx, key, idle, dialer, &req)
 	t.entry.Tc = 0
 	if err != nil {
 		if stopWatch() {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 
 	"golang.org/x/net/http2"
 
+	"github.com/hawser-lb/hawser/internal/tlsconf/tlstest"
 	"github.com/hawser-lb/hawser/test/lbtest"
 )
 
@@ -401,4 +403,58 @@ backend h2
 		p.WaitLog(t, " CH /wait", 5*time.Second)
 		p.WaitLog(t, "h2log 200 s1 CD /stream", 5*time.Second)
 	})
+}
+
+// TestH2ServerTLS: "ssl alpn h2" and "ssl proto h2" speak HTTP/2 to a TLS
+// server that negotiates h2 (as gRPC servers over TLS require), with the
+// server's certificate verified against ca-file.
+func TestH2ServerTLS(t *testing.T) {
+	t.Parallel()
+	ca := tlstest.NewCA(t, "h2 test CA")
+	cert := tlstest.New(t, tlstest.Opts{CN: "backend.test", DNSNames: []string{"backend.test"}}, ca)
+	dir := t.TempDir()
+	caFile := tlstest.Write(t, dir, "ca.pem", ca.CertPEM)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.X509KeyPair(cert.CertPEM, cert.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Proto", r.Proto)
+			w.Header().Set("X-Alpn", r.TLS.NegotiatedProtocol)
+			w.Header().Set("X-Sni", r.TLS.ServerName)
+		}),
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{pair}, NextProtos: []string{"h2"}},
+	}
+	go srv.ServeTLS(ln, "", "")
+	t.Cleanup(func() { srv.Close() })
+	p := lbtest.Start(t, `
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+
+frontend fe_alpn
+    bind ${fe_alpn}
+    default_backend alpn
+frontend fe_proto
+    bind ${fe_proto}
+    default_backend proto
+
+backend alpn
+    server s1 ${tls} ssl ca-file ${ca} verifyhost backend.test alpn h2
+backend proto
+    server s1 ${tls} ssl ca-file ${ca} sni str(backend.test) proto h2
+`, lbtest.Vars{"tls": ln.Addr().String(), "ca": caFile})
+	for _, tc := range []struct{ fe, sni string }{{"fe_alpn", ""}, {"fe_proto", "backend.test"}} {
+		r := lbtest.Get(t, p.URL(tc.fe, "/"))
+		if r.Status != 200 || r.Header.Get("X-Proto") != "HTTP/2.0" || r.Header.Get("X-Alpn") != "h2" || r.Header.Get("X-Sni") != tc.sni {
+			t.Errorf("%s: status %d, proto %q, alpn %q, sni %q", tc.fe, r.Status, r.Header.Get("X-Proto"), r.Header.Get("X-Alpn"), r.Header.Get("X-Sni"))
+		}
+	}
 }
