@@ -172,7 +172,7 @@ vm_hwm() {
 # need_tools installs the Debian packages of whatever is missing (as
 # root): the proxies, the backend and wrk.
 need_tools() {
-	local -A pkg=([haproxy]=haproxy [nginx]=nginx-light [wrk]=wrk [caddy]=caddy)
+	local -A pkg=([haproxy]=haproxy [nginx]=nginx-light [wrk]=wrk [caddy]=caddy [h2load]=nghttp2-client)
 	local -a missing=()
 	local cmd
 	command -v go >/dev/null || die "go is needed to build hawser"
@@ -626,9 +626,34 @@ scenario_tls_keepalive() {
 	SC_WRK_ARGS=(-t1 "-c$CONNS")
 	SC_TARGETS=$(tls_targets)
 }
+# scenario_h2_multiplexed drives each proxy's cleartext frontend with
+# h2load: HTTP/2 with prior knowledge, which both hawser and HAProxy detect
+# by its preface on a plain HTTP bind; the proxies speak HTTP/1.1 to the
+# NGINX backend. direct, NGINX and Caddy are not configured for h2c here.
 scenario_h2_multiplexed() {
-	SC_TITLE="HTTP/2 multiplexed (h2load)"
-	SC_SKIP="not yet: the bench has no HTTP/2 load generator"
+	SC_TITLE="HTTP/2 multiplexed (h2load, h2c)"
+	SC_DESC="h2load -c1 -m$CONNS -t1: one h2c connection (prior knowledge, detected on the plain \`bind\`) carrying $CONNS concurrent streams of GET / (13-byte body); the proxy forwards each stream over HTTP/1.1 keep-alive connections to the backend. Percentiles come from h2load's per-request log."
+	SC_GEN=h2load
+	SC_TARGETS=""
+	local t
+	for t in hawser haproxy hawser_2t haproxy_2t; do
+		[[ " $TARGETS " == *" $t "* ]] && SC_TARGETS+=" $t"
+	done
+	command -v h2load >/dev/null || SC_SKIP="h2load (Debian nghttp2-client) is not installed"
+}
+
+# h2load_summary turns h2load's output and per-request log (start, status,
+# microseconds) into the HAWSER_BENCH line of bench/wrk/summary.lua.
+h2load_summary() {
+	local out=$1 log=$2 seconds=$3 failed bytes
+	failed=$(awk '/^requests:/ {gsub(",", ""); print $10 + $12 + $14; exit}' "$out")
+	bytes=$(sed -n 's/^traffic: [^(]*(\([0-9]*\)) total.*/\1/p' "$out" | head -1)
+	cut -f3 "$log" | sort -n >"$log.sorted"
+	awk -v secs="$seconds" -v failed="${failed:-0}" -v bytes="${bytes:-0}" -v statuses="$(cut -f2 "$log" | awk '$1 < 200 || $1 >= 400' | wc -l)" '
+		{ lat[NR] = $1 }
+		function pct(p,  i) { i = int(NR * p / 100); if (i < 1) i = 1; return lat[i] }
+		END { printf "HAWSER_BENCH\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", NR, secs * 1000000, bytes, statuses, failed, pct(50), pct(90), pct(99), pct(99.9), lat[NR] }
+	' "$log.sorted"
 }
 
 # scenario_grpc_unary measures gRPC unary calls through each proxy's h2c
@@ -673,7 +698,13 @@ run_load() {
 	if [[ -n $SC_TLS ]]; then
 		url="https://127.0.0.1:$((TARGET_PORT[$target] + TLS_OFFSET))$SC_PATH"
 	fi
-	if [[ $SC_GEN == grpc ]]; then
+	if [[ $SC_GEN == h2load ]]; then
+		rm -f "$WORK/h2load.log"
+		cpu=$({ time h2load -c1 -t1 "-m$CONNS" "-D$seconds" --log-file="$WORK/h2load.log" \
+			"http://127.0.0.1:${TARGET_PORT[$target]}$SC_PATH" >"$WORK/h2load.out" 2>&1; } 2>&1) ||
+			die "h2load failed on $target: $(<"$WORK/h2load.out")"
+		h2load_summary "$WORK/h2load.out" "$WORK/h2load.log" "$seconds" >"$WORK/load.out"
+	elif [[ $SC_GEN == grpc ]]; then
 		cpu=$({ time "$WORK/loadgen" -grpc -addr "127.0.0.1:$((TARGET_PORT[$target] + SC_PORT_SHIFT))" \
 			-conns 1 -streams "$CONNS" -duration "${seconds}s" >"$WORK/load.out" 2>&1; } 2>&1) ||
 			die "loadgen -grpc failed on $target: $(<"$WORK/load.out")"
