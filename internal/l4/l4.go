@@ -105,7 +105,11 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	e.Tc = time.Since(cStart)
 	e.Server = srv.Name
 	if err != nil {
+		// HAProxy's "sC" is "timeout connect" expiring, "SC" a refusal.
 		e.TermState = [2]byte{'S', 'C'}
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			e.TermState[0] = 's'
+		}
 		return
 	}
 	if p := be.Persist; p != nil && p.HasSticks() {

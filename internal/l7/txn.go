@@ -578,7 +578,11 @@ func (t *txn) attempt() {
 		if t.retry(config.RetryConnFailure, !isTimeout(err)) {
 			continue
 		}
+		// HAProxy's "sC" is "timeout connect" expiring, "SC" a refusal.
 		t.entry.TermState = [2]byte{tsServerAbort, phConnect}
+		if isTimeout(err) {
+			t.entry.TermState[0] = tsServerTmo
+		}
 		t.localError(503)
 		return
 	}

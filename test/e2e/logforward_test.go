@@ -323,3 +323,69 @@ backend app
 		t.Errorf("two requests got the same unique ID %q", ids[0])
 	}
 }
+
+// TestTerminationStates checks the %ts codes HAProxy logs (configuration
+// 8.5) for a connect timeout (sC), a refused connection (SC), a server
+// timeout on the response head (sH) and a clean request (--), in HTTP and
+// TCP mode.
+func TestTerminationStates(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "ok", "slow")
+	hole, err := lbtest.Blackhole(t)
+	if err != nil {
+		t.Skipf("no blackhole address: %v", err)
+	}
+	vars["hole"], vars["dead"] = hole, lbtest.DeadAddr(t)
+	p := lbtest.Start(t, `
+defaults
+    mode http
+    timeout connect 200ms
+    timeout client 5s
+    timeout server 300ms
+    retries 0
+    log stdout format raw local0
+    log-format "ts=%ts fe=%ft st=%ST"
+
+frontend hole
+    bind ${fe_hole}
+    default_backend hole
+frontend dead
+    bind ${fe_dead}
+    default_backend dead
+frontend slow
+    bind ${fe_slow}
+    default_backend slow
+frontend ok
+    bind ${fe_ok}
+    default_backend ok
+listen tcphole
+    mode tcp
+    bind ${fe_tcphole}
+    server hole ${hole}
+
+backend hole
+    server hole ${hole}
+backend dead
+    server dead ${dead}
+backend slow
+    server slow ${slow}
+backend ok
+    server ok ${ok}
+`, vars)
+	bs["slow"].Hold()
+	defer bs["slow"].Release()
+	for _, fe := range []string{"fe_hole", "fe_dead", "fe_slow", "fe_ok"} {
+		lbtest.Get(t, p.URL(fe, "/"))
+	}
+	c, err := net.Dial("tcp", p.Addr("fe_tcphole"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("x"))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	c.Read(make([]byte, 1)) // returns once hawser gives up and closes
+	c.Close()
+	for _, want := range []string{"ts=sC fe=hole st=503", "ts=SC fe=dead st=503", "ts=sH fe=slow st=504", "ts=-- fe=ok st=200", "ts=sC fe=tcphole st=-1"} {
+		p.WaitLog(t, want, 10*time.Second)
+	}
+}
