@@ -23,6 +23,7 @@ var optionKeywords = []*Keyword{
 		}},
 	optFlag("dontlognull", secFE, "do not log connections that sent no data", func(ps *proxyState) *bool { return &ps.p.DontLogNull }),
 	optFlag("log-separate-errors", secFE, "log errors (5xx, aborts, timeouts, retries) at level err instead of info", func(ps *proxyState) *bool { return &ps.p.LogSeparateErrors }),
+	optFlag("logasap", secFE, "log HTTP requests once the response head is sent and TCP sessions once connected, totals marked '+'", func(ps *proxyState) *bool { return &ps.p.LogASAP }),
 	optFlag("dontlog-normal", secFE, "log only errors (5xx, aborts, timeouts, retries)", func(ps *proxyState) *bool { return &ps.p.DontLogNormal }),
 	{Name: "option redispatch", Sections: secBE, Args: "[<interval>]", Help: "let retries go to another server: every <interval>th retry, or counted from the last one when negative (default -1: the last retry); 0 disables", Negatable: true, Supported: true, Parse: parseRedispatch},
 	optFlag("http-buffer-request", secProxies, "buffer the request body before the http-request rules (req.body fetches)", func(ps *proxyState) *bool { return &ps.p.HTTPBufferRequest }),

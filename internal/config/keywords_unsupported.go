@@ -52,7 +52,7 @@ func buildUnsupported() []*Keyword {
 		"option accept-unsafe-violations-in-http-request", "option accept-unsafe-violations-in-http-response",
 		"option checkcache", "option clitcpka", "option srvtcpka", "option tcpka", "option contstats",
 		"option forwarded", "option originalto", "option independent-streams",
-		"option logasap", "option nolinger",
+		"option nolinger",
 		"option prefer-last-server", "option socket-stats", "option splice-auto", "option splice-request",
 		"option splice-response", "option tcp-smart-accept", "option tcp-smart-connect", "option transparent",
 		"option httpslog", "option http_proxy", "option http-restrict-req-hdr-names", "option disable-h2-upgrade",

@@ -197,8 +197,10 @@ type Proxy struct {
 	// and "option dontlog-normal" (see logging.Entry.IsError).
 	LogSeparateErrors bool `json:",omitempty"`
 	DontLogNormal     bool `json:",omitempty"`
-	LogFormat         string
-	LogTag            string `json:",omitempty"` // log-tag; "" = the global one
+	// LogASAP is "option logasap": log before the end, totals partial.
+	LogASAP   bool `json:",omitempty"`
+	LogFormat string
+	LogTag    string `json:",omitempty"` // log-tag; "" = the global one
 	// UniqueIDFormat and UniqueIDHeader are unique-id-format and
 	// unique-id-header.
 	UniqueIDFormat string `json:",omitempty"`

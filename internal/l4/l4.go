@@ -34,7 +34,12 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	defer c.Close()
 	fe := s.Frontend
 	e := logging.Entry{Status: -1, Tw: -1, Tc: -1, Tr: -1, TermState: [2]byte{'-', '-'}, CookieState: [2]byte{'-', '-'}}
-	defer h.log(s, &e)
+	logged := false // option logasap logged the session once connected
+	defer func() {
+		if !logged {
+			h.log(s, &e)
+		}
+	}()
 	var st tally
 	defer st.done(fe, &e, s.Accept)
 	smp := &sample{s: s}
@@ -125,6 +130,13 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		defer untrack()
 	}
 	c.SetReadDeadline(time.Time{})
+	if fe.Cfg.LogASAP {
+		// HAProxy logs a TCP session with logasap once the server
+		// connection is up, its totals marked as partial ('+').
+		e.Partial = true
+		h.log(s, &e)
+		logged = true
+	}
 	if len(smp.buf) > 0 {
 		// The bytes the content rules looked at go first, untouched.
 		if _, err := sc.Write(smp.buf); err != nil {

@@ -13,6 +13,10 @@ import (
 func (t *txn) log() {
 	t.account()
 	lg := t.fe.Log
+	if t.loggedASAP {
+		t.loggedASAP = false
+		return
+	}
 	if lg == nil || t.rs.silent {
 		return
 	}
@@ -122,4 +126,13 @@ func (t *txn) addUniqueID() {
 	}
 	t.uniqueID()
 	t.req.Add(t.fe.UniqueIDHeader, t.uidBuf)
+}
+
+// logASAP logs the request as soon as the response head is on its way to
+// the client ("option logasap"): the totals so far (%Tt, %Ta, %B) are
+// marked with '+', and the log at the end of the request is skipped.
+func (t *txn) logASAP() {
+	t.entry.Partial = true
+	t.log()
+	t.loggedASAP = true
 }

@@ -64,6 +64,7 @@ type txn struct {
 	logBuf      []byte
 	uidBuf      []byte // the unique ID of the request (log.go)
 	reqLine     []byte // the request line of the log entry (log.go)
+	loggedASAP  bool   // option logasap logged this request already (log.go)
 	// bodyDone is set once the request body has been fully read from the
 	// client.
 	bodyDone bool
@@ -955,6 +956,9 @@ func (t *txn) writeResponseHead(final, chunked bool) {
 		h1.WriteHeaderString(w, "transfer-encoding", "chunked")
 	}
 	w.WriteString("\r\n")
+	if final && t.fe.Cfg.LogASAP {
+		t.logASAP()
+	}
 }
 
 // relayResponse streams the final response to the client and decides what

@@ -389,3 +389,45 @@ backend ok
 		p.WaitLog(t, want, 10*time.Second)
 	}
 }
+
+// TestLogASAP: with option logasap an HTTP request is logged once its
+// response head is sent and a TCP session once connected, before it ends;
+// the totals are marked partial with '+'.
+func TestLogASAP(t *testing.T) {
+	t.Parallel()
+	_, vars := backends(t, "app")
+	echo := newOctetReceiver(t) // any TCP server that keeps the connection open
+	vars["tcpsrv"] = echo.addr()
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    log stdout format raw local0
+    log-format "http Tt=%Tt B=%B st=%ST"
+    option logasap
+    default_backend app
+backend app
+    server s1 ${app}
+listen tcp
+    mode tcp
+    bind ${tcp}
+    log stdout format raw local0
+    log-format "tcp Tt=%Tt B=%B ts=%ts"
+    option logasap
+    server s1 ${tcpsrv}
+`, vars)
+	lbtest.Get(t, p.URL("fe", "/"))
+	p.WaitLog(t, "http Tt=+", 10*time.Second)
+	if !strings.Contains(p.Log(), " B=+") || !strings.Contains(p.Log(), " st=200") {
+		t.Errorf("log: %s", p.Log())
+	}
+	c, err := net.Dial("tcp", p.Addr("tcp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Logged while the session is still open.
+	p.WaitLog(t, "tcp Tt=+", 10*time.Second)
+	if strings.Count(p.Log(), "http Tt=") != 1 {
+		t.Errorf("the request was logged more than once:\n%s", p.Log())
+	}
+}
