@@ -54,8 +54,11 @@ type h2Body struct {
 	left   int64 // bytes left of a fixed-length body
 	pr     *io.PipeReader
 	chunkc chan struct{} // closed when the chunked decoder goroutine ends
-	n      int64         // bytes read; read by the txn after the stream ends
-	eof    atomic.Bool   // the whole body was read
+	// trailers are the chunked body's trailer fields, written by the
+	// decoder goroutine before it closes the pipe.
+	trailers []h1.Header
+	n        int64       // bytes read; read by the txn after the stream ends
+	eof      atomic.Bool // the whole body was read
 }
 
 func (b *h2Body) Read(p []byte) (int, error) {
@@ -216,11 +219,18 @@ func (t *txn) exchangeH2() error {
 			pr, pw := io.Pipe()
 			body.pr, body.chunkc = pr, make(chan struct{})
 			req.ContentLength = -1
+			// Trailer fields of the chunked body become HTTP/2 trailers:
+			// collected by the decoder before the pipe's EOF, read by
+			// h2up after it.
 			go func() {
 				defer close(body.chunkc)
-				_, err := h1.CopyChunked(pw, t.br, true)
+				_, err := h1.DecodeChunked(pw, t.br, func(name, value []byte) {
+					body.trailers = append(body.trailers, h1.Header{
+						Name: append([]byte(nil), name...), Value: append([]byte(nil), value...)})
+				})
 				pw.CloseWithError(err)
 			}()
+			req.Trailers = func() []h1.Header { return body.trailers }
 		}
 		// The body is read under "timeout client", an inactivity
 		// timeout, as on the HTTP/1 path; h2w lets the stream's end

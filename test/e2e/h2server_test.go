@@ -69,6 +69,7 @@ func TestH2Server(t *testing.T) {
 			return
 		}
 		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Req-Trailer", r.Trailer.Get("X-Sum"))
 		w.Header().Set("X-Proto", r.Proto)
 		w.Header().Set("X-Host", r.Host)
 		w.Header().Set("X-Uri", r.RequestURI)
@@ -131,6 +132,14 @@ backend dead
 			if resp.StatusCode != 200 || string(body) != "hello" {
 				t.Errorf("%q: %d %q", req, resp.StatusCode, body)
 			}
+		}
+	})
+	t.Run("request trailers become HTTP/2 trailers", func(t *testing.T) {
+		t.Parallel()
+		resp := rawHTTP(t, p.Addr("fe"), "POST /p HTTP/1.1\r\nhost: x\r\ntrailer: x-sum\r\ntransfer-encoding: chunked\r\n\r\n"+
+			"5\r\nhello\r\n0\r\nx-sum: 42\r\n\r\n")
+		if got := resp.Header.Get("X-Req-Trailer"); got != "42" {
+			t.Errorf("the server saw trailer x-sum %q", got)
 		}
 	})
 	t.Run("trailers become chunked trailer fields", func(t *testing.T) {
