@@ -66,7 +66,45 @@ func scFetches() []fetchEntry {
 		name := "sc" + string(rune('0'+slot)) + "_tracked"
 		out = append(out, fetchEntry{[]string{name}, fetchDef{out: TypeBool, fn: fetchSCTracked(slot)}})
 	}
+	// The array counters, gpc(n) and gpt(n): sc_<x>(<idx>,<slot>[,<table>]).
+	for name, rd := range scIdxReaders {
+		out = append(out, fetchEntry{[]string{name}, fetchDef{args: []argType{argInt, argInt, argStr}, minArgs: 2, out: TypeInt,
+			fn: fetchSCIdx(rd), prepare: prepareIdxSlot}})
+	}
 	return out
+}
+
+// scIdxReaders read element idx of an array data type of a tracked entry.
+var scIdxReaders = map[string]func(e *stick.Entry, idx int) (uint64, bool){
+	"sc_get_gpc":  func(e *stick.Entry, i int) (uint64, bool) { return e.CounterAt(stick.GPC, i) },
+	"sc_get_gpt":  func(e *stick.Entry, i int) (uint64, bool) { return e.CounterAt(stick.GPT, i) },
+	"sc_gpc_rate": func(e *stick.Entry, i int) (uint64, bool) { return e.RateAt(stick.GPCRate, i) },
+	"sc_inc_gpc":  func(e *stick.Entry, i int) (uint64, bool) { return e.IncGPC(i) },
+	"sc_clr_gpc":  func(e *stick.Entry, i int) (uint64, bool) { return e.ClearGPC(i) },
+}
+
+// prepareIdxSlot checks <idx> (0..99, HAProxy's array limit) and <slot>.
+func prepareIdxSlot(a []arg) error {
+	if a[0].i < 0 || a[0].i > 99 {
+		return errorString("array index must be between 0 and 99")
+	}
+	if a[1].i < 0 || a[1].i > 2 {
+		return errSlot
+	}
+	return nil
+}
+
+// fetchSCIdx is sc_<x>(<idx>,<slot>[,<table>]), read like fetchSCArg.
+func fetchSCIdx(rd func(*stick.Entry, int) (uint64, bool)) fetchFunc {
+	return func(e *eval, a []arg) {
+		ent := tracked(e, int(a[1].i))
+		if ent == nil || len(a) > 2 && a[2].s != "" && ent.Table().Name() != a[2].s {
+			return
+		}
+		if n, ok := rd(ent, int(a[0].i)); ok {
+			e.emit(intValue(int64(n)))
+		}
+	}
 }
 
 func prepareSlot(a []arg) error {
