@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/net/http2"
 
+	"github.com/hawser-lb/hawser/internal/tlsconf/tlstest"
 	"github.com/hawser-lb/hawser/test/lbtest"
 )
 
@@ -35,6 +36,7 @@ defaults
 frontend fe
     bind ${fe}
     bind ${h2} proto h2
+    bind ${tls} ssl crt ${crt}
     log-format "LOG %HV %ST %HM %HU %b"
     http-request deny if { path /deny }
     http-request return status 200 content-type text/plain lf-string "ver=%[req.ver] host=%[req.hdr(host)]" if { path /ver }
@@ -73,6 +75,7 @@ func startH2(t *testing.T) (*lbtest.Proc, map[string]*lbtest.Backend) {
 	bs, vars := backends(t, "app")
 	vars["dead"] = lbtest.DeadAddr(t)
 	vars["trailers"] = trailerBackend(t)
+	vars["crt"], _ = newPKI(t).write(t, "site.pem", tlstest.Opts{CN: "site", DNSNames: []string{"site.test"}})
 	return lbtest.Start(t, h2Config, vars), bs
 }
 

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/hawser-lb/hawser/internal/tlsconf/tlstest"
 	"github.com/hawser-lb/hawser/test/lbtest"
 )
 
@@ -140,20 +141,36 @@ backend bk
 	})
 }
 
-// TestH2Spec runs h2spec's strict conformance suite against an h2c bind.
+// TestH2Spec runs h2spec's strict conformance suite against an h2c bind
+// and a TLS bind.
 func TestH2Spec(t *testing.T) {
 	t.Parallel()
 	h2spec := lbtest.NeedTool(t, "h2spec")
 	_, vars := backends(t, "app")
+	vars["crt"], _ = newPKI(t).write(t, "site.pem", tlstest.Opts{CN: "site", DNSNames: []string{"site.test"}})
 	p := lbtest.Start(t, httpDefaults+`
 frontend fe
     bind ${fe} proto h2
+    bind ${tls} ssl crt ${crt}
     default_backend bk
 backend bk
     server s ${app}
 `, vars)
-	host, port, _ := net.SplitHostPort(p.Addr("fe"))
-	out, _ := exec.Command(h2spec, "-S", "-h", host, "-p", port, "-o", "5").CombinedOutput()
+	for _, bind := range []string{"fe", "tls"} {
+		t.Run(bind, func(t *testing.T) {
+			t.Parallel()
+			host, port, _ := net.SplitHostPort(p.Addr(bind))
+			args := []string{"-S", "-h", host, "-p", port, "-o", "5"}
+			if bind == "tls" {
+				args = append(args, "-t", "-k")
+			}
+			runH2Spec(t, h2spec, args)
+		})
+	}
+}
+
+func runH2Spec(t *testing.T, h2spec string, args []string) {
+	out, _ := exec.Command(h2spec, args...).CombinedOutput()
 	// x/net/http2 deviates from h2spec's strict reading in three cases
 	// (docs/http2.md): it refuses a SETTINGS frame repeating a setting
 	// (PROTOCOL_ERROR), and answers a request carrying a connection-specific
