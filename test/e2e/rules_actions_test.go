@@ -90,3 +90,123 @@ backend app
 		}
 	}
 }
+
+// TestResponseActionsAndRedirectKeyword covers http-response header
+// edits, redirect and return, and the "redirect" keyword, as a client
+// sees them.
+func TestResponseActionsAndRedirectKeyword(t *testing.T) {
+	t.Parallel()
+	_, vars := backends(t, "app")
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    redirect prefix https://secure.example code 301 if { path_beg /login }
+    redirect location /moved if { path /gone }
+    http-response add-header X-Added a
+    http-response add-header X-Added b
+    http-response del-header X-Server if { path /hide }
+    http-response replace-header X-Server ^(.*)$ srv-\1 if { path /rename }
+    http-response set-header X-Seen %[res.hdr(x-server)]
+    http-response redirect location /after code 303 if { path /res-redirect }
+    http-response return status 410 content-type text/plain string bye if { path /res-return }
+    default_backend app
+
+backend app
+    server app ${app}
+`, vars)
+	tests := []struct {
+		name, path string
+		status     int
+		hdr        map[string]string
+		body       string
+	}{
+		{name: "redirect prefix", path: "/login?x=1", status: 301, hdr: map[string]string{"Location": "https://secure.example/login?x=1"}},
+		{name: "redirect location", path: "/gone", status: 302, hdr: map[string]string{"Location": "/moved"}},
+		{name: "add and set from res.hdr", path: "/", status: 200, hdr: map[string]string{"X-Added": "a", "X-Seen": "app"}},
+		{name: "del-header", path: "/hide", status: 200, hdr: map[string]string{"X-Server": "", "X-Seen": "-"}},
+		{name: "replace-header", path: "/rename", status: 200, hdr: map[string]string{"X-Server": "srv-app"}},
+		{name: "response redirect", path: "/res-redirect", status: 303, hdr: map[string]string{"Location": "/after"}},
+		{name: "response return", path: "/res-return", status: 410, body: "bye"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := lbtest.Get(t, p.URL("fe", tc.path))
+			if r.Status != tc.status {
+				t.Fatalf("status %d, want %d", r.Status, tc.status)
+			}
+			for k, want := range tc.hdr {
+				if got := r.Header.Get(k); got != want {
+					t.Errorf("%s = %q, want %q", k, got, want)
+				}
+			}
+			if tc.body != "" && r.Body != tc.body {
+				t.Errorf("body %q, want %q", r.Body, tc.body)
+			}
+			if tc.name == "add and set from res.hdr" && len(r.Header.Values("X-Added")) != 2 {
+				t.Errorf("X-Added = %q, want two values", r.Header.Values("X-Added"))
+			}
+		})
+	}
+}
+
+// TestForceIgnorePersistAndStoreResponse: ignore-persist makes hawser
+// disregard the cookie, force-persist sends to a server in maintenance,
+// and "stick store-response" learns the server from a response header.
+func TestForceIgnorePersistAndStoreResponse(t *testing.T) {
+	t.Parallel()
+	_, vars := persistServers(t, 2)
+	p := lbtest.Start(t, httpDefaults+`
+frontend ck
+    bind ${ck}
+    default_backend ck
+
+frontend st
+    bind ${st}
+    default_backend st
+
+backend ck
+    balance first
+    cookie SRV insert indirect
+    ignore-persist if { path_beg /static }
+    force-persist if { req.hdr(x-force) -m found }
+    server s1 ${s1} cookie s1
+    server s2 ${s2} cookie s2 disabled
+
+backend st
+    balance roundrobin
+    stick-table type string len 32 size 1k expire 1m
+    stick store-response res.cook(JS)
+    stick match req.cook(JS)
+    server s1 ${s1}
+    server s2 ${s2}
+`, vars)
+	tests := []struct {
+		name, fe, path string
+		headers        []string
+		want           string
+	}{
+		{name: "cookie to a server in maintenance is not followed", fe: "ck", path: "/", headers: []string{"Cookie: SRV=s2"}, want: "s1"},
+		{name: "force-persist follows it", fe: "ck", path: "/", headers: []string{"Cookie: SRV=s2", "X-Force: 1"}, want: "s2"},
+		{name: "ignore-persist disregards the cookie", fe: "ck", path: "/static/x", headers: []string{"Cookie: SRV=s2", "X-Force: 1"}, want: "s1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := serverOf(lbtest.Get(t, p.URL(tc.fe, tc.path), tc.headers...)); got != tc.want {
+				t.Errorf("server %q, want %q", got, tc.want)
+			}
+		})
+	}
+	t.Run("store-response", func(t *testing.T) {
+		t.Parallel()
+		// The server that set the application cookie keeps its clients,
+		// where roundrobin alone would alternate.
+		first := serverOf(lbtest.Get(t, p.URL("st", "/setck")))
+		for i := range 4 {
+			if got := serverOf(lbtest.Get(t, p.URL("st", "/"), "Cookie: JS=abc")); got != first {
+				t.Fatalf("request %d with the learnt cookie went to %q, want %q", i, got, first)
+			}
+		}
+	})
+}
