@@ -178,9 +178,9 @@ func (t *txn) watchClient() (ctx context.Context, stop func() (gone bool)) {
 }
 
 // exchangeH2 sends the request to t.srv, an HTTP/2 server, as a stream
-// and relays the response. It returns an *h2up.DialError, and nothing
-// else, when the request did not leave: forward retries it as a connect
-// failure.
+// and relays the response. It returns an *h2up.DialError when the request
+// did not leave: forward retries it as a connect failure; and errRetry
+// when retry-on sends a bodyless request again (retryH2).
 func (t *txn) exchangeH2() error {
 	scheme := "http"
 	if t.srv.TLS != nil {
@@ -269,10 +269,20 @@ func (t *txn) exchangeH2() error {
 			}
 			return err
 		}
+		if body == nil && err != errClientGone && t.retryH2(err, 0) {
+			return errRetry
+		}
 		t.h2Failed(err, body)
 		return nil
 	}
 	t.entry.Tr = t.since(rStart)
+	if body == nil && t.be.Cfg.RetryOn.Status(resp.Status) && t.retryH2(nil, resp.Status) {
+		// retry-on <status>: the response is dropped with its stream. A
+		// client gone meanwhile shows at the next attempt.
+		stopWatch()
+		resp.Close()
+		return errRetry
+	}
 	t.connected(resp.Reused)
 	t.persistConnected()
 	t.relayH2(resp, body)

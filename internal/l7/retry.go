@@ -9,7 +9,9 @@ import (
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/h1"
+	"github.com/hawser-lb/hawser/internal/h2up"
 	"github.com/hawser-lb/hawser/internal/rules"
+	"github.com/hawser-lb/hawser/internal/server"
 )
 
 // Retries, as HAProxy does them ("retries", "retry-on", "option
@@ -41,6 +43,10 @@ type retryState struct {
 	// relayed is set once an interim response went to the client: the
 	// request is no longer retried at layer 7.
 	relayed bool
+	// noBody is set while a bodyless request to an HTTP/2 server is
+	// considered for a retry: it is sent again from t.req, without a
+	// replay buffer.
+	noBody bool
 }
 
 // errRetry is an attempt that failed in a way retry-on retries; forward
@@ -189,7 +195,7 @@ func (t *txn) retry(cond config.RetryOn, turnAround bool) bool {
 	if be.Cfg.RetryOn.Effective()&cond == 0 || t.entry.Retries >= t.maxRetries() {
 		return false
 	}
-	if cond != config.RetryConnFailure && (t.rt.replay == nil || t.rt.relayed || t.rt.disabled) {
+	if cond != config.RetryConnFailure && (t.rt.replay == nil && !t.rt.noBody || t.rt.relayed || t.rt.disabled) {
 		return false
 	}
 	t.entry.Retries++
@@ -235,4 +241,37 @@ func countRetry(be *engine.Backend, srv *balance.Server, moved bool) {
 	}
 	be.Counters.Retries.Add(1)
 	srv.State.Counters.Retries.Add(1)
+}
+
+// retryH2 decides whether a bodyless request to an HTTP/2 server ("proto
+// h2") is sent again, after its stream failed with err, or, err nil,
+// after the server answered status. The failed server's health is told
+// as for any failure or response. (Requests with a body to such servers
+// get connection retries only so far.)
+func (t *txn) retryH2(err error, status int) bool {
+	if !t.be.Cfg.RetryOn.Layer7() {
+		return false
+	}
+	cond := config.RetryStatus(status)
+	switch {
+	case err == nil:
+	case errors.Is(err, h2up.ErrTimeout):
+		cond = config.RetryResponseTimeout
+	default:
+		// A reset or closed stream, or a connection lost, before the
+		// response head: nothing came back.
+		cond = config.RetryEmptyResponse
+	}
+	srv := t.srv
+	t.rt.noBody = true
+	ok := t.retry(cond, false)
+	t.rt.noBody = false
+	if ok && srv.Observe {
+		if err != nil || status >= 500 && status != 501 && status != 505 {
+			srv.State.ReportError(server.Layer7)
+		} else {
+			srv.State.ReportSuccess()
+		}
+	}
+	return ok
 }

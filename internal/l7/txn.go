@@ -547,9 +547,13 @@ func (t *txn) attempt() {
 		var err error
 		if t.srv.H2 {
 			// "proto h2": a stream on a shared HTTP/2 connection
-			// (h2server.go); only a failed dial comes back here.
+			// (h2server.go); only a failed dial comes back here, or
+			// errRetry.
 			if err = t.exchangeH2(); err == nil {
 				return
+			}
+			if errors.Is(err, errRetry) {
+				continue
 			}
 		} else {
 			cStart := t.stamp()

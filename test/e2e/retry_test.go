@@ -354,3 +354,44 @@ listen same
 		t.Fatalf("wretr,wredis: %s\nwant %s", strings.Join(got, " "), want)
 	}
 }
+
+// Bodyless requests to HTTP/2 servers ("proto h2") are retried on a
+// status or a reset stream.
+func TestRetriesH2Server(t *testing.T) {
+	t.Parallel()
+	busy := newH2CBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Server", "busy")
+		w.WriteHeader(503)
+	})
+	reset := newH2CBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		panic(http.ErrAbortHandler) // resets the stream
+	})
+	ok := newH2CBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Server", "ok")
+		io.WriteString(w, "fine")
+	})
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    use_backend reset if { path /reset }
+    default_backend status
+backend status
+    balance first
+    retry-on 503
+    option redispatch
+    server busy ${busy} proto h2
+    server ok ${ok} proto h2
+backend reset
+    balance first
+    retry-on empty-response
+    option redispatch
+    server reset ${reset} proto h2
+    server ok ${ok} proto h2
+`, lbtest.Vars{"busy": busy.addr, "reset": reset.addr, "ok": ok.addr})
+	for _, path := range []string{"/", "/reset"} {
+		r := lbtest.Get(t, p.URL("fe", path))
+		if r.Status != 200 || r.Header.Get("X-Server") != "ok" || r.Body != "fine" {
+			t.Errorf("GET %s: status %d from %q body %q", path, r.Status, r.Header.Get("X-Server"), r.Body)
+		}
+	}
+}
