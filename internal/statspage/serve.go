@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/engine"
+	"github.com/hawser-lb/hawser/internal/server"
 	"github.com/hawser-lb/hawser/internal/stats"
 )
 
@@ -243,7 +244,13 @@ func HTML(r *Request, o options) []byte {
 			if o.up && (strings.HasPrefix(st, "DOWN") || st == "MAINT") || o.noMaint && st == "MAINT" {
 				continue
 			}
-			pv.Rows = append(pv.Rows, rowOf(px.Name, s, pv.Admin))
+			rv := rowOf(px.Name, s, pv.Admin)
+			if st := serverState(gen, px.Name, s.Name()); st != nil && !st.ChecksEnabled() {
+				// Disabled from the page or the runtime API: the last
+				// result stays, marked as such.
+				rv.CheckStatus = strings.TrimSpace("checks off " + rv.CheckStatus)
+			}
+			pv.Rows = append(pv.Rows, rv)
 		}
 		if px.Backend != nil {
 			pv.Rows = append(pv.Rows, rowOf(px.Name, px.Backend, false))
@@ -385,4 +392,18 @@ func human(d time.Duration) string {
 func hostname() string {
 	h, _ := os.Hostname()
 	return h
+}
+
+// serverState returns the live state of a server, nil if unknown.
+func serverState(gen *engine.Generation, backend, name string) *server.State {
+	b := gen.Backends[backend]
+	if b == nil {
+		return nil
+	}
+	for _, sv := range b.Pool.Servers() {
+		if sv.Name == name {
+			return sv.State
+		}
+	}
+	return nil
 }

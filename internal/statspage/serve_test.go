@@ -151,6 +151,10 @@ func TestAdminActions(t *testing.T) {
 		{name: "drain", body: "s=a1&action=drain&b=app", want: "DONE", admin: true, check: func() bool { return st("app", "a1").Admin() == server.AdminDrain }},
 		{name: "maint two", body: "s=o1&action=maint&b=other", want: "DONE", admin: true, check: func() bool { return st("other", "o1").Admin() == server.AdminMaint }},
 		{name: "disable checks", body: "s=a1&action=dhlth&b=app", want: "DONE", admin: true, check: func() bool { return !st("app", "a1").ChecksEnabled() }},
+		{name: "page shows checks off", body: "action=drain&b=app", want: "NONE", admin: true, check: func() bool {
+			page, _ := serve(t, gen, "www", "GET", "/st", "", false)
+			return strings.Contains(page, ">checks off")
+		}},
 		{name: "force down", body: "s=a1&action=hdown&b=app", want: "DONE", admin: true, check: func() bool { return !st("app", "a1").Up() }},
 		{name: "checks on a server without", body: "s=b1&action=dhlth&b=app", want: "ERRP", admin: true, check: func() bool { return st("app", "b1").ChecksEnabled() }},
 		{name: "unknown backend", body: "s=a1&action=drain&b=nosuch", want: "ERRP", admin: true, check: func() bool { return true }},
