@@ -21,6 +21,7 @@ var optionKeywords = []*Keyword{
 			c.px.p.TCPLog, c.px.p.HTTPLog, c.px.p.HTTPLogCLF = true, false, false
 			return arity(c.name, args, 0, 0, "")
 		}},
+	optFlag("socket-stats", secFE, "keep statistics per listening socket: listener rows in show stat and the stats page, haproxy_listener_* metrics", func(ps *proxyState) *bool { return &ps.p.SocketStats }),
 	optFlag("dontlognull", secFE, "do not log connections that sent no data", func(ps *proxyState) *bool { return &ps.p.DontLogNull }),
 	optFlag("log-separate-errors", secFE, "log errors (5xx, aborts, timeouts, retries) at level err instead of info", func(ps *proxyState) *bool { return &ps.p.LogSeparateErrors }),
 	optFlag("logasap", secFE, "log HTTP requests once the response head is sent and TCP sessions once connected, totals marked '+'", func(ps *proxyState) *bool { return &ps.p.LogASAP }),

@@ -53,7 +53,7 @@ func buildUnsupported() []*Keyword {
 		"option checkcache", "option clitcpka", "option srvtcpka", "option tcpka", "option contstats",
 		"option forwarded", "option originalto", "option independent-streams",
 		"option nolinger",
-		"option prefer-last-server", "option socket-stats", "option splice-auto", "option splice-request",
+		"option prefer-last-server", "option splice-auto", "option splice-request",
 		"option splice-response", "option tcp-smart-accept", "option tcp-smart-connect", "option transparent",
 		"option httpslog", "option http_proxy", "option http-restrict-req-hdr-names", "option disable-h2-upgrade",
 		"option h1-case-adjust-bogus-client", "option h1-case-adjust-bogus-server", "option idle-close-on-response",

@@ -193,6 +193,9 @@ type Proxy struct {
 	HTTPLogCLF  bool // option httplog clf
 	TCPLog      bool // option tcplog
 	DontLogNull bool
+	// SocketStats is "option socket-stats": statistics per listening
+	// socket (listener rows, haproxy_listener_* metrics).
+	SocketStats bool `json:",omitempty"`
 	// LogSeparateErrors and DontLogNormal are "option log-separate-errors"
 	// and "option dontlog-normal" (see logging.Entry.IsError).
 	LogSeparateErrors bool `json:",omitempty"`

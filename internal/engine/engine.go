@@ -51,6 +51,9 @@ type Session struct {
 	Conn net.Conn
 	// Key identifies the listening socket the connection came from.
 	Key string
+	// Listener are the counters of that socket when its frontend has
+	// "option socket-stats", nil otherwise.
+	Listener *stats.Counters
 	// sc are the stick counters tracked by tcp-request rules (track-sc0..2),
 	// released when the session ends; owned by the session's goroutine.
 	sc [3]*stick.Entry
@@ -97,7 +100,7 @@ func (s *Session) ServedCert() *x509.Certificate {
 // in parallel, what one stream sets in "sess." is its own.
 func (s *Session) Stream(c net.Conn) *Session {
 	return &Session{Gen: s.Gen, Frontend: s.Frontend, Accept: s.Accept, Src: s.Src, Dst: s.Dst,
-		ID: s.ID, Conn: c, Key: s.Key, sc: s.sc, H2: s.H2, TLS: s.TLS, TLSCert: s.TLSCert,
+		ID: s.ID, Conn: c, Key: s.Key, Listener: s.Listener, sc: s.sc, H2: s.H2, TLS: s.TLS, TLSCert: s.TLSCert,
 		vars: s.vars.Copy()}
 }
 
@@ -365,12 +368,20 @@ func (e *Engine) accept(c net.Conn, key string) {
 	fe.CurConn.Add(1)
 	now := freq.Now()
 	fe.Counters.AddConn(now)
+	if li := gen.sockStats[key]; li != nil {
+		// option socket-stats: the socket's own counters too.
+		s.Listener = li.Counters
+		li.Counters.AddConn(now)
+	}
 	e.track(s)
 	go func() {
 		opened := false
 		defer func() {
 			if opened {
 				s.Frontend.Counters.CloseSession()
+				if s.Listener != nil {
+					s.Listener.CloseSession()
+				}
 			}
 			s.releaseTracked()
 			e.untrack(s)
@@ -390,6 +401,9 @@ func (e *Engine) accept(c net.Conn, key string) {
 			return
 		}
 		s.Frontend.Counters.OpenSession(now)
+		if s.Listener != nil {
+			s.Listener.OpenSession(now)
+		}
 		opened = true
 		h.ServeConn(hc, s)
 	}()

@@ -42,7 +42,10 @@ type Generation struct {
 	Userlists map[string]*Userlist
 
 	// statKeys are the stats.Registry keys of this generation's proxies.
-	statKeys   map[string]bool
+	statKeys map[string]bool
+	// sockStats are the listening sockets of frontends with "option
+	// socket-stats", by listener key.
+	sockStats  map[string]*SockStat
 	byListener map[string]*Frontend
 	specs      []listener.Spec
 	serverKeys map[string]bool
@@ -96,6 +99,9 @@ type Frontend struct {
 	TCP TCPRules
 	// backends are the generation's backends, for dynamic use_backend.
 	backends map[string]*Backend
+	// sockStats are the frontend's sockets with their own counters
+	// (option socket-stats), in bind order.
+	sockStats []*SockStat
 	// sockets are the frontend's listeners by spec key, for so_id and
 	// so_name.
 	sockets map[string]socketInfo
@@ -297,6 +303,9 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 				continue
 			}
 			g.byListener[s.Key()] = f
+			if fc.SocketStats {
+				g.addSockStat(f, b, s.Key())
+			}
 			if b.AcceptProxy {
 				if g.proxyKeys == nil {
 					g.proxyKeys = make(map[string]bool)

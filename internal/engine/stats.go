@@ -89,6 +89,9 @@ func (g *Generation) Stats() []stats.Row {
 	for _, sp := range g.statProxies() {
 		if sp.fe != nil {
 			rows = append(rows, frontendRow(sp, now, g.Engine.Stopping()))
+			for _, ss := range sp.fe.sockStats {
+				rows = append(rows, listenerRow(sp, ss, now, g.Engine.Stopping()))
+			}
 		}
 		if sp.be != nil {
 			cfgs := make(map[string]*config.Server, len(sp.be.Cfg.Servers))
@@ -418,4 +421,69 @@ func (e *Engine) Info() stats.Info {
 		}
 	}
 	return in
+}
+
+// SockStat is a listening socket of a frontend with "option
+// socket-stats": its name and id for the stats, and its counters.
+type SockStat struct {
+	Name     string // the bind's "name", else "sock-<id>"
+	ID       int    // 1-based, in bind order within the frontend
+	Bind     *config.Bind
+	Counters *stats.Counters
+}
+
+// addSockStat registers the counters of bind b of frontend f.
+func (g *Generation) addSockStat(f *Frontend, b *config.Bind, key string) {
+	if g.sockStats == nil {
+		g.sockStats = make(map[string]*SockStat)
+	}
+	id := len(f.sockStats) + 1
+	name := b.Name
+	if name == "" {
+		name = "sock-" + itoa(id)
+	}
+	regName := f.Cfg.Name + "/" + name
+	ss := &SockStat{Name: name, ID: id, Bind: b, Counters: g.Engine.stats.Get(stats.KindListener, regName)}
+	g.statKeys[stats.KindListener+"/"+regName] = true
+	g.sockStats[key] = ss
+	f.sockStats = append(f.sockStats, ss)
+}
+
+// listenerRow is the show stat row of one listening socket.
+func listenerRow(sp *statProxy, ss *SockStat, now uint32, stopping bool) stats.Row {
+	c := ss.Counters
+	r := stats.Row{Type: stats.TypeListener}
+	common(&r, c, sp, now, false)
+	r.Set(stats.FSvName, stats.Str(ss.Name))
+	r.Set(stats.FSCur, stats.Int(c.Cur.Load()))
+	limit := ss.Bind.MaxConn
+	if limit == 0 {
+		limit = sp.fe.Cfg.MaxConn
+	}
+	if limit > 0 {
+		r.Set(stats.FSLim, stats.Int(limit))
+	}
+	r.Set(stats.FSTot, stats.Int(c.Sessions.Load()))
+	r.Set(stats.FDReq, stats.Int(c.DeniedReq.Load()))
+	r.Set(stats.FEReq, stats.Int(c.ErrReq.Load()))
+	status := "OPEN"
+	switch {
+	case stopping:
+		status = "STOP"
+	case limit > 0 && c.Cur.Load() >= int64(limit):
+		status = "FULL"
+	}
+	r.Set(stats.FStatus, stats.Str(status))
+	r.Set(stats.FSID, stats.Int(ss.ID))
+	r.Set(stats.FRate, stats.Value{})
+	r.Set(stats.FRateMax, stats.Value{})
+	r.Set(stats.FAddr, stats.Str(ss.Bind.Address))
+	r.Set(stats.FMode, stats.Str(modeName(sp.fe.Cfg.Mode)))
+	r.Set(stats.FConnTot, stats.Int(c.Conns.Load()))
+	r.Set(stats.FDCon, stats.Int(c.DeniedConn.Load()))
+	r.Set(stats.FDSes, stats.Int(c.DeniedSess.Load()))
+	r.Set(stats.FWRew, stats.Int(c.FailedRew.Load()))
+	r.Set(stats.FCliAbrt, stats.Int(c.CliAborts.Load()))
+	r.Set(stats.FSrvAbrt, stats.Int(c.SrvAborts.Load()))
+	return r
 }

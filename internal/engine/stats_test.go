@@ -155,3 +155,34 @@ func BenchmarkPrometheusScrape1000Servers(b *testing.B) {
 	}
 	b.ReportMetric(float64(buf.Len()), "bytes/scrape")
 }
+
+// TestStatsListeners checks the listener rows of "option socket-stats":
+// after the FRONTEND row, one per bind, named by "name" or sock-<n>.
+func TestStatsListeners(t *testing.T) {
+	t.Parallel()
+	e := applied(t, `
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend web
+    option socket-stats
+    bind 127.0.0.1:8080
+    bind 127.0.0.1:8081 name public maxconn 7
+    default_backend app
+frontend other
+    bind 127.0.0.1:8082
+    default_backend app
+backend app
+    server s1 127.0.0.1:1
+`)
+	var got []string
+	for _, r := range e.Stats() {
+		got = append(got, r.Proxy()+"/"+r.Name()+"/"+r.Get(stats.FType).String()+"/"+r.Get(stats.FSID).String()+"/"+r.Get(stats.FSLim).String())
+	}
+	want := "web/FRONTEND/0/0/ web/sock-1/3/1/ web/public/3/2/7 other/FRONTEND/0/0/ app/s1/2/1/ app/BACKEND/1/0/"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("rows:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}

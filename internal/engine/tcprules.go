@@ -311,6 +311,9 @@ func (e *Engine) startSession(c net.Conn, s *Session) (net.Conn, error) {
 	s.H2 = s.Gen.h2Keys[s.Key]
 	if v, _ := RunTCP(fe.TCP.Connection, 0, smp, true); v == TCPReject || v == TCPSilentDrop {
 		fe.Counters.DeniedConn.Add(1)
+		if s.Listener != nil {
+			s.Listener.DeniedConn.Add(1)
+		}
 		return nil, drop(c, v)
 	}
 	if s.expectProxy {
@@ -327,6 +330,9 @@ func (e *Engine) startSession(c net.Conn, s *Session) (net.Conn, error) {
 	}
 	if v, _ := RunTCP(fe.TCP.Session, 0, smp, true); v == TCPReject || v == TCPSilentDrop {
 		fe.Counters.DeniedSess.Add(1)
+		if s.Listener != nil {
+			s.Listener.DeniedSess.Add(1)
+		}
 		return nil, drop(c, v)
 	}
 	for _, ent := range s.sc {

@@ -40,7 +40,7 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 			h.log(s, &e)
 		}
 	}()
-	var st tally
+	st := tally{li: s.Listener}
 	defer st.done(fe, &e, s.Accept)
 	smp := &sample{s: s}
 	if !h.inspect(c, fe.TCP, smp, &e) {

@@ -7,6 +7,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/freq"
 	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/stats"
 )
 
 // tally accounts one TCP session in the statistics: ServeConn sets be and
@@ -14,6 +15,7 @@ import (
 type tally struct {
 	be  *engine.Backend
 	srv *balance.Server
+	li  *stats.Counters // the listening socket's (option socket-stats)
 }
 
 // backend counts the session on the backend it was routed to.
@@ -33,6 +35,10 @@ func (a *tally) done(fe *engine.Frontend, e *logging.Entry, start time.Time) {
 	in, out := uint64(e.BytesIn), uint64(e.BytesOut)
 	fe.Counters.BytesIn.Add(in)
 	fe.Counters.BytesOut.Add(out)
+	if li := a.li; li != nil {
+		li.BytesIn.Add(in)
+		li.BytesOut.Add(out)
+	}
 	if a.be == nil {
 		if e.TermState[0] == 'I' {
 			fe.Counters.InternalErr.Add(1)

@@ -54,25 +54,42 @@ func (t *txn) account() {
 		fe.AddStatus(status)
 	}
 	who, phase := e.TermState[0], e.TermState[1]
+	li := t.sess.Listener // option socket-stats, else nil
+	if li != nil {
+		li.BytesIn.Add(in)
+		li.BytesOut.Add(out)
+	}
 	if !parsed {
 		// An invalid, cut or late request head (400, 408).
 		fe.ErrReq.Add(1)
+		if li != nil {
+			li.ErrReq.Add(1)
+		}
 		return
 	}
 	fe.AddRequest(now)
 	switch {
 	case who == tsProxy && (phase == phRequest || phase == 'T'):
 		fe.DeniedReq.Add(1)
+		if li != nil {
+			li.DeniedReq.Add(1)
+		}
 		if t.be != nil {
 			t.be.Counters.DeniedReq.Add(1)
 		}
 	case who == tsInternal:
 		fe.InternalErr.Add(1)
+		if li != nil {
+			li.InternalErr.Add(1)
+		}
 	case t.srv == nil && (who == tsLocal || who == phNone) && status > 0:
 		fe.Intercepted.Add(1)
 	}
 	if t.st.deniedResp {
 		fe.DeniedResp.Add(1)
+		if li != nil {
+			li.DeniedResp.Add(1)
+		}
 	}
 	if t.be == nil || !t.st.beOpen {
 		return

@@ -88,6 +88,7 @@ func WritePrometheus(w io.Writer, version string, info Info, rows []Row, o PromO
 		defs   []promDef
 	}{
 		{ScopeFrontend, TypeFrontend, "haproxy_frontend_", frontendDefs},
+		{ScopeListener, TypeListener, "haproxy_listener_", listenerDefs},
 		{ScopeBackend, TypeBackend, "haproxy_backend_", backendDefs},
 		{ScopeServer, TypeServer, "haproxy_server_", serverDefs},
 	} {
@@ -180,8 +181,11 @@ func (c *promCtx) rowLabels(i int) []*dto.LabelPair {
 	if c.labels[i] == nil {
 		r := &c.rows[i]
 		ls := []*dto.LabelPair{{Name: ptr("proxy"), Value: ptr(r.Proxy())}}
-		if r.Type == TypeServer {
+		switch r.Type {
+		case TypeServer:
 			ls = append(ls, &dto.LabelPair{Name: ptr("server"), Value: ptr(r.Name())})
+		case TypeListener:
+			ls = append(ls, &dto.LabelPair{Name: ptr("listener"), Value: ptr(r.Name())})
 		}
 		c.labels[i] = ls[:len(ls):len(ls)]
 	}
@@ -309,6 +313,7 @@ var constLabels = func() map[[2]string]*dto.LabelPair {
 		add("code", c.code)
 	}
 	add("state", serverStates[:]...)
+	add("state", listenerStates[:]...)
 	add("state", checkStates[:]...)
 	return m
 }()
@@ -342,6 +347,16 @@ func proxyState(r *Row, _ *promCtx, emit func(label, value string, v float64)) {
 	up := s == "OPEN" || s == "UP"
 	emit("state", "DOWN", b2f(!up))
 	emit("state", "UP", b2f(up))
+}
+
+// listenerStates are the states of a listening socket promex lists.
+var listenerStates = [...]string{"WAITING", "OPEN", "FULL"}
+
+func listenerState(r *Row, _ *promCtx, emit func(label, value string, v float64)) {
+	s := r.Get(FStatus).String()
+	for _, st := range listenerStates {
+		emit("state", st, b2f(s == st))
+	}
 }
 
 // serverStates are promex's server states, in its order.

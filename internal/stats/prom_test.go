@@ -33,6 +33,9 @@ var promNames = map[string][]string{
 		"max_queue_time_seconds", "max_connect_time_seconds", "max_response_time_seconds", "max_total_time_seconds",
 		"connection_attempts_total", "connection_reuses_total", "last_session_seconds", "agg_server_status",
 		"agg_check_status", "uweight"},
+	"haproxy_listener_": {"current_sessions", "max_sessions", "limit_sessions", "sessions_total", "bytes_in_total",
+		"bytes_out_total", "requests_denied_total", "responses_denied_total", "request_errors_total", "status",
+		"denied_connections_total", "denied_sessions_total", "failed_header_rewriting_total", "internal_errors_total"},
 	"haproxy_server_": {"current_queue", "max_queue", "current_sessions", "max_sessions", "limit_sessions", "sessions_total",
 		"bytes_in_total", "bytes_out_total", "connection_errors_total", "response_errors_total", "retry_warnings_total",
 		"redispatch_warnings_total", "status", "weight", "uweight", "active", "backup", "check_failures_total",
@@ -44,14 +47,14 @@ var promNames = map[string][]string{
 }
 
 // Not served: idle_time_percent and current_run_queue (the Go scheduler
-// does not expose them), listener metrics (they need "option
-// socket-stats", which hawser refuses), sticktable and resolver metrics.
+// does not expose them), sticktable and resolver metrics.
 
-// testRows are a frontend, a backend and a checked server in mode http.
+// testRows are a frontend, a backend and a checked server in mode http,
+// then a listener.
 func testRows() []Row {
-	var fe, be, sv Row
-	fe.Type, be.Type, sv.Type = TypeFrontend, TypeBackend, TypeServer
-	for _, r := range []*Row{&fe, &be, &sv} {
+	var fe, be, sv, li Row
+	fe.Type, be.Type, sv.Type, li.Type = TypeFrontend, TypeBackend, TypeServer, TypeListener
+	for _, r := range []*Row{&fe, &be, &sv, &li} {
 		for c := range NumCols {
 			r.Values[c] = Int(c)
 		}
@@ -65,7 +68,9 @@ func testRows() []Row {
 	sv.Set(FSvName, Str("s1"))
 	sv.Set(FStatus, Str("UP 1/3"))
 	sv.Set(FCheckStatus, Str("L7OK"))
-	return []Row{fe, sv, be}
+	li.Set(FSvName, Str("sock-1"))
+	li.Set(FStatus, Str("OPEN"))
+	return []Row{fe, sv, be, li}
 }
 
 func scrape(t *testing.T, rows []Row, o PromOptions) map[string]*dto.MetricFamily {
@@ -131,6 +136,8 @@ func TestPromLabels(t *testing.T) {
 			"proxy=app,state=DOWN=0", "proxy=app,state=UP=1", "proxy=app,state=MAINT=0", "proxy=app,state=DRAIN=0", "proxy=app,state=NOLB=0"}},
 		{name: "seconds", family: "haproxy_backend_queue_time_average_seconds", want: []string{"proxy=app=0.058"}},
 		{name: "build info", family: "haproxy_process_build_info", want: []string{"version=1.2.3=1"}},
+		{name: "listener", family: "haproxy_listener_status", want: []string{
+			"proxy=app,listener=sock-1,state=WAITING=0", "proxy=app,listener=sock-1,state=OPEN=1", "proxy=app,listener=sock-1,state=FULL=0"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -96,6 +96,24 @@ var frontendDefs = []promDef{
 	{name: "internal_errors_total", counter: true, help: helpEInt, col: FEInt},
 }
 
+// listenerDefs are the metrics of listening sockets (option socket-stats).
+var listenerDefs = []promDef{
+	{name: "current_sessions", help: helpSCur, col: FSCur},
+	{name: "max_sessions", help: helpSMax, col: FSMax},
+	{name: "limit_sessions", help: helpSLim, col: FSLim},
+	{name: "sessions_total", counter: true, help: helpSTot, col: FSTot},
+	{name: "bytes_in_total", counter: true, help: helpBIn, col: FBIn},
+	{name: "bytes_out_total", counter: true, help: helpBOut, col: FBOut},
+	{name: "requests_denied_total", counter: true, help: helpDReq, col: FDReq},
+	{name: "responses_denied_total", counter: true, help: helpDResp, col: FDResp},
+	{name: "request_errors_total", counter: true, help: helpEReq, col: FEReq},
+	{name: "status", help: helpStatus, series: listenerState},
+	{name: "denied_connections_total", counter: true, help: "Total number of incoming connections blocked on a listener/frontend by a tcp-request connection rule since the worker process started", col: FDCon},
+	{name: "denied_sessions_total", counter: true, help: "Total number of incoming sessions blocked on a listener/frontend by a tcp-request connection rule since the worker process started", col: FDSes},
+	{name: "failed_header_rewriting_total", counter: true, help: helpWRew, col: FWRew},
+	{name: "internal_errors_total", counter: true, help: helpEInt, col: FEInt},
+}
+
 var backendDefs = []promDef{
 	{name: "current_queue", help: helpQCur, col: FQCur},
 	{name: "max_queue", help: helpQMax, col: FQMax},

@@ -31,6 +31,7 @@ frontend prom
 
 frontend fe
     bind ${fe}
+    option socket-stats
     http-request deny if { path /denied }
     default_backend app
 
@@ -69,6 +70,8 @@ backend app
 		`haproxy_backend_status{proxy="app",state="UP"} 1`,
 		`haproxy_backend_agg_server_status{proxy="app",state="MAINT"} 1`,
 		`haproxy_frontend_status{proxy="prom",state="UP"} 1`,
+		`haproxy_listener_requests_denied_total{proxy="fe",listener="sock-1"} 5`,
+		`haproxy_listener_status{proxy="fe",listener="sock-1",state="OPEN"} 1`,
 		"# TYPE haproxy_backend_http_requests_total counter",
 		"# HELP haproxy_frontend_current_sessions Number of current sessions on the frontend, backend or server",
 		`haproxy_process_build_info{version=`,
