@@ -15,6 +15,9 @@ type statTxn struct {
 	deniedResp bool
 	// done is set once the request has been accounted for.
 	done bool
+	// asapOut is what the early log of option logasap added to the log
+	// entry's BytesOut, which the final count must not add twice.
+	asapOut int64
 }
 
 // assigned counts the request on its backend, and on its server once one
@@ -36,8 +39,15 @@ func (t *txn) account() {
 	if t.st.done {
 		return
 	}
-	t.st.done = true
 	e := &t.entry
+	if e.Partial && !t.loggedASAP {
+		// option logasap logs before the body is sent; the request is
+		// counted at its real end. That log adds what was sent so far
+		// to BytesOut.
+		t.st.asapOut = t.sent() - t.sentMark
+		return
+	}
+	t.st.done = true
 	parsed := !t.headAt.IsZero()
 	if !parsed && e.Status < 0 {
 		// The client left before sending anything.
@@ -46,7 +56,7 @@ func (t *txn) account() {
 	now := freq.Now()
 	fe := t.fe.Counters
 	in := uint64(e.BytesIn)
-	out := uint64(e.BytesOut + t.sent() - t.sentMark)
+	out := uint64(e.BytesOut - t.st.asapOut + t.sent() - t.sentMark)
 	fe.BytesIn.Add(in)
 	fe.BytesOut.Add(out)
 	status := e.Status

@@ -159,3 +159,49 @@ backend app
 		t.Errorf("fe bytes in/out = %d/%d, be out %d", n(fer, stats.FBIn), n(fer, stats.FBOut), n(ber, stats.FBOut))
 	}
 }
+
+// TestStatsLogASAP checks that option logasap, which logs before the
+// response body is sent, still counts each request once, with all its
+// bytes.
+func TestStatsLogASAP(t *testing.T) {
+	t.Parallel()
+	body := strings.Repeat("x", 100000)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, body)
+	}))
+	t.Cleanup(backend.Close)
+	eng, fe := startStatsProxy(t, fmt.Sprintf(`
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend web
+    bind 127.0.0.1:8080
+    option logasap
+    default_backend app
+backend app
+    server s1 %s
+`, strings.TrimPrefix(backend.URL, "http://")))
+	cl := &http.Client{}
+	defer cl.CloseIdleConnections()
+	for range 3 {
+		resp, err := cl.Get("http://" + fe + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	lbtest.WaitUntil(t, "every request accounted", 5*time.Second, func() bool {
+		return row(t, eng.Stats(), "app", "BACKEND").Get(stats.FReqTot).N() == 3
+	})
+	rows := eng.Stats()
+	fer, ber := row(t, rows, "web", "FRONTEND"), row(t, rows, "app", "BACKEND")
+	if n := fer.Get(stats.FReqTot).N(); n != 3 {
+		t.Errorf("fe req_tot = %d, want 3", n)
+	}
+	if out := ber.Get(stats.FBOut).N(); out < 3*int64(len(body)) || out != fer.Get(stats.FBOut).N() {
+		t.Errorf("bytes out: be %d, fe %d, want both >= %d and equal", out, fer.Get(stats.FBOut).N(), 3*len(body))
+	}
+}
