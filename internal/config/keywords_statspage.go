@@ -136,7 +136,7 @@ var statsPageKeywords = []*Keyword{
 			c.stats().HideVersion = true
 			return arity(c.name, args, 0, 0, "")
 		}},
-	{Name: "stats show-legends", Sections: secProxies, Help: "show the legend of states and cell tooltips on the stats page (implies stats enable)", Supported: true,
+	{Name: "stats show-legends", Sections: secProxies, Help: "show the legend of the state colours on the stats page (implies stats enable)", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			c.stats().ShowLegends = true
 			return arity(c.name, args, 0, 0, "")
