@@ -199,12 +199,14 @@ func prepareConcat(a []arg, _ *compileEnv) error {
 	return nil
 }
 
+// convConcat is concat(<start>,<var>,<end>): it appends <start>
+// (and the variable, refused for now, and <end>) after the sample, as
+// HAProxy 2.6 does ("abc",concat(-,,+) gives "abc-+").
 func convConcat(dst []byte, v value, a []arg) ([]byte, value, bool) {
-	dst = dst[:0]
+	dst = append(dst[:0], v.b...)
 	if len(a) > 0 {
 		dst = append(dst, a[0].s...)
 	}
-	dst = append(dst, v.b...)
 	if len(a) > 2 {
 		dst = append(dst, a[2].s...)
 	}

@@ -80,6 +80,7 @@ func init() {
 		{[]string{"always_false"}, fetchDef{out: TypeBool, fn: fetchConst(false)}},
 		{[]string{"wait_end"}, fetchDef{out: TypeBool, fn: fetchWaitEnd}},
 		{[]string{"int"}, fetchDef{args: []argType{argInt}, minArgs: 1, out: TypeInt, fn: fetchInt}},
+		{[]string{"bool"}, fetchDef{args: []argType{argStr}, minArgs: 1, out: TypeBool, fn: fetchBoolConst, prepare: prepareBoolConst}},
 		{[]string{"str"}, fetchDef{args: []argType{argStr}, minArgs: 1, out: TypeStr, fn: fetchStr}},
 		{[]string{"src"}, fetchDef{out: TypeIP, fn: fetchAddr(Sample.Src)}},
 		{[]string{"dst"}, fetchDef{out: TypeIP, fn: fetchAddr(Sample.Dst)}},
@@ -137,6 +138,21 @@ func fetchConst(b bool) fetchFunc {
 }
 
 func fetchInt(e *eval, a []arg) { e.emit(value{typ: TypeInt, i: a[0].i}) }
+
+// prepareBoolConst reads bool()'s argument: true, false, 1 or 0.
+func prepareBoolConst(a []arg) error {
+	switch a[0].s {
+	case "true", "1":
+		a[0].i = 1
+	case "false", "0":
+		a[0].i = 0
+	default:
+		return fmt.Errorf("bool() expects 'true', 'false', '1' or '0', got '%s'", a[0].s)
+	}
+	return nil
+}
+
+func fetchBoolConst(e *eval, a []arg) { e.emit(boolValue(a[0].i != 0)) }
 
 func fetchStr(e *eval, a []arg) {
 	e.emit(value{typ: TypeStr, b: a[0].b})

@@ -76,6 +76,8 @@ func TestEvalFetches(t *testing.T) {
 		{name: "hdrs", expr: "req.hdrs", s: req("GET", "/", "Host: a", "X-Y: b"), want: "host: a\r\nx-y: b\r\n\r\n"},
 		{name: "str", expr: "str(hello)", want: "hello", typ: TypeStr},
 		{name: "int", expr: "int(-7)", want: "-7", typ: TypeInt},
+		{name: "bool", expr: "bool(true)", want: "1", typ: TypeBool},
+		{name: "bool false", expr: "bool(0)", want: "0", typ: TypeBool},
 		{name: "always_true", expr: "always_true", want: "1", typ: TypeBool},
 		{name: "env", expr: "env(HAWSER_TEST_ENV)", want: "from-env"},
 		{name: "env unset", expr: "env(HAWSER_TEST_UNSET_VAR)", want: none},
@@ -110,7 +112,7 @@ func TestEvalConverters(t *testing.T) {
 		{name: "regsub backref", expr: `str(/a/b),regsub("^/([a-z])/(.*)","/\2/\1")`, want: "/b/a"},
 		{name: "regsub dollar", expr: `str(ab),regsub(a,$)`, want: "$b"},
 		{name: "regsub no match", expr: `str(ab),regsub(z,y,g)`, want: "ab"},
-		{name: "concat", expr: "str(mid),concat(<,,>)", want: "<mid>"},
+		{name: "concat", expr: "str(mid),concat(<,,>)", want: "mid<>"},
 		{name: "base64", expr: "str(hello),base64", want: "aGVsbG8="},
 		{name: "b64dec", expr: "str(aGVsbG8=),b64dec", want: "hello", typ: TypeBin},
 		{name: "b64dec bad", expr: "str(!!),b64dec", want: none},
@@ -150,9 +152,10 @@ func TestEvalConverters(t *testing.T) {
 		{name: "djb2", expr: "str(hello),djb2", want: "261238937"},
 		{name: "wt6", expr: "str(hello),wt6", want: "3538347703"},
 		{name: "crc32", expr: "str(hello),crc32", want: "907060870"},
-		// XXH3 64-bit reference vectors (xxHash's sanity checks), as
+		// XXH3 64-bit reference vectors (xxHash's, and HAProxy 2.6 for the seed), as
 		// signed integers like HAProxy's xxh3.
 		{name: "xxh3", expr: "str(abc),xxh3", want: "8696274497037089104"},
+		{name: "xxh3 seed", expr: "str(abc),xxh3(42)", want: "-2863288879874843453"},
 		{name: "xxh3 negative", expr: "str(a),xxh3", want: "-1817709641818812897"},
 		{name: "djb2 avalanche", expr: "str(hello),djb2(1)", want: "1119739105"},
 		{name: "ipmask", expr: "src,ipmask(24)", want: "10.0.0.0", typ: TypeIP},
@@ -176,6 +179,7 @@ func TestCompileExprErrors(t *testing.T) {
 		{name: "regsub bad regex", expr: "path,regsub((,x)", want: "invalid regex"},
 		{name: "regsub bad flag", expr: "path,regsub(a,b,x)", want: "invalid regex flag"},
 		{name: "concat variable", expr: "path,concat(a,txn.x,b)", want: "variables are not supported by hawser"},
+		{name: "bool bad", expr: "bool(yes)", want: "bool() expects"},
 		{name: "add variable", expr: "int(1),add(txn.n)", want: "variables are not supported by hawser"},
 		{name: "add not a number", expr: "int(1),add(x)", want: "failed to parse 'x'"},
 		{name: "ipmask bad", expr: "src,ipmask(40)", want: "invalid IPv4 mask"},

@@ -210,3 +210,69 @@ backend st
 		}
 	})
 }
+
+// TestRequestRewriteActions: the request-line and header rewrites, with
+// variables, predefined ACLs, matchers and converters, as the server
+// sees the request.
+func TestRequestRewriteActions(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "app")
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    acl api path_reg ^/api/v[0-9]+/
+    acl internal hdr_dom(host) -m dom internal.example
+    http-request set-var-fmt(txn.tag) %[method]-%[path,field(2,/)]
+    http-request set-var(txn.drop) str(x)
+    http-request unset-var(txn.drop)
+    http-request replace-header X-Forwarded-Host ^(.*)\.old$ \1.new
+    http-request replace-value X-List ^b$ B
+    http-request set-path /v2%[path] if api METH_GET HTTP_1.1
+    http-request set-query a=%[url_param(a),upper] if { path_beg /q }
+    http-request set-pathq /pq?z=1 if { path /setpathq }
+    http-request set-uri /u/%[req.hdr(x-u),lower] if { req.hdr(x-u) -m len 3 }
+    http-request replace-path ^/rp/(.*) /replaced/\1
+    http-request set-header X-Tag %[var(txn.tag)]
+    http-request set-header X-Drop %[var(txn.drop)]
+    http-request set-header X-Internal %[bool(1)] if internal
+    http-request set-header X-Conv %[str(hello),base64,b64dec,regsub(l+,L),concat(-,,!)]
+    http-request set-header X-Net %[src,ipmask(8)]
+    default_backend app
+
+backend app
+    server app ${app}
+`, vars)
+	tests := []struct {
+		name, path string
+		headers    []string
+		uri        string
+		check      map[string]string
+	}{
+		{name: "set-var-fmt and unset-var", path: "/a/b", uri: "/a/b", check: map[string]string{"X-Tag": "GET-a", "X-Drop": "-"}},
+		{name: "replace-header", path: "/", headers: []string{"X-Forwarded-Host: shop.old"}, check: map[string]string{"X-Forwarded-Host": "shop.new"}},
+		{name: "replace-value", path: "/", headers: []string{"X-List: a, b, c"}, check: map[string]string{"X-List": "a, B, c"}},
+		{name: "set-path with predefined ACLs", path: "/api/v1/users?x=1", uri: "/v2/api/v1/users?x=1"},
+		{name: "set-query", path: "/q?a=low&b=2", uri: "/q?a=LOW"},
+		{name: "set-pathq", path: "/setpathq?old=1", uri: "/pq?z=1"},
+		{name: "set-uri", path: "/anything", headers: []string{"X-U: ABC"}, uri: "/u/abc"},
+		{name: "replace-path keeps the query", path: "/rp/x/y?k=v", uri: "/replaced/x/y?k=v"},
+		{name: "dom matcher", path: "/", headers: []string{"Host: api.internal.example"}, check: map[string]string{"X-Internal": "1"}},
+		{name: "converters", path: "/c/d", check: map[string]string{"X-Conv": "heLo-!", "X-Net": "127.0.0.0"}},
+	}
+	for _, tc := range tests {
+		// One at a time: each reads the backend's last request.
+		r := lbtest.Get(t, p.URL("fe", tc.path), tc.headers...)
+		if r.Status != 200 {
+			t.Fatalf("%s: status %d", tc.name, r.Status)
+		}
+		req, _ := bs["app"].LastRequest()
+		if tc.uri != "" && req.RequestURI != tc.uri {
+			t.Errorf("%s: server saw %q, want %q", tc.name, req.RequestURI, tc.uri)
+		}
+		for k, want := range tc.check {
+			if got := req.Header.Get(k); got != want {
+				t.Errorf("%s: server saw %s %q, want %q", tc.name, k, got, want)
+			}
+		}
+	}
+}
