@@ -333,13 +333,18 @@ func serverRow(sp *statProxy, sv *balance.Server, scfg *config.Server, now uint3
 	status := serverStatus(sv, checked)
 	if status == "" {
 		rise, fall := scfg.Rise, scfg.Fall
+		health := cs.Health
+		if !cs.Configured {
+			// The checker has not started yet; it starts at rise.
+			health = rise
+		}
 		switch {
-		case st.Up() && cs.Health < rise+fall-1:
-			status = "UP " + itoa(cs.Health-rise+1) + "/" + itoa(fall)
+		case st.Up() && health < rise+fall-1:
+			status = "UP " + itoa(health-rise+1) + "/" + itoa(fall)
 		case st.Up():
 			status = "UP"
-		case cs.Health > 0:
-			status = "DOWN " + itoa(cs.Health) + "/" + itoa(rise)
+		case health > 0:
+			status = "DOWN " + itoa(health) + "/" + itoa(rise)
 		default:
 			status = "DOWN"
 		}

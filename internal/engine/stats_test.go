@@ -8,6 +8,7 @@ import (
 
 	"github.com/hawser-lb/hawser/internal/cfgfile"
 	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/server"
 	"github.com/hawser-lb/hawser/internal/stats"
 )
 
@@ -184,5 +185,38 @@ backend app
 	want := "web/FRONTEND/0/0/ web/sock-1/3/1/ web/public/3/2/7 other/FRONTEND/0/0/ app/s1/2/1/ app/BACKEND/1/0/"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("rows:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
+
+// TestStatsCheckedServerStatus checks the status column of servers with
+// health checks, as HAProxy writes it: going down ("UP 1/3") until fully
+// up, going up ("DOWN 1/2") until up.
+func TestStatsCheckedServerStatus(t *testing.T) {
+	t.Parallel()
+	e := applied(t, `
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+backend app
+    server fresh 127.0.0.1:1 check
+    server full 127.0.0.1:2 check
+    server rising 127.0.0.1:3 check
+`)
+	set := func(name string, health int, up bool) {
+		st, _ := e.Registry().Lookup("app", name)
+		st.WithCheck(func(cs *server.CheckState) { cs.Configured, cs.Health = true, health })
+		st.SetUp(up)
+	}
+	set("full", 4, true)
+	set("rising", 1, false)
+	var got []string
+	for _, r := range e.Stats() {
+		got = append(got, r.Name()+"="+r.Get(stats.FStatus).String())
+	}
+	want := "fresh=UP 1/3 full=UP rising=DOWN 1/2 BACKEND=UP"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("got  %s\nwant %s", strings.Join(got, " "), want)
 	}
 }
