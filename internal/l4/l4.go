@@ -404,6 +404,7 @@ func (h *Handler) log(s *engine.Session, e *logging.Entry) {
 	e.ActConn = int(s.Gen.Engine.CurConns())
 	e.FeConn = int(fe.CurConn.Load())
 	e.PID = h.pid
+	e.LogCounter = logging.NextLogCounter()
 	bp := logBufs.Get().(*[]byte)
 	*bp = fe.LogFormat.Append((*bp)[:0], e)
 	fe.Log.Log(e.Level(fe.Cfg.LogSeparateErrors), *bp)

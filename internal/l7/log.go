@@ -32,6 +32,7 @@ func (t *txn) log() {
 	if !t.headAt.IsZero() {
 		smp = t
 	}
+	e.LogCounter = logging.NextLogCounter()
 	t.logBuf = t.fe.LogFormat.AppendSample(t.logBuf[:0], e, smp)
 	sev := e.Level(t.fe.Cfg.LogSeparateErrors)
 	if t.rs.logLevel > 0 {

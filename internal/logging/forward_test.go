@@ -493,3 +493,39 @@ func TestEntryIsError(t *testing.T) {
 		})
 	}
 }
+
+func TestLogForwardMaxConnAndTimeout(t *testing.T) {
+	t.Parallel()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	rs := relayTo(t, &config.LogForward{Name: "fw", MaxConn: 1, Timeout: 300 * time.Millisecond, Binds: []config.LogForwardBind{{Address: "127.0.0.1:0"}}},
+		config.LogTarget{Address: pc.LocalAddr().String(), Format: "raw", Facility: "local0"})
+	addr := rs.Addr("tcp", "127.0.0.1:0").String()
+	first, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	fmt.Fprint(first, "<14>first\n")
+	if got := readDatagram(t, pc); got != "first\n" {
+		t.Fatalf("got %q", got)
+	}
+	// maxconn 1: a second connection waits in the backlog, unserved,
+	// until the first one is closed by "timeout client".
+	second, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	fmt.Fprint(second, "<14>second\n")
+	first.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := first.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("idle connection: read error %v, want EOF from timeout client", err)
+	}
+	if got := readDatagram(t, pc); got != "second\n" {
+		t.Fatalf("got %q", got)
+	}
+}

@@ -16,6 +16,13 @@ var droppedLogs atomic.Uint64
 // DroppedLogs returns how many log lines the process dropped.
 func DroppedLogs() uint64 { return droppedLogs.Load() }
 
+// logCounter numbers the traffic log lines of the process (%lc).
+var logCounter atomic.Uint64
+
+// NextLogCounter returns the number of the next traffic log line, for
+// Entry.LogCounter (%lc).
+func NextLogCounter() uint64 { return logCounter.Add(1) }
+
 // Stream sink defaults: how many lines wait for a TCP target, and how long
 // connecting and writing may take before the target counts as down.
 const (

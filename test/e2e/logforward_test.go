@@ -431,3 +431,43 @@ listen tcp
 		t.Errorf("the request was logged more than once:\n%s", p.Log())
 	}
 }
+
+// TestLogHeaderAndCounters: log-send-hostname and log-tag reach the
+// syslog header, and %lc and %rt number the lines and requests.
+func TestLogHeaderAndCounters(t *testing.T) {
+	t.Parallel()
+	_, vars := backends(t, "app")
+	p := lbtest.Start(t, `
+global
+    log-send-hostname edge-7
+    log-tag lbtag
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind ${fe}
+    log stdout format rfc3164 local0
+    log-format "lc=%lc rt=%rt"
+    default_backend app
+backend app
+    server s1 ${app}
+`, vars)
+	for range 2 {
+		lbtest.Get(t, p.URL("fe", "/"))
+	}
+	p.WaitLogCount(t, " edge-7 lbtag[", 2, 10*time.Second)
+	var lcs, rts []int
+	for _, l := range strings.Split(p.Log(), "\n") {
+		var lc, rt int
+		if i := strings.Index(l, "lc="); i >= 0 {
+			if _, err := fmt.Sscanf(l[i:], "lc=%d rt=%d", &lc, &rt); err == nil {
+				lcs, rts = append(lcs, lc), append(rts, rt)
+			}
+		}
+	}
+	if len(lcs) != 2 || lcs[1] != lcs[0]+1 || rts[1] != rts[0]+1 || lcs[0] == 0 {
+		t.Errorf("counters lc=%v rt=%v, want two consecutive non-zero values each; log:\n%s", lcs, rts, p.Log())
+	}
+}
