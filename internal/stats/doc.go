@@ -15,7 +15,7 @@
 // # Rows
 //
 // A Row is one line of "show stat": its Type (frontend, backend, server,
-// listener) and its cells, indexed by the Col constants FPxName, FSvName,
+// or listener with "option socket-stats") and its cells, indexed by the Col constants FPxName, FSvName,
 // FQCur... in HAProxy's column order (ColNames has the CSV names). A cell
 // is a Value: empty, an integer or a string, as HAProxy leaves some cells
 // empty for some row types. engine.Engine.Stats collects the rows of the
@@ -27,4 +27,22 @@
 //	for _, r := range rows {
 //		fmt.Println(r.Proxy(), r.Name(), r.Get(stats.FSCur).N(), r.Get(stats.FStatus))
 //	}
+//
+// AppendJSON gives the same rows in the shape of "show stat json".
+//
+// # Prometheus
+//
+// WritePrometheus renders Info and the rows in the text exposition format
+// with the metric names, types, help texts and labels of HAProxy's
+// exporter (promex): haproxy_process_*, haproxy_frontend_*,
+// haproxy_listener_*, haproxy_backend_*, haproxy_server_*.
+// ParsePromQuery reads its scope= and no-maint options. l7 serves it for
+// "http-request use-service prometheus-exporter".
+//
+// # Rates and averages
+//
+// Rates (rate, req_rate, conn_rate and their maxima) are HAProxy's
+// per-second freq_ctr, and the average times (qtime, ctime, rtime, ttime)
+// its swrate sliding average; both live in package freq, shared with the
+// stick tables.
 package stats
