@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hawser-lb/hawser/test/lbtest"
 )
@@ -274,5 +275,30 @@ backend app
 				t.Errorf("%s: server saw %s %q, want %q", tc.name, k, got, want)
 			}
 		}
+	}
+}
+
+// TestConnectionHeaderCannotUndoRules: a client listing a header in
+// Connection (hop-by-hop) cannot remove one that a rule set, because
+// hop-by-hop headers are stripped before the rules run.
+func TestConnectionHeaderCannotUndoRules(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "app")
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    http-request set-header X-Auth-User checked
+    default_backend app
+
+backend app
+    server app ${app}
+`, vars)
+	got := lbtest.Raw(t, p.Addr("fe"), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close, X-Auth-User\r\nX-Auth-User: forged\r\n\r\n", 10*time.Second)
+	if !strings.HasPrefix(got, "HTTP/1.1 200 ") {
+		t.Fatalf("got %q", got)
+	}
+	req, _ := bs["app"].LastRequest()
+	if v := req.Header.Values("X-Auth-User"); len(v) != 1 || v[0] != "checked" {
+		t.Errorf("server saw X-Auth-User %q, want only the rule's value", v)
 	}
 }
