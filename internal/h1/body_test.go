@@ -301,3 +301,36 @@ func TestCopyUntilEOFReadError(t *testing.T) {
 type failReader struct{ err error }
 
 func (r *failReader) Read([]byte) (int, error) { return 0, r.err }
+
+func TestDecodeChunked(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		in       string
+		want     string
+		trailers string
+		err      bool
+	}{
+		{name: "no trailers", in: "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", want: "abcde"},
+		{name: "trailers", in: "3\r\nabc\r\n0\r\nGrpc-Status: 0\r\nx-sum:  42 \r\n\r\n", want: "abc", trailers: "Grpc-Status=0;x-sum=42;"},
+		{name: "extension dropped", in: "3;ext=1\r\nabc\r\n0\r\n\r\n", want: "abc"},
+		{name: "bad trailer", in: "0\r\nno colon\r\n\r\n", err: true},
+		{name: "cut", in: "3\r\nab", want: "ab", err: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var out bytes.Buffer
+			var tr strings.Builder
+			n, err := DecodeChunked(&out, bufio.NewReader(strings.NewReader(tc.in)), func(name, value []byte) {
+				tr.WriteString(string(name) + "=" + string(value) + ";")
+			})
+			if (err != nil) != tc.err {
+				t.Fatalf("err %v, want error %v", err, tc.err)
+			}
+			if out.String() != tc.want || n != int64(len(tc.want)) || tr.String() != tc.trailers {
+				t.Errorf("got %q (%d) trailers %q, want %q trailers %q", out.String(), n, tr.String(), tc.want, tc.trailers)
+			}
+		})
+	}
+}

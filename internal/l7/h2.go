@@ -245,6 +245,7 @@ type streamConn struct {
 	pending []byte // head, then chunk framing and data, not yet read
 	chunked bool
 	eof     bool
+	connect bool // a CONNECT tunnel: the end of the body is a half-close
 	body    chan bodyPiece // from readBody; nil until the body is first read
 	free    chan []byte    // buffers readBody may fill again
 	mu      sync.Mutex     // guards rdl and wake
@@ -266,6 +267,7 @@ func newStreamConn(hc *h2conn, w http.ResponseWriter, r *http.Request) *streamCo
 	c := &streamConn{hc: hc, w: w, r: r}
 	c.pr, c.pw = io.Pipe()
 	connect := r.Method == http.MethodConnect
+	c.connect = connect
 	c.chunked = !connect && r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody
 	c.pending = requestHead(r, c.chunked, connect)
 	return c
@@ -380,6 +382,9 @@ func (c *streamConn) next() (bodyPiece, error) {
 	}
 	body := c.body
 	if c.eof {
+		if c.connect {
+			return bodyPiece{}, io.EOF
+		}
 		body = nil
 	}
 	for {
@@ -525,10 +530,19 @@ func (c *streamConn) relay() error {
 	br.Discard(headLen)
 	c.w.WriteHeader(status)
 	fw := flushWriter{w: c.w, br: br, fr: fr}
+	// A head announcing a body goes out before the relay waits for that
+	// body, so that a slow body does not hold the status back. (A chunked
+	// head waits for its first data: gRPC's trailers-only answers stay
+	// one HEADERS frame.)
+	fr.dirty = length > 0
 	var err error
 	switch {
 	case c.r.Method == http.MethodHead || status == 204 || status == 304:
 	case c.r.Method == http.MethodConnect && status/100 == 2:
+		// The tunnel is established: the client may speak first.
+		if fl, ok := c.w.(http.Flusher); ok {
+			fl.Flush()
+		}
 		_, err = io.Copy(fw, br)
 	case chunked:
 		_, err = h1.DecodeChunked(fw, br, func(name, value []byte) {

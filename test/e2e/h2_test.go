@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -384,4 +385,69 @@ backend bk
 			t.Fatalf("rest %q %v", rest, err)
 		}
 	})
+}
+
+// TestH2Connect tunnels a CONNECT stream through hawser to a server that
+// accepts it, both directions streaming.
+func TestH2Connect(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					l, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if l == "\r\n" {
+						break
+					}
+				}
+				io.WriteString(c, "HTTP/1.1 200 Connection established\r\n\r\n")
+				io.Copy(c, br) // echo
+			}()
+		}
+	}()
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe}
+    default_backend bk
+backend bk
+    server s ${tunnel}
+`, lbtest.Vars{"tunnel": ln.Addr().String()})
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("CONNECT", p.URL("fe", ""), pr)
+	req.Host = "target.example:443"
+	resp, err := lbtest.ProtoClient(lbtest.H2C, false).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	br := bufio.NewReader(resp.Body)
+	for _, msg := range []string{"ping\n", "pong\n"} {
+		io.WriteString(pw, msg)
+		if got, err := br.ReadString('\n'); got != msg {
+			t.Fatalf("echo %q %v, want %q", got, err, msg)
+		}
+	}
+	pw.Close()
+	// The client's half-close reaches the server, whose close ends the
+	// response.
+	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
+		t.Errorf("after close: %q %v", rest, err)
+	}
 }
