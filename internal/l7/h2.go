@@ -245,7 +245,7 @@ type streamConn struct {
 	pending []byte // head, then chunk framing and data, not yet read
 	chunked bool
 	eof     bool
-	connect bool // a CONNECT tunnel: the end of the body is a half-close
+	connect bool           // a CONNECT tunnel: the end of the body is a half-close
 	body    chan bodyPiece // from readBody; nil until the body is first read
 	free    chan []byte    // buffers readBody may fill again
 	mu      sync.Mutex     // guards rdl and wake
