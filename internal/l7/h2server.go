@@ -50,9 +50,14 @@ func (w *h2Wake) Woken() bool {
 // goroutine while the connection's goroutine waits for the response head;
 // h2up guarantees that no Read is under way once the response is closed.
 type h2Body struct {
-	t      *txn
-	left   int64 // bytes left of a fixed-length body
-	pr     *io.PipeReader
+	t       *txn
+	left    int64 // bytes left of a fixed-length body
+	chunked bool
+	// pr is the decoded chunked body, set by the first Read: the decoder
+	// starts only once the stream is open, so that a request whose
+	// connection failed has consumed nothing and can be retried. Close
+	// and endH2Body read it from other goroutines.
+	pr     atomic.Pointer[io.PipeReader]
 	chunkc chan struct{} // closed when the chunked decoder goroutine ends
 	// trailers are the chunked body's trailer fields, written by the
 	// decoder goroutine before it closes the pipe.
@@ -62,8 +67,12 @@ type h2Body struct {
 }
 
 func (b *h2Body) Read(p []byte) (int, error) {
-	if b.pr != nil {
-		n, err := b.pr.Read(p)
+	if b.chunked {
+		pr := b.pr.Load()
+		if pr == nil {
+			pr = b.startDecoder()
+		}
+		n, err := pr.Read(p)
 		b.n += int64(n)
 		if err == io.EOF {
 			b.eof.Store(true)
@@ -90,13 +99,31 @@ func (b *h2Body) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// startDecoder starts the goroutine that decodes the chunked body from
+// the client; its trailer fields become HTTP/2 trailers (collected before
+// the pipe's EOF, read by h2up after it).
+func (b *h2Body) startDecoder() *io.PipeReader {
+	pr, pw := io.Pipe()
+	b.chunkc = make(chan struct{})
+	b.pr.Store(pr)
+	go func() {
+		defer close(b.chunkc)
+		_, err := h1.DecodeChunked(pw, b.t.br, func(name, value []byte) {
+			b.trailers = append(b.trailers, h1.Header{
+				Name: append([]byte(nil), name...), Value: append([]byte(nil), value...)})
+		})
+		pw.CloseWithError(err)
+	}()
+	return pr
+}
+
 // Close interrupts a Read blocked on the client socket (h2up calls it
 // from another goroutine when the stream ends before the body does).
 func (b *h2Body) Close() error {
 	b.t.h2w.aborted.Store(true)
 	b.t.conn.SetReadDeadline(time.Now())
-	if b.pr != nil {
-		b.pr.CloseWithError(io.ErrClosedPipe)
+	if pr := b.pr.Load(); pr != nil {
+		pr.CloseWithError(io.ErrClosedPipe)
 	}
 	return nil
 }
@@ -213,23 +240,10 @@ func (t *txn) exchangeH2() error {
 	t.headLen = 0
 	var body *h2Body
 	if hasBody {
-		body = &h2Body{t: t, left: t.req.ContentLength}
+		body = &h2Body{t: t, left: t.req.ContentLength, chunked: t.req.Chunked}
 		req.Body, req.ContentLength = body, t.req.ContentLength
 		if t.req.Chunked {
-			pr, pw := io.Pipe()
-			body.pr, body.chunkc = pr, make(chan struct{})
 			req.ContentLength = -1
-			// Trailer fields of the chunked body become HTTP/2 trailers:
-			// collected by the decoder before the pipe's EOF, read by
-			// h2up after it.
-			go func() {
-				defer close(body.chunkc)
-				_, err := h1.DecodeChunked(pw, t.br, func(name, value []byte) {
-					body.trailers = append(body.trailers, h1.Header{
-						Name: append([]byte(nil), name...), Value: append([]byte(nil), value...)})
-				})
-				pw.CloseWithError(err)
-			}()
 			req.Trailers = func() []h1.Header { return body.trailers }
 		}
 		// The body is read under "timeout client", an inactivity
@@ -304,8 +318,8 @@ func (t *txn) endH2Body(b *h2Body) {
 	if b == nil {
 		return
 	}
-	if b.pr != nil {
-		b.pr.CloseWithError(io.ErrClosedPipe)
+	if pr := b.pr.Load(); pr != nil {
+		pr.CloseWithError(io.ErrClosedPipe)
 		if !b.eof.Load() {
 			// The decoder may still be blocked on the client.
 			t.h2w.aborted.Store(true)

@@ -98,6 +98,9 @@ frontend fe_slow
 frontend fe_dead
     bind ${fe_dead}
     default_backend dead
+frontend fe_redisp
+    bind ${fe_redisp}
+    default_backend redisp
 
 backend h2
     server s1 ${h2} proto h2
@@ -106,6 +109,12 @@ backend slow
     server s1 ${h2} proto h2
 backend dead
     server s1 ${dead} proto h2
+backend redisp
+    balance first
+    retries 1
+    option redispatch
+    server s1 ${dead} proto h2
+    server s2 ${h2} proto h2
 `, vars)
 
 	t.Run("get", func(t *testing.T) {
@@ -174,6 +183,14 @@ backend dead
 		r := lbtest.Get(t, p.URL("fe_slow", "/slow"))
 		if r.Status != 504 {
 			t.Errorf("status %d", r.Status)
+		}
+	})
+	t.Run("a chunked body survives a redispatch after a failed connect", func(t *testing.T) {
+		t.Parallel()
+		resp := rawHTTP(t, p.Addr("fe_redisp"), "POST /p HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n")
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || string(body) != "hello" {
+			t.Errorf("%d %q", resp.StatusCode, body)
 		}
 	})
 	t.Run("dead server is 503", func(t *testing.T) {
