@@ -176,6 +176,12 @@ type Engine struct {
 	// loggers are shared by frontends and generations logging to the same
 	// targets; guarded by mu.
 	loggers map[string]*logging.Logger
+	// loggersUsed are the keys of the loggers the Apply in progress
+	// compiled; guarded by mu.
+	loggersUsed map[string]bool
+	// retiring are loggers no longer used, closed after a grace period
+	// or by Close; guarded by mu.
+	retiring map[*logging.Logger]bool
 	// rings and relays are the ring and log-forward sections; they
 	// outlive generations like listeners.
 	rings  *logging.Rings
@@ -248,6 +254,7 @@ func (e *Engine) Apply(snap *config.Snapshot) error {
 	defer e.mu.Unlock()
 	// Rings first: the loggers compile resolves "ring@" targets in them.
 	e.rings.Apply(snap.Rings)
+	e.loggersUsed = map[string]bool{}
 	gen, err := e.compile(snap)
 	if err != nil {
 		return err
@@ -285,6 +292,7 @@ func (e *Engine) Apply(snap *config.Snapshot) error {
 	e.registry.Retain(gen.serverKeys)
 	e.stats.Retain(gen.statKeys)
 	e.tables.retain(gen)
+	e.retainLoggers(snap.Global.HardStopAfter)
 	e.log.Info("configuration applied", "gen", gen.ID, "frontends", len(gen.Frontends), "backends", len(gen.Backends))
 	return nil
 }
@@ -318,6 +326,9 @@ func (e *Engine) Close() {
 	e.tables.stop()
 	e.relays.Close()
 	for _, l := range e.loggers {
+		l.Close()
+	}
+	for l := range e.retiring {
 		l.Close()
 	}
 	e.rings.Close()

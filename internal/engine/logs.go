@@ -6,6 +6,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/logging"
@@ -61,6 +62,9 @@ func (e *Engine) logger(targets []config.LogTarget, tag string, g *config.Global
 		host = "=" + *g.LogSendHostname
 	}
 	key := tag + "|" + host + "|" + strings.Join(keys, ";")
+	if e.loggersUsed != nil {
+		e.loggersUsed[key] = true
+	}
 	if l, ok := e.loggers[key]; ok {
 		return l, nil
 	}
@@ -100,4 +104,37 @@ func (f *Frontend) compileUniqueID(g *Generation) error {
 		f.UniqueIDHeader = []byte(h)
 	}
 	return nil
+}
+
+// loggerGrace is how long a logger the new configuration no longer uses
+// stays open for the requests the old generation is still serving, when
+// hard-stop-after does not bound them.
+const loggerGrace = time.Minute
+
+// retainLoggers closes, after a grace period, the loggers the
+// configuration just applied does not use: their TCP connections and
+// writer goroutines would otherwise live as long as the process. Lines an
+// old request logs after that are discarded. Called with mu held.
+func (e *Engine) retainLoggers(hardStop time.Duration) {
+	grace := loggerGrace
+	if hardStop > 0 {
+		grace = hardStop
+	}
+	for key, l := range e.loggers {
+		if e.loggersUsed[key] {
+			continue
+		}
+		delete(e.loggers, key)
+		if e.retiring == nil {
+			e.retiring = map[*logging.Logger]bool{}
+		}
+		e.retiring[l] = true
+		time.AfterFunc(grace, func() {
+			e.mu.Lock()
+			delete(e.retiring, l)
+			e.mu.Unlock()
+			l.Close()
+		})
+	}
+	e.loggersUsed = nil
 }
