@@ -491,7 +491,8 @@ func (c *streamConn) SetWriteDeadline(time.Time) error { return nil }
 // on the stream. It returns an error when the response is cut short.
 func (c *streamConn) relay() error {
 	fr := &flushReader{r: c.pr, w: c.w}
-	br := bufio.NewReaderSize(fr, c.hc.bufSize)
+	br := getReader(fr, c.hc.bufSize)
+	defer putReader(br)
 	var resp h1.Response
 	hdr := c.w.Header()
 	var headLen int
