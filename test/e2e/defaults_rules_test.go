@@ -15,8 +15,9 @@ import (
 // them (HAProxy's reg-tests/http-rules/default_rules.vtc).
 func TestDefaultsRules(t *testing.T) {
 	t.Parallel()
-	bs, vars := backends(t, "app")
-	p := lbtest.Start(t, `
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		bs, vars := backends(t, "app")
+		p := lbtest.Start(t, `
 defaults common
     mode http
     timeout connect 5s
@@ -59,36 +60,37 @@ frontend allowed from allow_all
     default_backend be
 `, vars)
 
-	r := lbtest.Get(t, p.URL("fe", "/"))
-	req, _ := bs["app"].LastRequest()
-	if r.Status != 200 || req == nil {
-		t.Fatalf("status %d, request seen: %v", r.Status, req != nil)
-	}
-	checks := []struct {
-		name, got, want string
-	}{
-		{"x-frontend", req.Header.Get("x-frontend"), "fe"},
-		{"x-backend", req.Header.Get("x-backend"), "be"},
-		{"x-test1-frt", req.Header.Get("x-test1-frt"), "def_front"},
-		{"x-test1-bck", req.Header.Get("x-test1-bck"), "def_back"},
-		{"x-test2-bck", r.Header.Get("x-test2-bck"), "def_back"},
-		{"x-test2-frt", r.Header.Get("x-test2-frt"), "def_front"},
-		{"x-test3-bck", r.Header.Get("x-test3-bck"), "def_back"},
-		{"x-test3-frt", r.Header.Get("x-test3-frt"), "def_front"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		r := lbtest.GetProto(t, proto, p.URL("fe", "/"))
+		req, _ := bs["app"].LastRequest()
+		if r.Status != 200 || req == nil {
+			t.Fatalf("status %d, request seen: %v", r.Status, req != nil)
 		}
-	}
-	if r := lbtest.Get(t, p.URL("fe", "/api")); r.Status != 200 || string(r.Body) != "from-defaults" {
-		t.Errorf("/api: %d %q, want the defaults section's return", r.Status, r.Body)
-	}
-	// "allow" in the defaults section ends the rule set: the frontend's
-	// own "deny" does not run.
-	if r := lbtest.Get(t, p.URL("allowed", "/")); r.Status != 200 {
-		t.Errorf("allow in defaults: status %d, want 200", r.Status)
-	}
+		checks := []struct {
+			name, got, want string
+		}{
+			{"x-frontend", req.Header.Get("x-frontend"), "fe"},
+			{"x-backend", req.Header.Get("x-backend"), "be"},
+			{"x-test1-frt", req.Header.Get("x-test1-frt"), "def_front"},
+			{"x-test1-bck", req.Header.Get("x-test1-bck"), "def_back"},
+			{"x-test2-bck", r.Header.Get("x-test2-bck"), "def_back"},
+			{"x-test2-frt", r.Header.Get("x-test2-frt"), "def_front"},
+			{"x-test3-bck", r.Header.Get("x-test3-bck"), "def_back"},
+			{"x-test3-frt", r.Header.Get("x-test3-frt"), "def_front"},
+		}
+		for _, c := range checks {
+			if c.got != c.want {
+				t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+			}
+		}
+		if r := lbtest.GetProto(t, proto, p.URL("fe", "/api")); r.Status != 200 || string(r.Body) != "from-defaults" {
+			t.Errorf("/api: %d %q, want the defaults section's return", r.Status, r.Body)
+		}
+		// "allow" in the defaults section ends the rule set: the frontend's
+		// own "deny" does not run.
+		if r := lbtest.GetProto(t, proto, p.URL("allowed", "/")); r.Status != 200 {
+			t.Errorf("allow in defaults: status %d, want 200", r.Status)
+		}
+	})
 }
 
 // hawser -c refuses what HAProxy refuses about rules in defaults sections,

@@ -14,8 +14,9 @@ import (
 // query string, is proxied.
 func TestMonitorURI(t *testing.T) {
 	t.Parallel()
-	bs, vars := backends(t, "app")
-	p := lbtest.Start(t, `
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		bs, vars := backends(t, "app")
+		p := lbtest.Start(t, `
 global
     log stdout format raw local0
 
@@ -34,18 +35,19 @@ frontend fe
 backend app
     server s1 ${app}
 `, vars)
-	r := lbtest.Get(t, p.URL("fe", "/monitor"))
-	if r.Status != http.StatusOK || r.Body != "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n" {
-		t.Fatalf("monitor-uri: %d %q", r.Status, r.Body)
-	}
-	if n := bs["app"].Requests.Load(); n != 0 {
-		t.Fatalf("monitor request reached the server (%d requests)", n)
-	}
-	if r := lbtest.Get(t, p.URL("fe", "/monitor?x")); r.Body != "app" {
-		t.Fatalf("/monitor?x: %d %q, want the server", r.Status, r.Body)
-	}
-	p.WaitLog(t, `"GET /monitor?x HTTP/1.1"`, 5*time.Second)
-	if strings.Contains(p.Log(), `"GET /monitor HTTP/1.1"`) {
-		t.Fatal("the monitor request was logged")
-	}
+		r := lbtest.GetProto(t, proto, p.URL("fe", "/monitor"))
+		if r.Status != http.StatusOK || r.Body != "<html><body><h1>200 OK</h1>\nService ready.\n</body></html>\n" {
+			t.Fatalf("monitor-uri: %d %q", r.Status, r.Body)
+		}
+		if n := bs["app"].Requests.Load(); n != 0 {
+			t.Fatalf("monitor request reached the server (%d requests)", n)
+		}
+		if r := lbtest.GetProto(t, proto, p.URL("fe", "/monitor?x")); r.Body != "app" {
+			t.Fatalf("/monitor?x: %d %q, want the server", r.Status, r.Body)
+		}
+		p.WaitLog(t, `"GET /monitor?x `+proto.LogVersion()+`"`, 5*time.Second)
+		if strings.Contains(p.Log(), `"GET /monitor `+proto.LogVersion()+`"`) {
+			t.Fatal("the monitor request was logged")
+		}
+	})
 }

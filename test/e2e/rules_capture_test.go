@@ -24,8 +24,9 @@ defaults
 // http-request capture ... len show in %hr/%hs and in capture.req.hdr().
 func TestCapturesInLog(t *testing.T) {
 	t.Parallel()
-	_, vars := backends(t, "app")
-	p := lbtest.Start(t, logDefaults+`
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		_, vars := backends(t, "app")
+		p := lbtest.Start(t, logDefaults+`
 frontend fe
     bind ${fe}
     option httplog
@@ -41,18 +42,20 @@ frontend fe
 backend app
     server s1 ${app}
 `, vars)
-	r := lbtest.Get(t, p.URL("fe", "/some/path"), "Host: example.com:8080", "X-Tag: abcdef")
-	if r.Status != 200 {
-		t.Fatalf("status %d", r.Status)
-	}
-	p.WaitLog(t, ` {example.c|/some/path|abc} {app|APP} "GET /some/path HTTP/1.1"`, 5*time.Second)
+		r := lbtest.GetProto(t, proto, p.URL("fe", "/some/path"), "Host: example.com:8080", "X-Tag: abcdef")
+		if r.Status != 200 {
+			t.Fatalf("status %d", r.Status)
+		}
+		p.WaitLog(t, ` {example.c|/some/path|abc} {app|APP} "GET /some/path `+proto.LogVersion()+`"`, 5*time.Second)
+	})
 }
 
 // %[sample] items in a log-format line.
 func TestLogFormatSamples(t *testing.T) {
 	t.Parallel()
-	_, vars := backends(t, "app")
-	p := lbtest.Start(t, logDefaults+`
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		_, vars := backends(t, "app")
+		p := lbtest.Start(t, logDefaults+`
 frontend fe
     bind ${fe}
     log-format "fmt %ST host=%[req.hdr(host),lower] path=%[path] cap=%[capture.req.hdr(0)]"
@@ -62,6 +65,7 @@ frontend fe
 backend app
     server s1 ${app}
 `, vars)
-	lbtest.Get(t, p.URL("fe", "/p?q=1"), "Host: WWW.Example.ORG", "X-Id: 123456")
-	p.WaitLog(t, "fmt 200 host=www.example.org path=/p cap=1234", 5*time.Second)
+		lbtest.GetProto(t, proto, p.URL("fe", "/p?q=1"), "Host: WWW.Example.ORG", "X-Id: 123456")
+		p.WaitLog(t, "fmt 200 host=www.example.org path=/p cap=1234", 5*time.Second)
+	})
 }

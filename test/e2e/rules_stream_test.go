@@ -13,8 +13,9 @@ import (
 // level, or lowers it below; silent drops it.
 func TestSetLogLevel(t *testing.T) {
 	t.Parallel()
-	_, vars := backends(t, "app")
-	p := lbtest.Start(t, `
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		_, vars := backends(t, "app")
+		p := lbtest.Start(t, `
 global
     log stdout format raw local0 notice
 
@@ -34,36 +35,38 @@ frontend fe
 backend app
     server s1 ${app}
 `, vars)
-	for _, path := range []string{"/info", "/silent", "/err"} {
-		lbtest.Get(t, p.URL("fe", path))
-	}
-	p.WaitLog(t, "lvl /err", 5*time.Second)
-	for _, path := range []string{"/info", "/silent"} {
-		if got := p.Log(); strings.Contains(got, "lvl "+path) {
-			t.Errorf("%s was logged at a level the target drops:\n%s", path, got)
+		for _, path := range []string{"/info", "/silent", "/err"} {
+			lbtest.GetProto(t, proto, p.URL("fe", path))
 		}
-	}
+		p.WaitLog(t, "lvl /err", 5*time.Second)
+		for _, path := range []string{"/info", "/silent"} {
+			if got := p.Log(); strings.Contains(got, "lvl "+path) {
+				t.Errorf("%s was logged at a level the target drops:\n%s", path, got)
+			}
+		}
+	})
 }
 
 // set-timeout server replaces "timeout server" for the request: a server
 // that never answers gives 504 long before the configured hour.
 func TestSetTimeoutServer(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() }) // never answers
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	p := lbtest.Start(t, `
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				t.Cleanup(func() { c.Close() }) // never answers
+			}
+		}()
+		p := lbtest.Start(t, `
 defaults
     mode http
     timeout connect 5s
@@ -77,30 +80,32 @@ frontend fe
 backend mute
     server s1 ${mute}
 `, lbtest.Vars{"mute": ln.Addr().String()})
-	if r := lbtest.Get(t, p.URL("fe", "/")); r.Status != 504 {
-		t.Fatalf("status %d, want 504", r.Status)
-	}
+		if r := lbtest.GetProto(t, proto, p.URL("fe", "/")); r.Status != 504 {
+			t.Fatalf("status %d, want 504", r.Status)
+		}
+	})
 }
 
 // set-timeout also takes a sample expression giving milliseconds, as
 // HAProxy does when the argument is not a time.
 func TestSetTimeoutExpr(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() }) // never answers
+	lbtest.RunProtos(t, lbtest.ClearProtos, func(t *testing.T, proto lbtest.Proto) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	p := lbtest.Start(t, `
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				t.Cleanup(func() { c.Close() }) // never answers
+			}
+		}()
+		p := lbtest.Start(t, `
 defaults
     mode http
     timeout connect 5s
@@ -114,7 +119,8 @@ frontend fe
 backend mute
     server s1 ${mute}
 `, lbtest.Vars{"mute": ln.Addr().String()})
-	if r := lbtest.Get(t, p.URL("fe", "/"), "X-Timeout-Ms: 50"); r.Status != 504 {
-		t.Fatalf("status %d, want 504", r.Status)
-	}
+		if r := lbtest.GetProto(t, proto, p.URL("fe", "/"), "X-Timeout-Ms: 50"); r.Status != 504 {
+			t.Fatalf("status %d, want 504", r.Status)
+		}
+	})
 }

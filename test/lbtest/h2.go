@@ -111,3 +111,12 @@ func GetProto(t testing.TB, p Proto, url string, headers ...string) Response {
 	t.Helper()
 	return DoProto(t, p, "GET", url, headers...)
 }
+
+// LogVersion is how hawser's log shows the version of a request sent over
+// p (%HV).
+func (p Proto) LogVersion() string {
+	if p == H1 {
+		return "HTTP/1.1"
+	}
+	return "HTTP/2.0"
+}
