@@ -9,6 +9,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/balance"
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/freq"
+	"github.com/hawser-lb/hawser/internal/logging"
 	"github.com/hawser-lb/hawser/internal/server"
 	"github.com/hawser-lb/hawser/internal/stats"
 )
@@ -407,11 +408,9 @@ func (e *Engine) Info() stats.Info {
 		CumConns: e.cumConns.Load(),
 		Stopping: e.stopping.Load(),
 	}
-	e.mu.Lock()
-	for _, l := range e.loggers {
-		in.DroppedLogs += l.Dropped()
-	}
-	e.mu.Unlock()
+	// The process-wide count: it includes retired loggers, TCP targets'
+	// own queues and log-forward sections, and never goes down.
+	in.DroppedLogs = logging.DroppedLogs()
 	now := freq.Now()
 	if g := e.active.Load(); g != nil {
 		in.MaxConn = g.Snap.Global.MaxConn

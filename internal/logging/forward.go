@@ -264,14 +264,16 @@ func (l *relayListener) serveConn(c net.Conn) {
 	r := bufio.NewReaderSize(c, 16<<10)
 	msg := make([]byte, 0, 1024)
 	for {
-		rc := l.cfg.Load()
-		if t := rc.Cfg.Timeout; t > 0 {
+		if t := l.cfg.Load().Cfg.Timeout; t > 0 {
 			c.SetReadDeadline(time.Now().Add(t))
 		}
 		first, err := r.Peek(1)
 		if err != nil {
 			return
 		}
+		// Loaded once the message arrives: a reload while the connection
+		// waited applies to it.
+		rc := l.cfg.Load()
 		if !rc.Cfg.AssumeNTF && first[0] >= '1' && first[0] <= '9' {
 			n, err := readOctetCount(r)
 			if err != nil {

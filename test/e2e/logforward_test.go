@@ -471,3 +471,33 @@ backend app
 		t.Errorf("counters lc=%v rt=%v, want two consecutive non-zero values each; log:\n%s", lcs, rts, p.Log())
 	}
 }
+
+// TestLogForwardReload: a reload keeps a log-forward TCP connection open
+// and applies the new target format to its next messages.
+func TestLogForwardReload(t *testing.T) {
+	t.Parallel()
+	out := newOctetReceiver(t)
+	cfg := `
+log-forward relay
+    bind ${in}
+    log tcp@${out} format %s local0
+`
+	vars := lbtest.Vars{"out": out.addr()}
+	p := lbtest.Start(t, fmt.Sprintf(cfg, "rfc5424"), vars)
+	c, err := net.Dial("tcp", p.Addr("in"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprint(c, "<14>Nov 22 05:00:00 h app: before\n")
+	if got := out.next(t); !strings.HasSuffix(got, " h app - - - before") {
+		t.Fatalf("before reload: %q", got)
+	}
+	if !p.ReloadWith(t, fmt.Sprintf(cfg, "rfc3164"), vars) {
+		t.Fatalf("reload rejected:\n%s", p.Log())
+	}
+	fmt.Fprint(c, "<14>Nov 22 05:00:01 h app: after\n")
+	if got := out.next(t); got != "<14>Nov 22 05:00:01 h app: after" {
+		t.Fatalf("after reload, on the same connection: %q", got)
+	}
+}
