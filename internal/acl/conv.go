@@ -27,6 +27,8 @@ type convDef struct {
 type convCall struct {
 	def  *convDef
 	args []arg
+	// vars is set when an argument names a variable.
+	vars bool
 }
 
 var converters = map[string]*convDef{}
@@ -56,9 +58,55 @@ func (c *convCall) apply(e *eval, i int, v value) (value, bool) {
 	if !ok {
 		return value{}, false
 	}
-	out, res, ok := c.def.fn(e.conv[i%2], in, c.args)
+	args := c.args
+	if c.vars {
+		if args, ok = e.resolveVars(c.args); !ok {
+			return value{}, false
+		}
+	}
+	out, res, ok := c.def.fn(e.conv[i%2], in, args)
 	e.conv[i%2] = out
 	return res, ok
+}
+
+// resolveVars returns a copy of args, in the eval's reusable slice, with
+// each variable argument replaced by the variable's value: an integer in
+// i, its text in b. A missing integer variable makes the converter fail,
+// as HAProxy's; a missing text one (concat) is empty.
+func (e *eval) resolveVars(args []arg) ([]arg, bool) {
+	e.vargs = append(e.vargs[:0], args...)
+	e.varBuf = e.varBuf[:0]
+	vr, _ := e.s.(VarReader)
+	for j := range e.vargs {
+		a := &e.vargs[j]
+		if a.v == "" {
+			continue
+		}
+		var v Value
+		found := false
+		if vr != nil {
+			v, found = vr.Var(a.v)
+		}
+		a.b, a.i = nil, 0
+		if found {
+			start := len(e.varBuf)
+			e.varBuf = v.AppendString(e.varBuf)
+			a.b = e.varBuf[start:]
+			switch v.Type {
+			case TypeInt, TypeBool:
+				a.i = v.Int
+			default:
+				n, ok := parseLeadingInt(a.b)
+				if !ok && !a.strVar {
+					return nil, false
+				}
+				a.i = n
+			}
+		} else if !a.strVar {
+			return nil, false
+		}
+	}
+	return e.vargs, true
 }
 
 // strValue and intValue build results.

@@ -191,21 +191,29 @@ func convRegsub(dst []byte, v value, a []arg) ([]byte, value, bool) {
 	return dst, strValue(dst), true
 }
 
-// prepareConcat refuses the variable argument until hawser has variables.
+// prepareConcat checks the variable argument, read at each evaluation.
 func prepareConcat(a []arg, _ *compileEnv) error {
 	if len(a) > 1 && a[1].s != "" {
-		return fmt.Errorf("variable '%s': variables are not supported by hawser", a[1].s)
+		if !isVarName(a[1].s) {
+			return fmt.Errorf("invalid variable name '%s'", a[1].s)
+		}
+		a[1].v, a[1].strVar = a[1].s, true
 	}
 	return nil
 }
 
-// convConcat is concat(<start>,<var>,<end>): it appends <start>
-// (and the variable, refused for now, and <end>) after the sample, as
-// HAProxy 2.6 does ("abc",concat(-,,+) gives "abc-+").
+// convConcat is concat(<start>,<var>,<end>): it appends <start>, the
+// variable's value and <end> after the sample, as HAProxy 2.6 does
+// ("abc",concat(-,,+) gives "abc-+").
 func convConcat(dst []byte, v value, a []arg) ([]byte, value, bool) {
 	dst = append(dst[:0], v.b...)
 	if len(a) > 0 {
 		dst = append(dst, a[0].s...)
+	}
+	if len(a) > 1 && a[1].v != "" {
+		// resolveVars put the variable's text in b; a missing one
+		// adds nothing, as in HAProxy.
+		dst = append(dst, a[1].b...)
 	}
 	if len(a) > 2 {
 		dst = append(dst, a[2].s...)

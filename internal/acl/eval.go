@@ -30,6 +30,10 @@ type eval struct {
 	// miss is set by a content fetch that could not decide because more
 	// data may come (see MatchMiss).
 	miss bool
+	// vargs and varBuf hold converter arguments read from variables
+	// (resolveVars).
+	vargs  []arg
+	varBuf []byte
 }
 
 var evalPool = sync.Pool{New: func() any {

@@ -13,8 +13,8 @@ type argType uint8
 const (
 	argStr argType = iota + 1
 	argInt
-	// argIntVar is an integer or, in HAProxy, a variable name; hawser
-	// has no variables yet and says so.
+	// argIntVar is an integer or a variable name ("txn.limit"), read
+	// when the converter runs.
 	argIntVar
 )
 
@@ -33,6 +33,11 @@ type arg struct {
 	b []byte
 	i int64
 	p *argPrep
+	// v is the variable the argument names, read at each evaluation
+	// (resolveVars); "" for a constant. strVar is set when its text is
+	// wanted (concat) rather than an integer.
+	v      string
+	strVar bool
 }
 
 // fetchFunc fetches sample values and hands each to e.emit, stopping when
@@ -460,7 +465,7 @@ func parseArgValue(t argType, s string, pos int) (arg, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil && t == argIntVar && isVarName(s) {
-		return arg{}, fmt.Errorf("variable '%s': variables are not supported by hawser", s)
+		return arg{s: s, v: s}, nil
 	}
 	if err != nil {
 		return arg{}, fmt.Errorf("failed to parse '%s' as type 'integer' at position %d", s, pos)

@@ -106,7 +106,11 @@ func parseConverters(s string, in Type, env *compileEnv) ([]convCall, error) {
 				return nil, fmt.Errorf("invalid args in converter '%s' : %v", name, err)
 			}
 		}
-		convs = append(convs, convCall{def: def, args: args})
+		call := convCall{def: def, args: args}
+		for _, a := range args {
+			call.vars = call.vars || a.v != ""
+		}
+		convs = append(convs, call)
 		s, prev, in = rest, name, def.out
 	}
 	return convs, nil

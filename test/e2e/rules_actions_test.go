@@ -238,6 +238,8 @@ frontend fe
     http-request set-header X-Internal %[bool(1)] if internal
     http-request set-header X-Conv %[str(hello),base64,b64dec,regsub(l+,L),concat(-,,!)]
     http-request set-header X-Net %[src,ipmask(8)]
+    http-request set-var(txn.two) int(2)
+    http-request set-header X-Sum %[int(40),add(txn.two)]/%[str(id),concat(=,txn.tag)]
     default_backend app
 
 backend app
@@ -258,7 +260,7 @@ backend app
 		{name: "set-uri", path: "/anything", headers: []string{"X-U: ABC"}, uri: "/u/abc"},
 		{name: "replace-path keeps the query", path: "/rp/x/y?k=v", uri: "/replaced/x/y?k=v"},
 		{name: "dom matcher", path: "/", headers: []string{"Host: api.internal.example"}, check: map[string]string{"X-Internal": "1"}},
-		{name: "converters", path: "/c/d", check: map[string]string{"X-Conv": "heLo-!", "X-Net": "127.0.0.0"}},
+		{name: "converters", path: "/c/d", check: map[string]string{"X-Conv": "heLo-!", "X-Net": "127.0.0.0", "X-Sum": "42/id=GET-c"}},
 	}
 	for _, tc := range tests {
 		// One at a time: each reads the backend's last request.
