@@ -27,6 +27,16 @@ type BackendTLS interface {
 	BackendTLSState() *tls.ConnectionState
 }
 
+// TLSVerifier is an optional interface a Sample implements to serve the
+// client certificate verification fetches: ssl_c_verify (the first
+// error), ssl_c_err (on the certificate itself), ssl_c_ca_err and
+// ssl_c_ca_err_depth (on its CA chain). They are OpenSSL's codes, 0 when
+// none; non-zero only for errors let through by crt-ignore-err or
+// ca-ignore-err, since other errors fail the handshake.
+type TLSVerifier interface {
+	TLSVerify() (result, crtErr, caErr, caErrDepth int)
+}
+
 func (e *eval) tlsFront() *tls.ConnectionState {
 	if s, ok := e.s.(TLSSample); ok {
 		return s.TLSState()
@@ -89,14 +99,10 @@ func sslFetches() []fetchEntry {
 				e.emit(boolValue(len(s.PeerCertificates) > 0))
 			}
 		}}},
-		// Go aborts the handshake on any verification error (hawser does
-		// not implement ca-ignore-err/crt-ignore-err), so an established
-		// connection has none.
-		fetchEntry{[]string{"ssl_c_verify", "ssl_c_err", "ssl_c_ca_err", "ssl_c_ca_err_depth"}, fetchDef{out: TypeInt, fn: func(e *eval, _ []arg) {
-			if s := e.tlsFront(); s != nil {
-				e.emit(intValue(0))
-			}
-		}}},
+		fetchEntry{[]string{"ssl_c_verify"}, fetchDef{out: TypeInt, fn: fetchVerify(0)}},
+		fetchEntry{[]string{"ssl_c_err"}, fetchDef{out: TypeInt, fn: fetchVerify(1)}},
+		fetchEntry{[]string{"ssl_c_ca_err"}, fetchDef{out: TypeInt, fn: fetchVerify(2)}},
+		fetchEntry{[]string{"ssl_c_ca_err_depth"}, fetchDef{out: TypeInt, fn: fetchVerify(3)}},
 	)
 	// Certificate fetches: ssl_c_* (client's), ssl_f_* (served), ssl_s_*
 	// (the server's).
@@ -160,6 +166,20 @@ func sslFetches() []fetchEntry {
 		)
 	}
 	return out
+}
+
+// fetchVerify serves field i of TLSVerifier.TLSVerify.
+func fetchVerify(i int) fetchFunc {
+	return func(e *eval, _ []arg) {
+		if e.tlsFront() == nil {
+			return
+		}
+		var f [4]int
+		if v, ok := e.s.(TLSVerifier); ok {
+			f[0], f[1], f[2], f[3] = v.TLSVerify()
+		}
+		e.emit(intValue(int64(f[i])))
+	}
 }
 
 func peerCert(s *tls.ConnectionState) *x509.Certificate {

@@ -329,14 +329,12 @@ func buildTLSKeywords() []*Keyword {
 			}
 			return fmt.Errorf("'verify' expects none, optional or required, got '%s'", a[0])
 		}),
-		bindTLSKw("ca-ignore-err", 1, "all|<errorID>,...", "CA chain errors to ignore (accepted; hawser refuses every verification error)", func(c *lineCtx, t *BindTLS, a []string) error {
+		bindTLSKw("ca-ignore-err", 1, "all|<errorID>,...", "client certificate errors on the CA chain to let through (see ssl_c_ca_err)", func(c *lineCtx, t *BindTLS, a []string) error {
 			t.CAIgnoreErr = a[0]
-			c.warnf("'ca-ignore-err' is accepted but not applied by hawser: client certificates failing verification are refused")
 			return nil
 		}),
-		bindTLSKw("crt-ignore-err", 1, "all|<errorID>,...", "certificate errors to ignore (accepted; hawser refuses every verification error)", func(c *lineCtx, t *BindTLS, a []string) error {
+		bindTLSKw("crt-ignore-err", 1, "all|<errorID>,...", "errors on the client certificate itself to let through, e.g. 10 (expired; see ssl_c_err)", func(c *lineCtx, t *BindTLS, a []string) error {
 			t.CrtIgnoreErr = a[0]
-			c.warnf("'crt-ignore-err' is accepted but not applied by hawser: client certificates failing verification are refused")
 			return nil
 		}),
 		bindTLSOpt("prefer-client-ciphers", 0, "", "accepted; Go picks the suite"),

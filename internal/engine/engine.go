@@ -78,6 +78,9 @@ type Session struct {
 	// stays the socket: the handler gets the *tls.Conn.
 	TLS     *tls.ConnectionState
 	TLSCert *tlsconf.Cert
+	// TLSVerify is the client certificate verification outcome, non-zero
+	// only for errors ca-ignore-err / crt-ignore-err let through.
+	TLSVerify tlsconf.Verify
 }
 
 // ServedCert returns the certificate served to the client (ssl_f_*), nil
@@ -87,6 +90,13 @@ func (s *Session) ServedCert() *x509.Certificate {
 		return nil
 	}
 	return s.TLSCert.Leaf()
+}
+
+// VerifyResult serves ssl_c_verify, ssl_c_err, ssl_c_ca_err and
+// ssl_c_ca_err_depth (acl.TLSVerifier).
+func (s *Session) VerifyResult() (result, crtErr, caErr, caErrDepth int) {
+	v := &s.TLSVerify
+	return v.Result, v.CrtErr, v.CAErr, v.CAErrDepth
 }
 
 // Stream returns a session for one stream of a multiplexed connection

@@ -290,6 +290,7 @@ func (m sessSample) expectPROXY()                        { m.s.expectProxy = tru
 func (m sessSample) Vars() *rules.Vars                   { return &m.s.vars }
 func (m sessSample) TLSState() *tls.ConnectionState      { return m.s.TLS }
 func (m sessSample) TLSCert() *x509.Certificate          { return m.s.ServedCert() }
+func (m sessSample) TLSVerify() (int, int, int, int)     { return m.s.VerifyResult() }
 func (m sessSample) Var(name string) (acl.Value, bool)   { return m.s.vars.Get(name) }
 func (m sessSample) SocketID() int                       { return m.s.SocketID() }
 func (m sessSample) SocketName() string                  { return m.s.SocketName() }

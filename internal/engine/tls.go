@@ -80,7 +80,7 @@ func handshake(c net.Conn, s *Session, tb *tlsconf.Bind, timeout time.Duration) 
 		return nil, fmt.Errorf("TLS handshake: %w", err)
 	}
 	st := tc.ConnectionState()
-	s.TLS, s.TLSCert = &st, served.Cert
+	s.TLS, s.TLSCert, s.TLSVerify = &st, served.Cert, served.Verify
 	return tc, nil
 }
 

@@ -70,8 +70,9 @@ type sample struct {
 }
 
 var (
-	_ acl.TLSSample  = (*sample)(nil)
-	_ acl.BackendTLS = (*sample)(nil)
+	_ acl.TLSSample   = (*sample)(nil)
+	_ acl.BackendTLS  = (*sample)(nil)
+	_ acl.TLSVerifier = (*sample)(nil)
 )
 
 // TLSState serves the ssl_fc* and ssl_c_* fetches.
@@ -79,6 +80,9 @@ func (m *sample) TLSState() *tls.ConnectionState { return m.s.TLS }
 
 // TLSCert serves the ssl_f_* fetches.
 func (m *sample) TLSCert() *x509.Certificate { return m.s.ServedCert() }
+
+// TLSVerify serves ssl_c_verify and the ssl_c_*err fetches.
+func (m *sample) TLSVerify() (int, int, int, int) { return m.s.VerifyResult() }
 
 // BackendTLSState serves the ssl_bc* fetches.
 func (m *sample) BackendTLSState() *tls.ConnectionState { return m.bc }

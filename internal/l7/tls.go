@@ -31,6 +31,9 @@ func (t *txn) TLSState() *tls.ConnectionState { return t.sess.TLS }
 // TLSCert serves the ssl_f_* fetches.
 func (t *txn) TLSCert() *x509.Certificate { return t.sess.ServedCert() }
 
+// TLSVerify serves ssl_c_verify and the ssl_c_*err fetches.
+func (t *txn) TLSVerify() (int, int, int, int) { return t.sess.VerifyResult() }
+
 // BackendTLSState serves the ssl_bc* fetches: the TLS state of the
 // server connection the request uses.
 func (t *txn) BackendTLSState() *tls.ConnectionState {

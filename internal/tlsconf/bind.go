@@ -36,6 +36,9 @@ type certRef struct {
 	e             *Entry
 	filters, negs []string
 	conf          *tls.Config
+	// verifier, set with ca-ignore-err or crt-ignore-err, checks client
+	// certificates in a per-handshake copy of conf.
+	verifier *clientVerifier
 }
 
 // sniIndex maps server names to certificates. It is rebuilt when the
@@ -53,7 +56,12 @@ var ErrNoCertificate = errors.New("no certificate matches the requested server n
 
 // Served records which certificate a handshake served, for the ssl_f_*
 // fetches; pass it with WithServed in the handshake's context.
-type Served struct{ Cert *Cert }
+type Served struct {
+	Cert *Cert
+	// Verify is the client certificate verification outcome when
+	// errors may be ignored (ca-ignore-err, crt-ignore-err).
+	Verify Verify
+}
 
 type servedKey struct{}
 
@@ -68,7 +76,7 @@ func WithServed(ctx context.Context, s *Served) context.Context {
 // neither alpn nor no-alpn.
 func NewBind(store *Store, t *config.BindTLS, g *config.Global, defALPN []string) (*Bind, error) {
 	b := &Bind{store: store, strict: t.StrictSNI}
-	base, warns, err := serverConfig(t, g, defALPN)
+	base, baseV, warns, err := serverConfig(t, g, defALPN)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +89,7 @@ func NewBind(store *Store, t *config.BindTLS, g *config.Global, defALPN []string
 				return nil, err
 			}
 			for _, e := range es {
-				refs = append(refs, &certRef{e: e, conf: base})
+				refs = append(refs, &certRef{e: e, conf: base, verifier: baseV})
 			}
 		}
 		return refs, nil
@@ -105,12 +113,12 @@ func NewBind(store *Store, t *config.BindTLS, g *config.Global, defALPN []string
 			if err != nil {
 				return nil, fmt.Errorf("crt-list '%s' line %d: %w", lp, l.Line, err)
 			}
-			r := &certRef{e: e, filters: l.Filters, negs: l.Negs, conf: base}
+			r := &certRef{e: e, filters: l.Filters, negs: l.Negs, conf: base, verifier: baseV}
 			if l.Opts != nil {
 				lt, err := lineTLS(t, l.Opts)
 				if err == nil {
 					var w []string
-					r.conf, w, err = serverConfig(lt, g, defALPN)
+					r.conf, r.verifier, w, err = serverConfig(lt, g, defALPN)
 					b.Warnings = append(b.Warnings, w...)
 				}
 				if err != nil {
@@ -166,7 +174,19 @@ func (b *Bind) configForClient(h *tls.ClientHelloInfo) (*tls.Config, error) {
 	if r == nil {
 		return nil, ErrNoCertificate
 	}
-	return r.conf, nil
+	if r.verifier == nil {
+		return r.conf, nil
+	}
+	// ca-ignore-err / crt-ignore-err: the outcome goes to this
+	// handshake's Served, so the configuration is per handshake.
+	c := r.conf.Clone()
+	out := &Verify{}
+	if s, ok := h.Context().Value(servedKey{}).(*Served); ok {
+		out = &s.Verify
+	}
+	v := r.verifier
+	c.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error { return v.verify(raw, out) }
+	return c, nil
 }
 
 // pick chooses the certificate for a ClientHello: exact names first, then
@@ -295,12 +315,13 @@ func lineTLS(t *config.BindTLS, opts []string) (*config.BindTLS, error) {
 }
 
 // serverConfig builds the tls.Config of a bind line, without
-// certificates.
-func serverConfig(t *config.BindTLS, g *config.Global, defALPN []string) (*tls.Config, []string, error) {
+// certificates, and the verifier of client certificates when errors may
+// be ignored.
+func serverConfig(t *config.BindTLS, g *config.Global, defALPN []string) (*tls.Config, *clientVerifier, []string, error) {
 	c := &tls.Config{}
 	warns, err := applyOpts(c, mergeOpts(g.SSLDefaultBind, t.Opts))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	switch {
 	case t.NoALPN:
@@ -316,23 +337,40 @@ func serverConfig(t *config.BindTLS, g *config.Global, defALPN []string) (*tls.C
 		c.ClientAuth = tls.RequireAndVerifyClientCert
 	}
 	if c.ClientAuth != tls.NoClientCert && t.CAFile == "" {
-		return nil, nil, fmt.Errorf("'verify %s' needs a 'ca-file' to verify client certificates with", t.Verify)
+		return nil, nil, nil, fmt.Errorf("'verify %s' needs a 'ca-file' to verify client certificates with", t.Verify)
 	}
+	var crl *CRL
 	if t.CAFile != "" {
 		pool, err := LoadCAs(t.CAFile)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		c.ClientCAs = pool
 	}
 	if t.CRLFile != "" {
-		crl, err := LoadCRL(t.CRLFile)
-		if err != nil {
-			return nil, nil, err
+		if crl, err = LoadCRL(t.CRLFile); err != nil {
+			return nil, nil, nil, err
 		}
 		c.VerifyPeerCertificate = crl.verify
 	}
-	return c, warns, nil
+	caIgn, err := parseIgnore("ca-ignore-err", t.CAIgnoreErr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	crtIgn, err := parseIgnore("crt-ignore-err", t.CrtIgnoreErr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if c.ClientAuth == tls.NoClientCert || caIgn.empty() && crtIgn.empty() {
+		return c, nil, warns, nil
+	}
+	cas, err := loadCACerts(t.CAFile)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	v := &clientVerifier{roots: c.ClientCAs, cas: cas, crl: crl, ca: caIgn, crt: crtIgn}
+	withIgnoreErr(c, t.Verify, v)
+	return c, v, warns, nil
 }
 
 // LoadCAs reads a PEM file of CA certificates.
@@ -346,6 +384,30 @@ func LoadCAs(path string) (*x509.CertPool, error) {
 		return nil, fmt.Errorf("unable to load CA file '%s': no certificate found in the file", path)
 	}
 	return pool, nil
+}
+
+// loadCACerts parses the certificates of a CA file.
+func loadCACerts(path string) ([]*x509.Certificate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("unable to load CA file '%s': %w", path, unwrapPath(err))
+	}
+	var out []*x509.Certificate
+	for {
+		var b *pem.Block
+		if b, data = pem.Decode(data); b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("unable to load CA file '%s': %w", path, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // CRL is a set of revocation lists.

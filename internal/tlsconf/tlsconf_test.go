@@ -348,3 +348,34 @@ func TestOptions(t *testing.T) {
 		})
 	}
 }
+
+func TestParseIgnore(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in       string
+		has, not []int
+		err      bool
+	}{
+		{in: "all", has: []int{10, 20, 99}},
+		{in: "10,20", has: []int{10, 20}, not: []int{18}},
+		{in: "X509_V_ERR_CERT_HAS_EXPIRED", has: []int{10}, not: []int{9}},
+		{in: "10,bogus", err: true},
+	}
+	for _, tc := range tests {
+		s, err := parseIgnore("crt-ignore-err", tc.in)
+		if tc.err != (err != nil) {
+			t.Errorf("%q: err %v", tc.in, err)
+			continue
+		}
+		for _, c := range tc.has {
+			if !s.has(c) {
+				t.Errorf("%q: %d not ignored", tc.in, c)
+			}
+		}
+		for _, c := range tc.not {
+			if s.has(c) {
+				t.Errorf("%q: %d ignored", tc.in, c)
+			}
+		}
+	}
+}

@@ -544,3 +544,59 @@ backend be
 		t.Errorf("server sessions: %q then %q", bodies, body)
 	}
 }
+
+// crt-ignore-err lets a client certificate with that error through, and
+// ssl_c_verify / ssl_c_err tell the backend which error it was; other
+// errors still fail the handshake.
+func TestTLSClientCertIgnoreErr(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "app")
+	p := newPKI(t)
+	vars["crt"], _ = p.write(t, "site.pem", tlstest.Opts{CN: "site", DNSNames: []string{"site.test"}})
+	vars["ca"] = p.caFile(t)
+	proc := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe} ssl crt ${crt} ca-file ${ca} verify required crt-ignore-err 10
+    http-request set-header X-Verify %[ssl_c_verify]
+    http-request set-header X-Err %[ssl_c_err]
+    http-request set-header X-CN %[ssl_c_s_dn(CN)]
+    default_backend app
+backend app
+    server s ${app}
+`, vars)
+	pair := func(c *tlstest.Cert) *tls.Config {
+		kp, err := tls.X509KeyPair(c.CertPEM, c.KeyPEM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &tls.Config{RootCAs: tlstest.Pool(p.ca), Certificates: []tls.Certificate{kp}}
+	}
+	expired := tlstest.New(t, tlstest.Opts{CN: "old", Client: true, NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour)}, p.ca)
+	valid := tlstest.New(t, tlstest.Opts{CN: "ok", Client: true}, p.ca)
+	rogue := tlstest.New(t, tlstest.Opts{CN: "rogue", Client: true}, tlstest.NewCA(t, "rogue CA"))
+	for _, tc := range []struct {
+		name      string
+		cert      *tlstest.Cert
+		verify    string
+		handshake bool
+	}{
+		{name: "expired is let through", cert: expired, verify: "10", handshake: true},
+		{name: "valid", cert: valid, verify: "0", handshake: true},
+		{name: "unknown CA still refused", cert: rogue},
+	} {
+		_, _, err := tlsGet(t, proc.Addr("fe"), "site.test", "/", pair(tc.cert))
+		if !tc.handshake {
+			if err == nil {
+				t.Errorf("%s: accepted", tc.name)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		r, _ := bs["app"].LastRequest()
+		if r.Header.Get("X-Verify") != tc.verify || r.Header.Get("X-Err") != tc.verify || r.Header.Get("X-CN") != tc.cert.X509.Subject.CommonName {
+			t.Errorf("%s: verify %q err %q cn %q", tc.name, r.Header.Get("X-Verify"), r.Header.Get("X-Err"), r.Header.Get("X-CN"))
+		}
+	}
+}
