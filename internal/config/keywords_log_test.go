@@ -78,6 +78,7 @@ func TestRingAndLogForwardErrors(t *testing.T) {
 		{"bind option", "log-forward f\n    bind :514 ssl\n", "bind option 'ssl' is not supported by hawser"},
 		{"dgram prefix", "log-forward f\n    dgram-bind tcp@:514\n", "'tcp@' is not supported by hawser here"},
 		{"option host", "log-forward f\n    dgram-bind :514\n    option host replace\n", "'option host' is not supported by hawser"},
+		{"no log", "log-forward f\n    dgram-bind :514\n", "log-forward 'f': no 'log' line"},
 		{"frontend keyword", "log-forward f\n    dgram-bind :514\n    mode http\n", "'mode'"},
 		{"log-tag arity", "global\n    log-tag\n", "log-tag"},
 	}

@@ -161,6 +161,9 @@ func (l *loader) section(s *cfgfile.Section) {
 	if c.lf != nil && len(c.lf.Binds)+len(c.lf.DgramBinds) == 0 {
 		l.errorf(pos, "log-forward '%s': no 'bind' or 'dgram-bind' line", c.lf.Name)
 	}
+	if c.lf != nil && len(c.lf.Logs) == 0 {
+		l.errorf(pos, "log-forward '%s': no 'log' line: received messages would go nowhere", c.lf.Name)
+	}
 }
 
 // newProxy starts a defaults, frontend, backend or listen section from the

@@ -94,9 +94,15 @@ func (rs *Relays) Apply(cfgs []*config.LogForward, loggerFor func(*config.LogFor
 			rc.sem = make(chan struct{}, c.MaxConn)
 		}
 		for _, b := range c.DgramBinds {
+			if prev := want["udp|"+b.Address]; prev != nil {
+				return fmt.Errorf("log-forward '%s': dgram-bind %s is also used by log-forward '%s'", c.Name, b.Address, prev.Cfg.Name)
+			}
 			want["udp|"+b.Address] = rc
 		}
 		for _, b := range c.Binds {
+			if prev := want["tcp|"+b.Address]; prev != nil {
+				return fmt.Errorf("log-forward '%s': bind %s is also used by log-forward '%s'", c.Name, b.Address, prev.Cfg.Name)
+			}
 			want["tcp|"+b.Address] = rc
 		}
 	}
