@@ -529,3 +529,15 @@ func TestLogForwardMaxConnAndTimeout(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestLogForwardSharedAddressRefused(t *testing.T) {
+	t.Parallel()
+	rs := NewRelays(nil)
+	defer rs.Close()
+	binds := []config.LogForwardBind{{Address: "127.0.0.1:0"}}
+	err := rs.Apply([]*config.LogForward{{Name: "a", DgramBinds: binds}, {Name: "b", DgramBinds: binds}},
+		func(*config.LogForward) (*Logger, error) { return nil, nil })
+	if err == nil || !strings.Contains(err.Error(), "also used by log-forward 'a'") {
+		t.Fatalf("error %v", err)
+	}
+}
