@@ -263,20 +263,31 @@ func (e *Engine) Apply(snap *config.Snapshot) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	// Rings first: the loggers compile resolves "ring@" targets in them.
+	// A failed Apply puts the running configuration's ring settings back;
+	// rings are only dropped once the new configuration runs.
 	e.rings.Apply(snap.Rings)
+	restoreRings := func() {
+		if old := e.active.Load(); old != nil {
+			e.rings.Apply(old.Snap.Rings)
+		}
+	}
 	e.loggersUsed = map[string]bool{}
 	gen, err := e.compile(snap)
 	if err != nil {
+		restoreRings()
 		return err
 	}
 	if err := e.listeners.Ensure(gen.specs); err != nil {
 		gen.cancel()
+		restoreRings()
 		return err
 	}
 	if err := e.applyRelays(snap); err != nil {
 		gen.cancel()
+		restoreRings()
 		return err
 	}
+	e.rings.Retain(snap.Rings)
 	if e.maxSem == nil && snap.Global.MaxConn > 0 {
 		e.maxSem = make(chan struct{}, snap.Global.MaxConn)
 	}

@@ -541,3 +541,20 @@ func TestLogForwardSharedAddressRefused(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 }
+
+func TestRingsApplyThenRetain(t *testing.T) {
+	t.Parallel()
+	rs := NewRings(nil)
+	defer rs.Close()
+	a, b := &config.Ring{Name: "a", Size: 1024}, &config.Ring{Name: "b", Size: 1024}
+	rs.Apply([]*config.Ring{a, b})
+	rb := rs.Get("b")
+	rs.Apply([]*config.Ring{a}) // a configuration being compiled
+	if rs.Get("b") != rb {
+		t.Fatal("Apply dropped a ring before the configuration ran")
+	}
+	rs.Retain([]*config.Ring{a}) // it runs
+	if rs.Get("b") != nil || rs.Get("a") == nil {
+		t.Fatalf("after Retain: a=%v b=%v", rs.Get("a"), rs.Get("b"))
+	}
+}

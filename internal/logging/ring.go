@@ -153,14 +153,13 @@ func (rs *Rings) Names() []string {
 
 // Apply configures the rings of a new configuration: rings keep their
 // lines, new ones are created, and forwarders restart where the servers
-// changed. Rings that are no longer configured stop their forwarders and
-// are forgotten.
+// changed. Rings the configuration does not name stay until Retain, so
+// that a configuration that fails to apply can be undone by applying the
+// running one again.
 func (rs *Rings) Apply(cfgs []*config.Ring) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	keep := map[string]bool{}
 	for _, c := range cfgs {
-		keep[c.Name] = true
 		r := rs.rings[c.Name]
 		if r == nil {
 			r = &Ring{name: c.Name, changed: make(chan struct{})}
@@ -182,17 +181,31 @@ func (rs *Rings) Apply(cfgs []*config.Ring) {
 			s.close()
 		}
 	}
+}
+
+// Retain forgets the rings cfgs does not name and stops their forwarders.
+func (rs *Rings) Retain(cfgs []*config.Ring) {
+	keep := map[string]bool{}
+	for _, c := range cfgs {
+		keep[c.Name] = true
+	}
+	rs.mu.Lock()
+	var stop []*Ring
 	for name, r := range rs.rings {
 		if !keep[name] {
 			delete(rs.rings, name)
-			r.stopServers()
+			stop = append(stop, r)
 		}
+	}
+	rs.mu.Unlock()
+	for _, r := range stop {
+		r.stopServers()
 	}
 }
 
 // Close stops every ring's forwarders.
 func (rs *Rings) Close() {
-	rs.Apply(nil)
+	rs.Retain(nil)
 }
 
 func (r *Ring) stopServers() {
