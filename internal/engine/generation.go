@@ -516,6 +516,15 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 	})
 	errs.add("", bc.Pos, err)
 	b.Pool = pool
+	// Now that the pool exists, up/down transitions also move the
+	// backend's availability (lastchg, downtime in the stats).
+	for _, sv := range servers {
+		sv.State.OnStateChange(func(*server.State) {
+			b.Queue.Wake()
+			b.trackAvailability()
+		})
+	}
+	b.trackAvailability()
 	b.Persist, err = g.compilePersist(bc, servers)
 	errs.add("", bc.Pos, err)
 	errs.add("", bc.Pos, g.compileRuleSets(&b.Rules, &bc.Proxy, nil))

@@ -270,7 +270,11 @@ func backendRow(sp *statProxy, now uint32) stats.Row {
 	r.Set(stats.FAct, stats.Int(act))
 	r.Set(stats.FBck, stats.Int(bck))
 	r.Set(stats.FChkDown, stats.Int(chkdown))
-	r.Set(stats.FLastChg, stats.Int(0))
+	b.Counters.SetAvailable(act+bck > 0, time.Now().UnixNano())
+	if since, down, ok := b.Counters.Availability(time.Now().UnixNano()); ok {
+		r.Set(stats.FLastChg, stats.Int(since/int64(time.Second)))
+		r.Set(stats.FDowntime, stats.Int(down/int64(time.Second)))
+	}
 	r.Set(stats.FSID, stats.Int(0))
 	r.Set(stats.FLBTot, stats.Int(lbtot))
 	if http {
@@ -490,4 +494,18 @@ func listenerRow(sp *statProxy, ss *SockStat, now uint32, stopping bool) stats.R
 	r.Set(stats.FCliAbrt, stats.Int(c.CliAborts.Load()))
 	r.Set(stats.FSrvAbrt, stats.Int(c.SrvAborts.Load()))
 	return r
+}
+
+// trackAvailability records whether the backend has a usable server, for
+// its lastchg and downtime. Health transitions call it; admin changes
+// (maintenance, drain) are seen at the next transition or collection.
+func (b *Backend) trackAvailability() {
+	up := false
+	for _, sv := range b.Pool.Servers() {
+		if sv.State.Usable() {
+			up = true
+			break
+		}
+	}
+	b.Counters.SetAvailable(up, time.Now().UnixNano())
 }

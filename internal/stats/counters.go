@@ -70,6 +70,55 @@ type Counters struct {
 
 	// lastSess is the freq.Now tick of the last session, 0 if none.
 	lastSess atomic.Uint32
+
+	// Availability of a backend (any usable server), for its lastchg and
+	// downtime: state is 0 before the first SetAvailable, then 1 (up) or
+	// 2 (down); since is when it took that value (unix nanoseconds);
+	// down is the time spent down before that.
+	state atomic.Uint32
+	since atomic.Int64
+	down  atomic.Int64
+	avMu  sync.Mutex // serialises SetAvailable
+}
+
+// SetAvailable records whether a backend has a usable server, at unix
+// time now (nanoseconds). Only a change moves lastchg and downtime.
+func (c *Counters) SetAvailable(up bool, now int64) {
+	want := uint32(2)
+	if up {
+		want = 1
+	}
+	if c.state.Load() == want {
+		return
+	}
+	c.avMu.Lock()
+	defer c.avMu.Unlock()
+	switch c.state.Load() {
+	case want:
+		return
+	case 2:
+		c.down.Add(now - c.since.Load())
+	}
+	c.since.Store(now)
+	c.state.Store(want)
+}
+
+// Availability returns how long ago the backend's availability last
+// changed and the total time it spent without a usable server, at unix
+// time now (nanoseconds); ok is false before the first SetAvailable.
+func (c *Counters) Availability(now int64) (sinceChange, downtime int64, ok bool) {
+	c.avMu.Lock()
+	defer c.avMu.Unlock()
+	st := c.state.Load()
+	if st == 0 {
+		return 0, 0, false
+	}
+	since := c.since.Load()
+	down := c.down.Load()
+	if st == 2 {
+		down += now - since
+	}
+	return now - since, down, true
 }
 
 // second is the period of the rate counters, in ticks.
