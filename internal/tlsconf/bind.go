@@ -369,7 +369,7 @@ func serverConfig(t *config.BindTLS, g *config.Global, defALPN []string) (*tls.C
 		return nil, nil, nil, err
 	}
 	v := &clientVerifier{roots: c.ClientCAs, cas: cas, crl: crl, ca: caIgn, crt: crtIgn}
-	withIgnoreErr(c, t.Verify, v)
+	withIgnoreErr(c, t.Verify)
 	return c, v, warns, nil
 }
 

@@ -69,6 +69,10 @@ func TestSNISelection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	withDefault, err := NewBind(NewStore(), &config.BindTLS{SSL: true, Crts: []string{first, exact}, DefaultCrts: []string{wild}}, g, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, sni, want string
 		b               *Bind
@@ -89,6 +93,10 @@ func TestSNISelection(t *testing.T) {
 		{name: "strict match", sni: "www.example.com", want: "exact", b: strict},
 		{name: "strict no match", sni: "nope.test", b: strict, wantErr: true},
 		{name: "strict no sni", sni: "", b: strict, wantErr: true},
+		{name: "default-crt without sni", sni: "", b: withDefault, want: "wild"},
+		{name: "default-crt unknown name", sni: "nope.test", b: withDefault, want: "wild"},
+		{name: "default-crt also serves its names", sni: "x.example.com", b: withDefault, want: "wild"},
+		{name: "default-crt exact still wins", sni: "www.example.com", b: withDefault, want: "exact"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -195,7 +195,7 @@ func classify(err error, leaf *x509.Certificate) (code, depth int) {
 // withIgnoreErr sets c up for ca-ignore-err / crt-ignore-err: Go asks
 // for the certificate without verifying it, and Bind.configForClient
 // hands the chain to the verifier in a per-handshake copy of c.
-func withIgnoreErr(c *tls.Config, verify string, _ *clientVerifier) {
+func withIgnoreErr(c *tls.Config, verify string) {
 	if verify == "required" {
 		c.ClientAuth = tls.RequireAnyClientCert
 	} else {
