@@ -2,6 +2,7 @@ package logging
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -307,6 +308,10 @@ func TestParseMessage(t *testing.T) {
 			want: Message{Facility: 16, Level: 6, Time: time.Date(2026, 11, 22, 4, 59, 58, 0, time.UTC), Host: "web1", Tag: "nginx", PID: "812", Text: []byte("GET / 200")}},
 		{name: "rfc3164 no pid", in: "<13>Nov  2 10:00:00 h app: hi",
 			want: Message{Facility: 1, Level: 5, Time: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC), Host: "h", Tag: "app", Text: []byte("hi")}},
+		{name: "rfc3164 without host", in: "<13>Nov  2 10:00:00 app[7]: hi there",
+			want: Message{Facility: 1, Level: 5, Time: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC), Tag: "app", PID: "7", Text: []byte("hi there")}},
+		{name: "rfc3164 without host or pid", in: "<13>Nov  2 10:00:00 app: hi",
+			want: Message{Facility: 1, Level: 5, Time: time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC), Tag: "app", Text: []byte("hi")}},
 		{name: "rfc3164 last year", in: "<13>Dec 31 23:59:59 h app: hi",
 			want: Message{Facility: 1, Level: 5, Time: time.Date(2025, 12, 31, 23, 59, 59, 0, time.UTC), Host: "h", Tag: "app", Text: []byte("hi")}},
 		{name: "rfc5424", in: `<165>1 2026-11-22T04:59:58.5Z mymachine su 77 ID47 [exampleSDID@32473 iut="3" x="a\]b"] 'su root' failed`,
@@ -557,4 +562,26 @@ func TestRingsApplyThenRetain(t *testing.T) {
 	if rs.Get("b") != nil || rs.Get("a") == nil {
 		t.Fatalf("after Retain: a=%v b=%v", rs.Get("a"), rs.Get("b"))
 	}
+}
+
+// FuzzParseMessage: any input parses without panicking, the message text
+// is a suffix of what was received, and the PRI is in range.
+func FuzzParseMessage(f *testing.F) {
+	for _, s := range []string{
+		"<134>Nov 22 04:59:58 web1 nginx[812]: GET / 200",
+		`<165>1 2026-11-22T04:59:58.5Z mymachine su 77 ID47 [a b="c\]"][d] msg`,
+		"<14>1 - - - - - -", "<0>", "no pri", "<191>Nov  2 10:00:00 app: x",
+	} {
+		f.Add([]byte(s))
+	}
+	now := time.Date(2026, time.November, 22, 5, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m := ParseMessage(b, now)
+		if m.Facility < 0 || m.Facility > 23 || m.Level < 0 || m.Level > 7 {
+			t.Fatalf("facility %d level %d", m.Facility, m.Level)
+		}
+		if !bytes.HasSuffix(m.Raw, m.Text) || !bytes.HasPrefix(b, m.Raw) {
+			t.Fatalf("text %q is not a suffix of %q", m.Text, m.Raw)
+		}
+	})
 }

@@ -160,7 +160,9 @@ func parse3164(b []byte, m *Message, now time.Time) []byte {
 	}
 	m.Time = t
 	b = b[stamp:]
-	if sp := bytes.IndexByte(b, ' '); sp > 0 {
+	// Local senders (the /dev/log convention) omit the host name: a
+	// first word that ends with ':' or holds '[' is the tag.
+	if sp := bytes.IndexByte(b, ' '); sp > 0 && b[sp-1] != ':' && bytes.IndexByte(b[:sp], '[') < 0 {
 		m.Host, b = string(b[:sp]), b[sp+1:]
 	}
 	// TAG is up to 32 alphanumeric characters (RFC 3164 section 4.1.3);
