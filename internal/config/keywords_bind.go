@@ -107,6 +107,9 @@ func parseBind(c *lineCtx, args []string) error {
 	c.parseOptions(ScopeBind, "bind", args[1:])
 	tmpl := c.bind
 	c.bind = nil
+	if t := tmpl.TLS; t != nil && !t.SSL && (len(t.Crts) > 0 || len(t.CrtLists) > 0 || len(t.DefaultCrts) > 0) {
+		c.warnf("'bind %s': certificates are given but 'ssl' is not set: the listener does not use TLS", args[0])
+	}
 	for _, a := range addrs {
 		b := cloneBind(tmpl)
 		b.Pos, b.Network, b.Address = c.pos, a.Network, a.Address
