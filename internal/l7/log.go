@@ -1,6 +1,9 @@
 package l7
 
 import (
+	"errors"
+	"io"
+	"net"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -136,4 +139,11 @@ func (t *txn) logASAP() {
 	t.entry.Partial = true
 	t.log()
 	t.loggedASAP = true
+}
+
+// serverFailed tells a server connection that closed or failed (EOF, a
+// reset, any network error) from a response that could not be parsed.
+func serverFailed(err error) bool {
+	var ne net.Error
+	return errors.Is(err, errServerGone) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne)
 }

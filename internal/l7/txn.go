@@ -759,7 +759,9 @@ func (t *txn) exchange() error {
 				t.entry.TermState = [2]byte{tsServerTmo, phHeaders}
 				t.localError(504)
 			default:
-				if errors.Is(err, errServerGone) {
+				// HAProxy's "SH" is the server closing or failing before
+				// the head was complete, "PH" a head it refused.
+				if serverFailed(err) {
 					t.entry.TermState = [2]byte{tsServerAbort, phHeaders}
 				} else {
 					t.entry.TermState = [2]byte{tsProxy, phHeaders}

@@ -501,3 +501,62 @@ log-forward relay
 		t.Fatalf("after reload, on the same connection: %q", got)
 	}
 }
+
+// rawServer answers every connection with resp, after reading the request
+// head, then closes.
+func rawServer(t *testing.T, resp string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			br := bufio.NewReader(c)
+			for {
+				l, err := br.ReadString('\n')
+				if err != nil || l == "\r\n" {
+					break
+				}
+			}
+			c.Write([]byte(resp))
+			c.Close()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestTerminationStatesBadServers: a server closing in the middle of its
+// response head is SH, a head hawser refuses is PH; both answer 502.
+func TestTerminationStatesBadServers(t *testing.T) {
+	t.Parallel()
+	vars := lbtest.Vars{
+		"cut":     rawServer(t, "HTTP/1.1 200 OK\r\nContent-"),
+		"garbage": rawServer(t, "NOT HTTP AT ALL\r\n\r\n"),
+	}
+	p := lbtest.Start(t, httpDefaults+`
+frontend cut
+    bind ${fe_cut}
+    log stdout format raw local0
+    log-format "ts=%ts fe=%ft st=%ST"
+    default_backend cut
+frontend garbage
+    bind ${fe_garbage}
+    log stdout format raw local0
+    log-format "ts=%ts fe=%ft st=%ST"
+    default_backend garbage
+backend cut
+    server s ${cut}
+backend garbage
+    server s ${garbage}
+`, vars)
+	lbtest.Get(t, p.URL("fe_cut", "/"))
+	lbtest.Get(t, p.URL("fe_garbage", "/"))
+	p.WaitLog(t, "ts=SH fe=cut st=502", 10*time.Second)
+	p.WaitLog(t, "ts=PH fe=garbage st=502", 10*time.Second)
+}
