@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -285,7 +286,7 @@ func (l *relayListener) serveConn(c net.Conn) {
 			if err != nil {
 				return
 			}
-			msg = append(msg[:0], make([]byte, n)...)
+			msg = slices.Grow(msg[:0], n)[:n]
 			if _, err := io.ReadFull(r, msg); err != nil {
 				return
 			}
