@@ -15,8 +15,8 @@ type Ring struct {
 	Pos         cfgfile.Pos
 	Name        string
 	Description string `json:",omitempty"`
-	// Format is the syslog header format of the lines stored ("" is
-	// rfc3164 as in HAProxy's rings).
+	// Format is the syslog header format of the lines stored; it
+	// prevails over the log lines' ("" is raw, as in HAProxy).
 	Format string `json:",omitempty"`
 	// MaxLen truncates each stored line; 0 means no limit but Size.
 	MaxLen int `json:",omitempty"`
@@ -100,7 +100,7 @@ var logForwardKeywords = []*Keyword{
 
 	{Name: "description", Sections: SecRing, Args: "<text>", Help: "free text describing the ring", Supported: true,
 		Parse: func(c *lineCtx, args []string) error { c.ring.Description = strings.Join(args, " "); return nil }},
-	{Name: "format", Sections: SecRing, Args: "<format>", Help: "syslog header format of stored lines: rfc3164, rfc5424, short, priority, timed, iso, raw", Supported: true,
+	{Name: "format", Sections: SecRing, Args: "<format>", Help: "syslog header format of stored lines (default raw); it prevails over the log lines' format", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			if err := arity(c.name, args, 1, 1, "a format"); err != nil {
 				return err
@@ -111,7 +111,7 @@ var logForwardKeywords = []*Keyword{
 			c.ring.Format = args[0]
 			return nil
 		}},
-	{Name: "maxlen", Sections: SecRing, Args: "<length>", Help: "longest line stored; longer lines are truncated", Supported: true,
+	{Name: "maxlen", Sections: SecRing, Args: "<length>", Help: "longest line stored; lines are cut at the lower of this and the log line's len", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			if err := arity(c.name, args, 1, 1, "a length"); err != nil {
 				return err

@@ -215,7 +215,7 @@ func TestTCPTargetSlowServerDrops(t *testing.T) {
 func TestRing(t *testing.T) {
 	t.Parallel()
 	rs := NewRings(nil)
-	rs.Apply([]*config.Ring{{Name: "buf", Size: 30, Format: "raw"}})
+	rs.Apply([]*config.Ring{{Name: "buf", Size: 30}}) // raw by default
 	defer rs.Close()
 	r := rs.Get("buf")
 	l, err := NewLogger([]config.LogTarget{{Address: "ring@buf", Facility: "local0"}}, "hawser", WithRings(rs))

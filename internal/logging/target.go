@@ -70,13 +70,11 @@ func newTarget(lt config.LogTarget, o *options) (*target, error) {
 		if ring = o.rings.Get(name); ring == nil {
 			return nil, fmt.Errorf("log target '%s': no such ring", lt.Address)
 		}
-		// A ring stores lines in its own format, as HAProxy does; the
-		// log line's format applies when the ring sets none.
-		rc := ring.config()
-		if rc.Format != "" {
+		// A ring stores lines in its own format, raw unless it sets one:
+		// as in HAProxy, the ring's format prevails over the log line's.
+		format = "raw"
+		if rc := ring.config(); rc.Format != "" {
 			format = rc.Format
-		} else if format == "" {
-			format = "rfc3164"
 		}
 	}
 	var err error
@@ -106,10 +104,11 @@ func newTarget(lt config.LogTarget, o *options) (*target, error) {
 		t.maxLen = lt.Len
 	}
 	if ring != nil {
-		if rc := ring.config(); rc.MaxLen > 0 {
-			t.maxLen = rc.MaxLen + 1 // maxlen does not count the '\n' the ring drops
-		} else {
-			t.maxLen = maxMaxLen
+		// Lines are cut at the lower of the log line's len (default
+		// 1024) and the ring's maxlen, as HAProxy does; maxLen counts
+		// the '\n' the ring does not store.
+		if rc := ring.config(); rc.MaxLen > 0 && rc.MaxLen+1 < t.maxLen {
+			t.maxLen = rc.MaxLen + 1
 		}
 		t.sink = ringSink{ring}
 		return t, nil
