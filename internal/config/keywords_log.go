@@ -52,6 +52,9 @@ type LogForward struct {
 	// DontParse is "option dont-parse-log": messages are relayed as
 	// received, headers included.
 	DontParse bool `json:",omitempty"`
+	// Host is "option host": replace, fill, keep or append the sender's
+	// address to the host field; "" is fill, HAProxy's default.
+	Host string `json:",omitempty"`
 }
 
 // LogForwardBind is a "bind" or "dgram-bind" line of a log-forward
@@ -191,7 +194,14 @@ var logForwardKeywords = []*Keyword{
 			c.lf.DontParse = true
 			return arity(c.name, args, 0, 0, "no argument")
 		}},
-	{Name: "option host", Sections: SecLogForward, Args: "replace|fill|keep|append <name>"},
+	{Name: "option host", Sections: SecLogForward, Args: "replace|fill|keep|append", Help: "what to do with a message's host field: fill it with the sender's address when empty (default), replace it, append the address, or keep it", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if len(args) != 1 || (args[0] != "replace" && args[0] != "fill" && args[0] != "keep" && args[0] != "append") {
+				return fmt.Errorf("'option host' expects replace, fill, keep or append")
+			}
+			c.lf.Host = args[0]
+			return nil
+		}},
 }
 
 func sectionTime(c *lineCtx, args []string, dst *time.Duration) error {

@@ -77,7 +77,7 @@ func TestRingAndLogForwardErrors(t *testing.T) {
 		{"no bind", "log-forward f\n    log stdout local0\n", "log-forward 'f': no 'bind' or 'dgram-bind' line"},
 		{"bind option", "log-forward f\n    bind :514 ssl\n", "bind option 'ssl' is not supported by hawser"},
 		{"dgram prefix", "log-forward f\n    dgram-bind tcp@:514\n", "'tcp@' is not supported by hawser here"},
-		{"option host", "log-forward f\n    dgram-bind :514\n    option host replace\n", "'option host' is not supported by hawser"},
+		{"option host", "log-forward f\n    dgram-bind :514\n    log stdout local0\n    option host bogus\n", "'option host' expects replace, fill, keep or append"},
 		{"no log", "log-forward f\n    dgram-bind :514\n", "log-forward 'f': no 'log' line"},
 		{"frontend keyword", "log-forward f\n    dgram-bind :514\n    mode http\n", "'mode'"},
 		{"log-tag arity", "global\n    log-tag\n", "log-tag"},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -186,12 +187,31 @@ func (l *relayListener) close() {
 	l.conns.Wait()
 }
 
-// deliver parses one message and gives it to the section's Logger.
-func deliver(rc *RelayConfig, b []byte) {
+// deliver parses one message from src and gives it to the section's
+// Logger, with its host field set as "option host" says.
+func deliver(rc *RelayConfig, b []byte, src netip.Addr) {
 	if len(b) == 0 {
 		return
 	}
 	m := ParseMessage(b, time.Now())
+	if !rc.Cfg.DontParse && src.IsValid() {
+		addr := func() string { return src.Unmap().String() }
+		switch rc.Cfg.Host {
+		case "replace":
+			m.Host = addr()
+		case "append":
+			if m.Host != "" {
+				m.Host += "," + addr()
+			} else {
+				m.Host = addr()
+			}
+		case "keep":
+		default: // fill
+			if m.Host == "" {
+				m.Host = addr()
+			}
+		}
+	}
 	rc.Log.Forward(&m, rc.Cfg.DontParse)
 }
 
@@ -200,7 +220,7 @@ func (l *relayListener) serveUDP(log *slog.Logger) {
 	defer recoverLog(log, "log-forward UDP listener")
 	buf := make([]byte, maxSyslogMessage)
 	for {
-		n, _, err := l.pc.ReadFrom(buf)
+		n, src, err := l.pc.(*net.UDPConn).ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -208,7 +228,7 @@ func (l *relayListener) serveUDP(log *slog.Logger) {
 			log.Warn("log-forward read failed", "addr", l.key, "err", err)
 			continue
 		}
-		deliver(l.cfg.Load(), buf[:n])
+		deliver(l.cfg.Load(), buf[:n], src.Addr())
 	}
 }
 
@@ -268,6 +288,10 @@ func (l *relayListener) serveTCP(log *slog.Logger) {
 // message as rsyslog does: a message that starts with a digit is
 // octet-counted, unless "option assume-rfc6587-ntf" is set.
 func (l *relayListener) serveConn(c net.Conn) {
+	var src netip.Addr
+	if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		src = ta.AddrPort().Addr()
+	}
 	r := bufio.NewReaderSize(c, 16<<10)
 	msg := make([]byte, 0, 1024)
 	for {
@@ -301,13 +325,13 @@ func (l *relayListener) serveConn(c net.Conn) {
 					continue
 				}
 				if err != nil {
-					deliver(rc, msg)
+					deliver(rc, msg, src)
 					return
 				}
 				break
 			}
 		}
-		deliver(rc, msg)
+		deliver(rc, msg, src)
 	}
 }
 

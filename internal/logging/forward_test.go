@@ -457,7 +457,9 @@ func TestLogForwardDontParseAndReload(t *testing.T) {
 		t.Fatal("reload rebound the socket")
 	}
 	c.Write([]byte("<14>parsed now"))
-	if got := readDatagram(t, pc); !strings.HasSuffix(got, " - - - - - parsed now\n") {
+	// Without a host field, the sender's address fills it (option host
+	// fill, the default).
+	if got := readDatagram(t, pc); !strings.HasSuffix(got, " 127.0.0.1 - - - - parsed now\n") {
 		t.Errorf("got %q", got)
 	}
 }
@@ -584,4 +586,43 @@ func FuzzParseMessage(f *testing.F) {
 			t.Fatalf("text %q is not a suffix of %q", m.Text, m.Raw)
 		}
 	})
+}
+
+func TestLogForwardOptionHost(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ host, in, want string }{
+		{host: "", in: "<14>1 - - app - - - no host", want: "<14>1 - 127.0.0.1 app - - - no host\n"},
+		{host: "fill", in: "<14>1 - web1 app - - - kept", want: "<14>1 - web1 app - - - kept\n"},
+		{host: "keep", in: "<14>1 - - app - - - no host", want: "<14>1 - - app - - - no host\n"},
+		{host: "replace", in: "<14>1 - web1 app - - - replaced", want: "<14>1 - 127.0.0.1 app - - - replaced\n"},
+		{host: "append", in: "<14>1 - web1 app - - - appended", want: "<14>1 - web1,127.0.0.1 app - - - appended\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.host+" "+tc.want, func(t *testing.T) {
+			t.Parallel()
+			pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pc.Close()
+			rs := relayTo(t, &config.LogForward{Name: "fw", Host: tc.host, DgramBinds: []config.LogForwardBind{{Address: "127.0.0.1:0"}}},
+				config.LogTarget{Address: pc.LocalAddr().String(), Format: "rfc5424", Facility: "local0"})
+			c, err := net.Dial("udp", rs.Addr("udp", "127.0.0.1:0").String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.Write([]byte(tc.in))
+			got := readDatagram(t, pc)
+			// The time is the reception's: compare around it.
+			if i := strings.Index(got, " "); i < 0 || !strings.HasPrefix(tc.want, got[:i]) {
+				t.Fatalf("got %q", got)
+			}
+			rest := got[strings.Index(got, " ")+1:]
+			rest = rest[strings.Index(rest, " "):]
+			if want := tc.want[strings.Index(tc.want, " - ")+2:]; rest != want {
+				t.Errorf("got %q, want ...%q", got, want)
+			}
+		})
+	}
 }
