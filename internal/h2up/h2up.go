@@ -191,7 +191,6 @@ func (p *Pool) acquire(ctx context.Context, key string, idle time.Duration, dial
 		tr := e.tr
 		p.mu.Unlock()
 
-		reused = false
 		cc, err := newClientConn(ctx, tr, dial)
 
 		p.mu.Lock()
@@ -204,6 +203,8 @@ func (p *Pool) acquire(ctx context.Context, key string, idle time.Duration, dial
 		if err != nil {
 			return nil, false, err
 		}
+		// newClientConn reserved this request's stream.
+		return cc, false, nil
 	}
 }
 
@@ -215,6 +216,18 @@ func newClientConn(ctx context.Context, tr *http2.Transport, dial Dialer) (*http
 	cc, err := tr.NewClientConn(c)
 	if err != nil {
 		c.Close()
+		return nil, &DialError{err}
+	}
+	// The stream of the request that dialed is reserved first, which
+	// also keeps the idle timer from closing the connection meanwhile.
+	cc.ReserveNewRequest()
+	// Until the server's SETTINGS arrive, x/net assumes 100 concurrent
+	// streams: a burst of requests would all reserve streams on this
+	// connection and queue inside it instead of opening another. A PING
+	// round trip (the server sends its SETTINGS first) settles the limit
+	// before the connection is shared, and proves the server speaks h2.
+	if err := cc.Ping(ctx); err != nil {
+		cc.Close()
 		return nil, &DialError{err}
 	}
 	return cc, nil
