@@ -530,7 +530,10 @@ func (c *streamConn) relay() error {
 	status, chunked, length := resp.Status, resp.Chunked, resp.ContentLength
 	br.Discard(headLen)
 	c.w.WriteHeader(status)
-	fw := flushWriter{w: c.w, br: br, fr: fr}
+	fw := &flushWriter{w: c.w, br: br, fr: fr, left: -1}
+	if length >= 0 && !chunked {
+		fw.left = length
+	}
 	// A head announcing a body goes out before the relay waits for that
 	// body, so that a slow body does not hold the status back. (A chunked
 	// head waits for its first data: gRPC's trailers-only answers stay
@@ -552,6 +555,10 @@ func (c *streamConn) relay() error {
 		})
 	case length >= 0:
 		_, err = h1.CopyFixed(fw, br, length)
+		// The end of the handler sends the last DATA frame with
+		// END_STREAM: no flush of its own, so that x/net writes the
+		// frames of many streams with one syscall.
+		fr.dirty = false
 	default:
 		_, err = io.Copy(fw, br)
 	}
@@ -628,16 +635,27 @@ func (f *flushReader) Read(p []byte) (int, error) {
 }
 
 // flushWriter writes to the stream and flushes once the transaction has
-// nothing more buffered, so that streamed responses are not held back.
+// nothing more buffered, so that streamed responses are not held back. A
+// body of known length is not flushed once complete: the handler's end
+// sends it with END_STREAM, and x/net flushes when its write queue is
+// empty, which batches the small responses of many streams.
 type flushWriter struct {
-	w  http.ResponseWriter
-	br *bufio.Reader
-	fr *flushReader
+	w    http.ResponseWriter
+	br   *bufio.Reader
+	fr   *flushReader
+	left int64 // bytes left of a body of known length, or -1
 }
 
-func (f flushWriter) Write(p []byte) (int, error) {
+func (f *flushWriter) Write(p []byte) (int, error) {
 	n, err := f.w.Write(p)
 	f.fr.dirty = f.fr.dirty || n > 0
+	if f.left >= 0 {
+		f.left -= int64(n)
+		if f.left <= 0 {
+			f.fr.dirty = false
+			return n, err
+		}
+	}
 	if err == nil && f.br.Buffered() == 0 {
 		f.fr.dirty = false
 		if fl, ok := f.w.(http.Flusher); ok {
