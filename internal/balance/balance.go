@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hawser-lb/hawser/internal/proxyproto"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,9 @@ type Server struct {
 	TrackSessions bool
 	// H2 is "proto h2": requests go to the server as HTTP/2 streams.
 	H2 bool
+	// SendProxy is the PROXY header sent first on each connection
+	// ("send-proxy" and its v2 forms); Version 0 sends none.
+	SendProxy proxyproto.Send
 }
 
 // hasRoom reports whether the server is below its maxconn.

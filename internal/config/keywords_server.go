@@ -40,9 +40,25 @@ var serverKeywords = []*Keyword{
 		Parse: func(c *lineCtx, a []string) error { c.srv.InitAddr = a[0]; return nil }},
 	srvUnsupported("resolvers", 1),
 	srvUnsupported("resolve-prefer", 1), srvUnsupported("resolve-net", 1), srvUnsupported("resolve-opts", 1),
-	srvUnsupported("send-proxy", 0), srvUnsupported("send-proxy-v2", 0), srvUnsupported("send-proxy-v2-ssl", 0),
-	srvUnsupported("send-proxy-v2-ssl-cn", 0), srvUnsupported("proxy-v2-options", 1),
-	srvUnsupported("no-send-proxy", 0), srvUnsupported("no-send-proxy-v2", 0),
+	srvFlag("send-proxy", "send a PROXY protocol v1 header with the client's addresses first on every server connection (server connections are then reused only for the same client)",
+		func(s *Server) { s.SendProxy, s.SendProxySSL, s.SendProxySSLCN = 1, false, false }),
+	srvFlag("send-proxy-v2", "send a PROXY protocol v2 header with the client's addresses first on every server connection",
+		func(s *Server) { s.SendProxy, s.SendProxySSL, s.SendProxySSLCN = 2, false, false }),
+	srvFlag("send-proxy-v2-ssl", "as send-proxy-v2, with the SSL TLV telling whether the client used TLS, its version and its certificate",
+		func(s *Server) { s.SendProxy, s.SendProxySSL = 2, true }),
+	srvFlag("send-proxy-v2-ssl-cn", "as send-proxy-v2-ssl, with the client certificate's common name",
+		func(s *Server) { s.SendProxy, s.SendProxySSL, s.SendProxySSLCN = 2, true, true }),
+	srvFlag("no-send-proxy", "cancel a default-server send-proxy", func(s *Server) {
+		if s.SendProxy == 1 {
+			s.SendProxy = 0
+		}
+	}),
+	srvFlag("no-send-proxy-v2", "cancel a default-server send-proxy-v2 (and its -ssl forms)", func(s *Server) {
+		if s.SendProxy == 2 {
+			s.SendProxy, s.SendProxySSL, s.SendProxySSLCN = 0, false, false
+		}
+	}),
+	srvUnsupported("proxy-v2-options", 1),
 	srvUnsupported("track", 1), srvUnsupported("redir", 1), srvUnsupported("non-stick", 0), srvUnsupported("source", 1),
 	srvUnsupported("pool-max-conn", 1), srvUnsupported("pool-low-conn", 1), srvUnsupported("pool-purge-delay", 1),
 	{Name: "proto", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "h1|h2", Supported: true,

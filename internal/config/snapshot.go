@@ -375,6 +375,15 @@ type Server struct {
 	OnMarkedUp     string        `json:",omitempty"` // shutdown-backup-sessions
 	SlowStart      time.Duration `json:",omitempty"`
 	CheckSendProxy bool          `json:",omitempty"`
+	// SendProxy is the PROXY protocol version sent first on every
+	// connection to the server: 1 for "send-proxy", 2 for
+	// "send-proxy-v2" (and its -ssl forms), 0 for none.
+	SendProxy int `json:",omitempty"`
+	// SendProxySSL adds the PP2_TYPE_SSL TLV ("send-proxy-v2-ssl");
+	// SendProxySSLCN adds the client certificate's CN to it
+	// ("send-proxy-v2-ssl-cn").
+	SendProxySSL   bool `json:",omitempty"`
+	SendProxySSLCN bool `json:",omitempty"`
 	// Proto is "proto": "h2" speaks HTTP/2 to the server, "h1" or ""
 	// HTTP/1.1. CheckProto is "check-proto" for HTTP checks.
 	Proto      string `json:",omitempty"`

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/hawser-lb/hawser/internal/proxyproto"
 	"net"
 	"strconv"
 	"sync/atomic"
@@ -468,17 +469,18 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 			id = i + 1
 		}
 		sv := &balance.Server{
-			Name:     sc.Name,
-			Addr:     sc.Address,
-			State:    st,
-			Weight:   sc.Weight,
-			Backup:   sc.Backup,
-			MaxConn:  sc.MaxConn,
-			MaxQueue: sc.MaxQueue,
-			ID:       id,
-			Key:      bc.Name + "/" + sc.Name + "@" + sc.Address,
-			Observe:  sc.Observe == "layer4" || sc.Observe == "layer7",
-			H2:       sc.HTTP2(),
+			Name:      sc.Name,
+			Addr:      sc.Address,
+			State:     st,
+			Weight:    sc.Weight,
+			Backup:    sc.Backup,
+			MaxConn:   sc.MaxConn,
+			MaxQueue:  sc.MaxQueue,
+			ID:        id,
+			Key:       bc.Name + "/" + sc.Name + "@" + sc.Address,
+			Observe:   sc.Observe == "layer4" || sc.Observe == "layer7",
+			H2:        sc.HTTP2(),
+			SendProxy: proxyproto.Send{Version: sc.SendProxy, SSL: sc.SendProxySSL, CN: sc.SendProxySSLCN},
 			TrackSessions: sc.OnMarkedDown == "shutdown-sessions" ||
 				(sc.Backup && sc.OnMarkedUp == "shutdown-backup-sessions"),
 		}

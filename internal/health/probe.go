@@ -93,8 +93,8 @@ func (k *Checker) connectAndCheck(ctx context.Context, c *Check, exp *expectatio
 		return dialFailure(dctx, err)
 	}
 	defer conn.Close()
-	if c.Server.CheckSendProxy {
-		if _, err := conn.Write(proxyHeader(conn)); err != nil {
+	if sendsProxy(c.Server) {
+		if _, err := conn.Write(proxyHeader(conn, c.Server)); err != nil {
 			return ioFailure(err)
 		}
 	}

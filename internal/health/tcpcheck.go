@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/proxyproto"
 )
 
 // More check statuses, for tcp-check rules and protocol checks.
@@ -269,8 +271,8 @@ func (s *session) connect(ctx context.Context, st *step) *result {
 	if err := conn.SetDeadline(s.c.ioDeadline(s.start, time.Now())); err != nil {
 		return &result{status: StatusSockErr, desc: errText(err)}
 	}
-	if st.sendProxy || s.c.Server.CheckSendProxy {
-		if _, err := conn.Write(proxyHeader(conn)); err != nil {
+	if st.sendProxy || sendsProxy(s.c.Server) {
+		if _, err := conn.Write(proxyHeader(conn, s.c.Server)); err != nil {
 			r := ioFailure(err)
 			return &r
 		}
@@ -301,19 +303,27 @@ func (s *session) stepAddr(st *step) string {
 	return net.JoinHostPort(host, port)
 }
 
-// proxyHeader is a PROXY protocol v1 line for a check connection, with
-// the connection's own addresses (check-send-proxy).
-func proxyHeader(conn net.Conn) []byte {
+// proxyHeader is the PROXY header of a check connection, with the
+// connection's own addresses (a check has no client): version 2 when the
+// server line says "send-proxy-v2", version 1 otherwise.
+func proxyHeader(conn net.Conn, srv *config.Server) []byte {
 	la, lok := conn.LocalAddr().(*net.TCPAddr)
 	ra, rok := conn.RemoteAddr().(*net.TCPAddr)
-	if !lok || !rok {
-		return []byte("PROXY UNKNOWN\r\n")
+	var src, dst netip.AddrPort
+	if lok && rok {
+		src, dst = la.AddrPort(), ra.AddrPort()
 	}
-	fam := "TCP4"
-	if la.IP.To4() == nil {
-		fam = "TCP6"
+	if srv.SendProxy == 2 {
+		return proxyproto.AppendV2(nil, src, dst, nil)
 	}
-	return fmt.Appendf(nil, "PROXY %s %s %s %d %d\r\n", fam, la.IP, ra.IP, la.Port, ra.Port)
+	return proxyproto.AppendV1(nil, src, dst)
+}
+
+// sendsProxy reports whether checks of srv start with a PROXY header:
+// "check-send-proxy", or a server with "send-proxy" whose checks go to
+// the traffic address (no "port" nor "addr"), as HAProxy does.
+func sendsProxy(srv *config.Server) bool {
+	return srv.CheckSendProxy || srv.SendProxy != 0 && srv.CheckPort == 0 && srv.CheckAddr == ""
 }
 
 func (s *session) send(st *step) *result {

@@ -200,6 +200,9 @@ func dial(addr string, timeout time.Duration) (net.Conn, error) {
 // handshake is bounded by timeout connect too).
 func dialServer(srv *balance.Server, smp *sample, timeout time.Duration) (net.Conn, error) {
 	c, err := dial(srv.Addr, timeout)
+	if err == nil && srv.SendProxy.Version != 0 {
+		err = writeProxy(c, srv, smp.s)
+	}
 	if err != nil || srv.TLS == nil {
 		return c, err
 	}
@@ -219,6 +222,16 @@ func dialServer(srv *balance.Server, smp *sample, timeout time.Duration) (net.Co
 	st := tc.ConnectionState()
 	smp.bc = &st
 	return tc, nil
+}
+
+// writeProxy sends the PROXY header of "send-proxy" with the session's
+// addresses, bounded like the rest of the connect by its deadline.
+func writeProxy(c net.Conn, srv *balance.Server, s *engine.Session) error {
+	if _, err := c.Write(srv.SendProxy.Append(nil, s.Src, s.Dst, s.TLS)); err != nil {
+		c.Close()
+		return fmt.Errorf("PROXY header to server: %w", err)
+	}
+	return nil
 }
 
 // acquire takes a slot on the server persistence names (use-server, then

@@ -132,12 +132,15 @@ func (b *h2Body) Close() error {
 // open one: h2c with prior knowledge over TCP, or TLS ("ssl") offering h2
 // by ALPN. Connections are shared between requests with the same SNI.
 func (t *txn) h2Dialer() (string, h2up.Dialer) {
-	addr, key := t.srv.Addr, t.srv.Key
+	srv, sess, key := t.srv, t.sess, t.srv.Key
 	timeout := firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second)
+	if srv.SendProxy.Version != 0 {
+		key += proxyKey(sess)
+	}
 	tc := t.srv.TLS
 	if tc == nil {
 		return key, func(ctx context.Context) (net.Conn, error) {
-			return dial(addr, timeout)
+			return dialProxy(srv, sess, timeout)
 		}
 	}
 	var sni string
@@ -146,7 +149,7 @@ func (t *txn) h2Dialer() (string, h2up.Dialer) {
 		key += "\x00" + sni
 	}
 	return key, func(ctx context.Context) (net.Conn, error) {
-		c, err := dial(addr, timeout)
+		c, err := dialProxy(srv, sess, timeout)
 		if err != nil {
 			return nil, err
 		}

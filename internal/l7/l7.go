@@ -13,6 +13,8 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
+	"github.com/hawser-lb/hawser/internal/balance"
 	"io"
 	"log/slog"
 	"net"
@@ -130,6 +132,28 @@ func putTxn(t *txn) {
 	t.headBuf, t.logBuf = headBuf, logBuf
 	t.idle.read = read
 	txnPool.Put(t)
+}
+
+// dialProxy connects to srv and sends the PROXY header of "send-proxy"
+// first when the server line asks for one.
+func dialProxy(srv *balance.Server, s *engine.Session, timeout time.Duration) (net.Conn, error) {
+	c, err := dial(srv.Addr, timeout)
+	if err != nil || srv.SendProxy.Version == 0 {
+		return c, err
+	}
+	c.SetWriteDeadline(time.Now().Add(timeout))
+	if _, err := c.Write(srv.SendProxy.Append(nil, s.Src, s.Dst, s.TLS)); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("PROXY header to server: %w", err)
+	}
+	c.SetWriteDeadline(time.Time{})
+	return c, nil
+}
+
+// proxyKey sets apart the pooled connections of one client when the
+// server gets a PROXY header: the addresses it carries.
+func proxyKey(s *engine.Session) string {
+	return "\x00pp:" + s.Src.String() + ">" + s.Dst.String()
 }
 
 // dial connects to a server. An IP:port address, the usual case, skips

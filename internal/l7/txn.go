@@ -619,6 +619,12 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 		sni = t.serverName()
 		key += "\x00" + sni
 	}
+	if t.srv.SendProxy.Version != 0 {
+		// The PROXY header names one client: its connections serve
+		// that client alone (HAProxy hashes the header's addresses
+		// into the connection's identity).
+		key += proxyKey(t.sess)
+	}
 	if t.sc != nil {
 		if t.sc.key == key && !freshOnly {
 			t.connected(true)
@@ -641,7 +647,7 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 	}
 	t.connected(false)
 	timeout := firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second)
-	c, err := dial(t.srv.Addr, timeout)
+	c, err := dialProxy(t.srv, t.sess, timeout)
 	if err != nil {
 		if t.srv.Observe {
 			t.srv.State.ReportError(server.Layer4)

@@ -285,7 +285,7 @@ func readErr(err error) error {
 }
 
 // AppendV1 appends a v1 header for src and dst (for tests and for
-// "send-proxy" later); addresses of different families give "UNKNOWN".
+// "send-proxy"); addresses of different families give "UNKNOWN".
 func AppendV1(b []byte, src, dst netip.AddrPort) []byte {
 	s, d := src.Addr().Unmap(), dst.Addr().Unmap()
 	switch {
