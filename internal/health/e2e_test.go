@@ -15,7 +15,7 @@ import (
 )
 
 // TestRealSockets runs checks over loopback: an HTTP server whose status
-// flips, and a closed port. Intervals are short; nothing asserts timing.
+// flips, and a closed port. Intervals are short, timeouts long; nothing asserts timing.
 func TestRealSockets(t *testing.T) {
 	t.Parallel()
 	var status atomic.Int32
@@ -37,7 +37,13 @@ func TestRealSockets(t *testing.T) {
 	closedAddr := ln.Addr().String()
 	ln.Close()
 
-	fast := func(s *config.Server) { s.Inter, s.FastInter, s.Fall = 20*time.Millisecond, 10*time.Millisecond, 2 }
+	// Checks follow each other every 10ms (fastinter while the state
+	// changes, downinter while down), but each may take up to inter, the
+	// check timeout: a loaded machine must not turn a refused connection
+	// or a 503 into a timeout.
+	fast := func(s *config.Server) {
+		s.Inter, s.FastInter, s.DownInter, s.Fall = time.Minute, 10*time.Millisecond, 10*time.Millisecond, 2
+	}
 	web := newCheck(newServer("web", fast), &config.HTTPCheck{Method: "GET", URI: "/health", Version: "HTTP/1.1", Host: "app.local"})
 	web.Addr = ts.Listener.Addr().String()
 	tcp := newCheck(newServer("tcp", fast), nil)
@@ -47,7 +53,9 @@ func TestRealSockets(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	// Count only web, so its messages do not depend on when tcp goes down.
 	peers := func(string) []Peer { return []Peer{{web.State, web.Server}} }
-	done := new(Checker).Start(ctx, []Check{web, tcp}, peers, func(msg string, up bool) { notes.ch <- note{msg, up} })
+	// The first checks run at once rather than within the first inter.
+	k := &Checker{Spread: func(time.Duration) time.Duration { return 0 }}
+	done := k.Start(ctx, []Check{web, tcp}, peers, func(msg string, up bool) { notes.ch <- note{msg, up} })
 
 	down := notes.next("Server app/tcp is ")
 	if !strings.HasPrefix(down.msg, `Server app/tcp is DOWN, reason: Layer4 connection problem, info: "Connection refused", check duration: `) || down.up {
