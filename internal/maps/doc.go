@@ -17,7 +17,10 @@
 //     no index answers "first entry contained in the sample" in general.
 //
 // Runtime edits (the Runtime API's "add map", "set map", "del map",
-// "clear map") go through Map's Add, Set, Del and Clear methods. Lookups
+// "clear map") go through Map's Add, Set, Del and Clear methods; the
+// atomic replacement ("prepare map", "add map @<ver>", "commit map")
+// through Prepare, AddVersion and Commit, which stage a version invisible
+// to lookups and swap it in under one write lock (runtime.go). Lookups
 // take the Map's RWMutex for reading: edits are rare and short next to
 // lookups, and a read lock keeps every lookup consistent with one state of
 // the file without copying 100k-entry indexes on each edit.

@@ -14,7 +14,8 @@ import (
 // have no Value.
 type Entry struct {
 	Key, Value string
-	Line       int // line in the file; 0 for entries added at run time
+	Line       int    // line in the file; 0 for entries added at run time
+	Ref        uint64 // unique reference, shown by "show map" and usable as #<ref>
 }
 
 // Map is the content of one map or pattern file (HAProxy's "pattern
@@ -25,7 +26,9 @@ type Entry struct {
 type Map struct {
 	path    string
 	isMap   bool // lines are "key value"; otherwise the whole line is a key
+	id      int  // unique id among the registry's maps ("show map", #<id>)
 	mu      sync.RWMutex
+	ver     versions   // guarded by mu; see runtime.go
 	entries []Entry    // file order; guarded by mu
 	indexes []*Index   // guarded by mu
 	matches []*Matcher // one per index, handed out by Matcher
@@ -81,7 +84,7 @@ func (m *Map) Add(key, value string) error {
 		}
 	}
 	pos := int32(len(m.entries))
-	m.entries = append(m.entries, Entry{Key: key, Value: value})
+	m.entries = append(m.entries, Entry{Key: key, Value: value, Ref: newRef()})
 	for _, x := range m.indexes {
 		// validKey ran above, so Add cannot fail here.
 		_ = x.Add(key, pos)
@@ -253,7 +256,10 @@ func (r *Registry) load(path string, isMap bool) (*Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Map{path: path, isMap: isMap, entries: entries}
+	for i := range entries {
+		entries[i].Ref = newRef()
+	}
+	m := &Map{path: path, isMap: isMap, id: len(r.seq), entries: entries}
 	r.maps[path] = m
 	r.seq = append(r.seq, m)
 	return m, nil
