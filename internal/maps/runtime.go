@@ -219,3 +219,17 @@ func (r *Registry) Find(name string) *Map {
 	}
 	return r.Get(name)
 }
+
+// VersionEntries returns a copy of the entries of version ver: the
+// current one or a prepared one.
+func (m *Map) VersionEntries(ver uint32) ([]Entry, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if ver == m.ver.curr {
+		return append([]Entry(nil), m.entries...), true
+	}
+	if !m.staging(ver) {
+		return nil, false
+	}
+	return append([]Entry(nil), m.ver.staged[ver]...), true
+}
