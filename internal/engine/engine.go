@@ -81,6 +81,32 @@ type Session struct {
 	// TLSVerify is the client certificate verification outcome, non-zero
 	// only for errors ca-ignore-err / crt-ignore-err let through.
 	TLSVerify tlsconf.Verify
+	// opened is set once the session counted as opened in the frontend's
+	// statistics.
+	opened bool
+	// detached is set by Detach. Atomic: once parked, the session may be
+	// resumed (and parked again) by another goroutine while the one that
+	// detached it is still returning.
+	detached atomic.Bool
+}
+
+// Parker is implemented by a handler that can hold idle connections
+// without a goroutine (l7 parks keep-alive connections in an epoll set).
+// The engine calls Unpark after waking or closing a session, so that a
+// parked connection notices (Woken, or its socket closed) and ends.
+type Parker interface {
+	Unpark(s *Session)
+}
+
+// Detach tells the engine that the handler keeps serving the session after
+// ServeConn returns (its connection was parked); the handler then calls End
+// when the connection closes. Only the goroutine serving s may call it.
+func (s *Session) Detach() { s.detached.Store(true) }
+
+// End releases what the engine holds for a detached session, as it does
+// itself when ServeConn returns without Detach.
+func (s *Session) End() {
+	s.Gen.Engine.endSession(s)
 }
 
 // ServedCert returns the certificate served to the client (ssl_f_*), nil
@@ -407,24 +433,14 @@ func (e *Engine) accept(c net.Conn, key string) {
 	}
 	e.track(s)
 	go func() {
-		opened := false
 		defer func() {
-			if opened {
-				s.Frontend.Counters.CloseSession()
-				if s.Listener != nil {
-					s.Listener.CloseSession()
-				}
-			}
-			s.releaseTracked()
-			e.untrack(s)
-			e.curConn.Add(-1)
-			if e.maxSem != nil {
-				<-e.maxSem
-			}
-			e.conns.Done()
 			if r := recover(); r != nil {
 				e.log.Error("panic serving connection", "frontend", s.Frontend.Cfg.Name, "panic", r, "stack", string(debug.Stack()))
 				c.Close()
+				s.detached.Store(false)
+			}
+			if !s.detached.Load() {
+				e.endSession(s)
 			}
 		}()
 		hc, err := e.startSession(c, s)
@@ -436,9 +452,26 @@ func (e *Engine) accept(c net.Conn, key string) {
 		if s.Listener != nil {
 			s.Listener.OpenSession(now)
 		}
-		opened = true
+		s.opened = true
 		h.ServeConn(hc, s)
 	}()
+}
+
+// endSession accounts for the end of a session (see Session.End).
+func (e *Engine) endSession(s *Session) {
+	if s.opened {
+		s.Frontend.Counters.CloseSession()
+		if s.Listener != nil {
+			s.Listener.CloseSession()
+		}
+	}
+	s.releaseTracked()
+	e.untrack(s)
+	e.curConn.Add(-1)
+	if e.maxSem != nil {
+		<-e.maxSem
+	}
+	e.conns.Done()
 }
 
 // Rebind moves a session to the active generation, for a keep-alive
@@ -489,7 +522,16 @@ func (e *Engine) closeSessions(g *Generation) {
 	for s := range e.sessions {
 		if g == nil || s.Gen == g {
 			s.Conn.Close()
+			e.unpark(s)
 		}
+	}
+}
+
+// unpark hands a woken or closed session to its handler if the handler
+// may hold it parked.
+func (e *Engine) unpark(s *Session) {
+	if p, ok := e.opts.HTTP.(Parker); ok && s.Frontend.Cfg.Mode == config.ModeHTTP {
+		p.Unpark(s)
 	}
 }
 
@@ -501,6 +543,7 @@ func (e *Engine) closeIdleUnbound(gen *Generation) {
 	for s := range e.sessions {
 		if s.Idle.Load() && gen.byListener[s.Key] == nil {
 			s.wake()
+			e.unpark(s)
 		}
 	}
 }
@@ -515,6 +558,7 @@ func (e *Engine) closeIdle() {
 	for s := range e.sessions {
 		if s.Idle.Load() {
 			s.wake()
+			e.unpark(s)
 		}
 	}
 }

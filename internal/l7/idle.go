@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // A keep-alive connection spends most of its life waiting for its next
@@ -77,9 +78,14 @@ func (r *idleReader) readFD(fd uintptr) bool {
 
 // wait blocks until bytes arrive on c's socket, the peer closes, or c's
 // read deadline passes, and leaves what it read in c's pending bytes.
-// Deadlines follow idleConn's lazy rules.
-func (r *idleReader) wait(c *idleConn) error {
+// Deadlines follow idleConn's lazy rules. When park is set and comes
+// before the read deadline, wait returns errPark once park passes.
+func (r *idleReader) wait(c *idleConn, park time.Time) error {
 	want := c.rWant
+	parking := !park.IsZero() && (want.IsZero() || park.Before(want))
+	if parking {
+		want = park
+	}
 	c.rd.arm(c.Conn.SetReadDeadline, want)
 	if c.isWoken() {
 		// The engine's wake-up may have come before arm replaced it.
@@ -100,9 +106,13 @@ func (r *idleReader) wait(c *idleConn) error {
 			putScratch(r.buf)
 			r.buf = nil
 		}
-		if !c.rd.early(c.Conn.SetReadDeadline, err, want) || c.isWoken() {
-			return err
+		if c.rd.early(c.Conn.SetReadDeadline, err, want) && !c.isWoken() {
+			continue
 		}
+		if parking && isTimeout(err) && !c.isWoken() {
+			return errPark
+		}
+		return err
 	}
 }
 

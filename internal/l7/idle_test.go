@@ -53,7 +53,7 @@ func TestIdleReaderKeepsEveryByte(t *testing.T) {
 			}
 			c := &idleConn{Conn: srv}
 			go cli.Write([]byte(tt.sent))
-			if err := r.wait(c); err != nil {
+			if err := r.wait(c, time.Time{}); err != nil {
 				t.Fatalf("wait: %v", err)
 			}
 			br := bufio.NewReaderSize(c, 16)
@@ -104,7 +104,7 @@ func TestIdleReaderEnds(t *testing.T) {
 			r.init(srv, 64)
 			c := &idleConn{Conn: srv}
 			tt.prepare(c, cli)
-			if err := r.wait(c); !tt.check(err) {
+			if err := r.wait(c, time.Time{}); !tt.check(err) {
 				t.Errorf("wait = %v", err)
 			}
 			if c.pending != nil || r.buf != nil {

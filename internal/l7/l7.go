@@ -39,6 +39,9 @@ type Handler struct {
 	// h2 holds the HTTP/2 connections to "proto h2" servers, shared by
 	// every client connection.
 	h2 *h2up.Pool
+	// parkOnce starts park0, the parker of idle connections (park.go).
+	parkOnce sync.Once
+	park0    *parker
 }
 
 var _ engine.Handler = (*Handler)(nil)
@@ -50,6 +53,9 @@ func NewHandler(log *slog.Logger) *Handler {
 
 // Close releases idle server connections.
 func (h *Handler) Close() {
+	if h.park0 != nil {
+		h.park0.close()
+	}
 	h.h2.Close()
 	h.pools.Range(func(k, v any) bool {
 		v.(*connPool).close()
@@ -84,6 +90,12 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 // serveTxn runs transactions on c: an HTTP/1 connection, or one HTTP/2
 // stream (h2.go) presented as an HTTP/1.1 connection carrying one request.
 func (h *Handler) serveTxn(c net.Conn, s *engine.Session, stream bool) {
+	// A parked connection's session is detached (Handler.park).
+	h.runTxn(h.newTxn(c, s, stream))
+}
+
+// newTxn prepares a txn to serve c.
+func (h *Handler) newTxn(c net.Conn, s *engine.Session, stream bool) *txn {
 	bufSize := s.Gen.Snap.Global.BufSize
 	if bufSize <= 0 {
 		bufSize = 16384
@@ -100,15 +112,26 @@ func (h *Handler) serveTxn(c net.Conn, s *engine.Session, stream bool) {
 	}
 	t.br = getReader(&t.cc, bufSize)
 	t.bw = getWriter(&t.cc, bufSize)
+	return t
+}
+
+// runTxn serves t's connection until it closes or is parked; it reports
+// true when it was parked (t is then released, and the session detached
+// from this goroutine).
+func (h *Handler) runTxn(t *txn) (parked bool) {
 	defer func() {
+		if parked {
+			return
+		}
 		t.releaseServerConn(false)
 		putReader(t.br)
 		putWriter(t.bw)
 		t.cc.dropPending()
-		c.Close()
+		t.conn.Close()
 		putTxn(t)
 	}()
 	t.serve()
+	return t.parked && h.park(t)
 }
 
 // txnPool recycles per-connection state, so that a new connection does not

@@ -46,6 +46,12 @@ type txn struct {
 	// serves the next request again if it goes to the same server.
 	sc   *serverConn
 	nreq int
+	// parked is set when the connection waited parkAfter for its next
+	// request and is to be parked (park.go). resumed is set on a txn that
+	// resumes a parked connection, whose keep-alive deadline resumeUntil
+	// was set before it parked.
+	parked, resumed bool
+	resumeUntil     time.Time
 
 	// Per request.
 	be          *engine.Backend
@@ -149,8 +155,26 @@ func (t *txn) readRequest() bool {
 		// new one may have its first request on the way, and a reload or
 		// soft stop must not cut it off.
 		t.sess.Idle.Store(t.nreq > 0)
-		t.cc.setReadDeadline(deadline(wait))
-		err := t.waitRequest()
+		now := time.Now()
+		switch {
+		case t.resumed:
+			t.cc.setReadDeadline(t.resumeUntil)
+			t.resumed = false
+		case wait > 0:
+			t.cc.setReadDeadline(now.Add(wait))
+		default:
+			t.cc.setReadDeadline(time.Time{})
+		}
+		var park time.Time
+		if t.nreq > 0 && t.canIdle && !t.h2 && t.h.parker() != nil {
+			park = now.Add(parkAfter)
+		}
+		err := t.waitRequest(park)
+		if err == errPark {
+			// Idle stays set: the engine finds the session to wake it.
+			t.parked = true
+			return false
+		}
 		t.sess.Idle.Store(false)
 		if err != nil {
 			if isTimeout(err) && t.nreq == 0 && to.HTTPRequest > 0 && !t.draining() {
@@ -240,7 +264,10 @@ func (t *txn) since(start time.Time) time.Duration {
 // waitRequest waits for the first bytes of the next request. On a bare
 // TCP socket the connection's buffers go back to the pools for the wait,
 // and come back, whatever the outcome, before it returns.
-func (t *txn) waitRequest() error {
+//
+// When park is set and passes before a request begins, it returns errPark
+// and leaves the buffers released.
+func (t *txn) waitRequest(park time.Time) error {
 	if !t.canIdle || t.bw.Buffered() > 0 {
 		_, err := t.br.Peek(1)
 		return err
@@ -248,7 +275,10 @@ func (t *txn) waitRequest() error {
 	putReader(t.br)
 	putWriter(t.bw)
 	t.br, t.bw = nil, nil
-	err := t.idle.wait(&t.cc)
+	err := t.idle.wait(&t.cc, park)
+	if err == errPark {
+		return err
+	}
 	t.br = getReader(&t.cc, t.bufSize)
 	t.bw = getWriter(&t.cc, t.bufSize)
 	if err != nil {
