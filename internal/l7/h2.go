@@ -201,23 +201,20 @@ func (hc *h2conn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ss.Gen.Engine.Stopping() {
 		hc.shutdown()
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	// The transaction runs in x/net's handler goroutine and writes its
+	// response through sc straight to w.
+	func() {
 		defer func() {
 			if v := recover(); v != nil {
 				hc.h.log.Error("panic serving http2 stream", "frontend", ss.Frontend.Cfg.Name, "panic", v)
+				sc.werr = errStreamDone
 			}
 			sc.Close()
 			ss.EndStream(hc.sess)
 		}()
 		hc.h.serveTxn(sc, ss, true)
 	}()
-	err := sc.relay()
-	// Unblocks the transaction if it is still writing, then waits for it:
-	// w must not be used once ServeHTTP returns.
-	sc.pr.CloseWithError(errStreamDone)
-	<-done
+	err := sc.finish()
 	if err != nil {
 		// The response could not be completed: reset the stream so that
 		// the client does not take a truncated body for a whole one.
@@ -251,11 +248,29 @@ type streamConn struct {
 	mu      sync.Mutex     // guards rdl and wake
 	rdl     time.Time      // read deadline
 	wake    chan struct{}  // closed when rdl changes
-	// Response side: the txn writes into pw, relay reads pr.
-	pr        *io.PipeReader
-	pw        *io.PipeWriter
-	closeOnce sync.Once
+	// Response side, written by the txn (the handler goroutine): the
+	// head is collected in head and parsed, then a body of known length
+	// goes straight to w. Other bodies (chunked, CONNECT, up to the close)
+	// go through the pipe to relayBody, in a goroutine of its own.
+	wstate  int
+	head    []byte  // response head being collected
+	headBuf *[]byte // head's pooled storage
+	resp    h1.Response
+	left    int64 // bytes left of a body of known length
+	werr    error // the response failed: the stream is reset
+	pr      *io.PipeReader
+	pw      *io.PipeWriter
+	relayed chan error // relayBody's result
+	closed  bool
 }
+
+// States of a stream's response.
+const (
+	respHead  = iota // collecting the head
+	respFixed        // body of known length, written through
+	respRelay        // body through the pipe to relayBody
+	respDone         // complete; further bytes are dropped
+)
 
 // bodyPiece is one read of the request body.
 type bodyPiece struct {
@@ -265,7 +280,6 @@ type bodyPiece struct {
 
 func newStreamConn(hc *h2conn, w http.ResponseWriter, r *http.Request) *streamConn {
 	c := &streamConn{hc: hc, w: w, r: r}
-	c.pr, c.pw = io.Pipe()
 	connect := r.Method == http.MethodConnect
 	c.connect = connect
 	c.chunked = !connect && r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody
@@ -454,13 +468,216 @@ func (c *streamConn) readBody() {
 	}
 }
 
-// Write takes response bytes from the transaction.
-func (c *streamConn) Write(p []byte) (int, error) { return c.pw.Write(p) }
+// Write takes response bytes from the transaction. The txn writes when
+// it flushes, so each Write that leaves the body incomplete is flushed.
+func (c *streamConn) Write(p []byte) (int, error) {
+	if c.werr != nil {
+		return 0, c.werr
+	}
+	switch c.wstate {
+	case respRelay:
+		return c.pw.Write(p)
+	case respFixed:
+		if err := c.writeFixed(p); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	case respDone:
+		return len(p), nil
+	}
+	if err := c.writeHead(p); err != nil {
+		c.werr = err
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// writeHead takes response bytes while the head is incomplete: a head
+// that arrives whole in one Write (the usual case) is parsed in place,
+// others are collected in a pooled buffer of the size the txn's own
+// heads are bounded by. Interim heads are emitted as they complete.
+func (c *streamConn) writeHead(p []byte) error {
+	hdr := c.w.Header()
+	resp := &c.resp
+	for {
+		buf, more := p, []byte(nil)
+		if len(c.head) > 0 {
+			k := min(len(p), cap(c.head)-len(c.head))
+			c.head = append(c.head, p[:k]...)
+			buf, more = c.head, p[k:]
+		}
+		n := h1.HeadEnd(buf, 0)
+		if n < 0 {
+			if len(c.head) == 0 {
+				if len(p) == 0 {
+					return nil
+				}
+				if c.headBuf == nil {
+					c.headBuf = getScratch(c.hc.bufSize)
+				}
+				if len(p) > len(*c.headBuf) {
+					return h1.ErrHeadTooLarge
+				}
+				c.head = append((*c.headBuf)[:0], p...)
+				return nil
+			}
+			if len(more) > 0 || len(c.head) == cap(c.head) {
+				return h1.ErrHeadTooLarge
+			}
+			return nil
+		}
+		if n > c.hc.bufSize {
+			return h1.ErrHeadTooLarge
+		}
+		if err := h1.ParseResponse(buf[:n], resp); err != nil {
+			return err
+		}
+		rest := buf[n:]
+		if resp.Status >= 200 || resp.Status == 101 {
+			copyFields(hdr, resp)
+			err := c.startBody(rest)
+			if c.head != nil {
+				c.head = c.head[:0]
+			}
+			if err == nil && len(more) > 0 {
+				_, err = c.Write(more)
+			}
+			return err
+		}
+		// Interim responses: x/net answers "Expect: 100-continue" itself
+		// when the body is first read; others (103) are relayed.
+		if resp.Status != 100 {
+			copyFields(hdr, resp)
+			c.w.WriteHeader(resp.Status)
+			clear(hdr)
+		}
+		if len(c.head) == 0 {
+			p = rest
+		} else {
+			c.head = c.head[:copy(c.head, rest)]
+			p = more
+		}
+		if len(p) == 0 && len(c.head) == 0 {
+			return nil
+		}
+	}
+}
+
+// startBody sends the final head and rest, the start of the body.
+func (c *streamConn) startBody(rest []byte) error {
+	hdr := c.w.Header()
+	// x/net would add a date and sniff a content-type: a proxy forwards
+	// what the server sent.
+	if _, ok := hdr["Date"]; !ok {
+		hdr["Date"] = nil
+	}
+	if _, ok := hdr["Content-Type"]; !ok {
+		hdr["Content-Type"] = nil
+	}
+	status, chunked, length := c.resp.Status, c.resp.Chunked, c.resp.ContentLength
+	c.w.WriteHeader(status)
+	switch {
+	case c.r.Method == http.MethodHead || status == 204 || status == 304:
+		c.wstate = respDone
+		return nil
+	case c.r.Method == http.MethodConnect && status/100 == 2, chunked, length < 0:
+		// Streamed bodies keep the relay of a byte stream, with its
+		// flushing rules.
+		c.pr, c.pw = io.Pipe()
+		c.relayed = make(chan error, 1)
+		c.wstate = respRelay
+		go func() {
+			err := c.relayBody(c.pr, status, chunked, length)
+			c.pr.CloseWithError(errStreamDone)
+			c.relayed <- err
+		}()
+		// (rest may be the txn's buffer: the pipe's Write returns once
+		// it is consumed.)
+		_, err := c.pw.Write(rest)
+		return err
+	}
+	c.wstate = respFixed
+	c.left = length
+	if c.left == 0 {
+		c.wstate = respDone
+		return nil
+	}
+	if len(rest) == 0 {
+		// A head announcing a body goes out before the body, so that a
+		// slow body does not hold the status back.
+		return c.flush()
+	}
+	return c.writeFixed(rest)
+}
+
+// writeFixed writes p, as much as the body has left, and flushes unless
+// the body is then complete: the handler's end sends the last DATA frame
+// with END_STREAM, and x/net flushes when its write queue drains, so that
+// the small responses of many streams share a write.
+func (c *streamConn) writeFixed(p []byte) error {
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	n, err := c.w.Write(p)
+	c.left -= int64(n)
+	if err != nil {
+		c.werr = err
+		return err
+	}
+	if c.left == 0 {
+		c.wstate = respDone
+		return nil
+	}
+	return c.flush()
+}
+
+func (c *streamConn) flush() error {
+	if fl, ok := c.w.(interface{ FlushError() error }); ok {
+		if err := fl.FlushError(); err != nil {
+			c.werr = err
+			return err
+		}
+	} else if fl, ok := c.w.(http.Flusher); ok {
+		fl.Flush()
+	}
+	return nil
+}
 
 // Close ends the response.
 func (c *streamConn) Close() error {
-	c.closeOnce.Do(func() { c.pw.Close() })
+	if !c.closed {
+		c.closed = true
+		if c.pw != nil {
+			c.pw.Close()
+		}
+	}
 	return nil
+}
+
+// finish waits for the relay of a streamed body and reports whether the
+// response was complete. w must not be used once ServeHTTP returns.
+func (c *streamConn) finish() error {
+	err := c.werr
+	switch c.wstate {
+	case respHead:
+		err = io.ErrUnexpectedEOF
+	case respFixed:
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+	case respRelay:
+		if rerr := <-c.relayed; err == nil {
+			err = rerr
+		}
+	}
+	if c.headBuf != nil {
+		putScratch(c.headBuf)
+		c.headBuf, c.head = nil, nil
+	}
+	return err
 }
 
 // CloseWrite ends the response of a tunnel (CONNECT) whose server side
@@ -487,61 +704,16 @@ func (c *streamConn) SetReadDeadline(t time.Time) error {
 func (c *streamConn) SetDeadline(t time.Time) error    { return c.SetReadDeadline(t) }
 func (c *streamConn) SetWriteDeadline(time.Time) error { return nil }
 
-// relay reads the HTTP/1.1 response the transaction writes and sends it
-// on the stream. It returns an error when the response is cut short.
-func (c *streamConn) relay() error {
-	fr := &flushReader{r: c.pr, w: c.w}
+// relayBody relays a streamed response body (chunked, a CONNECT tunnel,
+// or up to the close) that the transaction writes into the pipe, from src.
+func (c *streamConn) relayBody(src io.Reader, status int, chunked bool, length int64) error {
+	fr := &flushReader{r: src, w: c.w}
 	br := getReader(fr, c.hc.bufSize)
 	defer putReader(br)
-	var resp h1.Response
 	hdr := c.w.Header()
-	var headLen int
-	for {
-		n, err := readHead(br)
-		if err != nil {
-			return err
-		}
-		head, _ := br.Peek(n)
-		if err := h1.ParseResponse(head, &resp); err != nil {
-			return err
-		}
-		headLen = n
-		if resp.Status >= 200 || resp.Status == 101 {
-			break
-		}
-		// Interim responses: x/net answers "Expect: 100-continue" itself
-		// when the body is first read; others (103) are relayed.
-		if resp.Status != 100 {
-			copyFields(hdr, &resp)
-			c.w.WriteHeader(resp.Status)
-			clear(hdr)
-		}
-		br.Discard(n)
-	}
-	copyFields(hdr, &resp)
-	// x/net would add a date and sniff a content-type: a proxy forwards
-	// what the server sent.
-	if _, ok := hdr["Date"]; !ok {
-		hdr["Date"] = nil
-	}
-	if _, ok := hdr["Content-Type"]; !ok {
-		hdr["Content-Type"] = nil
-	}
-	status, chunked, length := resp.Status, resp.Chunked, resp.ContentLength
-	br.Discard(headLen)
-	c.w.WriteHeader(status)
-	fw := &flushWriter{w: c.w, br: br, fr: fr, left: -1}
-	if length >= 0 && !chunked {
-		fw.left = length
-	}
-	// A head announcing a body goes out before the relay waits for that
-	// body, so that a slow body does not hold the status back. (A chunked
-	// head waits for its first data: gRPC's trailers-only answers stay
-	// one HEADERS frame.)
-	fr.dirty = length > 0
+	fw := flushWriter{w: c.w, br: br, fr: fr}
 	var err error
 	switch {
-	case c.r.Method == http.MethodHead || status == 204 || status == 304:
 	case c.r.Method == http.MethodConnect && status/100 == 2:
 		// The tunnel is established: the client may speak first.
 		if fl, ok := c.w.(http.Flusher); ok {
@@ -549,16 +721,12 @@ func (c *streamConn) relay() error {
 		}
 		_, err = io.Copy(fw, br)
 	case chunked:
+		// The head waits for the first data: gRPC's trailers-only
+		// answers stay one HEADERS frame.
 		_, err = h1.DecodeChunked(fw, br, func(name, value []byte) {
 			k := http.TrailerPrefix + http.CanonicalHeaderKey(string(name))
 			hdr[k] = append(hdr[k], string(value))
 		})
-	case length >= 0:
-		_, err = h1.CopyFixed(fw, br, length)
-		// The end of the handler sends the last DATA frame with
-		// END_STREAM: no flush of its own, so that x/net writes the
-		// frames of many streams with one syscall.
-		fr.dirty = false
 	default:
 		_, err = io.Copy(fw, br)
 	}
@@ -567,27 +735,6 @@ func (c *streamConn) relay() error {
 	}
 	io.Copy(io.Discard, br)
 	return nil
-}
-
-// readHead waits for a complete head in br and returns its length.
-func readHead(br *bufio.Reader) (int, error) {
-	scanned := 0
-	for {
-		buf, _ := br.Peek(br.Buffered())
-		if end := h1.HeadEnd(buf, scanned-3); end >= 0 {
-			return end, nil
-		}
-		scanned = len(buf)
-		if len(buf) >= br.Size() {
-			return 0, h1.ErrHeadTooLarge
-		}
-		if _, err := br.Peek(len(buf) + 1); err != nil {
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return 0, err
-		}
-	}
 }
 
 // copyFields sets hdr from resp's fields, without the connection-specific
@@ -635,27 +782,16 @@ func (f *flushReader) Read(p []byte) (int, error) {
 }
 
 // flushWriter writes to the stream and flushes once the transaction has
-// nothing more buffered, so that streamed responses are not held back. A
-// body of known length is not flushed once complete: the handler's end
-// sends it with END_STREAM, and x/net flushes when its write queue is
-// empty, which batches the small responses of many streams.
+// nothing more buffered, so that streamed responses are not held back.
 type flushWriter struct {
-	w    http.ResponseWriter
-	br   *bufio.Reader
-	fr   *flushReader
-	left int64 // bytes left of a body of known length, or -1
+	w  http.ResponseWriter
+	br *bufio.Reader
+	fr *flushReader
 }
 
-func (f *flushWriter) Write(p []byte) (int, error) {
+func (f flushWriter) Write(p []byte) (int, error) {
 	n, err := f.w.Write(p)
 	f.fr.dirty = f.fr.dirty || n > 0
-	if f.left >= 0 {
-		f.left -= int64(n)
-		if f.left <= 0 {
-			f.fr.dirty = false
-			return n, err
-		}
-	}
 	if err == nil && f.br.Buffered() == 0 {
 		f.fr.dirty = false
 		if fl, ok := f.w.(http.Flusher); ok {
