@@ -28,6 +28,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/l4"
 	"github.com/hawser-lb/hawser/internal/l7"
 	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/runtimeapi"
 	"github.com/hawser-lb/hawser/internal/stats"
 )
 
@@ -53,6 +54,7 @@ const usage = `Usage: hawser -f <cfgfile|cfgdir> [-f ...] [options]
   -D             run in the background (daemon)
   -q             quiet: no informational messages
   -d             debug: verbose operational log
+       hawser cli -S <socket> [command]   runtime API client (hawser cli -h)
 `
 
 // parseArgs parses HAProxy-style flags by hand: HAProxy's command line
@@ -117,6 +119,9 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "cli" {
+		return runCLI(args[1:], os.Stdin, stdout, stderr)
+	}
 	o, err := parseArgs(args)
 	if err != nil {
 		if err != errUsage {
@@ -210,6 +215,15 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 		printAlerts(stderr, err)
 		return 1
 	}
+	// The runtime API sockets open with the data listeners, before
+	// privileges are dropped, and outlive reloads as they do.
+	rapi := runtimeapi.New(eng, log)
+	defer rapi.Close()
+	if err := rapi.Apply(snap); err != nil {
+		printAlerts(stderr, err)
+		eng.Close()
+		return 1
+	}
 	// Global "log ring@" targets need the engine's rings.
 	alerts.rings = eng.Rings()
 	alerts.setSnapshot(snap)
@@ -241,6 +255,9 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 				printAlerts(stderr, err)
 				log.Error("reload rejected, previous configuration keeps running", "err", err)
 				continue
+			}
+			if err := rapi.Apply(newSnap); err != nil {
+				log.Error("runtime API socket not opened", "err", err)
 			}
 			alerts.setSnapshot(newSnap)
 			log.Info("configuration reloaded")

@@ -77,6 +77,25 @@ type Server struct {
 	SendProxy proxyproto.Send
 }
 
+// UWeight returns the server's current weight: the one set at run time
+// ("set weight") if any, else the configured one (HAProxy's uweight).
+func (sv *Server) UWeight() int {
+	if w := sv.State.UserWeight(); w >= 0 {
+		return w
+	}
+	return sv.Weight
+}
+
+// EWeight returns the weight load balancing uses: UWeight scaled by the
+// agent's weight percentage (HAProxy's eweight).
+func (sv *Server) EWeight() int {
+	w := sv.UWeight()
+	if p := sv.State.WeightPercent(); p != 100 {
+		w = w * p / 100
+	}
+	return w
+}
+
 // hasRoom reports whether the server is below its maxconn.
 func (sv *Server) hasRoom() bool {
 	return sv.MaxConn <= 0 || sv.State.Cur() < int64(sv.MaxConn)
@@ -85,7 +104,7 @@ func (sv *Server) hasRoom() bool {
 // eligible reports whether load balancing may pick the server now. As in
 // HAProxy, a server with weight 0 takes no load-balanced traffic.
 func (sv *Server) eligible() bool {
-	return sv.Weight > 0 && sv.State.Usable()
+	return sv.EWeight() > 0 && sv.State.Usable()
 }
 
 // Options are backend settings that are not part of "balance".

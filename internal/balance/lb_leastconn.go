@@ -29,7 +29,7 @@ func leastLoaded(p *Pool, t *table, avoid *Server) *Server {
 			continue
 		}
 		load := sv.State.Cur() + 1
-		if best == nil || lighter(load, sv.Weight, bestLoad, best.Weight) {
+		if best == nil || lighter(load, sv.EWeight(), bestLoad, best.EWeight()) {
 			best, bestLoad = sv, load
 		}
 	}

@@ -42,7 +42,7 @@ func (r random) pick(p *Pool, t *table, _ acl.Sample, avoid *Server) *Server {
 			continue
 		}
 		cur := sv.State.Cur()
-		if best == nil || lighter(cur, sv.Weight, bestCur, best.Weight) {
+		if best == nil || lighter(cur, sv.EWeight(), bestCur, best.EWeight()) {
 			best, bestCur = sv, cur
 		}
 	}

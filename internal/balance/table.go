@@ -54,11 +54,13 @@ func (p *Pool) fingerprint() uint64 {
 			if first < 0 {
 				first = i
 			}
-			bck = (bck ^ uint64(i+1)) * fpPrime
+			bck = (bck ^ uint64(i+1) ^ uint64(sv.EWeight())<<32) * fpPrime
 			nBck++
 			continue
 		}
-		act = (act ^ uint64(i+1)) * fpPrime
+		// The weight is part of the group: a weight set at run time
+		// rebuilds the schedule at the next pick.
+		act = (act ^ uint64(i+1) ^ uint64(sv.EWeight())<<32) * fpPrime
 		nAct++
 	}
 	switch {
@@ -133,7 +135,7 @@ func (p *Pool) group() []*Server {
 func schedule(servers []*Server) []int32 {
 	g := 0
 	for _, sv := range servers {
-		g = gcd(g, sv.Weight)
+		g = gcd(g, sv.EWeight())
 	}
 	if g == 0 {
 		return nil
@@ -141,7 +143,7 @@ func schedule(servers []*Server) []int32 {
 	h := turnHeap{}
 	total := 0
 	for i, sv := range servers {
-		w := sv.Weight / g
+		w := sv.EWeight() / g
 		total += w
 		h = append(h, turn{srv: int32(i), w: int64(w)})
 	}
@@ -209,12 +211,12 @@ const (
 func buildRing(servers []*Server) []ringPoint {
 	n := 0
 	for _, sv := range servers {
-		n += sv.Weight * pointsPerWeight
+		n += sv.EWeight() * pointsPerWeight
 	}
 	ring := make([]ringPoint, 0, n)
 	for i, sv := range servers {
 		base := uint32(sv.ID) * idStride
-		for j := range sv.Weight * pointsPerWeight {
+		for j := range sv.EWeight() * pointsPerWeight {
 			ring = append(ring, ringPoint{key: hash.Avalanche(base + uint32(j)), srv: int32(i)})
 		}
 	}

@@ -250,10 +250,10 @@ func backendRow(sp *statProxy, now uint32) stats.Row {
 		}
 		if sv.Backup {
 			bck++
-			wBck += int64(sv.Weight)
+			wBck += int64(sv.EWeight())
 		} else {
 			act++
-			wAct += int64(sv.Weight)
+			wAct += int64(sv.EWeight())
 		}
 	}
 	status := "DOWN"
@@ -355,9 +355,8 @@ func serverRow(sp *statProxy, sv *balance.Server, scfg *config.Server, now uint3
 		}
 	}
 	r.Set(stats.FStatus, stats.Str(status))
-	w := sv.Weight * st.WeightPercent() / 100
-	r.Set(stats.FWeight, stats.Int(w))
-	r.Set(stats.FUWeight, stats.Int(sv.Weight))
+	r.Set(stats.FWeight, stats.Int(sv.EWeight()))
+	r.Set(stats.FUWeight, stats.Int(sv.UWeight()))
 	if sv.Backup {
 		r.Set(stats.FAct, stats.Int(0))
 		r.Set(stats.FBck, stats.Int(1))

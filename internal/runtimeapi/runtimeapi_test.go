@@ -145,3 +145,93 @@ func FuzzSplitCommands(f *testing.F) {
 		}
 	})
 }
+
+func TestCommands(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, testCfg)
+	s := New(e, nil)
+	tests := []struct {
+		name, in, want string
+	}{
+		{"get weight", "get weight app/s2\n", "50 (initial 50)\n\n"},
+		{"get weight no server", "get weight app/zz\n", "No such server.\n\n"},
+		{"get weight no backend", "get weight nob/zz\n", "No such backend.\n\n"},
+		{"get weight syntax", "get weight app\n", "Require 'backend/server'.\n\n"},
+		{"set weight too high", "set weight app/s1 300\n", "Absolute weight can only be between 0 and 256 inclusive.\n\n"},
+		{"set state bad", "set server app/s1 state foo\n", "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n\n"},
+		{"set health bad", "set server app/s1 health foo\n", "'set server <srv> health' expects 'up', 'stopping', or 'down'.\n\n"},
+		{"enable health unchecked", "enable health app/s1\n", "Health check was not configured on this server, cannot enable.\n\n"},
+		{"servers state unknown", "show servers state nope\n", "Can't find backend.\n\n"},
+		{"show stat no proxy", "show stat nope 4 -1\n", "No such proxy.\n\n"},
+		{"show version", "show version\n", "dev\n\n"},
+		{"show errors", "show errors\n", "Total events captured on ["},
+		{"show backend", "show backend\n", "# name\napp\nother\n\n"},
+		{"servers state header", "show servers state other\n", serversStateHeader},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := exchange(t, s, LevelAdmin, tc.in)
+			if !strings.HasPrefix(got, tc.want) {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestServerState(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, testCfg)
+	s := New(e, nil)
+	st, _ := e.Registry().Lookup("app", "s1")
+	if got := exchange(t, s, LevelAdmin, "set server app/s1 state drain\n"); got != "\n" {
+		t.Fatalf("got %q", got)
+	}
+	if st.Admin() != 1 {
+		t.Errorf("admin %d, want drain", st.Admin())
+	}
+	exchange(t, s, LevelAdmin, "disable server app/s1;set server app/s2 weight 25%\n")
+	if st.Admin() != 2 {
+		t.Errorf("admin %d, want maint", st.Admin())
+	}
+	if got := exchange(t, s, LevelAdmin, "get weight app/s2\n"); got != "12 (initial 50)\n\n" {
+		t.Errorf("get weight: %q", got)
+	}
+	stat := exchange(t, s, LevelUser, "show stat app 4 -1\n")
+	lines := strings.Split(stat, "\n")
+	if len(lines) != 5 || lines[3] != "" || !strings.HasPrefix(lines[1], "app,s1,") || !strings.Contains(lines[1], ",MAINT,") || !strings.HasPrefix(lines[2], "app,s2,") {
+		t.Errorf("show stat:\n%s", stat)
+	}
+	ss := exchange(t, s, LevelUser, "show servers state app\n")
+	lines = strings.Split(ss, "\n")
+	if len(lines) != 6 || !strings.HasPrefix(lines[2], "2 app 1 s1 127.0.0.1 2 1 1 1 ") || !strings.HasPrefix(lines[3], "2 app 2 s2 127.0.0.1 2 0 12 50 ") {
+		t.Errorf("show servers state:\n%s", ss)
+	}
+	if f := strings.Fields(lines[2]); len(f) != 25 {
+		t.Errorf("%d fields in %q", len(f), lines[2])
+	}
+	if got := exchange(t, s, LevelOperator, "set server app/s1 state ready\n"); got != "Permission denied\n\n" {
+		t.Errorf("operator: %q", got)
+	}
+	exchange(t, s, LevelAdmin, "enable server app/s1\n")
+	if st.Admin() != 0 {
+		t.Errorf("admin %d, want ready", st.Admin())
+	}
+}
+
+func TestShowInfo(t *testing.T) {
+	t.Parallel()
+	s := New(newEngine(t, testCfg), nil)
+	info := exchange(t, s, LevelUser, "show info\n")
+	if !strings.HasPrefix(info, "Name: hawser\nVersion: dev\nRelease_date: ") || !strings.Contains(info, "\nUptime: 0d 0h00m") || !strings.Contains(info, "\nDroppedLogs: ") {
+		t.Errorf("show info:\n%s", info)
+	}
+	typed := exchange(t, s, LevelUser, "show info typed\n")
+	if !strings.HasPrefix(typed, "0.Name.1:POS:str:hawser\n1.Version.1:POS:str:dev\n") {
+		t.Errorf("typed:\n%s", typed)
+	}
+	js := exchange(t, s, LevelUser, "show info json\n")
+	if !strings.HasPrefix(js, `[{"field":{"pos":0,"name":"Name"},"processNum":1,"tags":{"origin":"Product","nature":"Output","scope":"Service"},"value":{"type":"str","value":"hawser"}},`) {
+		t.Errorf("json:\n%s", js)
+	}
+}

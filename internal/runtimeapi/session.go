@@ -9,6 +9,8 @@ import (
 	"net"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/engine"
@@ -272,11 +274,15 @@ func splitCommands(line string) [][]string {
 // Server serves the runtime API on its sockets.
 type Server struct {
 	Engine *engine.Engine
-	// Timeout is "stats timeout": how long a client may stay silent.
-	Timeout time.Duration
-	Log     *slog.Logger
+	Log    *slog.Logger
 	// Started is when the process started (show info's Uptime).
 	Started time.Time
+
+	// timeoutNs is "stats timeout": how long a client may stay silent;
+	// 0 is HAProxy's default, 10s.
+	timeoutNs atomic.Int64
+	mu        sync.Mutex // guards sockets; serialises Apply
+	sockets   map[string]*socket
 }
 
 // New returns a server for eng.
@@ -288,8 +294,8 @@ func New(eng *engine.Engine, log *slog.Logger) *Server {
 }
 
 func (s *Server) timeout() time.Duration {
-	if s.Timeout > 0 {
-		return s.Timeout
+	if d := time.Duration(s.timeoutNs.Load()); d > 0 {
+		return d
 	}
 	return 10 * time.Second
 }

@@ -29,6 +29,10 @@ type State struct {
 	up atomic.Bool
 	// admin is one of the Admin* constants.
 	admin atomic.Uint32
+	// uweight is the weight set at run time ("set weight", "set server
+	// ... weight"), or -1 while the configured weight applies. It
+	// outlives reloads with the State.
+	uweight atomic.Int32
 	// checksOff is set while health checks are disabled at run time (the
 	// stats page's "disable checks", HAProxy's "disable health"): the
 	// checker skips its probes and the verdict stays as it is.
@@ -76,6 +80,7 @@ type CheckState struct {
 func NewState(backend, name string) *State {
 	s := &State{Backend: backend, Name: name, lastChange: time.Now()}
 	s.up.Store(true)
+	s.uweight.Store(-1)
 	s.obs.weightPct.Store(100)
 	return s
 }
@@ -157,6 +162,14 @@ func (s *State) ChecksEnabled() bool { return !s.checksOff.Load() }
 // SetChecksEnabled enables or disables health checks at run time and
 // reports whether that changed anything.
 func (s *State) SetChecksEnabled(on bool) bool { return s.checksOff.Swap(!on) != !on }
+
+// UserWeight returns the weight set at run time, or -1 when the
+// configured weight applies.
+func (s *State) UserWeight() int { return int(s.uweight.Load()) }
+
+// SetUserWeight sets the weight at run time; -1 returns to the
+// configured weight.
+func (s *State) SetUserWeight(w int) { s.uweight.Store(int32(w)) }
 
 // Admin returns the admin state.
 func (s *State) Admin() uint32 { return s.admin.Load() }

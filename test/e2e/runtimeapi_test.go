@@ -1,0 +1,174 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hawser-lb/hawser/test/lbtest"
+)
+
+const runtimeAPICfg = `
+global
+    stats socket ipv4@${cli} level admin
+    stats socket ${usersock} mode 600 level user
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend fe
+    bind ${fe}
+    default_backend app
+backend app
+    balance roundrobin
+    server s1 ${s1}
+    server s2 ${s2}
+`
+
+// cli sends one line of commands to the runtime API at addr and returns
+// the whole answer.
+func cli(t testing.TB, network, addr, cmd string) string {
+	t.Helper()
+	c, err := net.DialTimeout(network, addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, cmd+"\n")
+	out, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// serverCounts sends n requests and counts the answering servers.
+func serverCounts(t *testing.T, url string, n int) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	for range n {
+		r := lbtest.Get(t, url)
+		counts[r.Body]++
+	}
+	return counts
+}
+
+func TestRuntimeAPI(t *testing.T) {
+	t.Parallel()
+	s1, s2 := lbtest.NewBackend(t, "s1"), lbtest.NewBackend(t, "s2")
+	sock := filepath.Join(t.TempDir(), "user.sock")
+	p := lbtest.Start(t, runtimeAPICfg, lbtest.Vars{"s1": s1.Addr, "s2": s2.Addr, "usersock": sock})
+	admin := p.Addr("cli")
+	url := p.URL("fe", "/")
+
+	if got := serverCounts(t, url, 10); got["s1"] != 5 || got["s2"] != 5 {
+		t.Fatalf("before: %v", got)
+	}
+	if got := cli(t, "tcp", admin, "set server app/s1 state maint"); got != "\n" {
+		t.Fatalf("set server: %q", got)
+	}
+	if got := serverCounts(t, url, 10); got["s2"] != 10 {
+		t.Errorf("s1 in maint: %v", got)
+	}
+	stat := cli(t, "tcp", admin, "show stat app 4 -1")
+	if !strings.Contains(stat, "\napp,s1,") || !strings.Contains(strings.Split(stat, "\n")[1], ",MAINT,") {
+		t.Errorf("show stat:\n%s", stat)
+	}
+
+	// A reload keeps the runtime state.
+	if !p.Reload(t) {
+		t.Fatal("reload rejected")
+	}
+	if got := serverCounts(t, url, 10); got["s2"] != 10 {
+		t.Errorf("after reload: %v", got)
+	}
+
+	cli(t, "tcp", admin, "set server app/s1 state drain")
+	if got := serverCounts(t, url, 10); got["s2"] != 10 {
+		t.Errorf("s1 draining: %v", got)
+	}
+	cli(t, "tcp", admin, "set server app/s1 state ready; set server app/s1 weight 3")
+	if got := serverCounts(t, url, 40); got["s1"] != 30 || got["s2"] != 10 {
+		t.Errorf("weights 3:1: %v", got)
+	}
+	if got := cli(t, "tcp", admin, "get weight app/s1"); got != "3 (initial 1)\n\n" {
+		t.Errorf("get weight: %q", got)
+	}
+
+	// The user-level unix socket reads but may not change anything.
+	if got := cli(t, "unix", sock, "set server app/s1 state maint"); got != "Permission denied\n\n" {
+		t.Errorf("user socket: %q", got)
+	}
+	if got := cli(t, "unix", sock, "show backend"); got != "# name\napp\n\n" {
+		t.Errorf("show backend: %q", got)
+	}
+
+	// hawser cli, non-interactive then interactive.
+	out, err := exec.Command(lbtest.Binary(), "cli", "-S", "ipv4@"+admin, "show servers state app").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "1\n# be_id be_name srv_id") || !strings.Contains(string(out), " app 1 s1 127.0.0.1 2 0 3 1 ") {
+		t.Errorf("hawser cli: %v\n%s", err, out)
+	}
+	cmd := exec.Command(lbtest.Binary(), "cli", "-S", sock)
+	cmd.Stdin = strings.NewReader("show version\nget weight app/s2\n")
+	out, err = cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "> ") || !strings.Contains(string(out), "1 (initial 1)\n") {
+		t.Errorf("hawser cli interactive: %v\n%q", err, out)
+	}
+}
+
+// TestRuntimeAPIJunk floods the runtime API with garbage from many clients
+// while traffic flows: the data path never waits for it.
+func TestRuntimeAPIJunk(t *testing.T) {
+	t.Parallel()
+	s1, s2 := lbtest.NewBackend(t, "s1"), lbtest.NewBackend(t, "s2")
+	sock := filepath.Join(t.TempDir(), "user.sock")
+	p := lbtest.Start(t, runtimeAPICfg, lbtest.Vars{"s1": s1.Addr, "s2": s2.Addr, "usersock": sock})
+	admin := p.Addr("cli")
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := net.Dial("tcp", admin)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			junk := strings.Repeat(fmt.Sprintf("\x00\xff junk %d ;;\\", i), 50)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+				if _, err := io.WriteString(c, junk); err != nil {
+					if ne, ok := err.(net.Error); ok && ne.Timeout() {
+						continue
+					}
+					return
+				}
+			}
+		}()
+	}
+	for range 50 {
+		if r := lbtest.Get(t, p.URL("fe", "/")); r.Status != 200 {
+			t.Fatalf("status %d", r.Status)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	// The API still answers once the flood is over.
+	lbtest.WaitUntil(t, "the runtime API answers", 20*time.Second, func() bool {
+		return cli(t, "unix", sock, "show backend") == "# name\napp\n\n"
+	})
+}
