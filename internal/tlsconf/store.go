@@ -46,6 +46,10 @@ type Entry struct {
 	// that a reload of an unchanged file keeps a runtime replacement.
 	// Guarded by Store.mu.
 	disk [32]byte
+	// created is set for an entry made by "new ssl cert" rather than
+	// loaded by the configuration; only those can be deleted. Guarded by
+	// Store.mu.
+	created bool
 }
 
 // Cert returns the entry's current certificate.
