@@ -255,6 +255,17 @@ func (p *Pool) AcquireServer(ctx context.Context, sv *Server) (*Server, error) {
 	return p.q.waitFor(ctx, &waiter{pool: p, target: sv, ready: make(chan *Server, 1)})
 }
 
+// TryAcquireLast takes a slot on sv, the server a client connection's
+// last request used ("option prefer-last-server"), when sv belongs to
+// this pool, load balancing could pick it now, it has room and nobody is
+// queued. It never waits; hash-based algorithms keep their own choice.
+func (p *Pool) TryAcquireLast(sv *Server) bool {
+	if p.algo.deterministic() || p.q.n.Load() != 0 || !sv.eligible() || !slices.Contains(p.servers, sv) {
+		return false
+	}
+	return sv.State.TryInc(int64(sv.MaxConn))
+}
+
 // Release returns the slot taken by Acquire and hands it to the oldest
 // waiter of the backend queue that can use it.
 func (p *Pool) Release(sv *Server) {

@@ -11,8 +11,8 @@ import (
 	"github.com/hawser-lb/hawser/internal/cfgfile"
 )
 
-// TestCorpus loads real-world configurations. It asserts only that Load
-// never panics, and logs how many load cleanly and the most frequent
+// TestCorpus loads real-world configurations. It asserts that Load never
+// panics and that the files of testdata/corpus_pass.txt load, and logs how many load cleanly and the most frequent
 // errors, to show which keywords real configs need next.
 func TestCorpus(t *testing.T) {
 	t.Parallel()
@@ -21,6 +21,7 @@ func TestCorpus(t *testing.T) {
 		t.Skip("corpus not present")
 	}
 	clean, parseErrs := 0, 0
+	loaded, failed := map[string]bool{}, map[string]error{}
 	freq := map[string]int{}
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
@@ -35,10 +36,30 @@ func TestCorpus(t *testing.T) {
 		_, err = Load([]*cfgfile.File{f})
 		if err == nil {
 			clean++
+			loaded[filepath.Base(p)] = true
 			continue
 		}
+		failed[filepath.Base(p)] = err
 		for _, e := range err.(ErrorList) {
 			freq[normalizeMsg(e.Msg)]++
+		}
+	}
+	// corpus_pass.txt lists the files that load today and must keep
+	// loading: a regression fails here.
+	want, err := os.ReadFile("testdata/corpus_pass.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, name := range strings.Fields(string(want)) {
+		listed[name] = true
+		if !loaded[name] {
+			t.Errorf("%s no longer loads: %v", name, failed[name])
+		}
+	}
+	for name := range loaded {
+		if !listed[name] {
+			t.Logf("%s loads now: add it to testdata/corpus_pass.txt", name)
 		}
 	}
 	t.Logf("%d files: %d load cleanly, %d fail to parse, %d fail to load", len(paths), clean, parseErrs, len(paths)-clean-parseErrs)

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -12,6 +13,16 @@ var globalKeywords = []*Keyword{
 		Parse: globalInt(func(g *Global) *int { return &g.MaxConn }, 0, math.MaxInt32)},
 	{Name: "nbthread", Sections: SecGlobal, Args: "<number>", Help: "number of threads (Go: GOMAXPROCS)", Supported: true,
 		Parse: globalInt(func(g *Global) *int { return &g.NbThread }, 1, 4096)},
+	{Name: "strict-limits", Sections: SecGlobal, Help: "refuse to start (or reload) when the open file limit is below what maxconn needs (two sockets per proxied connection)", Negatable: true, Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			c.g.StrictLimits = !c.no
+			return arity(c.name, args, 0, 0, "")
+		}},
+	{Name: "stats bind-process", Sections: SecGlobal, Args: "<process-set>", Help: "obsolete since HAProxy 2.5 removed nbproc: accepted with a warning and ignored (hawser is one process)", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			c.warnf("'stats bind-process' is obsolete (one process) and ignored")
+			return nil
+		}},
 	{Name: "nbproc", Sections: SecGlobal, Args: "1", Help: "number of processes; only 1 is supported (use nbthread)", Supported: true, Parse: parseNbproc},
 	{Name: "daemon", Sections: SecGlobal, Help: "run in the background", Supported: true,
 		Parse: globalFlag(func(g *Global) *bool { return &g.Daemon })},
@@ -288,7 +299,13 @@ func checkLogAddress(a string) error {
 			return fmt.Errorf("missing name after '%s'", a)
 		}
 		return nil
-	case strings.HasPrefix(a, "fd@"), strings.HasPrefix(a, "abns@"), strings.HasPrefix(a, "backend@"):
+	case strings.HasPrefix(a, "fd@"):
+		// An inherited descriptor: fd@1 and fd@2 are stdout and stderr.
+		if n, err := strconv.Atoi(a[len("fd@"):]); err != nil || n < 0 {
+			return fmt.Errorf("invalid file descriptor in log target '%s'", a)
+		}
+		return nil
+	case strings.HasPrefix(a, "abns@"), strings.HasPrefix(a, "backend@"):
 		return fmt.Errorf("log target '%s' is not supported by hawser", a)
 	}
 	for _, p := range []string{"ipv4@", "ipv6@", "udp@", "udp4@", "udp6@", "tcp@", "tcp4@", "tcp6@"} {

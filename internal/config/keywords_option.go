@@ -29,6 +29,12 @@ var optionKeywords = []*Keyword{
 	{Name: "option redispatch", Sections: secBE, Args: "[<interval>]", Help: "let retries go to another server: every <interval>th retry, or counted from the last one when negative (default -1: the last retry); 0 disables", Negatable: true, Supported: true, Parse: parseRedispatch},
 	optFlag("http-buffer-request", secProxies, "buffer the request body before the http-request rules (req.body fetches)", func(ps *proxyState) *bool { return &ps.p.HTTPBufferRequest }),
 	optFlag("allbackups", secBE, "use every backup server at once when all others are down", func(ps *proxyState) *bool { return &ps.be.AllBackups }),
+	optFlag("prefer-last-server", secBE, "send the next request of a keep-alive client connection to the server its last request used, when that server is still usable and has room (not for hash-based balancing)", func(ps *proxyState) *bool { return &ps.be.PreferLastServer }),
+	// Go enables TCP keep-alive on every socket it opens or accepts
+	// (probes after 15s idle), so these options hold already.
+	optFlag("tcpka", secProxies, "TCP keep-alive on both sides: always on in hawser (Go's default, probes after 15s idle); accepted as a no-op", func(ps *proxyState) *bool { return &ps.tcpka }),
+	optFlag("clitcpka", secFE, "TCP keep-alive on the client side: always on in hawser; accepted as a no-op", func(ps *proxyState) *bool { return &ps.tcpka }),
+	optFlag("srvtcpka", secBE, "TCP keep-alive on the server side: always on in hawser; accepted as a no-op", func(ps *proxyState) *bool { return &ps.tcpka }),
 	optFlag("abortonclose", secBE, "abort queued requests whose client closed", func(ps *proxyState) *bool { return &ps.be.AbortOnClose }),
 	optFlag("log-health-checks", secBE, "log health check state changes in detail", func(ps *proxyState) *bool { return &ps.be.LogHealthChecks }),
 	optConnMode("http-keep-alive", KeepAlive, "keep both connections alive between requests (the default)"),

@@ -29,6 +29,9 @@ type proxyState struct {
 	// the inherited rules, as HAProxy only uses defaults' rules when a
 	// section has none.
 	ownTCPRules, ownHTTPRules bool
+	// tcpka records option tcpka/clitcpka/srvtcpka, which change nothing:
+	// hawser's sockets always have TCP keep-alive.
+	tcpka bool
 	// expectSet is set once this section (not its defaults) has an
 	// http-check expect line.
 	expectSet bool

@@ -70,8 +70,11 @@ func (s *Snapshot) Backend(name string) *Backend {
 
 // Global is the global section.
 type Global struct {
-	Pos           cfgfile.Pos
-	MaxConn       int // 0 = no limit
+	Pos     cfgfile.Pos
+	MaxConn int // 0 = no limit
+	// StrictLimits is "strict-limits": refuse to run when the open file
+	// limit cannot hold maxconn proxied connections.
+	StrictLimits  bool
 	NbThread      int // 0 = all cores
 	Daemon        bool
 	PidFile       string
@@ -314,9 +317,12 @@ type Backend struct {
 	HTTPReuse string  // never, safe (default), aggressive, always
 	FullConn  int
 
-	AllBackups      bool // option allbackups
-	AbortOnClose    bool // option abortonclose
-	LogHealthChecks bool // option log-health-checks
+	AllBackups bool // option allbackups
+	// PreferLastServer is "option prefer-last-server": a request goes to
+	// the server its client connection's last request used, if usable.
+	PreferLastServer bool
+	AbortOnClose     bool // option abortonclose
+	LogHealthChecks  bool // option log-health-checks
 
 	// Persist is the server persistence configuration (keywords_persist.go).
 	Persist Persist `json:",omitzero"`

@@ -297,6 +297,9 @@ func (e *Engine) Apply(snap *config.Snapshot) error {
 			e.rings.Apply(old.Snap.Rings)
 		}
 	}
+	if err := checkStrictLimits(snap.Global); err != nil {
+		return err
+	}
 	e.loggersUsed = map[string]bool{}
 	gen, err := e.compile(snap)
 	if err != nil {

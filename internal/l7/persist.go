@@ -56,6 +56,9 @@ func (t *txn) acquire(be *engine.Backend) (*balance.Server, error) {
 	ctx := context.Background()
 	p := be.Persist
 	if p == nil {
+		if be.Cfg.PreferLastServer && t.sc != nil && be.Pool.TryAcquireLast(t.sc.srv) {
+			return t.sc.srv, nil
+		}
 		return be.Pool.Acquire(ctx, t)
 	}
 	t.ps = persistState{}
@@ -74,6 +77,9 @@ func (t *txn) acquire(be *engine.Backend) (*balance.Server, error) {
 		}
 	}
 	if sv == nil {
+		if be.Cfg.PreferLastServer && t.sc != nil && be.Pool.TryAcquireLast(t.sc.srv) {
+			return t.sc.srv, nil
+		}
 		return be.Pool.Acquire(ctx, t)
 	}
 	t.ps.direct = sv

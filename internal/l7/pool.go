@@ -3,6 +3,7 @@ package l7
 import (
 	"bufio"
 	"crypto/tls"
+	"github.com/hawser-lb/hawser/internal/balance"
 	"io"
 	"sync"
 	"time"
@@ -14,7 +15,8 @@ import (
 // this struct, which is what lets thousands of idle keep-alive
 // connections stay cheap.
 type serverConn struct {
-	key  string // pool key: backend/server@addr
+	key  string          // pool key: backend/server@addr
+	srv  *balance.Server // the server it connects to (prefer-last-server)
 	c    idleConn
 	br   *bufio.Reader // nil while idle
 	bw   *bufio.Writer // nil while idle

@@ -684,7 +684,7 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 		}
 		return nil, err
 	}
-	sc := &serverConn{key: key}
+	sc := &serverConn{key: key, srv: t.srv}
 	if t.srv.TLS != nil {
 		tc, st, err := tlsClient(c, t.srv.TLS, sni, timeout)
 		if err != nil {

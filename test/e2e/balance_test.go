@@ -162,3 +162,52 @@ func checkLeastConn(t *testing.T, p *lbtest.Proc, fe string, bs []*lbtest.Backen
 		}
 	}
 }
+
+// TestPreferLastServer sends several requests on one keep-alive client
+// connection: with option prefer-last-server they all reach the server
+// of the first, where roundrobin alone alternates.
+func TestPreferLastServer(t *testing.T) {
+	t.Parallel()
+	a, b := lbtest.NewBackend(t, "a"), lbtest.NewBackend(t, "b")
+	p := lbtest.Start(t, httpDefaults+`
+frontend prefer
+    bind ${prefer}
+    default_backend prefer
+frontend plain
+    bind ${plain}
+    default_backend plain
+backend prefer
+    option prefer-last-server
+    server a ${a}
+    server b ${b}
+backend plain
+    server a ${a}
+    server b ${b}
+`, lbtest.Vars{"a": a.Addr, "b": b.Addr})
+	tests := []struct {
+		name string
+		fe   string
+		same bool
+	}{
+		{name: "prefer-last-server", fe: "prefer", same: true},
+		{name: "roundrobin", fe: "plain", same: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := lbtest.NewClient(true)
+			defer c.CloseIdleConnections()
+			seen := map[string]int{}
+			for range 6 {
+				r, err := lbtest.DoErr(c, "GET", p.URL(tc.fe, "/"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				seen[r.Header.Get("X-Server")]++
+			}
+			if (len(seen) == 1) != tc.same {
+				t.Errorf("servers used: %v", seen)
+			}
+		})
+	}
+}

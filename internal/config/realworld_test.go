@@ -1,0 +1,62 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRealWorldKeywords covers keywords that real configurations use
+// (see TestCorpus): what each one sets in the Snapshot.
+func TestRealWorldKeywords(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		cfg   string
+		check func(*Snapshot) bool
+		warn  string
+	}{
+		{name: "send-proxy", cfg: "backend b\n    server s 10.0.0.1:80 send-proxy\n",
+			check: func(s *Snapshot) bool { return s.Backends[0].Servers[0].SendProxy == 1 }},
+		{name: "send-proxy-v2-ssl-cn", cfg: "backend b\n    server s 10.0.0.1:80 send-proxy-v2-ssl-cn\n",
+			check: func(s *Snapshot) bool {
+				v := s.Backends[0].Servers[0]
+				return v.SendProxy == 2 && v.SendProxySSL && v.SendProxySSLCN
+			}},
+		{name: "no-send-proxy-v2", cfg: "backend b\n    default-server send-proxy-v2\n    server s 10.0.0.1:80 no-send-proxy-v2\n    server t 10.0.0.1:81\n",
+			check: func(s *Snapshot) bool {
+				return s.Backends[0].Servers[0].SendProxy == 0 && s.Backends[0].Servers[1].SendProxy == 2
+			}},
+		{name: "prefer-last-server", cfg: "defaults\n    option prefer-last-server\nbackend b\n    server s 10.0.0.1:80\n",
+			check: func(s *Snapshot) bool { return s.Backends[0].PreferLastServer }},
+		{name: "no prefer-last-server", cfg: "defaults\n    option prefer-last-server\nbackend b\n    no option prefer-last-server\n    server s 10.0.0.1:80\n",
+			check: func(s *Snapshot) bool { return !s.Backends[0].PreferLastServer }},
+		{name: "tcpka", cfg: "defaults\n    option tcpka\nfrontend f\n    bind :80\n    option clitcpka\nbackend b\n    option srvtcpka\n",
+			check: func(s *Snapshot) bool { return true }},
+		{name: "log fd@2", cfg: "global\n    log fd@2 local0\n",
+			check: func(s *Snapshot) bool { return s.Global.Logs[0].Address == "fd@2" }},
+		{name: "strict-limits", cfg: "global\n    strict-limits\n",
+			check: func(s *Snapshot) bool { return s.Global.StrictLimits }},
+		{name: "stats bind-process", cfg: "global\n    stats bind-process 1\n",
+			check: func(s *Snapshot) bool { return true }, warn: "'stats bind-process' is obsolete"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := mustLoad(t, tc.cfg)
+			if !tc.check(s) {
+				t.Errorf("unexpected snapshot for %q", tc.cfg)
+			}
+			if tc.warn != "" && !strings.Contains(strings.Join(warnTexts(s), "\n"), tc.warn) {
+				t.Errorf("warnings %v, want %q", s.Warnings, tc.warn)
+			}
+		})
+	}
+}
+
+func warnTexts(s *Snapshot) []string {
+	var out []string
+	for _, w := range s.Warnings {
+		out = append(out, w.Msg)
+	}
+	return out
+}
