@@ -5,9 +5,11 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,12 +32,21 @@ func TestRealSockets(t *testing.T) {
 	}))
 	defer ts.Close()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// A socket bound and never listening: connections are refused, and no
+	// listener of a parallel test can take the port meanwhile.
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	closedAddr := ln.Addr().String()
-	ln.Close()
+	defer syscall.Close(fd)
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
 
 	// Checks follow each other every 10ms (fastinter while the state
 	// changes, downinter while down), but each may take up to inter, the

@@ -205,8 +205,5 @@ func statusOr200(s int32) int {
 	return int(s)
 }
 
-// DeadAddr returns a loopback address where nothing listens.
-func DeadAddr(t testing.TB) string { return FreeAddr(t) }
-
 // InFlight returns the number of requests in the handler now.
 func (b *Backend) InFlight() int64 { return b.cur.Load() }
