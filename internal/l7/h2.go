@@ -309,18 +309,18 @@ func requestHead(r *http.Request, chunked, connect bool) []byte {
 		b = append(b, r.Host...)
 		b = append(b, "\r\n"...)
 	}
-	names := make([]string, 0, len(r.Header))
+	var arr [32]string
+	names := arr[:0]
 	for k := range r.Header {
 		names = append(names, k)
 	}
 	slices.Sort(names)
 	for _, k := range names {
-		lk := strings.ToLower(k)
-		if lk == "host" || slices.Contains(connSpecific, lk) {
+		if strings.EqualFold(k, "host") || isConnSpecificName(k) {
 			continue
 		}
 		for _, v := range r.Header[k] {
-			b = append(b, lk...)
+			b = appendLower(b, k)
 			b = append(b, ": "...)
 			b = append(b, v...)
 			b = append(b, "\r\n"...)
@@ -330,6 +330,27 @@ func requestHead(r *http.Request, chunked, connect bool) []byte {
 		b = append(b, "transfer-encoding: chunked\r\n"...)
 	}
 	return append(b, "\r\n"...)
+}
+
+func isConnSpecificName(k string) bool {
+	for _, n := range connSpecific {
+		if strings.EqualFold(k, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendLower appends s in lower case (field names are ASCII).
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // Read returns the request head, then the body: as received for a
@@ -738,15 +759,62 @@ func (c *streamConn) relayBody(src io.Reader, status int, chunked bool, length i
 }
 
 // copyFields sets hdr from resp's fields, without the connection-specific
-// ones.
+// ones. The values share one string and one backing []string (each
+// capped, so that a repeated name's append copies): two allocations per
+// head rather than three per field.
 func copyFields(hdr http.Header, resp *h1.Response) {
+	var scratch [1024]byte
+	all, n := scratch[:0], 0
+	for _, f := range resp.Headers {
+		if !isConnSpecific(f.Name) {
+			all = append(all, f.Value...)
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	str := string(all)
+	vals := make([]string, n)
+	off, i := 0, 0
 	for _, f := range resp.Headers {
 		if isConnSpecific(f.Name) {
 			continue
 		}
-		k := http.CanonicalHeaderKey(string(f.Name))
-		hdr[k] = append(hdr[k], string(f.Value))
+		vals[i] = str[off : off+len(f.Value)]
+		off += len(f.Value)
+		k := canonicalKey(f.Name)
+		if old, ok := hdr[k]; ok {
+			hdr[k] = append(old, vals[i])
+		} else {
+			hdr[k] = vals[i : i+1 : i+1]
+		}
+		i++
 	}
+}
+
+// commonKeys are the canonical forms of field names servers commonly
+// send, looked up without an allocation.
+var commonKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"Accept-Ranges", "Age", "Alt-Svc", "Cache-Control", "Content-Encoding",
+		"Content-Language", "Content-Length", "Content-Security-Policy", "Content-Type", "Date", "Etag",
+		"Expires", "Last-Modified", "Link", "Location", "Server", "Set-Cookie", "Strict-Transport-Security",
+		"Vary", "Via", "X-Content-Type-Options", "X-Frame-Options", "Grpc-Status", "Grpc-Message",
+		"Access-Control-Allow-Origin", "Content-Disposition", "Retry-After", "Www-Authenticate"} {
+		m[strings.ToLower(k)] = k
+		m[k] = k
+	}
+	return m
+}()
+
+// canonicalKey is http.CanonicalHeaderKey(string(name)), without an
+// allocation for the common names.
+func canonicalKey(name []byte) string {
+	if k, ok := commonKeys[string(name)]; ok {
+		return k
+	}
+	return http.CanonicalHeaderKey(string(name))
 }
 
 func isConnSpecific(name []byte) bool {
