@@ -77,6 +77,17 @@ type Server struct {
 	SendProxy proxyproto.Send
 }
 
+// Target returns the address to connect to and its idle-connection pool
+// key: the one set at run time ("set server ... addr") if it overrides
+// this generation's configured address, else the configured one. One
+// atomic load, no allocation.
+func (sv *Server) Target() (addr, key string) {
+	if t := sv.State.Target(); t != nil && t.Base == sv.Addr {
+		return t.Addr, t.Key
+	}
+	return sv.Addr, sv.Key
+}
+
 // UWeight returns the server's current weight: the one set at run time
 // ("set weight") if any, else the configured one (HAProxy's uweight).
 func (sv *Server) UWeight() int {

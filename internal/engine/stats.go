@@ -388,7 +388,8 @@ func serverRow(sp *statProxy, sv *balance.Server, scfg *config.Server, now uint3
 		r.Set(stats.FCheckFall, stats.Int(scfg.Fall))
 		r.Set(stats.FCheckHealth, stats.Int(cs.Health))
 	}
-	r.Set(stats.FAddr, stats.Str(sv.Addr))
+	addr, _ := sv.Target()
+	r.Set(stats.FAddr, stats.Str(addr))
 	if scfg != nil && scfg.Cookie != "" {
 		r.Set(stats.FCookie, stats.Str(scfg.Cookie))
 	}

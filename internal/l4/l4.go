@@ -199,7 +199,8 @@ func dial(addr string, timeout time.Duration) (net.Conn, error) {
 // dialServer connects to srv, with TLS for a server with "ssl" (the
 // handshake is bounded by timeout connect too).
 func dialServer(srv *balance.Server, smp *sample, timeout time.Duration) (net.Conn, error) {
-	c, err := dial(srv.Addr, timeout)
+	addr, _ := srv.Target()
+	c, err := dial(addr, timeout)
 	if err == nil && srv.SendProxy.Version != 0 {
 		err = writeProxy(c, srv, smp.s)
 	}

@@ -132,7 +132,8 @@ func (b *h2Body) Close() error {
 // open one: h2c with prior knowledge over TCP, or TLS ("ssl") offering h2
 // by ALPN. Connections are shared between requests with the same SNI.
 func (t *txn) h2Dialer() (string, h2up.Dialer) {
-	srv, sess, key := t.srv, t.sess, t.srv.Key
+	srv, sess := t.srv, t.sess
+	_, key := srv.Target()
 	timeout := firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second)
 	if srv.SendProxy.Version != 0 {
 		key += proxyKey(sess)

@@ -160,7 +160,8 @@ func putTxn(t *txn) {
 // dialProxy connects to srv and sends the PROXY header of "send-proxy"
 // first when the server line asks for one.
 func dialProxy(srv *balance.Server, s *engine.Session, timeout time.Duration) (net.Conn, error) {
-	c, err := dial(srv.Addr, timeout)
+	addr, _ := srv.Target()
+	c, err := dial(addr, timeout)
 	if err != nil || srv.SendProxy.Version == 0 {
 		return c, err
 	}

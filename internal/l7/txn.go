@@ -641,7 +641,7 @@ func (t *txn) redispatch() {
 // connect returns a connection to t.srv: the attached one, an idle one
 // from the pool when http-reuse allows, or a new one.
 func (t *txn) connect(freshOnly bool) (*serverConn, error) {
-	key := t.srv.Key
+	_, key := t.srv.Target()
 	var sni string
 	if t.srv.SNI != nil {
 		// Connections are shared only between requests sending the same

@@ -1,6 +1,8 @@
 package runtimeapi
 
 import (
+	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -167,7 +169,9 @@ func setServer(ctx *Context, args []string, _ string) (string, error) {
 		// hawser runs no agent checks yet (HAProxy's answer for a
 		// server without "agent-check").
 		return "", Errorf("agent checks are not enabled on this server.")
-	case "addr", "check-addr", "check-port", "agent-addr", "agent-port", "agent-send", "fqdn", "ssl", "name":
+	case "addr":
+		return setAddr(sv, args[1:])
+	case "check-addr", "check-port", "agent-addr", "agent-port", "agent-send", "fqdn", "ssl", "name":
 		return "", Errorf("'set server <srv> %s' is not supported by hawser.", args[0])
 	}
 	return "", Errorf("usage: set server <backend>/<server> addr | agent | agent-addr | agent-port | agent-send | check-addr | check-port | fqdn | health | ssl | state | weight")
@@ -183,4 +187,50 @@ func shutdownServerSessions(ctx *Context, args []string, _ string) (string, erro
 	}
 	sv.State.ShutdownSessions()
 	return "", nil
+}
+
+// setAddr is "set server <b>/<s> addr <ip> [port <port>]": new
+// connections go to the new address at once; idle connections to the old
+// one are no longer reused (the pool key changes). The answer is
+// HAProxy's.
+func setAddr(sv *balance.Server, args []string) (string, error) {
+	if len(args) == 0 {
+		return "", Errorf("set server <b>/<s> addr requires an address and optionally a port.")
+	}
+	const by = " by 'stats socket command'"
+	ip, err := netip.ParseAddr(args[0])
+	if err != nil {
+		return "", Errorf("Invalid addr '%s'%s", args[0], by)
+	}
+	cur, _ := sv.Target()
+	oldHost, oldPort := splitHostPort(cur)
+	newHost, newPort := ip.String(), oldPort
+	var msgs []string
+	if newHost == oldHost {
+		msgs = append(msgs, "no need to change the addr")
+	} else {
+		msgs = append(msgs, "IP changed from '"+oldHost+"' to '"+newHost+"'")
+	}
+	if len(args) >= 3 && args[1] == "port" {
+		p, err := strconv.Atoi(args[2])
+		switch {
+		case err != nil || p < 0 || p > 65535:
+			msgs = append(msgs, "problem converting port '"+args[2]+"' to an int")
+		case strconv.Itoa(p) == oldPort:
+			msgs = append(msgs, "no need to change the port")
+		default:
+			msgs = append(msgs, "port changed from '"+oldPort+"' to '"+strconv.Itoa(p)+"'")
+			newPort = strconv.Itoa(p)
+		}
+	}
+	if newHost != oldHost || newPort != oldPort {
+		addr := net.JoinHostPort(newHost, newPort)
+		base := sv.Addr
+		if addr == base {
+			sv.State.SetTarget(nil)
+		} else {
+			sv.State.SetTarget(&server.Target{Base: base, Addr: addr, Key: sv.State.Key() + "@" + addr})
+		}
+	}
+	return strings.Join(msgs, ", ") + by + "\n", nil
 }

@@ -163,9 +163,10 @@ func proxyIDs(ctx *Context) map[string]int {
 
 func serverStateLine(beID int, bc *config.Backend, sv *balance.Server, sc *config.Server) string {
 	st := sv.State
-	host, port := splitHostPort(sv.Addr)
-	op := 0 // stopped
-	if st.Up() {
+	addr, _ := sv.Target()
+	host, port := splitHostPort(addr)
+	op := 0 // stopped, as HAProxy reports a server in maintenance
+	if st.Up() && st.Admin() != server.AdminMaint {
 		op = 2 // running
 	}
 	admin := 0

@@ -204,7 +204,7 @@ func TestServerState(t *testing.T) {
 	}
 	ss := exchange(t, s, LevelUser, "show servers state app\n")
 	lines = strings.Split(ss, "\n")
-	if len(lines) != 6 || !strings.HasPrefix(lines[2], "2 app 1 s1 127.0.0.1 2 1 1 1 ") || !strings.HasPrefix(lines[3], "2 app 2 s2 127.0.0.1 2 0 12 50 ") {
+	if len(lines) != 6 || !strings.HasPrefix(lines[2], "2 app 1 s1 127.0.0.1 0 1 1 1 ") || !strings.HasPrefix(lines[3], "2 app 2 s2 127.0.0.1 2 0 12 50 ") {
 		t.Errorf("show servers state:\n%s", ss)
 	}
 	if f := strings.Fields(lines[2]); len(f) != 25 {

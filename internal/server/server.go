@@ -29,6 +29,9 @@ type State struct {
 	up atomic.Bool
 	// admin is one of the Admin* constants.
 	admin atomic.Uint32
+	// target is the address set at run time ("set server ... addr"), nil
+	// while the configured one applies.
+	target atomic.Pointer[Target]
 	// uweight is the weight set at run time ("set weight", "set server
 	// ... weight"), or -1 while the configured weight applies. It
 	// outlives reloads with the State.
@@ -162,6 +165,22 @@ func (s *State) ChecksEnabled() bool { return !s.checksOff.Load() }
 // SetChecksEnabled enables or disables health checks at run time and
 // reports whether that changed anything.
 func (s *State) SetChecksEnabled(on bool) bool { return s.checksOff.Swap(!on) != !on }
+
+// Target is a server address set at run time. It replaces the configured
+// address Base only: a reload that changes the server's address in the
+// configuration makes the configured one apply again.
+type Target struct {
+	Base string // the configured address it overrides
+	Addr string // host:port to connect to
+	Key  string // the idle-connection pool key for Addr
+}
+
+// Target returns the address set at run time, or nil.
+func (s *State) Target() *Target { return s.target.Load() }
+
+// SetTarget sets the address used instead of the configured one; nil
+// returns to the configured one.
+func (s *State) SetTarget(t *Target) { s.target.Store(t) }
 
 // UserWeight returns the weight set at run time, or -1 when the
 // configured weight applies.

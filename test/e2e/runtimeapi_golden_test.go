@@ -139,6 +139,8 @@ func TestRuntimeAPIGolden(t *testing.T) {
 			"show servers state nope",
 			"show stat nope 4 -1",
 			"show backend",
+			"set server app/s1 addr",
+			"set server app/s1 addr foo",
 			"set severity-output",
 			"user; set server app/s1 state maint",
 		} {

@@ -103,6 +103,24 @@ func TestRuntimeAPI(t *testing.T) {
 		t.Errorf("get weight: %q", got)
 	}
 
+	// set server addr: s1's traffic goes to s2's address.
+	host, port, _ := net.SplitHostPort(s2.Addr)
+	want := fmt.Sprintf("no need to change the addr, port changed from '%s' to '%s' by 'stats socket command'\n\n", strings.Split(s1.Addr, ":")[1], port)
+	if got := cli(t, "tcp", admin, "set server app/s1 addr "+host+" port "+port); got != want {
+		t.Errorf("set addr: %q, want %q", got, want)
+	}
+	if got := serverCounts(t, url, 8); got["s2"] != 8 {
+		t.Errorf("s1 moved to s2's address: %v", got)
+	}
+	if stat := cli(t, "tcp", admin, "show stat app 4 1"); !strings.Contains(stat, ","+s2.Addr+",") {
+		t.Errorf("show stat addr:\n%s", stat)
+	}
+	host1, port1, _ := net.SplitHostPort(s1.Addr)
+	cli(t, "tcp", admin, "set server app/s1 addr "+host1+" port "+port1)
+	if got := serverCounts(t, url, 8); got["s1"] != 6 {
+		t.Errorf("s1 back: %v", got)
+	}
+
 	// The user-level unix socket reads but may not change anything.
 	if got := cli(t, "unix", sock, "set server app/s1 state maint"); got != "Permission denied\n\n" {
 		t.Errorf("user socket: %q", got)
