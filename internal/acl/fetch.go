@@ -98,6 +98,8 @@ func init() {
 		{[]string{"method"}, fetchDef{out: TypeStr, http: true, fn: fetchBytes(Sample.Method)}},
 		{[]string{"req.ver", "req_ver"}, fetchDef{out: TypeStr, http: true, fn: fetchBytes(Sample.Version)}},
 		{[]string{"base"}, fetchDef{out: TypeStr, http: true, fn: fetchBase}},
+		{[]string{"url_ip"}, fetchDef{out: TypeIP, http: true, fn: fetchURLIP}},
+		{[]string{"url_port"}, fetchDef{out: TypeInt, http: true, fn: fetchURLPort}},
 		{[]string{"url_param", "urlp"}, fetchDef{args: []argType{argStr, argStr, argStr}, out: TypeStr, http: true,
 			fn: fetchURLParam, prepare: prepareURLParam}},
 		{[]string{"req.hdr"}, fetchDef{hdrName: true, args: hdrArgs, out: TypeStr, http: true, fn: fetchHdr(true, false)}},
@@ -108,6 +110,7 @@ func init() {
 	}
 	defs = append(defs, moreFetches()...)
 	defs = append(defs, l4Fetches()...)
+	defs = append(defs, ppFetches()...)
 	defs = append(defs, resL4Fetches()...)
 	defs = append(defs, bodyFetches()...)
 	defs = append(defs, scFetches()...)

@@ -57,7 +57,7 @@ func scFetches() []fetchEntry {
 	for suffix, rd := range scReaders {
 		for slot := range 3 {
 			name := "sc" + string(rune('0'+slot)) + "_" + suffix
-			out = append(out, fetchEntry{[]string{name}, fetchDef{out: TypeInt, fn: fetchSC(slot, rd)}})
+			out = append(out, fetchEntry{[]string{name}, fetchDef{args: []argType{argStr}, out: TypeInt, fn: fetchSC(slot, rd)}})
 		}
 		out = append(out, fetchEntry{[]string{"sc_" + suffix}, fetchDef{args: []argType{argInt, argStr}, minArgs: 1, out: TypeInt,
 			fn: fetchSCArg(rd), prepare: prepareSlot}})
@@ -128,8 +128,17 @@ func tracked(e *eval, slot int) *stick.Entry {
 	return t.Tracked(slot)
 }
 
+// fetchSC is sc<slot>_<x>([<table>]); a table restricts it as in
+// fetchSCArg.
 func fetchSC(slot int, rd scReader) fetchFunc {
-	return func(e *eval, _ []arg) { emitSC(e, slot, rd) }
+	return func(e *eval, a []arg) {
+		if len(a) > 0 && a[0].s != "" {
+			if ent := tracked(e, slot); ent == nil || ent.Table().Name() != a[0].s {
+				return
+			}
+		}
+		emitSC(e, slot, rd)
+	}
 }
 
 // fetchSCArg is sc_<x>(<slot>[,<table>]). With a table, the counter is

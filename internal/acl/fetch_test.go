@@ -143,6 +143,12 @@ func TestFetchesHeaders(t *testing.T) {
 		{name: "hdr_val le", def: "req.hdr_val(content-length) le 100", s: req("POST", "/", "Content-Length: 101"), want: false},
 		{name: "hdr_val not a number", def: "hdr_val(x) 0", s: req("POST", "/", "X: abc"), want: true},
 		{name: "header fetch in tcp", def: "hdr(host) -m found", s: tcp("10.0.0.1:1"), want: false},
+		{name: "url_ip", def: "url_ip 192.168.0.0/24", s: req("GET", "http://192.168.0.9:8080/x"), want: true},
+		{name: "url_ip ipv6", def: "url_ip 2001:db8::/32", s: req("GET", "http://[2001:db8::1]/x"), want: true},
+		{name: "url_ip name", def: "url_ip -m found", s: req("GET", "http://example.com/x"), want: false},
+		{name: "url_ip origin form", def: "url_ip -m found", s: req("GET", "/x"), want: false},
+		{name: "url_port", def: "url_port 8080", s: req("GET", "http://10.0.0.1:8080/x"), want: true},
+		{name: "url_port default", def: "url_port 80", s: req("GET", "http://10.0.0.1/x"), want: true},
 	})
 }
 

@@ -60,6 +60,10 @@ type Session struct {
 	// expectProxy is set when a PROXY header must be read (accept-proxy,
 	// expect-proxy layer4).
 	expectProxy bool
+	// ProxyRcvd is set once a PROXY header was read; ProxyTLVs are its
+	// raw v2 extensions (fc_pp_* fetches).
+	ProxyRcvd bool
+	ProxyTLVs []byte
 	// vars are the variables set by tcp rules; in mode tcp a connection
 	// is one stream, so every scope lives as long as the connection.
 	// Owned by the session's goroutine.

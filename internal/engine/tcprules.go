@@ -365,6 +365,7 @@ func readProxy(c net.Conn, s *Session, timeout time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("PROXY header: %w", err)
 	}
+	s.ProxyRcvd, s.ProxyTLVs = true, h.TLVs
 	if !h.Local {
 		s.Src = netip.AddrPortFrom(h.Src.Addr().Unmap(), h.Src.Port())
 		s.Dst = netip.AddrPortFrom(h.Dst.Addr().Unmap(), h.Dst.Port())

@@ -71,9 +71,13 @@ type sample struct {
 
 var (
 	_ acl.TLSSample   = (*sample)(nil)
+	_ acl.ProxySample = (*sample)(nil)
 	_ acl.BackendTLS  = (*sample)(nil)
 	_ acl.TLSVerifier = (*sample)(nil)
 )
+
+// ProxyHeader serves the fc_rcvd_proxy and fc_pp_* fetches.
+func (m *sample) ProxyHeader() ([]byte, bool) { return m.s.ProxyTLVs, m.s.ProxyRcvd }
 
 // TLSState serves the ssl_fc* and ssl_c_* fetches.
 func (m *sample) TLSState() *tls.ConnectionState { return m.s.TLS }

@@ -14,16 +14,20 @@ import (
 )
 
 var (
-	_           acl.TLSSample  = (*txn)(nil)
-	_           acl.BackendTLS = (*txn)(nil)
-	_           engine.ALPNer  = (*Handler)(nil)
-	defaultALPN                = []string{"h2", "http/1.1"}
+	_           acl.TLSSample   = (*txn)(nil)
+	_           acl.ProxySample = (*txn)(nil)
+	_           acl.BackendTLS  = (*txn)(nil)
+	_           engine.ALPNer   = (*Handler)(nil)
+	defaultALPN                 = []string{"h2", "http/1.1"}
 )
 
 // ALPN is what a TLS bind of a mode http frontend offers when its line
 // sets neither alpn nor no-alpn: h2 and http/1.1, as HAProxy does since
 // 2.8. ServeConn serves HTTP/2 when the client picked h2.
 func (h *Handler) ALPN() []string { return defaultALPN }
+
+// ProxyHeader serves the fc_rcvd_proxy and fc_pp_* fetches.
+func (t *txn) ProxyHeader() ([]byte, bool) { return t.sess.ProxyTLVs, t.sess.ProxyRcvd }
 
 // TLSState serves the ssl_fc* and ssl_c_* fetches.
 func (t *txn) TLSState() *tls.ConnectionState { return t.sess.TLS }

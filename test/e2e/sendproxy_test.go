@@ -165,3 +165,34 @@ backend tcp
 		lbtest.WaitUntil(t, "a health check with a PROXY header", 10*time.Second, func() bool { return be.count("/check") > 0 })
 	})
 }
+
+// TestProxyUniqueID reads the unique id TLV of a received PROXY v2
+// header (fc_pp_unique_id), as AWS and Azure load balancers send it.
+func TestProxyUniqueID(t *testing.T) {
+	t.Parallel()
+	p := lbtest.Start(t, `
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind ${fe} accept-proxy
+    http-request set-var(req.id) fc_pp_unique_id
+    http-request return status 200 content-type text/plain lf-string "id=%[var(req.id)] rcvd=%[fc_rcvd_proxy]"
+`, nil)
+	tlv := []byte{0x05, 0, 6}
+	tlv = append(tlv, "vpce-1"...)
+	hdr := proxyproto.AppendV2(nil, netip.MustParseAddrPort("192.0.2.1:1000"), netip.MustParseAddrPort("192.0.2.2:80"), tlv)
+	c := lbtest.Dial(t, p.Addr("fe"))
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.Write(append(hdr, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"...))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != "id=vpce-1 rcvd=1" {
+		t.Errorf("body %q", body)
+	}
+}
