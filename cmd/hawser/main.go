@@ -205,6 +205,8 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 		TCP:    l4.NewHandler(),
 		Log:    log.With("component", "engine"),
 		Notify: alerts.notify,
+		// Nothing is served before the privileges are dropped.
+		HoldAccept: true,
 	})
 	// Signals are caught before the sockets open: a signal sent as soon as
 	// hawser accepts connections waits in the channel instead of killing
@@ -232,6 +234,7 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 		eng.Close()
 		return 1
 	}
+	eng.Serve()
 	pidfile := o.pidfile
 	if pidfile == "" {
 		pidfile = snap.Global.PidFile

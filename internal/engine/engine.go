@@ -176,6 +176,10 @@ type Options struct {
 	Log       *slog.Logger
 	// Notify receives health-check state changes in HAProxy's words.
 	Notify func(msg string, up bool)
+	// HoldAccept keeps accepted connections waiting until Serve: the
+	// process opens its sockets with Apply, drops its privileges, then
+	// serves.
+	HoldAccept bool
 }
 
 // Engine owns the live state that outlives generations: server state,
@@ -255,6 +259,9 @@ func New(opts Options) *Engine {
 		certs:    tlsconf.NewStore(),
 	}
 	e.listeners = listener.NewPool(e.accept, opts.Log.With("component", "listener"))
+	if opts.HoldAccept {
+		e.listeners.Hold()
+	}
 	e.rings = logging.NewRings(opts.Log)
 	e.relays = logging.NewRelays(opts.Log)
 	return e
@@ -286,6 +293,9 @@ func (e *Engine) CurConns() int64 { return e.curConn.Load() }
 func (e *Engine) ListenerAddr(b *config.Bind) net.Addr {
 	return e.listeners.Addr(specOf(b).Key())
 }
+
+// Serve starts serving the connections that Options.HoldAccept held.
+func (e *Engine) Serve() { e.listeners.Release() }
 
 // Apply compiles snap and makes it the running configuration. On error
 // nothing changes: the previous generation keeps serving.

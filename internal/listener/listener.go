@@ -42,6 +42,11 @@ type Pool struct {
 	mu sync.Mutex
 	ls map[string]*entry
 	wg sync.WaitGroup // accept loops
+
+	// gate, when not nil, holds accepted connections until Release
+	// closes it. Set by Hold before any loop starts, never changed after.
+	gate        chan struct{}
+	releaseOnce sync.Once
 }
 
 type entry struct {
@@ -52,6 +57,20 @@ type entry struct {
 // NewPool returns an empty pool that hands accepted connections to fn.
 func NewPool(fn AcceptFunc, log *slog.Logger) *Pool {
 	return &Pool{accept: fn, log: log, ls: make(map[string]*entry)}
+}
+
+// Hold makes the pool keep the connections it accepts until Release: the
+// sockets are open (the kernel queues clients) but nothing is served yet,
+// as while HAProxy drops its privileges after binding. It must be called
+// before the first Ensure.
+func (p *Pool) Hold() { p.gate = make(chan struct{}) }
+
+// Release hands the connections held since Hold, and all later ones, to
+// the accept function.
+func (p *Pool) Release() {
+	if p.gate != nil {
+		p.releaseOnce.Do(func() { close(p.gate) })
+	}
 }
 
 // Ensure opens every spec not open yet. On error it closes what this call
@@ -97,6 +116,7 @@ func (p *Pool) Retain(keep map[string]bool) {
 
 // Close closes every socket and waits for the accept loops to end.
 func (p *Pool) Close() {
+	p.Release()
 	p.Retain(nil)
 	p.wg.Wait()
 }
@@ -134,6 +154,9 @@ func (p *Pool) loop(e *entry) {
 			continue
 		}
 		delay = 0
+		if p.gate != nil {
+			<-p.gate
+		}
 		p.dispatch(c, key)
 	}
 }

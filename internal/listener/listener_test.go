@@ -95,3 +95,37 @@ func TestUnixSocketReplacesStaleFile(t *testing.T) {
 		t.Fatal("unix connection not accepted")
 	}
 }
+
+// A held pool accepts connections (the socket is open) but hands them over
+// only once released; closing a held pool does not hang.
+func TestHoldUntilRelease(t *testing.T) {
+	t.Parallel()
+	for _, release := range []bool{true, false} {
+		p, got := newTestPool(t)
+		p.Hold()
+		spec := Spec{Network: "tcp4", Address: "127.0.0.1:0"}
+		if err := p.Ensure([]Spec{spec}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := net.Dial("tcp", p.Addr(spec.Key()).String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		select {
+		case <-got:
+			t.Fatal("connection handed over before Release")
+		default:
+		}
+		if !release {
+			p.Close()
+			continue
+		}
+		p.Release()
+		select {
+		case <-got:
+		case <-time.After(10 * time.Second):
+			t.Fatal("connection not handed over after Release")
+		}
+	}
+}
