@@ -53,6 +53,9 @@ func NewHandler(log *slog.Logger) *Handler {
 
 // Close releases idle server connections.
 func (h *Handler) Close() {
+	// No parker starts after this; one already started stops and
+	// resumes its connections, which find their sockets closed.
+	h.parkOnce.Do(func() {})
 	if h.park0 != nil {
 		h.park0.close()
 	}
