@@ -27,6 +27,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/freq"
 	"github.com/hawser-lb/hawser/internal/listener"
 	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/maps"
 	"github.com/hawser-lb/hawser/internal/rules"
 	"github.com/hawser-lb/hawser/internal/server"
 	"github.com/hawser-lb/hawser/internal/stats"
@@ -196,6 +197,9 @@ type Engine struct {
 	cumConns atomic.Uint64
 	// tables keeps stick-table contents across reloads, by proxy name.
 	tables tablesOnce
+	// keepMaps, set by ApplyRuntime for the length of one compile, is
+	// the map registry the new generation reuses. Guarded by mu.
+	keepMaps *maps.Registry
 
 	active  atomic.Pointer[Generation]
 	genID   atomic.Uint64
@@ -302,6 +306,27 @@ func (e *Engine) Serve() { e.listeners.Release() }
 func (e *Engine) Apply(snap *config.Snapshot) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	e.keepMaps = nil
+	return e.applyLocked(snap)
+}
+
+// ApplyRuntime is Apply for a change made at run time (the Runtime API's
+// "add server" and "del server"): the new generation shares the running
+// one's map and pattern files, so that runtime map edits stay, where a
+// reload re-reads the files.
+func (e *Engine) ApplyRuntime(snap *config.Snapshot) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.keepMaps = nil
+	if g := e.active.Load(); g != nil {
+		e.keepMaps = g.Maps
+	}
+	defer func() { e.keepMaps = nil }()
+	return e.applyLocked(snap)
+}
+
+// applyLocked is Apply with e.mu held.
+func (e *Engine) applyLocked(snap *config.Snapshot) error {
 	// Rings first: the loggers compile resolves "ring@" targets in them.
 	// A failed Apply puts the running configuration's ring settings back;
 	// rings are only dropped once the new configuration runs.

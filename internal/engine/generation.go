@@ -259,7 +259,7 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 		ID:          e.genID.Add(1),
 		Snap:        snap,
 		Engine:      e,
-		Maps:        maps.NewRegistry(),
+		Maps:        e.keepMaps,
 		Backends:    make(map[string]*Backend),
 		byListener:  make(map[string]*Frontend),
 		serverKeys:  make(map[string]bool),
@@ -267,6 +267,9 @@ func (e *Engine) compile(snap *config.Snapshot) (*Generation, error) {
 		healthPeers: make(map[string][]health.Peer),
 		ctx:         ctx,
 		cancel:      cancel,
+	}
+	if g.Maps == nil {
+		g.Maps = maps.NewRegistry()
 	}
 	fail := func(err error) (*Generation, error) {
 		cancel()

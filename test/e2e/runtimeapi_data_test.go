@@ -156,3 +156,33 @@ func TestRuntimeAPIChurn(t *testing.T) {
 		t.Errorf("show map after churn: %q", got)
 	}
 }
+
+func TestRuntimeAPIAddServer(t *testing.T) {
+	t.Parallel()
+	p, _, _ := startDataProc(t)
+	admin := p.Addr("cli")
+	s3 := lbtest.NewBackend(t, "s3")
+	if got := cli(t, "tcp", admin, "add server app/s3 "+s3.Addr); got != "New server registered.\n\n" {
+		t.Fatalf("add server: %q", got)
+	}
+	url := p.URL("fe", "/")
+	if got := serverCounts(t, url, 10); got["s3"] != 0 {
+		t.Fatalf("new server in maintenance took traffic: %v", got)
+	}
+	cli(t, "tcp", admin, "enable server app/s3")
+	if got := serverCounts(t, url, 30); got["s1"] != 10 || got["s2"] != 10 || got["s3"] != 10 {
+		t.Fatalf("after enable server: %v", got)
+	}
+	if got := cli(t, "tcp", admin, "show servers state app"); !strings.Contains(got, " app 3 s3 127.0.0.1 2 0 1 1 ") {
+		t.Errorf("show servers state:\n%s", got)
+	}
+	if got := cli(t, "tcp", admin, "del server app/s3"); got != "Only a server in maintenance mode can be deleted.\n\n" {
+		t.Fatalf("del server in service: %q", got)
+	}
+	if got := cli(t, "tcp", admin, "disable server app/s3; del server app/s3"); got != "\nServer deleted.\n\n" {
+		t.Fatalf("del server: %q", got)
+	}
+	if got := serverCounts(t, url, 10); got["s1"] != 5 || got["s2"] != 5 {
+		t.Fatalf("after del server: %v", got)
+	}
+}
