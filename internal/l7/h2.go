@@ -309,7 +309,7 @@ func requestHead(r *http.Request, chunked, connect bool) []byte {
 		b = append(b, r.Host...)
 		b = append(b, "\r\n"...)
 	}
-	var arr [32]string
+	var arr [16]string
 	names := arr[:0]
 	for k := range r.Header {
 		names = append(names, k)
@@ -763,18 +763,26 @@ func (c *streamConn) relayBody(src io.Reader, status int, chunked bool, length i
 // capped, so that a repeated name's append copies): two allocations per
 // head rather than three per field.
 func copyFields(hdr http.Header, resp *h1.Response) {
-	var scratch [1024]byte
-	all, n := scratch[:0], 0
+	size, n := 0, 0
 	for _, f := range resp.Headers {
 		if !isConnSpecific(f.Name) {
-			all = append(all, f.Value...)
+			size += len(f.Value)
 			n++
 		}
 	}
 	if n == 0 {
 		return
 	}
-	str := string(all)
+	// (A Builder rather than a stack buffer: x/net's handler goroutines
+	// start on small stacks, and growing them costs more than this.)
+	var sb strings.Builder
+	sb.Grow(size)
+	for _, f := range resp.Headers {
+		if !isConnSpecific(f.Name) {
+			sb.Write(f.Value)
+		}
+	}
+	str := sb.String()
 	vals := make([]string, n)
 	off, i := 0, 0
 	for _, f := range resp.Headers {
