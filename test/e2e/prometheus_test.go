@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hawser-lb/hawser/test/lbtest"
 )
@@ -53,7 +54,22 @@ backend app
 		}
 	}
 
-	r := lbtest.Get(t, p.URL("prom", "/metrics"))
+	// A request is counted once its response has gone out: the client
+	// may read the last response before it is counted. Scrape until the
+	// request counters are complete; the checks below say what is wrong
+	// if they never are.
+	var r lbtest.Response
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r = lbtest.Get(t, p.URL("prom", "/metrics"))
+		if strings.Contains(r.Body, `haproxy_frontend_http_requests_total{proxy="fe"} 42`) &&
+			strings.Contains(r.Body, `haproxy_backend_http_requests_total{proxy="app"} 37`) &&
+			strings.Contains(r.Body, `haproxy_server_sessions_total{proxy="app",server="s1"} 37`) ||
+			time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/plain; version=0.0.4") {
 		t.Fatalf("scrape: %d %q", r.Status, r.Header.Get("Content-Type"))
 	}
