@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hawser-lb/hawser/test/lbtest"
 )
@@ -129,13 +131,31 @@ func TestStatsPageExports(t *testing.T) {
 			t.Fatalf(";csv rows: %s", got)
 		}
 		// Stats requests are intercepted, not denied, in the frontend's
-		// counters.
-		again := strings.Split(lbtest.GetProto(t, proto, p.URL("fe", "/admin/stats;csv")).Body, "\n")
-		cols := strings.Split(strings.TrimPrefix(again[0], "# "), ",")
-		fe := strings.Split(again[1], ",")
-		for i, c := range cols {
-			if c == "dreq" && fe[i] != "0" || c == "intercepted" && fe[i] != "1" {
-				t.Errorf("FRONTEND %s = %q after one stats request", c, fe[i])
+		// counters. A request is counted once its response has gone out,
+		// possibly after the client read it: ask again until every
+		// earlier stats request shows.
+		deadline := time.Now().Add(10 * time.Second)
+		for n := 1; ; n++ {
+			again := strings.Split(lbtest.GetProto(t, proto, p.URL("fe", "/admin/stats;csv")).Body, "\n")
+			cols := strings.Split(strings.TrimPrefix(again[0], "# "), ",")
+			fe := strings.Split(again[1], ",")
+			var dreq, intercepted string
+			for i, c := range cols {
+				switch c {
+				case "dreq":
+					dreq = fe[i]
+				case "intercepted":
+					intercepted = fe[i]
+				}
+			}
+			if dreq != "0" {
+				t.Errorf("FRONTEND dreq = %q after %d stats requests", dreq, n)
+			}
+			if intercepted == strconv.Itoa(n) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("FRONTEND intercepted = %q after %d stats requests", intercepted, n)
 			}
 		}
 		r = lbtest.GetProto(t, proto, p.URL("fe", "/admin/stats;json"))
