@@ -235,3 +235,41 @@ func TestShowInfo(t *testing.T) {
 		t.Errorf("json:\n%s", js)
 	}
 }
+
+func TestClearCounters(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, testCfg)
+	s := New(e, nil)
+	st, _ := e.Registry().Lookup("app", "s1")
+	st.Counters.Requests.Add(5)
+	st.Counters.QMax.Store(3)
+	if got := exchange(t, s, LevelOperator, "clear counters all\n"); got != "Permission denied\n\n" {
+		t.Errorf("operator: %q", got)
+	}
+	exchange(t, s, LevelOperator, "clear counters\n")
+	if st.Counters.QMax.Load() != 0 || st.Counters.Requests.Load() != 5 {
+		t.Errorf("clear counters: qmax %d, req_tot %d", st.Counters.QMax.Load(), st.Counters.Requests.Load())
+	}
+	exchange(t, s, LevelAdmin, "clear counters all\n")
+	if st.Counters.Requests.Load() != 0 {
+		t.Errorf("clear counters all: req_tot %d", st.Counters.Requests.Load())
+	}
+	if got := exchange(t, s, LevelAdmin, "set maxconn global 10\n"); got != "'set maxconn' is not supported by hawser.\n\n" {
+		t.Errorf("set maxconn: %q", got)
+	}
+}
+
+func FuzzSession(f *testing.F) {
+	e := newEngine(f, testCfg)
+	s := New(e, nil)
+	for _, in := range []string{"show stat\n", "prompt\nhelp\nquit\n", "set server app/s1 weight 10%;get weight app/s1\n", "x <<\na\n\n", "show info typed;show servers state app\n"} {
+		f.Add(in)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		// Only read-only commands: the engine is shared by every input.
+		if strings.Contains(in, "set") || strings.Contains(in, "able") || strings.Contains(in, "shutdown") || strings.Contains(in, "clear") {
+			return
+		}
+		exchange(t, s, LevelUser, in)
+	})
+}

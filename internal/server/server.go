@@ -269,6 +269,19 @@ func (r *Registry) Get(backend, name string) *State {
 	return s
 }
 
+// Each calls fn with every server's state.
+func (r *Registry) Each(fn func(*State)) {
+	r.mu.Lock()
+	ss := make([]*State, 0, len(r.m))
+	for _, s := range r.m {
+		ss = append(ss, s)
+	}
+	r.mu.Unlock()
+	for _, s := range ss {
+		fn(s)
+	}
+}
+
 // Lookup returns the state for backend/name if it exists.
 func (r *Registry) Lookup(backend, name string) (*State, bool) {
 	r.mu.Lock()

@@ -190,3 +190,48 @@ func TestRuntimeAPIJunk(t *testing.T) {
 		return cli(t, "unix", sock, "show backend") == "# name\napp\n\n"
 	})
 }
+
+func TestRuntimeAPISessions(t *testing.T) {
+	t.Parallel()
+	s1, s2 := lbtest.NewBackend(t, "s1"), lbtest.NewBackend(t, "s2")
+	sock := filepath.Join(t.TempDir(), "user.sock")
+	p := lbtest.Start(t, runtimeAPICfg, lbtest.Vars{"s1": s1.Addr, "s2": s2.Addr, "usersock": sock})
+	admin := p.Addr("cli")
+
+	c, err := net.Dial("tcp", p.Addr("fe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	buf := make([]byte, 4096)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Read(buf); err != nil {
+		t.Fatal(err)
+	}
+	src := c.LocalAddr().String()
+	var line string
+	lbtest.WaitUntil(t, "show sess lists the connection", 10*time.Second, func() bool {
+		for _, l := range strings.Split(cli(t, "tcp", admin, "show sess"), "\n") {
+			if strings.Contains(l, " src="+src+" fe=fe ") {
+				line = l
+				return true
+			}
+		}
+		return false
+	})
+	id, _, _ := strings.Cut(line, ":")
+	if got := cli(t, "unix", sock, "shutdown session "+id); got != "Permission denied\n\n" {
+		t.Errorf("user level: %q", got)
+	}
+	if got := cli(t, "tcp", admin, "shutdown session "+id); got != "\n" {
+		t.Fatalf("shutdown session: %q", got)
+	}
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := c.Read(buf); err == nil {
+		t.Errorf("connection still open, read %q", buf[:n])
+	}
+	if got := cli(t, "tcp", admin, "shutdown session "+id); got != "No such session (use 'show sess').\n\n" {
+		t.Errorf("second shutdown: %q", got)
+	}
+}
