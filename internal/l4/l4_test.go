@@ -72,24 +72,32 @@ func TestRelay(t *testing.T) {
 }
 
 // TestCopyIdleKeepsActiveCopies checks that bytes arriving more often than
-// the timeout keep the copy alive across several timeout periods.
+// the timeout keep the copy alive across several timeout periods. Each byte
+// is sent once the previous one came through, so that the gaps are the
+// machine's latency rather than a ticker a loaded machine may not keep.
 func TestCopyIdleKeepsActiveCopies(t *testing.T) {
 	t.Parallel()
 	src, srcPeer := tcpPair(t)
 	dst, dstPeer := tcpPair(t)
-	const idle = 200 * time.Millisecond
+	const idle = time.Second
+	sent := make(chan int64, 1)
 	go func() {
-		tick := time.NewTicker(idle / 10)
-		defer tick.Stop()
-		for range 15 { // one and a half timeout periods
-			<-tick.C
-			srcPeer.Write([]byte("x"))
+		var n int64
+		b := make([]byte, 1)
+		for start := time.Now(); time.Since(start) < idle*3/2; n++ { // one and a half timeout periods
+			if _, err := srcPeer.Write([]byte("x")); err != nil {
+				break
+			}
+			if _, err := io.ReadFull(dstPeer, b); err != nil {
+				break
+			}
 		}
 		srcPeer.Close()
+		sent <- n
+		io.Copy(io.Discard, dstPeer)
 	}()
-	go io.Copy(io.Discard, dstPeer)
 	n, err := copyIdle(dst, src, idle)
-	if err != nil || n != 15 {
-		t.Errorf("copyIdle = %d, %v; want 15, nil", n, err)
+	if want := <-sent; err != nil || n != want {
+		t.Errorf("copyIdle = %d, %v; want %d, nil", n, err, want)
 	}
 }
