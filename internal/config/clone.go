@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/hawser-lb/hawser/internal/cfgfile"
@@ -22,6 +23,12 @@ func (s *Snapshot) Clone() *Snapshot {
 		f2 := *f
 		f2.Binds, f2.DgramBinds, f2.Logs = slices.Clone(f.Binds), slices.Clone(f.DgramBinds), slices.Clone(f.Logs)
 		return &f2
+	})
+	c.Resolvers = cloneEach(s.Resolvers, func(r *Resolvers) *Resolvers {
+		r2 := *r
+		r2.Nameservers = slices.Clone(r.Nameservers)
+		r2.Hold = maps.Clone(r.Hold)
+		return &r2
 	})
 	c.Files = cloneEach(s.Files, cloneFile)
 	c.Warnings = cloneEach(s.Warnings, func(e *Error) *Error { e2 := *e; return &e2 })
@@ -140,6 +147,7 @@ func cloneBackend(b *Backend) *Backend {
 func cloneServer(s *Server) *Server {
 	c := *s
 	c.Options = slices.Clone(s.Options)
+	c.ResolveNet = slices.Clone(s.ResolveNet)
 	c.TLS = s.TLS.clone()
 	if s.Agent != nil {
 		a := *s.Agent

@@ -31,6 +31,7 @@ type lineCtx struct {
 	// ring and lf are the ring or log-forward section being parsed.
 	ring *Ring
 	lf   *LogForward
+	res  *Resolvers
 
 	// The line being built while its options are parsed.
 	srv  *Server

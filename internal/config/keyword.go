@@ -21,6 +21,7 @@ const (
 	SecHTTPErrors
 	SecRing
 	SecLogForward
+	SecResolvers
 )
 
 // Common section combinations, named after HAProxy's keyword matrix
@@ -45,6 +46,7 @@ var sectionNames = []struct {
 	{SecHTTPErrors, "http-errors"},
 	{SecRing, "ring"},
 	{SecLogForward, "log-forward"},
+	{SecResolvers, "resolvers"},
 }
 
 // Has reports whether s contains every kind in k.
@@ -147,6 +149,7 @@ var tables = []*[]*Keyword{
 	&tcpKeywords,
 	&errorKeywords,
 	&logForwardKeywords,
+	&resolversKeywords,
 	&statsPageKeywords,
 	&unsupportedKeywords,
 }

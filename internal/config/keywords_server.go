@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -38,8 +39,49 @@ var serverKeywords = []*Keyword{
 		Parse: func(c *lineCtx, a []string) error { c.srv.Cookie = a[0]; return nil }},
 	{Name: "init-addr", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "last,libc,none,<ip>", Help: "how to resolve the address at startup (accepted; the address is resolved with the system resolver)", Supported: true,
 		Parse: func(c *lineCtx, a []string) error { c.srv.InitAddr = a[0]; return nil }},
-	srvUnsupported("resolvers", 1),
-	srvUnsupported("resolve-prefer", 1), srvUnsupported("resolve-net", 1), srvUnsupported("resolve-opts", 1),
+	{Name: "resolvers", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<name>", Supported: true,
+		Help:  "resolve the server's name with this resolvers section, again every 'timeout resolve', and move the server to the new address",
+		Parse: func(c *lineCtx, a []string) error { c.srv.Resolvers = a[0]; return nil }},
+	{Name: "resolve-prefer", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "ipv4|ipv6", Supported: true,
+		Help: "address family to use when the name has both (default ipv6)",
+		Parse: func(c *lineCtx, a []string) error {
+			if a[0] != "ipv4" && a[0] != "ipv6" {
+				return fmt.Errorf("'resolve-prefer' expects 'ipv4' or 'ipv6', got '%s'", a[0])
+			}
+			c.srv.ResolvePrefer = a[0]
+			return nil
+		}},
+	{Name: "resolve-net", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<network>[,<network>...]", Supported: true,
+		Help: "prefer the resolved addresses in these networks, in this order",
+		Parse: func(c *lineCtx, a []string) error {
+			c.srv.ResolveNet = nil
+			for _, n := range strings.Split(a[0], ",") {
+				p, err := netip.ParsePrefix(n)
+				if err != nil {
+					ip, err2 := netip.ParseAddr(n)
+					if err2 != nil {
+						return fmt.Errorf("'resolve-net': invalid network '%s'", n)
+					}
+					p = netip.PrefixFrom(ip, ip.BitLen())
+				}
+				c.srv.ResolveNet = append(c.srv.ResolveNet, p.Masked())
+			}
+			return nil
+		}},
+	{Name: "resolve-opts", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<option>[,<option>...]", Supported: true,
+		Help: "allow-dup-ip lets servers of a backend share a resolved address (by default a server skips an address another server of its backend uses: prevent-dup-ip); ignore-weight only concerns SRV records, which hawser does not query",
+		Parse: func(c *lineCtx, a []string) error {
+			c.srv.ResolveOpts = nil
+			for _, o := range strings.Split(a[0], ",") {
+				switch o {
+				case "allow-dup-ip", "ignore-weight", "prevent-dup-ip":
+					c.srv.ResolveOpts = append(c.srv.ResolveOpts, o)
+				default:
+					return fmt.Errorf("'resolve-opts': unknown option '%s' (expects allow-dup-ip, ignore-weight or prevent-dup-ip)", o)
+				}
+			}
+			return nil
+		}},
 	srvFlag("send-proxy", "send a PROXY protocol v1 header with the client's addresses first on every server connection (server connections are then reused only for the same client)",
 		func(s *Server) { s.SendProxy, s.SendProxySSL, s.SendProxySSLCN = 1, false, false }),
 	srvFlag("send-proxy-v2", "send a PROXY protocol v2 header with the client's addresses first on every server connection",

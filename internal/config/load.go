@@ -96,7 +96,7 @@ func (l *loader) warnf(pos cfgfile.Pos, format string, args ...any) {
 // unsupportedSections are section kinds HAProxy has and hawser does not
 // implement yet.
 var unsupportedSections = map[string]bool{
-	"peers": true, "resolvers": true, "mailers": true,
+	"peers": true, "mailers": true,
 	"cache": true, "fcgi-app": true,
 	"crt-store": true, "program": true, "traces": true, "acme": true,
 }
@@ -140,6 +140,8 @@ func (l *loader) section(s *cfgfile.Section) {
 		c.ring = l.newRing(s)
 	case kind == SecLogForward:
 		c.lf = l.newLogForward(s)
+	case kind == SecResolvers:
+		c.res = l.newResolvers(s)
 	case kind == SecUserlist:
 		if s.Name == "" {
 			l.errorf(pos, "'userlist' expects a name")
@@ -157,6 +159,9 @@ func (l *loader) section(s *cfgfile.Section) {
 	}
 	if c.px != nil {
 		l.endProxy(c.px)
+	}
+	if c.res != nil {
+		l.endResolvers(c.res)
 	}
 	if c.lf != nil && len(c.lf.Binds)+len(c.lf.DgramBinds) == 0 {
 		l.errorf(pos, "log-forward '%s': no 'bind' or 'dgram-bind' line", c.lf.Name)
@@ -288,6 +293,7 @@ func (l *loader) finish() {
 	}
 	l.checkUserlistRefs()
 	l.checkRingRefs()
+	l.checkResolverRefs()
 	l.checkFetchRefs()
 	l.checkServerProtos()
 	for _, ul := range l.snap.Userlists {

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRealWorldKeywords covers keywords that real configurations use
@@ -36,6 +37,14 @@ func TestRealWorldKeywords(t *testing.T) {
 			check: func(s *Snapshot) bool { return s.Global.Logs[0].Address == "fd@2" }},
 		{name: "strict-limits", cfg: "global\n    strict-limits\n",
 			check: func(s *Snapshot) bool { return s.Global.StrictLimits }},
+		{name: "resolvers declared after use", cfg: "backend b\n    server s app.test:80 resolvers dns resolve-prefer ipv4 resolve-net 10.0.0.0/8,192.168.0.0/16 resolve-opts allow-dup-ip init-addr none\nresolvers dns\n    nameserver ns1 10.0.0.53:53\n    parse-resolv-conf\n    resolve_retries 5\n    timeout resolve 2s\n    timeout retry 500ms\n    hold valid 30s\n    hold nx 5s\n    accepted_payload_size 8192\n",
+			check: func(s *Snapshot) bool {
+				r, v := s.Resolvers[0], s.Backends[0].Servers[0]
+				return r.Name == "dns" && r.Nameservers[0].Address == "10.0.0.53:53" && r.ParseResolvConf && r.ResolveRetries == 5 &&
+					r.TimeoutResolve == 2*time.Second && r.TimeoutRetry == 500*time.Millisecond && r.HoldFor("valid") == 30*time.Second &&
+					r.HoldFor("nx") == 5*time.Second && r.HoldFor("timeout") == 10*time.Second && r.AcceptedPayloadSize == 8192 &&
+					v.Resolvers == "dns" && v.ResolvePrefer == "ipv4" && len(v.ResolveNet) == 2 && v.ResolveOpts[0] == "allow-dup-ip"
+			}},
 		{name: "stats bind-process", cfg: "global\n    stats bind-process 1\n",
 			check: func(s *Snapshot) bool { return true }, warn: "'stats bind-process' is obsolete"},
 	}

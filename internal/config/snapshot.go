@@ -4,6 +4,7 @@
 package config
 
 import (
+	"net/netip"
 	"strings"
 	"time"
 
@@ -48,7 +49,9 @@ type Snapshot struct {
 	Userlists []*Userlist
 	// Rings are the "ring" sections and LogForwards the "log-forward"
 	// sections, in file order.
-	Rings       []*Ring       `json:",omitempty"`
+	Rings []*Ring `json:",omitempty"`
+	// Resolvers are the "resolvers" sections.
+	Resolvers   []*Resolvers  `json:",omitempty"`
 	LogForwards []*LogForward `json:",omitempty"`
 	// Files are the parsed files this snapshot came from, kept for the
 	// writer (Data Plane API). Nil for snapshots built in code.
@@ -368,8 +371,16 @@ type Server struct {
 	ID        int
 	Cookie    string
 	MinConn   int
-	InitAddr  string   // init-addr, as given
-	Options   []string // accepted options hawser ignores safely
+	InitAddr  string // init-addr, as given
+	// Resolvers names the resolvers section that resolves Address at run
+	// time; ResolvePrefer is the address family preferred ("ipv4" or
+	// "ipv6", the default) and ResolveNet the networks preferred;
+	// ResolveOpts are the resolve-opts flags.
+	Resolvers     string         `json:",omitempty"`
+	ResolvePrefer string         `json:",omitempty"`
+	ResolveNet    []netip.Prefix `json:",omitempty"`
+	ResolveOpts   []string       `json:",omitempty"`
+	Options       []string       // accepted options hawser ignores safely
 
 	// Health-check options of keywords_check.go.
 	Agent          *AgentCheck   `json:",omitempty"`

@@ -361,6 +361,7 @@ func (e *Engine) applyLocked(snap *config.Snapshot) error {
 	}
 	old := e.active.Swap(gen)
 	gen.startChecks(e.opts.Notify)
+	gen.startResolvers(e.log)
 	if old != nil {
 		old.cancel()
 		// Keep-alive HTTP connections move to the new generation at their

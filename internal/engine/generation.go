@@ -60,6 +60,9 @@ type Generation struct {
 	// healthPeers are each backend's servers, for the server counts in
 	// health-check messages.
 	healthPeers map[string][]health.Peer
+	// resolve are, per backend, the servers whose names a resolvers
+	// section resolves at run time, with the client of that section.
+	resolve []resolveGroup
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -491,6 +494,11 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 			return nil, err
 		}
 		st.SetConfigMaint(sc.Disabled)
+		if sc.Resolvers != "" {
+			if err := g.addResolved(bc.Name, sc, st); err != nil {
+				return nil, err
+			}
+		}
 		servers = append(servers, sv)
 		g.healthPeers[bc.Name] = append(g.healthPeers[bc.Name], health.Peer{State: st, Server: sc})
 		checkTLS, err := e.compileTLSServer(sc, g.Snap, true)

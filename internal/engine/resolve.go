@@ -1,0 +1,64 @@
+package engine
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+
+	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/resolver"
+	"github.com/hawser-lb/hawser/internal/server"
+)
+
+// resolveGroup is one backend's servers resolved by one resolvers
+// section: a Watch resolves them in turn.
+type resolveGroup struct {
+	backend string
+	client  *resolver.Client
+	targets []resolver.Target
+}
+
+// addResolved registers a server with "resolvers <name>".
+func (g *Generation) addResolved(backend string, sc *config.Server, st *server.State) error {
+	host, port, err := net.SplitHostPort(sc.Address)
+	if err != nil {
+		return fmt.Errorf("server '%s/%s': 'resolvers' needs an address with a port: %w", backend, sc.Name, err)
+	}
+	var cfg *config.Resolvers
+	for _, r := range g.Snap.Resolvers {
+		if r.Name == sc.Resolvers {
+			cfg = r
+		}
+	}
+	if cfg == nil {
+		return fmt.Errorf("server '%s/%s': no resolvers section named '%s'", backend, sc.Name, sc.Resolvers)
+	}
+	t := resolver.Target{
+		Base: sc.Address, Host: host, Port: port, State: st,
+		Prefer: sc.ResolvePrefer, Nets: sc.ResolveNet,
+		AllowDup: slices.Contains(sc.ResolveOpts, "allow-dup-ip"),
+	}
+	for i := range g.resolve {
+		if rg := &g.resolve[i]; rg.backend == backend && rg.client.Cfg == cfg {
+			rg.targets = append(rg.targets, t)
+			return nil
+		}
+	}
+	g.resolve = append(g.resolve, resolveGroup{backend: backend, client: resolver.New(cfg), targets: []resolver.Target{t}})
+	return nil
+}
+
+// startResolvers starts resolving, until the generation is retired.
+func (g *Generation) startResolvers(log *slog.Logger) {
+	for _, rg := range g.resolve {
+		go func() {
+			defer func() {
+				if r := recover(); r != nil && log != nil {
+					log.Error("resolver panic", "backend", rg.backend, "panic", r)
+				}
+			}()
+			resolver.Watch(g.ctx, rg.client, rg.targets, log)
+		}()
+	}
+}
