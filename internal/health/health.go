@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"time"
 
@@ -50,6 +51,43 @@ type Check struct {
 	TLS *tlsconf.Client
 
 	prog *program // compiled Spec, set by the checker goroutine
+}
+
+// target returns the address to check: Addr, unless the runtime API
+// moved the server ("set server ... addr": the new address with the check
+// address and port still applied, as HAProxy does) or set its check
+// address or port ("set server ... check-addr|check-port").
+func (c *Check) target() string {
+	if c.State == nil || c.Server == nil {
+		return c.Addr
+	}
+	t := c.State.Target()
+	moved := t != nil && t.Base == c.Server.Address
+	ra, rp := c.State.CheckOverride()
+	if !moved && ra == "" && rp == 0 {
+		return c.Addr
+	}
+	addr := c.Server.Address
+	if moved {
+		addr = t.Addr
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return c.Addr
+	}
+	switch {
+	case ra != "":
+		host = ra
+	case c.Server.CheckAddr != "":
+		host = c.Server.CheckAddr
+	}
+	switch {
+	case rp != 0:
+		port = strconv.Itoa(rp)
+	case c.Server.CheckPort != 0:
+		port = strconv.Itoa(c.Server.CheckPort)
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // Notify receives one HAProxy-style message per up/down transition, e.g.

@@ -88,7 +88,7 @@ func (k *Checker) connectAndCheck(ctx context.Context, c *Check, exp *expectatio
 	}
 	dctx, cancel := context.WithDeadline(ctx, c.connectDeadline(start))
 	defer cancel()
-	conn, err := k.dial(dctx, "tcp", c.addr())
+	conn, err := k.dial(dctx, "tcp", c.target())
 	if err != nil {
 		return dialFailure(dctx, err)
 	}

@@ -288,28 +288,9 @@ func (s *session) connect(ctx context.Context, st *step) *result {
 	return nil
 }
 
-// addr is the address to check now: Addr, or, when the server was moved
-// at run time (name resolution, "set server ... addr") and the check has
-// no "addr" of its own, the new host with the check's port.
-func (c *Check) addr() string {
-	if c.State == nil || c.Server == nil || c.Server.CheckAddr != "" {
-		return c.Addr
-	}
-	t := c.State.Target()
-	if t == nil || t.Base != c.Server.Address {
-		return c.Addr
-	}
-	host, _, err := net.SplitHostPort(t.Addr)
-	_, port, err2 := net.SplitHostPort(c.Addr)
-	if err != nil || err2 != nil {
-		return c.Addr
-	}
-	return net.JoinHostPort(host, port)
-}
-
 // stepAddr applies a connect rule's port and addr to the check address.
 func (s *session) stepAddr(st *step) string {
-	addr := s.c.addr()
+	addr := s.c.target()
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return addr

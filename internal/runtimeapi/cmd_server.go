@@ -171,7 +171,9 @@ func setServer(ctx *Context, args []string, _ string) (string, error) {
 		return "", Errorf("agent checks are not enabled on this server.")
 	case "addr":
 		return setAddr(sv, args[1:])
-	case "check-addr", "check-port", "agent-addr", "agent-port", "agent-send", "fqdn", "ssl", "name":
+	case "check-addr", "check-port":
+		return setCheckTarget(sv, args)
+	case "agent-addr", "agent-port", "agent-send", "fqdn", "ssl", "name":
 		return "", Errorf("'set server <srv> %s' is not supported by hawser.", args[0])
 	}
 	return "", Errorf("usage: set server <backend>/<server> addr | agent | agent-addr | agent-port | agent-send | check-addr | check-port | fqdn | health | ssl | state | weight")
@@ -233,4 +235,47 @@ func setAddr(sv *balance.Server, args []string) (string, error) {
 		}
 	}
 	return strings.Join(msgs, ", ") + by + "\n", nil
+}
+
+// setCheckTarget is "set server <b>/<s> check-addr <ip> [port <p>]" and
+// "set server <b>/<s> check-port <p>"; the answers are HAProxy's.
+func setCheckTarget(sv *balance.Server, args []string) (string, error) {
+	if args[0] == "check-port" && len(args) < 2 {
+		return "", Errorf("set server <b>/<s> check-port requires a port.")
+	}
+	if args[0] == "check-addr" && len(args) < 2 {
+		return "", Errorf("set server <b>/<s> check-addr requires an address and optionally a port.")
+	}
+	if !sv.State.Check().Configured {
+		return "", Errorf("health checks are not enabled on this server")
+	}
+	port := ""
+	switch {
+	case args[0] == "check-port":
+		port = args[1]
+	case len(args) >= 4 && args[2] == "port":
+		port = args[3]
+	}
+	p := 0
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			return "", Errorf("provided port is not an integer")
+		}
+		if n < 1 || n > 65535 {
+			return "", Errorf("provided port is invalid")
+		}
+		p = n
+	}
+	if args[0] == "check-addr" {
+		ip, err := netip.ParseAddr(args[1])
+		if err != nil {
+			return "", Errorf("invalid addr '%s'", args[1])
+		}
+		sv.State.SetCheckAddr(ip.String())
+	}
+	if p != 0 {
+		sv.State.SetCheckPort(p)
+	}
+	return "", nil
 }

@@ -215,6 +215,14 @@ func serverStateLine(beID int, bc *config.Backend, sv *balance.Server, sc *confi
 		if sc.CheckAddr != "" {
 			checkAddr = sc.CheckAddr
 		}
+		if a, p := st.CheckOverride(); a != "" || p != 0 {
+			if a != "" {
+				checkAddr = a
+			}
+			if p != 0 {
+				checkPort = p
+			}
+		}
 		if sc.ID != 0 {
 			forced = 1
 		}

@@ -32,6 +32,11 @@ type State struct {
 	// target is the address set at run time ("set server ... addr"), nil
 	// while the configured one applies.
 	target atomic.Pointer[Target]
+	// checkAddr and checkPort are the check address and port set at run
+	// time ("set server ... check-addr|check-port"); nil and 0 when the
+	// configured ones apply.
+	checkAddr atomic.Pointer[string]
+	checkPort atomic.Int32
 	// uweight is the weight set at run time ("set weight", "set server
 	// ... weight"), or -1 while the configured weight applies. It
 	// outlives reloads with the State.
@@ -181,6 +186,23 @@ func (s *State) Target() *Target { return s.target.Load() }
 // SetTarget sets the address used instead of the configured one; nil
 // returns to the configured one.
 func (s *State) SetTarget(t *Target) { s.target.Store(t) }
+
+// CheckOverride returns the check address and port set at run time, ""
+// and 0 for none.
+func (s *State) CheckOverride() (addr string, port int) {
+	if p := s.checkAddr.Load(); p != nil {
+		addr = *p
+	}
+	return addr, int(s.checkPort.Load())
+}
+
+// SetCheckAddr sets the address health checks probe instead of the
+// configured one.
+func (s *State) SetCheckAddr(addr string) { s.checkAddr.Store(&addr) }
+
+// SetCheckPort sets the port health checks probe instead of the
+// configured one.
+func (s *State) SetCheckPort(port int) { s.checkPort.Store(int32(port)) }
 
 // UserWeight returns the weight set at run time, or -1 when the
 // configured weight applies.

@@ -235,3 +235,57 @@ func TestRuntimeAPISessions(t *testing.T) {
 		t.Errorf("second shutdown: %q", got)
 	}
 }
+
+// TestRuntimeAPIAddrChecks: health checks follow "set server addr".
+func TestRuntimeAPIAddrChecks(t *testing.T) {
+	t.Parallel()
+	s1 := lbtest.NewBackend(t, "s1")
+	cfg := `
+global
+    stats socket ipv4@${cli} level admin
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend fe
+    bind ${fe}
+    default_backend app
+backend app
+    server s1 ${s1} check inter 100ms fall 1 rise 1
+`
+	p := lbtest.Start(t, cfg, lbtest.Vars{"s1": s1.Addr})
+	admin := p.Addr("cli")
+	status := func() string {
+		for _, l := range strings.Split(cli(t, "tcp", admin, "show stat app 4 -1"), "\n") {
+			if f := strings.Split(l, ","); len(f) > 17 && f[1] == "s1" {
+				return f[17]
+			}
+		}
+		return ""
+	}
+	lbtest.WaitUntil(t, "s1 up", 10*time.Second, func() bool { return strings.HasPrefix(status(), "UP") })
+	dead := lbtest.DeadAddr(t)
+	host, port, _ := net.SplitHostPort(dead)
+	cli(t, "tcp", admin, "set server app/s1 addr "+host+" port "+port)
+	lbtest.WaitUntil(t, "s1 down at its new address", 10*time.Second, func() bool { return strings.HasPrefix(status(), "DOWN") })
+	host, port, _ = net.SplitHostPort(s1.Addr)
+	cli(t, "tcp", admin, "set server app/s1 addr "+host+" port "+port)
+	lbtest.WaitUntil(t, "s1 up again", 10*time.Second, func() bool { return strings.HasPrefix(status(), "UP") })
+	if r := lbtest.Get(t, p.URL("fe", "/")); r.Body != "s1" {
+		t.Errorf("got %d %q", r.Status, r.Body)
+	}
+
+	// check-port moves only the checks.
+	_, deadPort, _ := net.SplitHostPort(lbtest.DeadAddr(t))
+	if got := cli(t, "tcp", admin, "set server app/s1 check-port "+deadPort); got != "\n" {
+		t.Errorf("check-port: %q", got)
+	}
+	lbtest.WaitUntil(t, "s1 down on its check port", 10*time.Second, func() bool { return strings.HasPrefix(status(), "DOWN") })
+	if ss := cli(t, "tcp", admin, "show servers state app"); !strings.Contains(ss, " "+deadPort+" - - 0\n") {
+		t.Errorf("show servers state:\n%s", ss)
+	}
+	if got := cli(t, "tcp", admin, "set server app/s1 check-port x"); got != "provided port is not an integer\n\n" {
+		t.Errorf("check-port x: %q", got)
+	}
+}
