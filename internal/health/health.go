@@ -54,7 +54,7 @@ type Check struct {
 }
 
 // target returns the address to check: Addr, unless the runtime API
-// moved the server ("set server ... addr": the new address with the check
+// moved the server (name resolution, "set server ... addr": the new address with the check
 // address and port still applied, as HAProxy does) or set its check
 // address or port ("set server ... check-addr|check-port").
 func (c *Check) target() string {
