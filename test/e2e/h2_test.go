@@ -51,6 +51,8 @@ frontend fe
 backend bk
     server s ${app}
 backend bk_dead
+    # No retries: each would wait a second before connecting again.
+    retries 0
     server s ${dead}
 backend bk_trailers
     server s ${trailers}
