@@ -179,9 +179,14 @@ func TestRuntimeAPIAddServer(t *testing.T) {
 	if got := cli(t, "tcp", admin, "del server app/s3"); got != "Only a server in maintenance mode can be deleted.\n\n" {
 		t.Fatalf("del server in service: %q", got)
 	}
-	if got := cli(t, "tcp", admin, "disable server app/s3; del server app/s3"); got != "\nServer deleted.\n\n" {
-		t.Fatalf("del server: %q", got)
-	}
+	cli(t, "tcp", admin, "disable server app/s3")
+	lbtest.WaitUntil(t, "del server", 5*time.Second, func() bool {
+		got := cli(t, "tcp", admin, "del server app/s3")
+		if got != "Server deleted.\n\n" && got != "Server still has connections attached to it, cannot remove it.\n\n" {
+			t.Fatalf("del server: %q", got)
+		}
+		return got == "Server deleted.\n\n"
+	})
 	if got := serverCounts(t, url, 10); got["s1"] != 5 || got["s2"] != 5 {
 		t.Fatalf("after del server: %v", got)
 	}
