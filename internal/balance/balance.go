@@ -75,6 +75,9 @@ type Server struct {
 	// SendProxy is the PROXY header sent first on each connection
 	// ("send-proxy" and its v2 forms); Version 0 sends none.
 	SendProxy proxyproto.Send
+	// Source is the server's or its backend's "source" line: the local
+	// address of its connections; nil lets the system choose.
+	Source *config.Source
 }
 
 // Target returns the address to connect to and its idle-connection pool

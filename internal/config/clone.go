@@ -141,6 +141,10 @@ func cloneBackend(b *Backend) *Backend {
 		c.HTTPCheck = cloneHTTPCheck(b.HTTPCheck)
 	}
 	c.Check = cloneCheckSpec(b.Check)
+	if b.Source != nil {
+		src := *b.Source
+		c.Source = &src
+	}
 	return &c
 }
 
@@ -149,6 +153,10 @@ func cloneServer(s *Server) *Server {
 	c.Options = slices.Clone(s.Options)
 	c.ResolveNet = slices.Clone(s.ResolveNet)
 	c.TLS = s.TLS.clone()
+	if s.Source != nil {
+		src := *s.Source
+		c.Source = &src
+	}
 	if s.Agent != nil {
 		a := *s.Agent
 		c.Agent = &a

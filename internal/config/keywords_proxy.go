@@ -13,6 +13,7 @@ import (
 // listen sections. Timeouts, options, http rules, servers and binds have
 // their own tables.
 var proxyKeywords = []*Keyword{
+	sourceKeyword,
 	{Name: "mode", Sections: secProxies, Args: "http|tcp", Help: "proxy mode (default tcp)", Supported: true, Parse: parseMode},
 	{Name: "bind", Sections: SecFrontend | SecListen, Args: "<address>[,<address>...] [options]", Help: "listen on these addresses; see bind options", Supported: true, Parse: parseBind},
 	{Name: "default_backend", Sections: secFE, Args: "<backend>", Help: "backend used when no use_backend rule matches", Supported: true, Parse: parseDefaultBackend},

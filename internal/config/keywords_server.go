@@ -101,7 +101,16 @@ var serverKeywords = []*Keyword{
 		}
 	}),
 	srvUnsupported("proxy-v2-options", 1),
-	srvUnsupported("track", 1), srvUnsupported("redir", 1), srvUnsupported("non-stick", 0), srvUnsupported("source", 1),
+	srvUnsupported("track", 1), srvUnsupported("redir", 1), srvUnsupported("non-stick", 0),
+	{Name: "source", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<addr>[:<port>]", Supported: true,
+		Help: "local address of connections to this server (overrides the backend's source)",
+		Parse: func(c *lineCtx, a []string) error {
+			ap, err := parseSourceAddr("source", a[0])
+			if err == nil {
+				c.srv.Source = &Source{Addr: ap}
+			}
+			return err
+		}},
 	srvUnsupported("pool-max-conn", 1), srvUnsupported("pool-low-conn", 1), srvUnsupported("pool-purge-delay", 1),
 	{Name: "proto", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "h1|h2", Supported: true,
 		Help: "force the HTTP protocol spoken to the server: h2 for HTTP/2 in clear text with prior knowledge (h2c), as gRPC servers need",
@@ -118,7 +127,19 @@ var serverKeywords = []*Keyword{
 			return err
 		}},
 	srvUnsupported("max-reuse", 1), srvUnsupported("tfo", 0), srvUnsupported("namespace", 1),
-	srvUnsupported("ws", 1), srvUnsupported("hash-key", 1), srvUnsupported("usesrc", 1), srvUnsupported("shard", 1),
+	srvUnsupported("ws", 1), srvUnsupported("hash-key", 1), {Name: "usesrc", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<addr>[:<port>] | client | clientip", Supported: true,
+		Help: "with source: connections to this server leave from this address or the client's (needs IP_TRANSPARENT)",
+		Parse: func(c *lineCtx, a []string) error {
+			if c.srv.Source == nil {
+				return fmt.Errorf("'usesrc' needs a 'source' before it on the line")
+			}
+			s := *c.srv.Source
+			if err := parseUseSrc(&s, a[0]); err != nil {
+				return err
+			}
+			c.srv.Source = &s
+			return nil
+		}}, srvUnsupported("shard", 1),
 	srvUnsupported("log-proto", 1), srvUnsupported("set-proxy-v2-tlv-fmt", 1),
 	// TLS options hawser does not implement; the others are in
 	// keywords_tls.go.

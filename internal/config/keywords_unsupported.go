@@ -42,7 +42,7 @@ func buildUnsupported() []*Keyword {
 		"filter", "use-fcgi-app", "server-template",
 		"dispatch", "http-send-name-header")
 	add(secProxies, "compression", "email-alert", "external-check", "persist", "rate-limit",
-		"error-log-format", "log-steps", "source", "max-keep-alive-queue", "load-server-state-from-file",
+		"error-log-format", "log-steps", "max-keep-alive-queue", "load-server-state-from-file",
 		"server-state-file-name", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",
 		"guid", "grace")
 	add(secProxies, "stats show-modules")

@@ -45,6 +45,12 @@ func TestRealWorldKeywords(t *testing.T) {
 					r.HoldFor("nx") == 5*time.Second && r.HoldFor("timeout") == 10*time.Second && r.AcceptedPayloadSize == 8192 &&
 					v.Resolvers == "dns" && v.ResolvePrefer == "ipv4" && len(v.ResolveNet) == 2 && v.ResolveOpts[0] == "allow-dup-ip"
 			}},
+		{name: "source usesrc", cfg: "backend b\n    source 0.0.0.0 usesrc client\n    server s 10.0.0.1:80\n    server t 10.0.0.1:80 source 127.0.0.2:0 usesrc 192.0.2.1\n",
+			check: func(s *Snapshot) bool {
+				b := s.Backends[0]
+				return b.Source.UseSrc == "client" && b.Servers[0].Source == nil &&
+					b.Servers[1].Source.Addr.String() == "127.0.0.2:0" && b.Servers[1].Source.UseAddr.String() == "192.0.2.1:0"
+			}},
 		{name: "stats bind-process", cfg: "global\n    stats bind-process 1\n",
 			check: func(s *Snapshot) bool { return true }, warn: "'stats bind-process' is obsolete"},
 	}

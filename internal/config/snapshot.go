@@ -324,8 +324,10 @@ type Backend struct {
 	// PreferLastServer is "option prefer-last-server": a request goes to
 	// the server its client connection's last request used, if usable.
 	PreferLastServer bool
-	AbortOnClose     bool // option abortonclose
-	LogHealthChecks  bool // option log-health-checks
+	// Source is the backend's "source" line, nil without one.
+	Source          *Source `json:",omitempty"`
+	AbortOnClose    bool    // option abortonclose
+	LogHealthChecks bool    // option log-health-checks
 
 	// Persist is the server persistence configuration (keywords_persist.go).
 	Persist Persist `json:",omitzero"`
@@ -380,7 +382,10 @@ type Server struct {
 	ResolvePrefer string         `json:",omitempty"`
 	ResolveNet    []netip.Prefix `json:",omitempty"`
 	ResolveOpts   []string       `json:",omitempty"`
-	Options       []string       // accepted options hawser ignores safely
+	// Source is the server's "source" (with "usesrc"); nil uses the
+	// backend's.
+	Source  *Source  `json:",omitempty"`
+	Options []string // accepted options hawser ignores safely
 
 	// Health-check options of keywords_check.go.
 	Agent          *AgentCheck   `json:",omitempty"`

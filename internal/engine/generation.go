@@ -493,6 +493,10 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 		if err := e.compileServerTLS(sv, sc, g.Snap); err != nil {
 			return nil, err
 		}
+		sv.Source = sc.Source
+		if sv.Source == nil {
+			sv.Source = bc.Source
+		}
 		st.SetConfigMaint(sc.Disabled)
 		if sc.Resolvers != "" {
 			if err := g.addResolved(bc.Name, sc, st); err != nil {

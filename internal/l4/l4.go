@@ -200,7 +200,13 @@ func dial(addr string, timeout time.Duration) (net.Conn, error) {
 // handshake is bounded by timeout connect too).
 func dialServer(srv *balance.Server, smp *sample, timeout time.Duration) (net.Conn, error) {
 	addr, _ := srv.Target()
-	c, err := dial(addr, timeout)
+	var c net.Conn
+	var err error
+	if srv.Source != nil {
+		c, err = balance.DialFrom(srv.Source, smp.s.Src, addr, timeout)
+	} else {
+		c, err = dial(addr, timeout)
+	}
 	if err == nil && srv.SendProxy.Version != 0 {
 		err = writeProxy(c, srv, smp.s)
 	}

@@ -135,7 +135,7 @@ func (t *txn) h2Dialer() (string, h2up.Dialer) {
 	srv, sess := t.srv, t.sess
 	_, key := srv.Target()
 	timeout := firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second)
-	if srv.SendProxy.Version != 0 {
+	if perClient(srv) {
 		key += proxyKey(sess)
 	}
 	tc := t.srv.TLS

@@ -164,7 +164,13 @@ func putTxn(t *txn) {
 // first when the server line asks for one.
 func dialProxy(srv *balance.Server, s *engine.Session, timeout time.Duration) (net.Conn, error) {
 	addr, _ := srv.Target()
-	c, err := dial(addr, timeout)
+	var c net.Conn
+	var err error
+	if srv.Source != nil {
+		c, err = balance.DialFrom(srv.Source, s.Src, addr, timeout)
+	} else {
+		c, err = dial(addr, timeout)
+	}
 	if err != nil || srv.SendProxy.Version == 0 {
 		return c, err
 	}
@@ -175,6 +181,13 @@ func dialProxy(srv *balance.Server, s *engine.Session, timeout time.Duration) (n
 	}
 	c.SetWriteDeadline(time.Time{})
 	return c, nil
+}
+
+// perClient reports whether srv's connections carry the client's
+// identity (a PROXY header, or usesrc client/clientip) and so may only be
+// reused for that client.
+func perClient(srv *balance.Server) bool {
+	return srv.SendProxy.Version != 0 || srv.Source != nil && (srv.Source.UseSrc == "client" || srv.Source.UseSrc == "clientip")
 }
 
 // proxyKey sets apart the pooled connections of one client when the

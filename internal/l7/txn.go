@@ -649,7 +649,7 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 		sni = t.serverName()
 		key += "\x00" + sni
 	}
-	if t.srv.SendProxy.Version != 0 {
+	if perClient(t.srv) {
 		// The PROXY header names one client: its connections serve
 		// that client alone (HAProxy hashes the header's addresses
 		// into the connection's identity).

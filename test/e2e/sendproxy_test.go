@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -195,4 +196,94 @@ frontend fe
 	if string(body) != "id=vpce-1 rcvd=1" {
 		t.Errorf("body %q", body)
 	}
+}
+
+// TestSource binds server connections to a source address: a backend's
+// "source" line, a server's own, and "usesrc clientip" (the client's
+// address, bindable here because loopback addresses are local).
+func TestSource(t *testing.T) {
+	t.Parallel()
+	be := newAddrBackend(t)
+	p := lbtest.Start(t, `
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend bk
+    bind ${bk}
+    default_backend bk
+frontend srv
+    bind ${srv}
+    default_backend srv
+frontend cli
+    bind ${cli}
+    default_backend cli
+frontend tcp
+    bind ${tcp}
+    mode tcp
+    default_backend tcp
+backend bk
+    source 127.0.0.3
+    server s ${be}
+backend srv
+    source 127.0.0.3
+    server s ${be} source 127.0.0.4
+backend cli
+    source 0.0.0.0 usesrc clientip
+    server s ${be}
+backend tcp
+    mode tcp
+    source 127.0.0.5
+    server s ${be}
+`, lbtest.Vars{"be": be})
+	tests := []struct {
+		name, fe, from, want string
+	}{
+		{name: "backend source", fe: "bk", from: "127.0.0.1", want: "127.0.0.3"},
+		{name: "server source", fe: "srv", from: "127.0.0.1", want: "127.0.0.4"},
+		{name: "usesrc clientip", fe: "cli", from: "127.0.0.7", want: "127.0.0.7"},
+		{name: "tcp source", fe: "tcp", from: "127.0.0.1", want: "127.0.0.5"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if tc.fe == "cli" && os.Geteuid() != 0 {
+				t.Skip("usesrc sets IP_TRANSPARENT, which needs CAP_NET_ADMIN")
+			}
+			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(tc.from)}, Timeout: 5 * time.Second}
+			c, err := d.Dial("tcp", p.Addr(tc.fe))
+			if err != nil {
+				t.Skipf("cannot dial from %s: %v", tc.from, err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			c.Write([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n"))
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			if string(body) != tc.want {
+				t.Errorf("server saw %q, want %q", body, tc.want)
+			}
+		})
+	}
+}
+
+// newAddrBackend answers each request with the address it came from.
+func newAddrBackend(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		fmt.Fprint(w, host)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return "127.0.0.1:" + port
 }
