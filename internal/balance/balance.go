@@ -91,6 +91,16 @@ func (sv *Server) Target() (addr, key string) {
 	return sv.Addr, sv.Key
 }
 
+// MaxConnNow returns the server's connection limit: the one set at run
+// time ("set maxconn server") if any, else the configured one; 0 is
+// unlimited.
+func (sv *Server) MaxConnNow() int64 {
+	if n := sv.State.UserMaxConn(); n >= 0 {
+		return n
+	}
+	return int64(sv.MaxConn)
+}
+
 // UWeight returns the server's current weight: the one set at run time
 // ("set weight") if any, else the configured one (HAProxy's uweight).
 func (sv *Server) UWeight() int {
@@ -112,7 +122,8 @@ func (sv *Server) EWeight() int {
 
 // hasRoom reports whether the server is below its maxconn.
 func (sv *Server) hasRoom() bool {
-	return sv.MaxConn <= 0 || sv.State.Cur() < int64(sv.MaxConn)
+	max := sv.MaxConnNow()
+	return max <= 0 || sv.State.Cur() < max
 }
 
 // eligible reports whether load balancing may pick the server now. As in
@@ -263,7 +274,7 @@ func (p *Pool) acquire(ctx context.Context, s acl.Sample, avoid *Server) (*Serve
 // sv is usable: whether to persist on a down server (option persist,
 // force-persist) is the caller's decision.
 func (p *Pool) AcquireServer(ctx context.Context, sv *Server) (*Server, error) {
-	if p.q.n.Load() == 0 && sv.State.TryInc(int64(sv.MaxConn)) {
+	if p.q.n.Load() == 0 && sv.State.TryInc(sv.MaxConnNow()) {
 		return sv, nil
 	}
 	return p.q.waitFor(ctx, &waiter{pool: p, target: sv, ready: make(chan *Server, 1)})
@@ -277,7 +288,7 @@ func (p *Pool) TryAcquireLast(sv *Server) bool {
 	if p.algo.deterministic() || p.q.n.Load() != 0 || !sv.eligible() || !slices.Contains(p.servers, sv) {
 		return false
 	}
-	return sv.State.TryInc(int64(sv.MaxConn))
+	return sv.State.TryInc(sv.MaxConnNow())
 }
 
 // Release returns the slot taken by Acquire and hands it to the oldest
@@ -308,7 +319,7 @@ func (p *Pool) tryAcquire(s acl.Sample, avoid *Server) (*Server, error) {
 		if sv == nil {
 			return nil, nil
 		}
-		if sv.State.TryInc(int64(sv.MaxConn)) {
+		if sv.State.TryInc(sv.MaxConnNow()) {
 			return sv, nil
 		}
 		if p.algo.deterministic() {

@@ -72,7 +72,7 @@ func (q *Queue) dispatchLocked() {
 	for w := q.head; w != nil; {
 		next := w.next
 		if w.target != nil {
-			if w.target.State.TryInc(int64(w.target.MaxConn)) {
+			if w.target.State.TryInc(w.target.MaxConnNow()) {
 				q.removeLocked(w)
 				w.ready <- w.target
 			}

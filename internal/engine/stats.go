@@ -328,8 +328,8 @@ func serverRow(sp *statProxy, sv *balance.Server, scfg *config.Server, now uint3
 	r.Set(stats.FQCur, stats.Int(0))
 	r.Set(stats.FQMax, stats.Int(0))
 	r.Set(stats.FSCur, stats.Int(st.Cur()))
-	if sv.MaxConn > 0 {
-		r.Set(stats.FSLim, stats.Int(sv.MaxConn))
+	if max := sv.MaxConnNow(); max > 0 {
+		r.Set(stats.FSLim, stats.Int(max))
 	}
 	r.Set(stats.FSTot, stats.Int(st.Total.Load()))
 	r.Set(stats.FDResp, stats.Int(c.DeniedResp.Load()))

@@ -11,7 +11,8 @@ func init() {
 		{"disable frontend", "disable frontend <frontend>", "temporarily disable specific frontend"},
 		{"enable agent", "enable agent", "enable agent checks"},
 		{"disable agent", "disable agent", "disable agent checks"},
-		{"set maxconn", "set maxconn [frontend|server|global]", "change a maxconn setting"},
+		{"set maxconn frontend", "set maxconn frontend <frontend> <value>", "change a frontend's maxconn setting"},
+		{"set maxconn global", "set maxconn global <value>", "change the per-process maxconn setting"},
 		{"set rate-limit", "set rate-limit <setting> <value>", "change a rate limiting value"},
 		{"show schema", "show schema json", "report schema used for stats"},
 	} {

@@ -21,6 +21,7 @@ func init() {
 	Register(&Command{Words: []string{"disable", "health"}, Level: LevelAdmin, Usage: "disable health", Help: "disable health checks", Handler: healthHandler(false)})
 	Register(&Command{Words: []string{"get", "weight"}, Level: LevelUser, Usage: "get weight <bk>/<srv>", Help: "report a server's current weight", Handler: getWeight})
 	Register(&Command{Words: []string{"set", "weight"}, Level: LevelAdmin, Usage: "set weight <bk>/<srv>  (DEPRECATED)", Help: "change a server's weight (use 'set server' instead)", Handler: setWeightCmd})
+	Register(&Command{Words: []string{"set", "maxconn", "server"}, Level: LevelAdmin, Usage: "set maxconn server <bk>/<srv>", Help: "change a server's maxconn setting", Handler: setMaxConnServer})
 	Register(&Command{Words: []string{"shutdown", "sessions", "server"}, Level: LevelAdmin, Usage: "shutdown sessions server <bk>/<srv>", Help: "kill sessions on a server", Handler: shutdownServerSessions})
 }
 
@@ -277,5 +278,26 @@ func setCheckTarget(sv *balance.Server, args []string) (string, error) {
 	if p != 0 {
 		sv.State.SetCheckPort(p)
 	}
+	return "", nil
+}
+
+func setMaxConnServer(ctx *Context, args []string, _ string) (string, error) {
+	if len(args) == 0 {
+		return "", Errorf("Require 'backend/server'.")
+	}
+	_, sv, err := findServer(ctx, args[0])
+	if err != nil {
+		return "", err
+	}
+	if len(args) < 2 {
+		return "", Errorf("Require <maxconn>.")
+	}
+	n, err := strconv.ParseInt(args[1], 10, 32)
+	if err != nil || n < 0 {
+		return "", Errorf("maxconn string empty or preceded by garbage")
+	}
+	sv.State.SetUserMaxConn(n)
+	// A raised limit lets queued requests in now.
+	wakeBackend(ctx, sv)
 	return "", nil
 }

@@ -213,6 +213,12 @@ func TestServerState(t *testing.T) {
 	if got := exchange(t, s, LevelOperator, "set server app/s1 state ready\n"); got != "Permission denied\n\n" {
 		t.Errorf("operator: %q", got)
 	}
+	if got := exchange(t, s, LevelAdmin, "set maxconn server app/s2 x;set maxconn server app/s2 7\n"); got != "maxconn string empty or preceded by garbage\n\n\n" {
+		t.Errorf("set maxconn: %q", got)
+	}
+	if stat := exchange(t, s, LevelUser, "show stat app 4 2\n"); !strings.HasPrefix(strings.Split(stat, "\n")[1], "app,s2,0,0,0,0,7,") {
+		t.Errorf("slim after set maxconn:\n%s", stat)
+	}
 	exchange(t, s, LevelAdmin, "enable server app/s1\n")
 	if st.Admin() != 0 {
 		t.Errorf("admin %d, want ready", st.Admin())
@@ -254,7 +260,7 @@ func TestClearCounters(t *testing.T) {
 	if st.Counters.Requests.Load() != 0 {
 		t.Errorf("clear counters all: req_tot %d", st.Counters.Requests.Load())
 	}
-	if got := exchange(t, s, LevelAdmin, "set maxconn global 10\n"); got != "'set maxconn' is not supported by hawser.\n\n" {
+	if got := exchange(t, s, LevelAdmin, "set maxconn global 10\n"); got != "'set maxconn global' is not supported by hawser.\n\n" {
 		t.Errorf("set maxconn: %q", got)
 	}
 }

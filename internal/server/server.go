@@ -37,6 +37,9 @@ type State struct {
 	// configured ones apply.
 	checkAddr atomic.Pointer[string]
 	checkPort atomic.Int32
+	// maxconn is the maxconn set at run time ("set maxconn server"), or
+	// -1 while the configured one applies.
+	maxconn atomic.Int64
 	// uweight is the weight set at run time ("set weight", "set server
 	// ... weight"), or -1 while the configured weight applies. It
 	// outlives reloads with the State.
@@ -89,6 +92,7 @@ func NewState(backend, name string) *State {
 	s := &State{Backend: backend, Name: name, lastChange: time.Now()}
 	s.up.Store(true)
 	s.uweight.Store(-1)
+	s.maxconn.Store(-1)
 	s.obs.weightPct.Store(100)
 	return s
 }
@@ -203,6 +207,13 @@ func (s *State) SetCheckAddr(addr string) { s.checkAddr.Store(&addr) }
 // SetCheckPort sets the port health checks probe instead of the
 // configured one.
 func (s *State) SetCheckPort(port int) { s.checkPort.Store(int32(port)) }
+
+// UserMaxConn returns the maxconn set at run time, or -1 when the
+// configured one applies.
+func (s *State) UserMaxConn() int64 { return s.maxconn.Load() }
+
+// SetUserMaxConn sets the server's maxconn at run time (0: unlimited).
+func (s *State) SetUserMaxConn(n int64) { s.maxconn.Store(n) }
 
 // UserWeight returns the weight set at run time, or -1 when the
 // configured weight applies.
