@@ -21,6 +21,7 @@ var proxyKeywords = []*Keyword{
 	{Name: "balance", Sections: secBE, Args: "<algorithm> [<arguments>]", Help: "load-balancing algorithm: roundrobin (default), static-rr, leastconn, first, source, uri, url_param, hdr(<name>), random", Supported: true, Parse: parseBalance},
 	{Name: "hash-type", Sections: secBE, Args: "map-based|consistent [sdbm|djb2|wt6|crc32|none] [avalanche]", Help: "hashing method of hash-based algorithms", Supported: true, Parse: parseHashType},
 	{Name: "server", Sections: SecBackend | SecListen, Args: "<name> <address>[:<port>] [options]", Help: "declare a server; see server options", Supported: true, Parse: parseServer},
+	{Name: "server-template", Sections: SecBackend | SecListen, Args: "<prefix> <num>|<first>-<last> <fqdn>[:<port>] [options]", Help: "declare servers <prefix><first> to <prefix><last> with one address; with resolvers each takes a different address of the answer, the others stay in maintenance", Supported: true, Parse: parseServerTemplate},
 	{Name: "default-server", Sections: secBE, Args: "[options]", Help: "defaults for the following server lines; see server options", Supported: true, Parse: parseDefaultServer},
 	{Name: "retries", Sections: secBE, Args: "<number>", Help: "how many times a failed request is tried again after the first attempt (default 3); retry-on says which failures count", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -220,6 +221,42 @@ func parseServer(c *lineCtx, args []string) error {
 		s.DownInter = s.Inter
 	}
 	c.px.be.Servers = append(c.px.be.Servers, s)
+	return nil
+}
+
+// parseServerTemplate is "server-template <prefix> <num>|<first>-<last>
+// <fqdn>[:<port>] [params*]": servers <prefix><first>..<prefix><last>,
+// all with the same address, which a resolvers section spreads over the
+// addresses of the name's answer.
+func parseServerTemplate(c *lineCtx, args []string) error {
+	if len(args) < 3 {
+		return fmt.Errorf("'server-template' expects <prefix> <num | range> <fqdn>[:<port>]")
+	}
+	first, last := 1, 0
+	if a, b, ok := strings.Cut(args[1], "-"); ok {
+		f, err1 := parseInt("server-template", a, 1, 1<<20)
+		l, err2 := parseInt("server-template", b, 1, 1<<20)
+		if err1 != nil || err2 != nil || l < f {
+			return fmt.Errorf("'server-template': invalid range '%s'", args[1])
+		}
+		first, last = f, l
+	} else {
+		n, err := parseInt("server-template", args[1], 1, 1<<20)
+		if err != nil {
+			return err
+		}
+		last = n
+	}
+	before := len(c.px.be.Servers)
+	for i := first; i <= last; i++ {
+		sargs := append([]string{args[0] + strconv.Itoa(i), args[2]}, args[3:]...)
+		if err := parseServer(c, sargs); err != nil {
+			return err
+		}
+	}
+	for _, s := range c.px.be.Servers[before:] {
+		s.Template = true
+	}
 	return nil
 }
 

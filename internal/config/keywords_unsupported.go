@@ -39,7 +39,7 @@ func buildUnsupported() []*Keyword {
 		"tune.fd.edge-triggered", "tune.sched.low-latency", "tune.pattern.cache-size", "tune.maxrewrite-bufsize",
 	)
 	add(secRules, "http-error",
-		"filter", "use-fcgi-app", "server-template",
+		"filter", "use-fcgi-app",
 		"dispatch", "http-send-name-header")
 	add(secProxies, "compression", "email-alert", "external-check", "persist", "rate-limit",
 		"error-log-format", "log-steps", "max-keep-alive-queue", "load-server-state-from-file",

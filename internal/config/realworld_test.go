@@ -51,6 +51,12 @@ func TestRealWorldKeywords(t *testing.T) {
 				return b.Source.UseSrc == "client" && b.Servers[0].Source == nil &&
 					b.Servers[1].Source.Addr.String() == "127.0.0.2:0" && b.Servers[1].Source.UseAddr.String() == "192.0.2.1:0"
 			}},
+		{name: "server-template", cfg: "backend b\n    server-template web 2-4 web.test:80 check weight 5\n",
+			check: func(s *Snapshot) bool {
+				v := s.Backends[0].Servers
+				return len(v) == 3 && v[0].Name == "web2" && v[2].Name == "web4" && v[1].Address == "web.test:80" &&
+					v[1].Weight == 5 && v[1].Check && v[1].Template
+			}},
 		{name: "stats bind-process", cfg: "global\n    stats bind-process 1\n",
 			check: func(s *Snapshot) bool { return true }, warn: "'stats bind-process' is obsolete"},
 	}

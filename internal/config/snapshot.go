@@ -382,6 +382,9 @@ type Server struct {
 	ResolvePrefer string         `json:",omitempty"`
 	ResolveNet    []netip.Prefix `json:",omitempty"`
 	ResolveOpts   []string       `json:",omitempty"`
+	// Template is set on the servers of a "server-template" line: with
+	// resolvers, one without an address of its own stays in maintenance.
+	Template bool `json:",omitempty"`
 	// Source is the server's "source" (with "usesrc"); nil uses the
 	// backend's.
 	Source  *Source  `json:",omitempty"`

@@ -38,6 +38,11 @@ func (g *Generation) addResolved(backend string, sc *config.Server, st *server.S
 		Base: sc.Address, Host: host, Port: port, State: st,
 		Prefer: sc.ResolvePrefer, Nets: sc.ResolveNet,
 		AllowDup: slices.Contains(sc.ResolveOpts, "allow-dup-ip"),
+		Maint:    sc.Template && !sc.Disabled,
+	}
+	if t.Maint && st.Target() == nil {
+		// Until a resolution gives it an address of its own.
+		st.SetConfigMaint(true)
 	}
 	for i := range g.resolve {
 		if rg := &g.resolve[i]; rg.backend == backend && rg.client.Cfg == cfg {

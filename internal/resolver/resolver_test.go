@@ -99,7 +99,7 @@ func TestChoose(t *testing.T) {
 			for _, n := range tc.nets {
 				nets = append(nets, netip.MustParsePrefix(n))
 			}
-			if got := choose(tc.addrs, cur, used, tc.prefer, nets); got.String() != tc.want {
+			if got, _ := choose(tc.addrs, cur, used, tc.prefer, nets); got.String() != tc.want {
 				t.Errorf("got %v, want %s", got, tc.want)
 			}
 		})

@@ -26,6 +26,10 @@ type Target struct {
 	// AllowDup lets the server take an address another server of the
 	// same group uses (resolve-opts allow-dup-ip).
 	AllowDup bool
+	// Maint is set for server-template servers: one that finds no
+	// address of its own stays in maintenance (and leaves it once it
+	// gets one), as HAProxy does.
+	Maint bool
 }
 
 // Watch resolves the names of one backend's servers every "timeout
@@ -72,7 +76,13 @@ func resolveOne(ctx context.Context, c *Client, group []Target, i int, log *slog
 			}
 		}
 	}
-	pick := choose(addrs, cur, used, t.Prefer, t.Nets)
+	pick, free := choose(addrs, cur, used, t.Prefer, t.Nets)
+	if t.Maint {
+		t.State.SetConfigMaint(!free)
+		if !free {
+			return
+		}
+	}
 	if !pick.IsValid() || pick == cur {
 		return
 	}
@@ -100,9 +110,10 @@ func current(t *Target) netip.Addr {
 // choose keeps cur if the answer still has it; else it takes the best
 // address by preference (resolve-net order, then family) that no other
 // server uses, or the best one if all are used.
-func choose(addrs []netip.Addr, cur netip.Addr, used map[netip.Addr]bool, prefer string, nets []netip.Prefix) netip.Addr {
+// free is false when every address of the answer is used.
+func choose(addrs []netip.Addr, cur netip.Addr, used map[netip.Addr]bool, prefer string, nets []netip.Prefix) (pick netip.Addr, free bool) {
 	if cur.IsValid() && slices.Contains(addrs, cur) && !used[cur] {
-		return cur
+		return cur, true
 	}
 	rank := func(a netip.Addr) int {
 		r := len(nets)
@@ -122,11 +133,11 @@ func choose(addrs []netip.Addr, cur netip.Addr, used map[netip.Addr]bool, prefer
 	slices.SortStableFunc(sorted, func(a, b netip.Addr) int { return rank(a) - rank(b) })
 	for _, a := range sorted {
 		if !used[a] {
-			return a
+			return a, true
 		}
 	}
 	if len(sorted) > 0 {
-		return sorted[0]
+		return sorted[0], false
 	}
-	return netip.Addr{}
+	return netip.Addr{}, false
 }

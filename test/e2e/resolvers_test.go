@@ -76,3 +76,42 @@ backend be
 	dns.Set("app.test", "127.0.0.2")
 	lbtest.WaitUntil(t, "the new address", 10*time.Second, func() bool { return body() == "200 127.0.0.2" })
 }
+
+// TestServerTemplate spreads a server-template over the addresses of the
+// answer: two addresses for three servers, the third staying in
+// maintenance, so every request succeeds and both addresses serve.
+func TestServerTemplate(t *testing.T) {
+	t.Parallel()
+	port := samePortServers(t)
+	dns := lbtest.NewDNS(t)
+	dns.Set("pool.test", "127.0.0.1", "127.0.0.2")
+	p := lbtest.Start(t, `
+resolvers dns
+    nameserver ns1 ${dns}
+    timeout resolve 100ms
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+
+frontend fe
+    bind ${fe}
+    default_backend be
+backend be
+    server-template app 1-3 pool.test:${port} resolvers dns resolve-prefer ipv4 init-addr none
+`, lbtest.Vars{"dns": dns.Addr, "port": port})
+	c := lbtest.NewClient(false)
+	lbtest.WaitUntil(t, "both addresses in use", 10*time.Second, func() bool {
+		seen := map[string]int{}
+		for range 6 {
+			r, err := lbtest.DoErr(c, "GET", p.URL("fe", "/"))
+			if err != nil || r.Status != 200 {
+				return false
+			}
+			seen[r.Body]++
+		}
+		return len(seen) == 2
+	})
+}
