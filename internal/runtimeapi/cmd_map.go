@@ -187,7 +187,7 @@ func addMap(ctx *Context, k mapKind, args []string, payload string) (string, err
 	}
 	if len(args) == 0 || (payload == "" && len(args) < want) {
 		if k.isMap {
-			return "", Errorf("'add map' expects three parameters: map identifier, key and value.")
+			return "", Errorf("'add map' expects three parameters (map identifier, key and value) or one parameter (map identifier) and a payload")
 		}
 		return "", Errorf("'add acl' expects two parameters: ACL identifier and pattern.")
 	}
@@ -246,12 +246,12 @@ func setMap(ctx *Context, k mapKind, args []string, _ string) (string, error) {
 	value := strings.Join(args[2:], " ")
 	if ref, ok := parseRef(args[1]); ok {
 		if m.SetRef(ref, value) != nil {
-			return "", Errorf("Unable to find the referenced entry.")
+			return "", Errorf("entry not found.")
 		}
 		return "", nil
 	}
 	if m.Set(args[1], value) == 0 {
-		return "", Errorf("Pattern not found.")
+		return "", Errorf("entry not found.")
 	}
 	return "", nil
 }
@@ -315,7 +315,7 @@ func commitMap(ctx *Context, k mapKind, args []string, _ string) (string, error)
 		return "", err
 	}
 	if !hasVer || len(args) != 1 {
-		return "", Errorf("'commit %s' expects a version number and a %s identifier.", k.word, k.word)
+		return "", Errorf("Missing version number.")
 	}
 	m, err := k.find(ctx, args[0])
 	if err != nil {

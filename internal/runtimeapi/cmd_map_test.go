@@ -121,10 +121,11 @@ func TestMapCommands(t *testing.T) {
 		{"get map #0 z.example\n", "type=str, case=sensitive, found=no\n\n"},
 		{"get acl #1 /admin\n", "type=str, case=sensitive, match=yes, idx=tree, pattern=\"/admin\"\n\n"},
 		{"add map #0 c.example be_c\n", "\n"},
-		{"add map #0 d.example\n", "'add map' expects three parameters: map identifier, key and value.\n\n"},
+		{"add map #0 d.example\n", "'add map' expects three parameters (map identifier, key and value) or one parameter (map identifier) and a payload\n\n"},
 		{"add acl #1 /secret\n", "\n"},
 		{"set map #0 b.example be_c\n", "\n"},
-		{"set map #0 nope be_c\n", "Pattern not found.\n\n"},
+		{"set map #0 nope be_c\n", "entry not found.\n\n"},
+		{"commit map #0\n", "Missing version number.\n\n"},
 		{"del map #0 nope\n", "Key not found.\n\n"},
 	}
 	for _, st := range steps {

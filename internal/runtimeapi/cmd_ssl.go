@@ -41,6 +41,9 @@ type sslTxn struct {
 	cert *tlsconf.Cert
 }
 
+// errNoTxn is the answer of commit and abort without a transaction.
+var errNoTxn = Errorf("No ongoing transaction!")
+
 var (
 	sslMu   sync.Mutex
 	sslTxns = map[*tlsconf.Store]*sslTxn{} // guarded by sslMu
@@ -83,6 +86,9 @@ func showSSLCert(ctx *Context, args []string, _ string) (string, error) {
 		}
 	}
 	w := ctx.W
+	if c == nil {
+		status = "Empty"
+	}
 	fmt.Fprintf(w, "Filename: %s\nStatus: %s\n", name, status)
 	if c == nil {
 		return "", nil
@@ -186,7 +192,7 @@ func takeTxn(store *tlsconf.Store, path string) (*sslTxn, error) {
 	defer sslMu.Unlock()
 	txn := sslTxns[store]
 	if txn == nil {
-		return nil, Errorf("No ongoing transaction!")
+		return nil, errNoTxn
 	}
 	if txn.path != path {
 		return nil, Errorf("The ongoing transaction is about '%s' but you are trying to set '%s'", txn.path, path)
@@ -201,6 +207,9 @@ func commitSSLCert(ctx *Context, args []string, _ string) (string, error) {
 	}
 	store := ctx.Engine.Certs()
 	txn, err := takeTxn(store, args[0])
+	if err == errNoTxn {
+		return "", Errorf("No ongoing transaction! !\nCan't commit %s!", args[0])
+	}
 	if err != nil {
 		return "", err
 	}
@@ -234,9 +243,9 @@ func delSSLCert(ctx *Context, args []string, _ string) (string, error) {
 	err := ctx.Engine.Certs().Delete(path)
 	switch {
 	case errors.Is(err, tlsconf.ErrNoCert):
-		return "", Errorf("certificate '%s' doesn't exist!", path)
+		return "", Errorf("Can't remove the certificate: certificate '%s' doesn't exist!", path)
 	case errors.Is(err, tlsconf.ErrInUse):
-		return "", Errorf("certificate '%s' in use, can't be deleted!", path)
+		return "", Errorf("Can't remove the certificate: certificate '%s' in use, can't be deleted!", path)
 	}
 	return fmt.Sprintf("Certificate '%s' deleted!\n", path), nil
 }

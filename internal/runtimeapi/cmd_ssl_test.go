@@ -81,15 +81,16 @@ backend app
 		{"show ssl cert\n", "# transaction\n*" + crt + "\n# filename\n" + crt + "\n\n"},
 		{"commit ssl cert /other\n", "The ongoing transaction is about '" + crt + "' but you are trying to set '/other'\n\n"},
 		{"commit ssl cert " + crt + "\n", "Committing " + crt + "\nSuccess!\n\n"},
-		{"commit ssl cert " + crt + "\n", "No ongoing transaction!\n\n"},
+		{"commit ssl cert " + crt + "\n", "No ongoing transaction! !\nCan't commit " + crt + "!\n\n"},
+		{"abort ssl cert " + crt + "\n", "No ongoing transaction!\n\n"},
 		{"set ssl cert " + crt + " <<\n" + string(old.PEM()) + "\n", "Transaction created for certificate " + crt + "!\n\n"},
 		{"abort ssl cert " + crt + "\n", "Transaction aborted for certificate '" + crt + "'!\n\n"},
-		{"del ssl cert " + crt + "\n", "certificate '" + crt + "' in use, can't be deleted!\n\n"},
+		{"del ssl cert " + crt + "\n", "Can't remove the certificate: certificate '" + crt + "' in use, can't be deleted!\n\n"},
 		{"new ssl cert /extra.pem\n", "New empty certificate store '/extra.pem'!\n\n"},
 		{"new ssl cert /extra.pem\n", "Certificate '/extra.pem' already exists!\n\n"},
-		{"show ssl cert /extra.pem\n", "Filename: /extra.pem\nStatus: Unused\n\n"},
+		{"show ssl cert /extra.pem\n", "Filename: /extra.pem\nStatus: Empty\n\n"},
 		{"del ssl cert /extra.pem\n", "Certificate '/extra.pem' deleted!\n\n"},
-		{"del ssl cert /extra.pem\n", "certificate '/extra.pem' doesn't exist!\n\n"},
+		{"del ssl cert /extra.pem\n", "Can't remove the certificate: certificate '/extra.pem' doesn't exist!\n\n"},
 	}
 	for _, st := range steps {
 		if got := run(st.in); got != st.want {

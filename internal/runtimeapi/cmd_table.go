@@ -45,6 +45,7 @@ type dataCond struct {
 func parseTableFilter(t *stick.Table, args []string, allowPtr bool) (tableFilter, error) {
 	var f tableFilter
 	for len(args) > 0 {
+		nth := len(f.data) + 1
 		switch w := args[0]; {
 		case w == "key":
 			if len(args) < 2 {
@@ -69,22 +70,22 @@ func parseTableFilter(t *stick.Table, args []string, allowPtr bool) (tableFilter
 		case strings.HasPrefix(w, "data."):
 			dt, ok := stick.ParseDataType(w[len("data."):])
 			if !ok {
-				return f, Errorf("Unknown data type")
+				return f, Errorf("Filter entry #%d: Unknown data type", nth)
 			}
 			if !t.Stores(dt) {
-				return f, Errorf("Data type not stored in this table")
+				return f, Errorf("Filter entry #%d: Data type not stored in this table", nth)
 			}
 			if len(args) < 3 || !slices.Contains([]string{"eq", "ne", "le", "ge", "lt", "gt"}, args[1]) {
-				return f, Errorf("Require a valid filter operator (eq, ne, le, ge, lt, gt)")
+				return f, Errorf(`Filter entry #%d: Require and operator among "eq", "ne", "le", "ge", "lt", "gt"`, nth)
 			}
 			v, err := strconv.ParseUint(args[2], 10, 64)
 			if err != nil {
-				return f, Errorf("Require a valid integer value to compare against")
+				return f, Errorf("Filter entry #%d: Require a valid integer value to compare against", nth)
 			}
 			f.data = append(f.data, dataCond{dt, args[1], v})
 			args = args[3:]
 		default:
-			return f, Errorf("Optional argument only supports \"data.<store_data_type>\", \"key\" and \"ptr\"")
+			return f, Errorf(`Optional argument only supports "data.<store_data_type>" <operator> <value> and key <key>`)
 		}
 	}
 	return f, nil
@@ -181,7 +182,7 @@ func setTable(ctx *Context, args []string, _ string) (string, error) {
 	for rest := args[2:]; len(rest) > 0; rest = rest[2:] {
 		name, ok := strings.CutPrefix(rest[0], "data.")
 		if !ok {
-			return "", Errorf("Optional argument only supports \"data.<store_data_type>\" <value>")
+			return "", Errorf(`"data.<type>" followed by a value expected`)
 		}
 		dt, ok := stick.ParseDataType(name)
 		if !ok {
@@ -191,7 +192,7 @@ func setTable(ctx *Context, args []string, _ string) (string, error) {
 			return "", Errorf("Data type not stored in this table")
 		}
 		if len(rest) < 2 {
-			return "", Errorf("Require a valid integer value to store")
+			return "", Errorf(`"data.<type>" followed by a value expected`)
 		}
 		v, err := strconv.ParseUint(rest[1], 10, 64)
 		if err != nil {
