@@ -215,9 +215,11 @@ type Engine struct {
 	stopped  chan struct{}
 	stopOnce sync.Once
 
-	mu     sync.Mutex // serialises Apply
-	queues map[string]*balance.Queue
-	maxSem chan struct{} // global maxconn; nil = unlimited
+	mu sync.Mutex // serialises Apply
+	// feStates are the frontends' runtime states by name; guarded by mu.
+	feStates map[string]*FrontendState
+	queues   map[string]*balance.Queue
+	maxSem   chan struct{} // global maxconn; nil = unlimited
 	// sessions are the open client connections of every generation.
 	sessMu   sync.Mutex
 	sessions map[*Session]struct{}
@@ -445,7 +447,11 @@ func (e *Engine) accept(c net.Conn, key string) {
 	// Frontend maxconn: this socket pauses (new connections wait in the
 	// kernel's backlog) until one of the frontend's connections ends. It is
 	// an overload path, so a short poll is enough.
-	for max := int64(fe.Cfg.MaxConn); max > 0 && fe.CurConn.Load() >= max && !e.stopping.Load(); {
+	// "disable frontend" pauses the same way.
+	for !e.stopping.Load() {
+		if max := fe.MaxConnNow(); !fe.Paused() && (max <= 0 || fe.CurConn.Load() < max) {
+			break
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	s := &Session{

@@ -77,7 +77,10 @@ func (g *Generation) Retired() bool { return g.ctx.Err() != nil }
 
 // Frontend is a compiled frontend.
 type Frontend struct {
-	Cfg         *config.Frontend
+	Cfg *config.Frontend
+	// Runtime is the state the runtime API sets on the frontend, shared
+	// by every generation that has a frontend of this name.
+	Runtime     *FrontendState
 	UseBackends []UseBackend
 	Default     *Backend
 	Rules       RuleSets
@@ -370,7 +373,7 @@ func compileCondMaps(c *config.Cond, defs acl.Defs, reg *maps.Registry) (*acl.Co
 }
 
 func (e *Engine) compileFrontend(g *Generation, fc *config.Frontend) (*Frontend, error) {
-	f := &Frontend{Cfg: fc, Counters: e.stats.Get(stats.KindFrontend, fc.Name)}
+	f := &Frontend{Cfg: fc, Counters: e.stats.Get(stats.KindFrontend, fc.Name), Runtime: e.frontendState(fc.Name)}
 	g.statKeys[stats.KindFrontend+"/"+fc.Name] = true
 	var errs compileErrors
 	defs := aclDefs(&fc.Proxy)

@@ -3,6 +3,7 @@ package engine
 import (
 	"net/netip"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/server"
@@ -68,3 +69,44 @@ func (e *Engine) ClearCounters(all bool) {
 		}
 	})
 }
+
+// FrontendState is what the runtime API changes on a frontend ("disable
+// frontend", "set maxconn frontend"). It outlives generations, keyed by
+// the frontend's name.
+type FrontendState struct {
+	// Disabled stops accepting: new connections wait in the kernel's
+	// backlog, as with HAProxy's paused listeners.
+	Disabled atomic.Bool
+	// MaxConn is the maxconn set at run time, -1 while the configured one
+	// applies.
+	MaxConn atomic.Int64
+}
+
+// frontendState returns the runtime state of the frontend called name;
+// called by Apply's compile, under e.mu.
+func (e *Engine) frontendState(name string) *FrontendState {
+	if e.feStates == nil {
+		e.feStates = make(map[string]*FrontendState)
+	}
+	st := e.feStates[name]
+	if st == nil {
+		st = &FrontendState{}
+		st.MaxConn.Store(-1)
+		e.feStates[name] = st
+	}
+	return st
+}
+
+// MaxConnNow returns the frontend's maxconn: the one set at run time, else
+// the configured one; 0 is unlimited.
+func (f *Frontend) MaxConnNow() int64 {
+	if f.Runtime != nil {
+		if n := f.Runtime.MaxConn.Load(); n >= 0 {
+			return n
+		}
+	}
+	return int64(f.Cfg.MaxConn)
+}
+
+// Paused reports whether the runtime API disabled the frontend.
+func (f *Frontend) Paused() bool { return f.Runtime != nil && f.Runtime.Disabled.Load() }

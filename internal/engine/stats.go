@@ -143,14 +143,17 @@ func frontendRow(sp *statProxy, now uint32, stopping bool) stats.Row {
 	common(&r, c, sp, now, http)
 	r.Set(stats.FSvName, stats.Str("FRONTEND"))
 	r.Set(stats.FSCur, stats.Int(c.Cur.Load()))
-	r.Set(stats.FSLim, stats.Int(f.Cfg.MaxConn))
-	if f.Cfg.MaxConn == 0 {
+	r.Set(stats.FSLim, stats.Int(f.MaxConnNow()))
+	if f.MaxConnNow() == 0 {
 		r.Set(stats.FSLim, stats.Value{})
 	}
 	r.Set(stats.FSTot, stats.Int(c.Sessions.Load()))
 	r.Set(stats.FDReq, stats.Int(c.DeniedReq.Load()))
 	r.Set(stats.FEReq, stats.Int(c.ErrReq.Load()))
 	status := "OPEN"
+	if f.Paused() {
+		status = "PAUSED"
+	}
 	if stopping {
 		status = "STOP"
 	}

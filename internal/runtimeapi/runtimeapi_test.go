@@ -279,3 +279,27 @@ func FuzzSession(f *testing.F) {
 		exchange(t, s, LevelUser, in)
 	})
 }
+
+func TestFrontendCommands(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t, testCfg)
+	s := New(e, nil)
+	tests := []struct{ in, want string }{
+		{"disable frontend\n", "A frontend name is expected.\n\n"},
+		{"disable frontend nope\n", "No such frontend.\n\n"},
+		{"disable frontend fe\n", "\n"},
+		{"disable frontend fe\n", "All sockets are already disabled.\n\n"},
+		{"show stat fe 1 -1\n", ",PAUSED,"},
+		{"enable frontend fe\n", "\n"},
+		{"enable frontend fe\n", "All sockets are already enabled.\n\n"},
+		{"set maxconn frontend fe\n", "Integer value expected.\n\n"},
+		{"set maxconn frontend fe 42\n", "\n"},
+		{"show stat fe 1 -1\n", "\nfe,FRONTEND,,,0,0,42,"},
+	}
+	for _, tc := range tests { // in order: each step depends on the last
+		got := exchange(t, s, LevelAdmin, tc.in)
+		if got != tc.want && !strings.Contains(got, tc.want) {
+			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -289,3 +289,35 @@ backend app
 		t.Errorf("check-port x: %q", got)
 	}
 }
+
+// TestRuntimeAPIDisableFrontend: a disabled frontend accepts nothing until
+// it is enabled again; the waiting client is then served.
+func TestRuntimeAPIDisableFrontend(t *testing.T) {
+	t.Parallel()
+	s1, s2 := lbtest.NewBackend(t, "s1"), lbtest.NewBackend(t, "s2")
+	sock := filepath.Join(t.TempDir(), "user.sock")
+	p := lbtest.Start(t, runtimeAPICfg, lbtest.Vars{"s1": s1.Addr, "s2": s2.Addr, "usersock": sock})
+	admin := p.Addr("cli")
+	if got := cli(t, "tcp", admin, "disable frontend fe"); got != "\n" {
+		t.Fatalf("disable: %q", got)
+	}
+	c, err := net.Dial("tcp", p.Addr("fe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	buf := make([]byte, 4096)
+	c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if n, err := c.Read(buf); err == nil {
+		t.Fatalf("disabled frontend answered %q", buf[:n])
+	}
+	if stat := cli(t, "tcp", admin, "show stat fe 1 -1"); !strings.Contains(stat, ",PAUSED,") {
+		t.Errorf("show stat:\n%s", stat)
+	}
+	cli(t, "tcp", admin, "enable frontend fe")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if n, err := c.Read(buf); err != nil || !strings.HasPrefix(string(buf[:n]), "HTTP/1.1 200") {
+		t.Errorf("after enable: %v %q", err, buf[:n])
+	}
+}
