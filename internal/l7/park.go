@@ -18,9 +18,10 @@ import (
 // shrink at a garbage collection, which a proxy that does not allocate per
 // request rarely runs. With thousands of idle clients the stacks dominate
 // the memory hawser needs. So a bare TCP client connection that has waited
-// parkAfter for its next request gives back its txn, leaves the socket in
-// a hawser-owned epoll set (park_linux.go) and lets its goroutine end. When
-// the socket becomes readable or hangs up, its keep-alive timeout passes,
+// parkAfter for its next (or first) request gives back its txn, leaves
+// the socket in a hawser-owned epoll set (park_linux.go) and lets its
+// goroutine end. When the socket becomes readable or hangs up, its
+// keep-alive (or http-request) timeout passes,
 // or the engine wakes or closes the session (soft stop, reload, hard
 // stop), a fresh goroutine resumes serving it with the same session and
 // request count. A connection that is busy never parks: its next request

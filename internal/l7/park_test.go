@@ -182,6 +182,35 @@ func TestParkedConnections(t *testing.T) {
 			},
 		},
 		{
+			name: "new connection parks before its first request",
+			run: func(t *testing.T, p *parkProxy) {
+				c := p.dial(t)
+				waitParked(t, p, 1)
+				c.send(t, "/first")
+				c.expect(t, "", "/first")
+				waitParked(t, p, 1)
+				c.send(t, "/second")
+				c.expect(t, "", "/second")
+			},
+		},
+		{
+			name:  "timeout http-request answers 408 to a parked new connection",
+			extra: "  timeout http-request 300ms",
+			run: func(t *testing.T, p *parkProxy) {
+				c := p.dial(t)
+				waitParked(t, p, 1)
+				resp, err := http.ReadResponse(c.br, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusRequestTimeout {
+					t.Fatalf("status %d, want 408", resp.StatusCode)
+				}
+				lbtest.WaitUntil(t, "the session to end", 10*time.Second, func() bool { return p.eng.CurConns() == 0 })
+			},
+		},
+		{
 			name: "pipelined requests",
 			run: func(t *testing.T, p *parkProxy) {
 				c := p.dial(t)

@@ -165,13 +165,16 @@ func (t *txn) readRequest() bool {
 		default:
 			t.cc.setReadDeadline(time.Time{})
 		}
+		// A new connection parks too: browsers open connections ahead of
+		// their requests. Its timeout http-request still applies (408).
 		var park time.Time
-		if t.nreq > 0 && t.canIdle && !t.h2 && t.h.parker() != nil {
+		if t.canIdle && !t.h2 && t.h.parker() != nil {
 			park = now.Add(parkAfter)
 		}
 		err := t.waitRequest(park)
 		if err == errPark {
-			// Idle stays set: the engine finds the session to wake it.
+			// Idle stays as it is: the engine finds an idle session
+			// to wake it, and leaves a new one alone.
 			t.parked = true
 			return false
 		}
