@@ -78,6 +78,9 @@ type Server struct {
 	// Source is the server's or its backend's "source" line: the local
 	// address of its connections; nil lets the system choose.
 	Source *config.Source
+	// Socks4 is the SOCKS4 proxy ("socks4 <addr>:<port>") its
+	// connections go through, empty for a direct connection.
+	Socks4 string
 }
 
 // Target returns the address to connect to and its idle-connection pool

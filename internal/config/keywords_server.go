@@ -145,8 +145,16 @@ var serverKeywords = []*Keyword{
 	// TLS options hawser does not implement; the others are in
 	// keywords_tls.go.
 	srvUnsupported("sni-auto", 0), srvUnsupported("npn", 1),
-	srvUnsupported("check-via-socks4", 0), srvUnsupported("allow-0rtt", 0), srvUnsupported("force-sslv3", 0),
-	srvUnsupported("sigalgs", 1), srvUnsupported("client-sigalgs", 1), srvUnsupported("socks4", 1),
+	srvFlag("check-via-socks4", "send health checks through the server's socks4 proxy", func(s *Server) { s.CheckViaSocks4 = true }), srvUnsupported("allow-0rtt", 0), srvUnsupported("force-sslv3", 0),
+	srvUnsupported("sigalgs", 1), srvUnsupported("client-sigalgs", 1), {Name: "socks4", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<ip>:<port>", Supported: true,
+		Help: "reach the server through this SOCKS4 proxy (the server address must be IPv4)",
+		Parse: func(c *lineCtx, a []string) error {
+			if _, err := netip.ParseAddrPort(a[0]); err != nil {
+				return fmt.Errorf("'socks4': invalid address '%s' (expects <ip>:<port>)", a[0])
+			}
+			c.srv.Socks4 = a[0]
+			return nil
+		}},
 }
 
 func srvInt(name, args, help string, lo, hi int, field func(*Server) *int) *Keyword {

@@ -57,6 +57,11 @@ func TestRealWorldKeywords(t *testing.T) {
 				return len(v) == 3 && v[0].Name == "web2" && v[2].Name == "web4" && v[1].Address == "web.test:80" &&
 					v[1].Weight == 5 && v[1].Check && v[1].Template
 			}},
+		{name: "socks4", cfg: "backend b\n    server s 192.0.2.2:25 socks4 127.0.0.1:1080 check-via-socks4\n",
+			check: func(s *Snapshot) bool {
+				v := s.Backends[0].Servers[0]
+				return v.Socks4 == "127.0.0.1:1080" && v.CheckViaSocks4
+			}},
 		{name: "stats bind-process", cfg: "global\n    stats bind-process 1\n",
 			check: func(s *Snapshot) bool { return true }, warn: "'stats bind-process' is obsolete"},
 	}

@@ -382,6 +382,10 @@ type Server struct {
 	ResolvePrefer string         `json:",omitempty"`
 	ResolveNet    []netip.Prefix `json:",omitempty"`
 	ResolveOpts   []string       `json:",omitempty"`
+	// Socks4 is "socks4 <addr>:<port>": connect through this SOCKS4
+	// proxy; CheckViaSocks4 sends health checks through it too.
+	Socks4         string `json:",omitempty"`
+	CheckViaSocks4 bool   `json:",omitempty"`
 	// Template is set on the servers of a "server-template" line: with
 	// resolvers, one without an address of its own stays in maintenance.
 	Template bool `json:",omitempty"`

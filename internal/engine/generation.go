@@ -497,6 +497,7 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 			return nil, err
 		}
 		sv.Source = sc.Source
+		sv.Socks4 = sc.Socks4
 		if sv.Source == nil {
 			sv.Source = bc.Source
 		}

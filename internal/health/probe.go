@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hawser-lb/hawser/internal/balance"
 	"github.com/hawser-lb/hawser/internal/tlsconf"
 	"io"
 	"net"
@@ -88,7 +89,7 @@ func (k *Checker) connectAndCheck(ctx context.Context, c *Check, exp *expectatio
 	}
 	dctx, cancel := context.WithDeadline(ctx, c.connectDeadline(start))
 	defer cancel()
-	conn, err := k.dial(dctx, "tcp", c.target())
+	conn, err := k.dialCheck(dctx, c, c.target())
 	if err != nil {
 		return dialFailure(dctx, err)
 	}
@@ -153,6 +154,27 @@ func (c *Check) ioDeadline(start, connected time.Time) time.Time {
 		return connected.Add(c.CheckTimeout)
 	}
 	return start.Add(c.inter())
+}
+
+// dialCheck opens a check connection to addr, through the server's
+// SOCKS4 proxy with "check-via-socks4".
+func (k *Checker) dialCheck(ctx context.Context, c *Check, addr string) (net.Conn, error) {
+	if c.Server == nil || !c.Server.CheckViaSocks4 || c.Server.Socks4 == "" {
+		return k.dial(ctx, "tcp", addr)
+	}
+	conn, err := k.dial(ctx, "tcp", c.Server.Socks4)
+	if err != nil {
+		return nil, err
+	}
+	timeout := 5 * time.Second
+	if d, ok := ctx.Deadline(); ok {
+		timeout = time.Until(d)
+	}
+	if err := balance.Socks4Connect(conn, addr, timeout); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 func (k *Checker) dial(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -259,7 +259,7 @@ func (s *session) connect(ctx context.Context, st *step) *result {
 	addr := s.stepAddr(st)
 	dctx, cancel := context.WithDeadline(ctx, s.c.connectDeadline(s.start))
 	defer cancel()
-	conn, err := s.k.dial(dctx, "tcp", addr)
+	conn, err := s.k.dialCheck(dctx, s.c, addr)
 	if err != nil {
 		r := dialFailure(dctx, err)
 		r.desc = s.at(st, r.desc)

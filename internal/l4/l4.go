@@ -200,12 +200,22 @@ func dial(addr string, timeout time.Duration) (net.Conn, error) {
 // handshake is bounded by timeout connect too).
 func dialServer(srv *balance.Server, smp *sample, timeout time.Duration) (net.Conn, error) {
 	addr, _ := srv.Target()
+	target := addr
+	if srv.Socks4 != "" {
+		addr = srv.Socks4
+	}
 	var c net.Conn
 	var err error
 	if srv.Source != nil {
 		c, err = balance.DialFrom(srv.Source, smp.s.Src, addr, timeout)
 	} else {
 		c, err = dial(addr, timeout)
+	}
+	if err == nil && srv.Socks4 != "" {
+		if err = balance.Socks4Connect(c, target, timeout); err != nil {
+			c.Close()
+			c = nil
+		}
 	}
 	if err == nil && srv.SendProxy.Version != 0 {
 		err = writeProxy(c, srv, smp.s)

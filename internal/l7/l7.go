@@ -164,12 +164,21 @@ func putTxn(t *txn) {
 // first when the server line asks for one.
 func dialProxy(srv *balance.Server, s *engine.Session, timeout time.Duration) (net.Conn, error) {
 	addr, _ := srv.Target()
+	target := addr
+	if srv.Socks4 != "" {
+		addr = srv.Socks4
+	}
 	var c net.Conn
 	var err error
 	if srv.Source != nil {
 		c, err = balance.DialFrom(srv.Source, s.Src, addr, timeout)
 	} else {
 		c, err = dial(addr, timeout)
+	}
+	if err == nil && srv.Socks4 != "" {
+		if err = balance.Socks4Connect(c, target, timeout); err != nil {
+			c.Close()
+		}
 	}
 	if err != nil || srv.SendProxy.Version == 0 {
 		return c, err
