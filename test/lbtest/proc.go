@@ -42,7 +42,38 @@ func Build(dir string) error {
 		return fmt.Errorf("go build: %w\n%s", err, b)
 	}
 	binary = out
+	sourceRoot = root
 	return nil
+}
+
+// sourceRoot is the module Build compiled; touchOnce stats its sources
+// from the first Start, inside a test: go test only records file accesses
+// made after TestMain hands over to the tests.
+var (
+	sourceRoot string
+	touchOnce  sync.Once
+)
+
+// touchSources stats every Go source and go.mod/go.sum of the module. go
+// test records the files a test looks at and reuses a cached result only
+// while they are unchanged; without this, a change to the proxy would not
+// invalidate the cached result of a package whose tests run the binary.
+func touchSources(root string) {
+	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if name := d.Name(); strings.HasSuffix(name, ".go") || name == "go.mod" || name == "go.sum" {
+			os.Stat(path)
+		}
+		return nil
+	})
 }
 
 // Binary returns the path of the hawser executable built by Build.
@@ -97,6 +128,7 @@ const StartTimeout = 20 * time.Second
 // waits for), runs "hawser -f" on it and stops it when the test ends.
 func Start(t testing.TB, cfg string, vars Vars) *Proc {
 	t.Helper()
+	touchOnce.Do(func() { touchSources(sourceRoot) })
 	var lastLog string
 	for range startAttempts {
 		p := &Proc{t: t, vars: Vars{}, given: map[string]bool{}, out: newLogBuffer(), done: make(chan struct{})}
