@@ -73,7 +73,9 @@ func (c *lineCtx) line(words []string) {
 		words = words[1:]
 	}
 	name, args := words[0], words[1:]
-	if multiWord[name] {
+	// "external-check" alone is the global keyword; in a proxy it is
+	// followed by command or path.
+	if multiWord[name] || name == "external-check" && c.sec != SecGlobal {
 		if len(args) == 0 {
 			c.errorf("'%s' expects an argument", name)
 			return

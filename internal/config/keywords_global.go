@@ -13,6 +13,17 @@ var globalKeywords = []*Keyword{
 		Parse: globalInt(func(g *Global) *int { return &g.MaxConn }, 0, math.MaxInt32)},
 	{Name: "nbthread", Sections: SecGlobal, Args: "<number>", Help: "number of threads (Go: GOMAXPROCS)", Supported: true,
 		Parse: globalInt(func(g *Global) *int { return &g.NbThread }, 1, 4096)},
+	{Name: "external-check", Sections: SecGlobal, Args: "[preserve-env]", Help: "allow 'option external-check' health checks, which run programs", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if len(args) > 1 || len(args) == 1 && args[0] != "preserve-env" {
+				return fmt.Errorf("'external-check' only accepts 'preserve-env'")
+			}
+			if len(args) == 1 {
+				return fmt.Errorf("'external-check preserve-env' is not supported by hawser")
+			}
+			c.g.ExternalCheck = true
+			return nil
+		}},
 	{Name: "strict-limits", Sections: SecGlobal, Help: "refuse to start (or reload) when the open file limit is below what maxconn needs (two sockets per proxied connection)", Negatable: true, Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			c.g.StrictLimits = !c.no

@@ -35,6 +35,23 @@ var optionKeywords = []*Keyword{
 	optFlag("tcpka", secProxies, "TCP keep-alive on both sides: always on in hawser (Go's default, probes after 15s idle); accepted as a no-op", func(ps *proxyState) *bool { return &ps.tcpka }),
 	optFlag("clitcpka", secFE, "TCP keep-alive on the client side: always on in hawser; accepted as a no-op", func(ps *proxyState) *bool { return &ps.tcpka }),
 	optFlag("srvtcpka", secBE, "TCP keep-alive on the server side: always on in hawser; accepted as a no-op", func(ps *proxyState) *bool { return &ps.tcpka }),
+	optFlag("external-check", secBE, "health checks run 'external-check command' (exit status 0 passes); needs the global 'external-check'", func(ps *proxyState) *bool { return &ps.be.ExternalCheck }),
+	{Name: "external-check command", Sections: secBE, Args: "<command>", Help: "program run by external checks, with <proxy_addr> <proxy_port> <server_addr> <server_port> as arguments and HAProxy's HAPROXY_* environment", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if err := arity(c.name, args, 1, 1, "a command"); err != nil {
+				return err
+			}
+			c.px.be.ExternalCheckCommand = args[0]
+			return nil
+		}},
+	{Name: "external-check path", Sections: secBE, Args: "<path>", Help: "PATH given to external checks (default empty)", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if err := arity(c.name, args, 1, 1, "a path"); err != nil {
+				return err
+			}
+			c.px.be.ExternalCheckPath = args[0]
+			return nil
+		}},
 	optFlag("abortonclose", secBE, "abort queued requests whose client closed", func(ps *proxyState) *bool { return &ps.be.AbortOnClose }),
 	optFlag("log-health-checks", secBE, "log health check state changes in detail", func(ps *proxyState) *bool { return &ps.be.LogHealthChecks }),
 	optConnMode("http-keep-alive", KeepAlive, "keep both connections alive between requests (the default)"),

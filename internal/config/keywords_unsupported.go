@@ -15,7 +15,7 @@ func buildUnsupported() []*Keyword {
 	}
 	add(SecGlobal,
 		"51degrees-data-file", "busy-polling", "close-spread-time", "cluster-secret", "default-path",
-		"deviceatlas-json-file", "expose-experimental-directives", "external-check", "fd-hard-limit",
+		"deviceatlas-json-file", "expose-experimental-directives", "fd-hard-limit",
 		"grace", "h1-accept-payload-with-any-method", "h1-case-adjust", "h1-case-adjust-file",
 		"h2-workaround-bogus-websocket-clients", "httpclient.resolvers.id", "httpclient.ssl.verify",
 		"insecure-fork-wanted", "insecure-setuid-wanted", "issuers-chain-path", "localpeer",
@@ -41,13 +41,13 @@ func buildUnsupported() []*Keyword {
 	add(secRules, "http-error",
 		"filter", "use-fcgi-app",
 		"dispatch", "http-send-name-header")
-	add(secProxies, "compression", "email-alert", "external-check", "persist", "rate-limit",
+	add(secProxies, "compression", "email-alert", "persist", "rate-limit",
 		"error-log-format", "log-steps", "max-keep-alive-queue", "load-server-state-from-file",
 		"server-state-file-name", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",
 		"guid", "grace")
 	add(secProxies, "stats show-modules")
 	add(secProxies,
-		"option external-check", "option http-use-proxy-header", "option http-pretend-keepalive", "option http-no-delay",
+		"option http-use-proxy-header", "option http-pretend-keepalive", "option http-no-delay",
 		"option http-ignore-probes", "option accept-invalid-http-request", "option accept-invalid-http-response",
 		"option accept-unsafe-violations-in-http-request", "option accept-unsafe-violations-in-http-response",
 		"option checkcache", "option contstats",

@@ -62,6 +62,11 @@ func TestRealWorldKeywords(t *testing.T) {
 				v := s.Backends[0].Servers[0]
 				return v.Socks4 == "127.0.0.1:1080" && v.CheckViaSocks4
 			}},
+		{name: "external-check", cfg: "global\n    external-check\nbackend b\n    option external-check\n    external-check path \"/bin:/usr/bin\"\n    external-check command check.sh\n",
+			check: func(s *Snapshot) bool {
+				b := s.Backends[0]
+				return s.Global.ExternalCheck && b.ExternalCheck && b.ExternalCheckCommand == "check.sh" && b.ExternalCheckPath == "/bin:/usr/bin"
+			}},
 		{name: "stats bind-process", cfg: "global\n    stats bind-process 1\n",
 			check: func(s *Snapshot) bool { return true }, warn: "'stats bind-process' is obsolete"},
 	}

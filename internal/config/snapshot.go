@@ -75,6 +75,9 @@ func (s *Snapshot) Backend(name string) *Backend {
 type Global struct {
 	Pos     cfgfile.Pos
 	MaxConn int // 0 = no limit
+	// ExternalCheck is the global "external-check": it allows backends
+	// to run programs as health checks.
+	ExternalCheck bool
 	// StrictLimits is "strict-limits": refuse to run when the open file
 	// limit cannot hold maxconn proxied connections.
 	StrictLimits  bool
@@ -324,6 +327,11 @@ type Backend struct {
 	// PreferLastServer is "option prefer-last-server": a request goes to
 	// the server its client connection's last request used, if usable.
 	PreferLastServer bool
+	// ExternalCheck is "option external-check" with "external-check
+	// command" and "external-check path": checks run a program.
+	ExternalCheck        bool   `json:",omitempty"`
+	ExternalCheckCommand string `json:",omitempty"`
+	ExternalCheckPath    string `json:",omitempty"`
 	// Source is the backend's "source" line, nil without one.
 	Source          *Source `json:",omitempty"`
 	AbortOnClose    bool    // option abortonclose

@@ -513,6 +513,10 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 		if err != nil {
 			return nil, err
 		}
+		ext, err := externalCheck(g.Snap, bc)
+		if err != nil {
+			return nil, err
+		}
 		if sc.Check {
 			g.checks = append(g.checks, health.Check{
 				Backend:        bc.Name,
@@ -524,6 +528,7 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 				ConnectTimeout: bc.Timeouts.Connect,
 				CheckTimeout:   bc.Timeouts.Check,
 				TLS:            checkTLS,
+				External:       ext,
 			})
 		} else {
 			// A server without checks is always considered up.

@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"strconv"
+
 	"fmt"
+	"github.com/hawser-lb/hawser/internal/health"
 	"log/slog"
 	"net"
 	"slices"
@@ -66,4 +69,31 @@ func (g *Generation) startResolvers(log *slog.Logger) {
 			resolver.Watch(g.ctx, rg.client, rg.targets, log)
 		}()
 	}
+}
+
+// externalCheck is the program health checks of bc run ("option
+// external-check"), nil without it. HAProxy passes the address of the
+// listen section's first bind, or NOT_USED for a backend.
+func externalCheck(snap *config.Snapshot, bc *config.Backend) (*health.External, error) {
+	if !bc.ExternalCheck {
+		return nil, nil
+	}
+	if !snap.Global.ExternalCheck {
+		return nil, fmt.Errorf("backend '%s': 'option external-check' needs 'external-check' in the global section", bc.Name)
+	}
+	if bc.ExternalCheckCommand == "" {
+		return nil, fmt.Errorf("backend '%s': 'option external-check' needs an 'external-check command'", bc.Name)
+	}
+	x := &health.External{Command: bc.ExternalCheckCommand, Path: bc.ExternalCheckPath,
+		ProxyName: bc.Name, ProxyID: strconv.Itoa(bc.ID), ProxyAddr: "NOT_USED", ProxyPort: "NOT_USED"}
+	if bc.Listen {
+		for _, fe := range snap.Frontends {
+			if fe.Name == bc.Name && len(fe.Binds) > 0 {
+				if h, p, err := net.SplitHostPort(fe.Binds[0].Address); err == nil {
+					x.ProxyAddr, x.ProxyPort = h, p
+				}
+			}
+		}
+	}
+	return x, nil
 }

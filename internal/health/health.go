@@ -30,6 +30,9 @@ type Check struct {
 	State   *server.State
 	// Addr is the host:port to check, with "addr" and "port" already applied.
 	Addr string
+	// External is set with "option external-check": the check runs a
+	// program instead of connecting.
+	External *External
 	// HTTP is the backend's "option httpchk"; nil means a TCP connect check.
 	HTTP *config.HTTPCheck
 	// Spec is the backend's tcp-check or protocol check (option

@@ -64,7 +64,7 @@ type result struct {
 
 func (r result) passed() bool {
 	switch r.status {
-	case StatusL4OK, StatusL6OK, StatusL7OK, StatusL7OKC:
+	case StatusL4OK, StatusL6OK, StatusL7OK, StatusL7OKC, StatusProcOK:
 		return true
 	}
 	return false
@@ -84,6 +84,9 @@ func (k *Checker) probe(ctx context.Context, c *Check, exp *expectation) result 
 }
 
 func (k *Checker) connectAndCheck(ctx context.Context, c *Check, exp *expectation, start time.Time) result {
+	if c.External != nil {
+		return k.runExternal(ctx, c)
+	}
 	if c.prog != nil {
 		return k.runProgram(ctx, c, c.prog)
 	}
