@@ -105,22 +105,13 @@ func cutSD(b []byte) (sd, rest []byte, ok bool) {
 	} else {
 		i := 0
 		for i < len(b) && b[i] == '[' {
-			quoted := false
-			for i++; i < len(b); i++ {
-				c := b[i]
-				if quoted && c == '\\' {
-					i++
-					continue
-				}
-				if c == '"' {
-					quoted = !quoted
-				} else if c == ']' && !quoted {
-					i++
-					break
-				}
+			end := sdElementEnd(b, i)
+			if end < 0 {
+				return nil, b, false
 			}
+			i = end
 		}
-		if i == 0 || b[i-1] != ']' {
+		if i == 0 {
 			return nil, b, false
 		}
 		sd, rest = b[:i], b[i:]
@@ -132,6 +123,24 @@ func cutSD(b []byte) (sd, rest []byte, ok bool) {
 		rest = rest[1:]
 	}
 	return sd, rest, true
+}
+
+// sdElementEnd returns the index just past the ']' closing the
+// SD-ELEMENT that starts with the '[' at b[start], or -1 when it is not
+// closed (an escape or an open quote running to the end of b).
+func sdElementEnd(b []byte, start int) int {
+	quoted := false
+	for i := start + 1; i < len(b); i++ {
+		switch c := b[i]; {
+		case quoted && c == '\\':
+			i++ // the escaped byte, if any, is skipped
+		case c == '"':
+			quoted = !quoted
+		case c == ']' && !quoted:
+			return i + 1
+		}
+	}
+	return -1
 }
 
 func nilValue(b []byte) string {
