@@ -61,6 +61,22 @@ var globalKeywords = []*Keyword{
 			c.g.Description = strings.Join(args, " ")
 			return nil
 		}},
+	{Name: "server-state-file", Sections: SecGlobal, Args: "<file>", Help: "server state file (the output of \"show servers state\") that backends with \"load-server-state-from-file global\" read at start and at each reload; relative to server-state-base if set", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if err := arity(c.name, args, 1, 1, "a file name"); err != nil {
+				return err
+			}
+			c.g.ServerStateFile = args[0]
+			return nil
+		}},
+	{Name: "server-state-base", Sections: SecGlobal, Args: "<directory>", Help: "directory that relative server-state-file and server-state-file-name paths are in", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if err := arity(c.name, args, 1, 1, "a directory"); err != nil {
+				return err
+			}
+			c.g.ServerStateBase = args[0]
+			return nil
+		}},
 	{Name: "hard-stop-after", Sections: SecGlobal, Args: "<time>", Help: "longest time old generations may keep draining after a reload or soft stop", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			if err := arity(c.name, args, 1, 1, "a time argument"); err != nil {

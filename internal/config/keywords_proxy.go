@@ -23,6 +23,27 @@ var proxyKeywords = []*Keyword{
 	{Name: "server", Sections: SecBackend | SecListen, Args: "<name> <address>[:<port>] [options]", Help: "declare a server; see server options", Supported: true, Parse: parseServer},
 	{Name: "server-template", Sections: SecBackend | SecListen, Args: "<prefix> <num>|<first>-<last> <fqdn>[:<port>] [options]", Help: "declare servers <prefix><first> to <prefix><last> with one address; with resolvers each takes a different address of the answer, the others stay in maintenance", Supported: true, Parse: parseServerTemplate},
 	{Name: "default-server", Sections: secBE, Args: "[options]", Help: "defaults for the following server lines; see server options", Supported: true, Parse: parseDefaultServer},
+	{Name: "load-server-state-from-file", Sections: secBE, Args: "global|local|none", Help: "at start and at each reload, apply the server states (admin state, health, weight) saved in the global server-state-file (global) or in this backend's own file, server-state-file-name (local); default none", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if err := enumArg(c, args, &c.px.be.LoadServerState, "global", "local", "none"); err != nil {
+				return err
+			}
+			if c.px.be.LoadServerState == "none" {
+				c.px.be.LoadServerState = ""
+			}
+			return nil
+		}},
+	{Name: "server-state-file-name", Sections: secBE, Args: "[<file>|use-backend-name]", Help: "the file \"load-server-state-from-file local\" reads (relative to server-state-base); default or use-backend-name: the backend's name", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if err := arity(c.name, args, 0, 1, "a file name"); err != nil {
+				return err
+			}
+			c.px.be.ServerStateFileName = ""
+			if len(args) == 1 && args[0] != "use-backend-name" {
+				c.px.be.ServerStateFileName = args[0]
+			}
+			return nil
+		}},
 	{Name: "retries", Sections: secBE, Args: "<number>", Help: "how many times a failed request is tried again after the first attempt (default 3); retry-on says which failures count", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			return intArg(c, args, &c.px.be.Retries, 0, math.MaxInt32)

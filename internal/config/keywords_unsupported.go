@@ -23,7 +23,7 @@ func buildUnsupported() []*Keyword {
 		"maxcomprate", "maxconnrate", "maxpipes", "maxsessrate", "maxsslconn", "maxsslrate",
 		"maxzlibmem", "mworker-max-reloads", "noepoll", "noevports", "nogetaddrinfo", "nokqueue",
 		"nopoll", "noreuseport", "nosplice", "numa-cpu-mapping", "ocsp-update.mode", "profiling.tasks",
-		"server-state-base", "server-state-file", "set-dumpable", "set-var", "ssl-engine",
+		"set-dumpable", "set-var", "ssl-engine",
 		"ssl-load-extra-files", "ssl-mode-async", "ssl-skip-self-issued-ca",
 		"thread-group", "thread-groups", "trace", "wurfl-data-file",
 		"zero-warning", "debug", "cpu-policy", "cpu-set", "prealloc-fd", "limited-quic",
@@ -42,8 +42,8 @@ func buildUnsupported() []*Keyword {
 		"filter", "use-fcgi-app",
 		"dispatch", "http-send-name-header")
 	add(secProxies, "compression", "email-alert", "persist", "rate-limit",
-		"error-log-format", "log-steps", "max-keep-alive-queue", "load-server-state-from-file",
-		"server-state-file-name", "hash-balance-factor", "hash-preserve-affinity", "balance-factor",
+		"error-log-format", "log-steps", "max-keep-alive-queue",
+		"hash-balance-factor", "hash-preserve-affinity", "balance-factor",
 		"guid", "grace")
 	add(secProxies, "stats show-modules")
 	add(secProxies,

@@ -90,6 +90,10 @@ type Global struct {
 	Logs          []LogTarget
 	StatsSocket   []StatsSocket
 	HardStopAfter time.Duration
+	// ServerStateFile and ServerStateBase are "server-state-file" and
+	// "server-state-base".
+	ServerStateFile string `json:",omitzero"`
+	ServerStateBase string `json:",omitzero"`
 
 	UID, GID        int     // uid, gid; 0 = unset
 	MaxRewrite      int     // tune.maxrewrite, default 8192
@@ -321,7 +325,12 @@ type Backend struct {
 	// RetryOn is "retry-on"; zero is the default, conn-failure.
 	RetryOn   RetryOn `json:",omitzero"`
 	HTTPReuse string  // never, safe (default), aggressive, always
-	FullConn  int
+	// LoadServerState is "load-server-state-from-file": "" (none),
+	// "global" or "local"; ServerStateFileName is "server-state-file-name"
+	// ("" or "use-backend-name": the backend's name).
+	LoadServerState     string `json:",omitzero"`
+	ServerStateFileName string `json:",omitzero"`
+	FullConn            int
 
 	AllBackups bool // option allbackups
 	// PreferLastServer is "option prefer-last-server": a request goes to

@@ -361,6 +361,7 @@ func (e *Engine) applyLocked(snap *config.Snapshot) error {
 	if e.maxSem == nil && snap.Global.MaxConn > 0 {
 		e.maxSem = make(chan struct{}, snap.Global.MaxConn)
 	}
+	e.loadServerStates(gen, snap)
 	old := e.active.Swap(gen)
 	gen.startChecks(e.opts.Notify)
 	gen.startResolvers(e.log)

@@ -9,6 +9,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/server"
+	"github.com/hawser-lb/hawser/internal/serverstate"
 	"github.com/hawser-lb/hawser/internal/stats"
 )
 
@@ -117,7 +118,7 @@ func isStatOption(a string) bool {
 
 // serversStateHeader is the header of "show servers state" and of
 // server-state-file, format version 1.
-const serversStateHeader = "1\n# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n"
+var serversStateHeader = serverstate.Header
 
 func showServersState(ctx *Context, args []string, _ string) (string, error) {
 	g := ctx.Engine.Active()
