@@ -70,3 +70,28 @@ func TestServerStateFileMissing(t *testing.T) {
 	}
 	p.WaitLog(t, "can't load server state file", 5*time.Second)
 }
+
+// The operator's sequence: change a server at run time, save "show servers
+// state" into the file, reload; the change survives the reload.
+func TestServerStateFileReload(t *testing.T) {
+	t.Parallel()
+	s1, s2, s3 := lbtest.NewBackend(t, "s1"), lbtest.NewBackend(t, "s2"), lbtest.NewBackend(t, "s3")
+	base := t.TempDir()
+	p := lbtest.Start(t, serverStateCfg, lbtest.Vars{"s1": s1.Addr, "s2": s2.Addr, "s3": s3.Addr, "base": base})
+	admin := p.Addr("cli")
+	cli(t, "tcp", admin, "set server app/s3 state maint")
+	if err := os.WriteFile(filepath.Join(base, "state"), []byte(cli(t, "tcp", admin, "show servers state")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Back to ready in memory: only the file can put s3 in maint again.
+	cli(t, "tcp", admin, "set server app/s3 state ready")
+	if !p.Reload(t) {
+		t.Fatal("reload failed")
+	}
+	lbtest.WaitUntil(t, "s3 back in maint from the state file", 5*time.Second, func() bool {
+		return strings.Contains(cli(t, "tcp", admin, "show servers state app"), " s3 127.0.0.1 0 1 ")
+	})
+	if got := serverCounts(t, p.URL("fe", "/"), 10); got["s3"] != 0 || got["s1"] != 5 || got["s2"] != 5 {
+		t.Errorf("after reload: %v, want s3 kept in maint", got)
+	}
+}
