@@ -53,7 +53,7 @@ type argPrep struct {
 // apply runs converter number i of the current expression. Steps alternate
 // between two buffers so a step never overwrites its own input.
 func (c *convCall) apply(e *eval, i int, v value) (value, bool) {
-	in, buf, ok := cast(v, c.def.in, e.cast)
+	in, buf, ok := castConv(v, c.def.in, e.cast)
 	e.cast = buf
 	if !ok {
 		return value{}, false

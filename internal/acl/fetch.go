@@ -117,6 +117,7 @@ func init() {
 	defs = append(defs, responseFetches()...)
 	defs = append(defs, tableFetches()...)
 	defs = append(defs, sslFetches()...)
+	defs = append(defs, connErrFetches()...)
 	for _, d := range defs {
 		for _, n := range d.names {
 			def := d.def

@@ -309,3 +309,71 @@ func appendRFC2253(b []byte, s string) []byte {
 	}
 	return b
 }
+
+// ConnErrSample is an optional interface a Sample implements to serve
+// fc_err, fc_err_str, ssl_fc_err and ssl_fc_err_str: why the client
+// connection failed before a stream. code is HAProxy's connection error
+// number (ConnErrSSLHandshake…), 0 when none; tlsErr is the TLS library's
+// message for a failed handshake, "" when none.
+type ConnErrSample interface {
+	ConnErr() (code int, tlsErr string)
+}
+
+// HAProxy's connection error numbers (fc_err) that hawser reports.
+const (
+	ConnErrSSLEmpty     = 24 // client closed during the handshake
+	ConnErrSSLAbort     = 25 // connection error during the handshake
+	ConnErrSSLTimeout   = 26 // timeout during the handshake
+	ConnErrSSLCAFail    = 30 // client certificate's CA chain not verified
+	ConnErrSSLCrtFail   = 31 // client certificate not trusted
+	ConnErrSSLHandshake = 34 // any other handshake failure
+)
+
+// connErrText is fc_err_str: HAProxy's text for each error number.
+var connErrText = map[int]string{
+	ConnErrSSLEmpty:     "Connection closed during SSL handshake",
+	ConnErrSSLAbort:     "Connection error during SSL handshake",
+	ConnErrSSLTimeout:   "Timeout during SSL handshake",
+	ConnErrSSLCAFail:    "SSL client CA chain cannot be verified",
+	ConnErrSSLCrtFail:   "SSL client certificate not trusted",
+	ConnErrSSLHandshake: "SSL handshake failure",
+}
+
+// ConnErrText returns fc_err_str for an error number, "" for 0.
+func ConnErrText(code int) string { return connErrText[code] }
+
+func (e *eval) connErr() (int, string) {
+	if s, ok := e.s.(ConnErrSample); ok {
+		return s.ConnErr()
+	}
+	return 0, ""
+}
+
+func connErrFetches() []fetchEntry {
+	return []fetchEntry{
+		{[]string{"fc_err"}, fetchDef{out: TypeInt, fn: func(e *eval, _ []arg) {
+			c, _ := e.connErr()
+			e.emit(intValue(int64(c)))
+		}}},
+		{[]string{"fc_err_str"}, fetchDef{out: TypeStr, fn: func(e *eval, _ []arg) {
+			if c, _ := e.connErr(); c != 0 {
+				e.scratch = append(e.scratch[:0], ConnErrText(c)...)
+				e.emit(strValue(e.scratch))
+			}
+		}}},
+		// ssl_fc_err is OpenSSL's error code in HAProxy; hawser's TLS stack
+		// has none, so it is 0 on a TLS connection and has no value after a
+		// failed handshake (ssl_fc_err_str then gives the reason).
+		{[]string{"ssl_fc_err"}, fetchDef{out: TypeInt, fn: func(e *eval, _ []arg) {
+			if e.tlsFront() != nil {
+				e.emit(intValue(0))
+			}
+		}}},
+		{[]string{"ssl_fc_err_str"}, fetchDef{out: TypeStr, fn: func(e *eval, _ []arg) {
+			if _, msg := e.connErr(); msg != "" {
+				e.scratch = append(e.scratch[:0], msg...)
+				e.emit(strValue(e.scratch))
+			}
+		}}},
+	}
+}

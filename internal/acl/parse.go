@@ -94,7 +94,7 @@ func parseConverters(s string, in Type, env *compileEnv) ([]convCall, error) {
 			return nil, fmt.Errorf("converter '%s' is not supported by hawser", name)
 		case !ok:
 			return nil, fmt.Errorf("unknown converter '%s'", name)
-		case !canCast(in, def.in):
+		case !canConvert(in, def.in):
 			return nil, fmt.Errorf("converter '%s' cannot be applied", name)
 		}
 		args, rest, err := parseArgs(s[len(name):], def.args, def.minArgs)

@@ -1,6 +1,7 @@
 package acl
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"strconv"
 	"unsafe"
@@ -60,6 +61,23 @@ func canCast(from, to Type) bool {
 		return from == TypeIP || from == TypeStr || from == TypeBin
 	}
 	return false
+}
+
+// canConvert reports whether a converter taking type to accepts a sample
+// of type from: as canCast, and a converter of binary input also takes an
+// integer or boolean as its 8 big-endian bytes (HAProxy's c_int2bin), so
+// that "ssl_fc_err,hex" works.
+func canConvert(from, to Type) bool {
+	return canCast(from, to) || to == TypeBin && (from == TypeInt || from == TypeBool)
+}
+
+// castConv is cast for a converter's input (see canConvert).
+func castConv(v value, to Type, buf []byte) (value, []byte, bool) {
+	if to == TypeBin && (v.typ == TypeInt || v.typ == TypeBool) {
+		buf = binary.BigEndian.AppendUint64(buf[:0], uint64(v.i))
+		return value{typ: TypeBin, b: buf}, buf, true
+	}
+	return cast(v, to, buf)
 }
 
 // cast converts v to type to, using buf as scratch space for string output.

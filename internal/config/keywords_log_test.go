@@ -92,3 +92,41 @@ func TestRingAndLogForwardErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestHTTPSLogAndErrorLogFormatKeywords(t *testing.T) {
+	t.Parallel()
+	s, err := loadText(t, "haproxy.cfg", `defaults
+    mode http
+    option httpslog
+frontend fe
+    bind :8443
+    error-log-format "%ci:%cp %[fc_err_str]"
+frontend plain
+    bind :8080
+    option httplog
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fe, plain *Proxy
+	for _, f := range s.Frontends {
+		switch f.Name {
+		case "fe":
+			fe = &f.Proxy
+		case "plain":
+			plain = &f.Proxy
+		}
+	}
+	if fe == nil || plain == nil {
+		t.Fatal("frontends missing")
+	}
+	if !fe.HTTPSLog || fe.HTTPLog || fe.ErrorLogFormat != `%ci:%cp %[fc_err_str]` {
+		t.Errorf("fe: httpslog %v httplog %v error-log-format %q", fe.HTTPSLog, fe.HTTPLog, fe.ErrorLogFormat)
+	}
+	if plain.HTTPSLog || !plain.HTTPLog {
+		t.Errorf("option httplog after a defaults httpslog: httpslog %v httplog %v", plain.HTTPSLog, plain.HTTPLog)
+	}
+	if _, err := loadText(t, "bad.cfg", "frontend fe\n    bind :80\n    option httpslog clf\n"); err == nil || !strings.Contains(err.Error(), "bad.cfg:3") {
+		t.Errorf("option httpslog clf: err = %v, want an error naming bad.cfg:3", err)
+	}
+}

@@ -13,12 +13,17 @@ var optionKeywords = []*Keyword{
 			if len(args) > 1 || len(args) == 1 && args[0] != "clf" {
 				return fmt.Errorf("'option httplog' only accepts 'clf'")
 			}
-			c.px.p.HTTPLog, c.px.p.HTTPLogCLF, c.px.p.TCPLog = true, len(args) == 1, false
+			c.px.p.HTTPLog, c.px.p.HTTPLogCLF, c.px.p.TCPLog, c.px.p.HTTPSLog = true, len(args) == 1, false, false
 			return nil
+		}},
+	{Name: "option httpslog", Sections: secProxies, Help: "log HTTP requests in HAProxy's HTTPS format: the httplog line plus connection and TLS error codes, resumption, SNI, version and cipher", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			c.px.p.HTTPSLog, c.px.p.HTTPLog, c.px.p.HTTPLogCLF, c.px.p.TCPLog = true, false, false, false
+			return arity(c.name, args, 0, 0, "")
 		}},
 	{Name: "option tcplog", Sections: secProxies, Help: "log connections in HAProxy's TCP format", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
-			c.px.p.TCPLog, c.px.p.HTTPLog, c.px.p.HTTPLogCLF = true, false, false
+			c.px.p.TCPLog, c.px.p.HTTPLog, c.px.p.HTTPLogCLF, c.px.p.HTTPSLog = true, false, false, false
 			return arity(c.name, args, 0, 0, "")
 		}},
 	optFlag("socket-stats", secFE, "keep statistics per listening socket: listener rows in show stat and the stats page, haproxy_listener_* metrics", func(ps *proxyState) *bool { return &ps.p.SocketStats }),

@@ -75,6 +75,14 @@ var proxyKeywords = []*Keyword{
 			c.px.p.LogFormat = strings.Join(args, " ")
 			return nil
 		}},
+	{Name: "error-log-format", Sections: secFE, Args: "<format>", Help: "log line format for connections that fail before a request, such as failed TLS handshakes (default: '<client>:<port> [<date>] <frontend>/<bind>: <error>')", Supported: true,
+		Parse: func(c *lineCtx, args []string) error {
+			if err := arity(c.name, args, 1, -1, "a format string"); err != nil {
+				return err
+			}
+			c.px.p.ErrorLogFormat = strings.Join(args, " ")
+			return nil
+		}},
 	{Name: "description", Sections: secRules, Args: "<text>", Help: "description shown in stats", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			c.px.p.Description = strings.Join(args, " ")

@@ -42,7 +42,7 @@ func buildUnsupported() []*Keyword {
 		"filter", "use-fcgi-app",
 		"dispatch", "http-send-name-header")
 	add(secProxies, "compression", "email-alert", "persist", "rate-limit",
-		"error-log-format", "log-steps", "max-keep-alive-queue",
+		"log-steps", "max-keep-alive-queue",
 		"hash-balance-factor", "hash-preserve-affinity", "balance-factor",
 		"guid", "grace")
 	add(secProxies, "stats show-modules")
@@ -55,7 +55,7 @@ func buildUnsupported() []*Keyword {
 		"option nolinger",
 		"option splice-auto", "option splice-request",
 		"option splice-response", "option tcp-smart-accept", "option tcp-smart-connect", "option transparent",
-		"option httpslog", "option http_proxy", "option http-restrict-req-hdr-names", "option disable-h2-upgrade",
+		"option http_proxy", "option http-restrict-req-hdr-names", "option disable-h2-upgrade",
 		"option h1-case-adjust-bogus-client", "option h1-case-adjust-bogus-server", "option idle-close-on-response",
 		"option http-drop-request-trailers", "option http-drop-response-trailers", "option redispatch-on-error")
 	return kws

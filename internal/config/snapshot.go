@@ -195,15 +195,17 @@ type Forwardfor struct {
 
 // Proxy holds what frontends, backends and defaults share.
 type Proxy struct {
-	Pos         cfgfile.Pos
-	Name        string
-	Listen      bool // declared in a listen section
-	Mode        Mode
-	Timeouts    Timeouts
-	Logs        []LogTarget
-	NoLog       bool
-	HTTPLog     bool // option httplog
-	HTTPLogCLF  bool // option httplog clf
+	Pos        cfgfile.Pos
+	Name       string
+	Listen     bool // declared in a listen section
+	Mode       Mode
+	Timeouts   Timeouts
+	Logs       []LogTarget
+	NoLog      bool
+	HTTPLog    bool // option httplog
+	HTTPLogCLF bool // option httplog clf
+	// HTTPSLog is "option httpslog": the httplog line plus TLS fields.
+	HTTPSLog    bool `json:",omitempty"`
 	TCPLog      bool // option tcplog
 	DontLogNull bool
 	// SocketStats is "option socket-stats": statistics per listening
@@ -216,7 +218,10 @@ type Proxy struct {
 	// LogASAP is "option logasap": log before the end, totals partial.
 	LogASAP   bool `json:",omitempty"`
 	LogFormat string
-	LogTag    string `json:",omitempty"` // log-tag; "" = the global one
+	// ErrorLogFormat is "error-log-format": the line logged for a
+	// connection that failed before a stream (a TLS handshake error).
+	ErrorLogFormat string `json:",omitempty"`
+	LogTag         string `json:",omitempty"` // log-tag; "" = the global one
 	// UniqueIDFormat and UniqueIDHeader are unique-id-format and
 	// unique-id-header.
 	UniqueIDFormat string `json:",omitempty"`

@@ -86,6 +86,10 @@ type Session struct {
 	// TLSVerify is the client certificate verification outcome, non-zero
 	// only for errors ca-ignore-err / crt-ignore-err let through.
 	TLSVerify tlsconf.Verify
+	// connErr and tlsErr record why the TLS handshake failed (fc_err,
+	// ssl_fc_err_str).
+	connErr int
+	tlsErr  string
 	// opened is set once the session counted as opened in the frontend's
 	// statistics.
 	opened bool

@@ -86,6 +86,8 @@ type Frontend struct {
 	Rules       RuleSets
 	Log         *logging.Logger
 	LogFormat   *logging.Format
+	// ErrorLogFormat is error-log-format, nil for HAProxy's default line.
+	ErrorLogFormat *logging.Format
 	// UniqueID is the compiled unique-id-format (nil: none) and
 	// UniqueIDHeader the unique-id-header name (nil: none).
 	UniqueID       *logging.Format
@@ -433,6 +435,10 @@ func (e *Engine) compileLog(f *Frontend, snap *config.Snapshot) error {
 	format := fc.LogFormat
 	switch {
 	case format != "":
+	case fc.HTTPSLog && fc.Mode != config.ModeHTTP:
+		format = logging.TCPLogFormat // as HAProxy: httpslog needs mode http
+	case fc.HTTPSLog:
+		format = logging.HTTPSLogFormat
 	case fc.HTTPLog && fc.HTTPLogCLF:
 		format = logging.HTTPLogCLFFormat
 	case fc.HTTPLog:
@@ -447,6 +453,11 @@ func (e *Engine) compileLog(f *Frontend, snap *config.Snapshot) error {
 	lf, err := logging.ParseFormat(format)
 	if err != nil {
 		return err // it names the log-format string
+	}
+	if fc.ErrorLogFormat != "" {
+		if f.ErrorLogFormat, err = logging.ParseFormat(fc.ErrorLogFormat); err != nil {
+			return fmt.Errorf("error-log-format: %w", err)
+		}
 	}
 	if e.checkOnly {
 		f.LogFormat = lf

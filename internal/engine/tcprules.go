@@ -325,6 +325,8 @@ func (e *Engine) startSession(c net.Conn, s *Session) (net.Conn, error) {
 	if tb := s.Gen.tlsBinds[s.Key]; tb != nil {
 		tc, err := handshake(c, s, tb, fe.Cfg.Timeouts.Client)
 		if err != nil {
+			s.connErr, s.tlsErr = classifyHandshake(err), errors.Unwrap(err).Error()
+			e.logConnError(s)
 			return nil, err
 		}
 		c = tc

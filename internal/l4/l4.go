@@ -423,6 +423,7 @@ func (h *Handler) log(s *engine.Session, e *logging.Entry) {
 	e.ClientAddr, e.FrontendAddr = s.Src, s.Dst
 	e.Accept, e.ReqStart = s.Accept, s.Accept
 	e.Frontend = fe.Cfg.Name
+	e.SetTLS(s.TLS)
 	if e.Backend == "" {
 		e.Backend = fe.Cfg.Name
 	}

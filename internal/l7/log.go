@@ -59,6 +59,7 @@ func (t *txn) fillEntry(e *logging.Entry) {
 	e.Accept = s.Accept
 	e.ReqStart = t.reqStart
 	e.Frontend = t.fe.Cfg.Name
+	e.SetTLS(s.TLS)
 	e.Backend = t.fe.Cfg.Name
 	e.Server = logging.NoServer
 	if t.be != nil {
