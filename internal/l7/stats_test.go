@@ -147,13 +147,19 @@ backend app
 		{name: "servers stot", got: n(s1, stats.FSTot) + n(s2, stats.FSTot), want: forwarded},
 		{name: "servers lbtot", got: n(s1, stats.FLBTot) + n(s2, stats.FLBTot), want: forwarded},
 		{name: "servers hrsp_2xx", got: n(s1, stats.FHRsp2xx) + n(s2, stats.FHRsp2xx), want: forwarded * 3 / 4},
-		{name: "servers connect+reuse", got: n(s1, stats.FConnect) + n(s2, stats.FConnect) + n(s1, stats.FReuse) + n(s2, stats.FReuse), want: forwarded},
 		{name: "be bytes out = servers", got: n(ber, stats.FBOut), want: n(s1, stats.FBOut) + n(s2, stats.FBOut)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
 		}
+	}
+	// Every forwarded request used a server connection, new or reused. A
+	// request sent on a pooled connection that the server had just closed
+	// is resent on a new one and so counts a reuse and a connect: the sum
+	// can exceed the number of requests, never fall short of it.
+	if used := n(s1, stats.FConnect) + n(s2, stats.FConnect) + n(s1, stats.FReuse) + n(s2, stats.FReuse); used < forwarded {
+		t.Errorf("servers connect+reuse = %d, want at least %d", used, forwarded)
 	}
 	if n(fer, stats.FBIn) == 0 || n(fer, stats.FBOut) <= n(ber, stats.FBOut) {
 		t.Errorf("fe bytes in/out = %d/%d, be out %d", n(fer, stats.FBIn), n(fer, stats.FBOut), n(ber, stats.FBOut))
