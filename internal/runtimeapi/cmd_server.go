@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hawser-lb/hawser/internal/balance"
+	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/server"
 )
 
@@ -27,10 +28,7 @@ func init() {
 
 func adminHandler(state uint32) Handler {
 	return func(ctx *Context, args []string, _ string) (string, error) {
-		if len(args) == 0 {
-			return "", Errorf("Require 'backend/server'.")
-		}
-		_, sv, err := findServer(ctx, args[0])
+		_, sv, err := serverArg(ctx, args)
 		if err != nil {
 			return "", err
 		}
@@ -42,10 +40,7 @@ func adminHandler(state uint32) Handler {
 
 func healthHandler(on bool) Handler {
 	return func(ctx *Context, args []string, _ string) (string, error) {
-		if len(args) == 0 {
-			return "", Errorf("Require 'backend/server'.")
-		}
-		_, sv, err := findServer(ctx, args[0])
+		_, sv, err := serverArg(ctx, args)
 		if err != nil {
 			return "", err
 		}
@@ -61,10 +56,7 @@ func healthHandler(on bool) Handler {
 }
 
 func getWeight(ctx *Context, args []string, _ string) (string, error) {
-	if len(args) == 0 {
-		return "", Errorf("Require 'backend/server'.")
-	}
-	_, sv, err := findServer(ctx, args[0])
+	_, sv, err := serverArg(ctx, args)
 	if err != nil {
 		return "", err
 	}
@@ -113,10 +105,7 @@ func wakeBackend(ctx *Context, sv *balance.Server) {
 }
 
 func setServer(ctx *Context, args []string, _ string) (string, error) {
-	if len(args) == 0 {
-		return "", Errorf("Require 'backend/server'.")
-	}
-	_, sv, err := findServer(ctx, args[0])
+	_, sv, err := serverArg(ctx, args)
 	if err != nil {
 		return "", err
 	}
@@ -181,10 +170,7 @@ func setServer(ctx *Context, args []string, _ string) (string, error) {
 }
 
 func shutdownServerSessions(ctx *Context, args []string, _ string) (string, error) {
-	if len(args) == 0 {
-		return "", Errorf("Require 'backend/server'.")
-	}
-	_, sv, err := findServer(ctx, args[0])
+	_, sv, err := serverArg(ctx, args)
 	if err != nil {
 		return "", err
 	}
@@ -282,10 +268,7 @@ func setCheckTarget(sv *balance.Server, args []string) (string, error) {
 }
 
 func setMaxConnServer(ctx *Context, args []string, _ string) (string, error) {
-	if len(args) == 0 {
-		return "", Errorf("Require 'backend/server'.")
-	}
-	_, sv, err := findServer(ctx, args[0])
+	_, sv, err := serverArg(ctx, args)
 	if err != nil {
 		return "", err
 	}
@@ -300,4 +283,13 @@ func setMaxConnServer(ctx *Context, args []string, _ string) (string, error) {
 	// A raised limit lets queued requests in now.
 	wakeBackend(ctx, sv)
 	return "", nil
+}
+
+// serverArg finds the server named by a command's first argument,
+// "backend/server", answering HAProxy's message when it is missing.
+func serverArg(ctx *Context, args []string) (*engine.Backend, *balance.Server, error) {
+	if len(args) == 0 {
+		return nil, nil, Errorf("Require 'backend/server'.")
+	}
+	return findServer(ctx, args[0])
 }
