@@ -24,14 +24,23 @@ type Section struct {
 	// line (the child collections below, comments, blank lines) in place.
 	Owns func(words []string) bool
 	// Decode builds the model from the section's name and the words of the
-	// lines it owns, in file order.
+	// lines it owns, in file order. When the header names a defaults
+	// section to inherit from ("backend app from web"), package dataplane
+	// passes it as a first line {"from", "web"}.
 	Decode func(name string, lines [][]string) (any, error)
 	// Encode renders a model (as returned by New and filled from JSON) as
 	// the section's name and lines. It validates what the JSON schema
 	// cannot (a bad enum value, a missing required field) and returns an
-	// error that names the field.
+	// error that names the field. A {"from", NAME} line (the model's
+	// "from" field) is moved into the section header by package dataplane,
+	// never written as a line.
 	Encode func(m any) (name string, lines [][]string, err error)
 }
+
+// Model structs describe themselves to the OpenAPI generator of package
+// dataplane with two struct tags besides json: `enum:"http,tcp"` lists a
+// string field's allowed values, and `required:"true"` marks a field the
+// API requires (HAProxy's schema "required" list).
 
 // A Child converts the lines of one collection inside a section. Two
 // shapes exist in the API: index-addressed lists (acls,
