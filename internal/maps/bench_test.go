@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -74,5 +75,54 @@ func BenchmarkLookupIP100k(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkLookupDuringEdits measures lookups on a 100k-entry map while
+// another goroutine adds, sets and deletes entries: lookups take no lock
+// and allocate nothing, so writers do not slow them down.
+func BenchmarkLookupDuringEdits(b *testing.B) {
+	m := benchMap(b, func(i int) string { return fmt.Sprintf("host%d.example.com", i) })
+	mt, err := m.Matcher(Str, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			k := fmt.Sprintf("new%d.example.com", i)
+			_ = m.Add(k, "x")
+			if i%16 == 0 {
+				m.Set(k, "y")
+			}
+		}
+	})
+	key := []byte("host77777.example.com")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := mt.Lookup(key); !ok {
+			b.Fatal("miss")
+		}
+	}
+	close(done)
+	wg.Wait()
+}
+
+// BenchmarkAdd measures one "add map" on a 100k-entry map.
+func BenchmarkAdd(b *testing.B) {
+	m := benchMap(b, func(i int) string { return fmt.Sprintf("host%d.example.com", i) })
+	if _, err := m.Matcher(Str, false); err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		i++
+		_ = m.Add(fmt.Sprintf("new%d.example.com", i), "x")
 	}
 }

@@ -20,8 +20,13 @@
 // "clear map") go through Map's Add, Set, Del and Clear methods; the
 // atomic replacement ("prepare map", "add map @<ver>", "commit map")
 // through Prepare, AddVersion and Commit, which stage a version invisible
-// to lookups and swap it in under one write lock (runtime.go). Lookups
-// take the Map's RWMutex for reading: edits are rare and short next to
-// lookups, and a read lock keeps every lookup consistent with one state of
-// the file without copying 100k-entry indexes on each edit.
+// to lookups and publish it in one step (runtime.go).
+//
+// Lookups take no lock (they run on the request path): a Map publishes an
+// immutable state through an atomic pointer and writers, serialised by a
+// mutex, publish a new one (read-copy-update). An "add map" does not copy
+// the big index: added entries go to a small tail index, searched after
+// the base one and folded into it when it grows past about sqrt(2n)
+// entries. Deletions and commits rebuild the indexes, off the request
+// path.
 package maps

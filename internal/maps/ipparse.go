@@ -15,24 +15,25 @@ import (
 // patterns.
 func ParseIP(text string) (netip.Prefix, error) {
 	addrText, maskText, hasMask := strings.Cut(text, "/")
-	bad := fmt.Errorf("'%s' is not a valid IPv4 or IPv6 address", text)
+	// The error is made only when needed: lookups parse keys too.
+	bad := func() error { return fmt.Errorf("'%s' is not a valid IPv4 or IPv6 address", text) }
 	if a, err := netip.ParseAddr(addrText); err == nil && a.Is6() {
 		n := 128
 		if hasMask {
 			if n, err = strconv.Atoi(maskText); err != nil || n < 0 || n > 128 {
-				return netip.Prefix{}, bad
+				return netip.Prefix{}, bad()
 			}
 		}
 		return netip.PrefixFrom(a.WithZone(""), n).Masked(), nil
 	}
 	a, ok := parseIPv4(addrText)
 	if !ok {
-		return netip.Prefix{}, bad
+		return netip.Prefix{}, bad()
 	}
 	n := 32
 	if hasMask {
 		if n, ok = parseIPv4Mask(maskText); !ok {
-			return netip.Prefix{}, bad
+			return netip.Prefix{}, bad()
 		}
 	}
 	return netip.PrefixFrom(a, n).Masked(), nil

@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Entry is one line of a map or pattern file. A pattern file's entries
@@ -21,34 +24,55 @@ type Entry struct {
 // Map is the content of one map or pattern file (HAProxy's "pattern
 // reference"), shared by every converter and ACL that names the file.
 // Indexes are built for each (kind, case) combination in use and kept in
-// step with runtime edits. All methods are safe for concurrent use;
-// lookups hold the read lock only.
+// step with runtime edits. All methods are safe for concurrent use.
+//
+// Lookups take no lock: they load the current view (an immutable
+// mapState) through an atomic pointer. Writers serialise on mu, build the
+// next view and publish it with one store, so a lookup sees one whole
+// state of the file, never a half-applied edit (RCU).
 type Map struct {
-	path    string
-	isMap   bool // lines are "key value"; otherwise the whole line is a key
-	id      int  // unique id among the registry's maps ("show map", #<id>)
-	mu      sync.RWMutex
+	path  string
+	isMap bool // lines are "key value"; otherwise the whole line is a key
+	id    int  // unique id among the registry's maps ("show map", #<id>)
+	st    atomic.Pointer[mapState]
+	// mu serialises writers; readers never take it.
+	mu      sync.Mutex
 	ver     versions   // guarded by mu; see runtime.go
-	entries []Entry    // file order; guarded by mu
-	indexes []*Index   // guarded by mu
-	matches []*Matcher // one per index, handed out by Matcher
+	matches []*Matcher // one per index slot, handed out by Matcher; guarded by mu
+}
+
+// mapState is one published view of a map. Nothing in it is written once
+// it is published, except entries' backing array beyond len(entries),
+// which only a later state (made by appending) reads.
+//
+// Entries added at run time go to a small tail index instead of the big
+// base index, so that an "add map" costs O(tail) rather than a copy of a
+// 100k-entry index; the tail is folded into the base when it grows past
+// about sqrt(2n) entries, which keeps the amortised cost of an add near
+// O(sqrt n).
+type mapState struct {
+	entries []Entry // file order
+	baseN   int     // base[i] indexes entries[:baseN]
+	base    []*Index
+	tail    []*Index // tail[i] indexes entries[baseN:]; nil when empty
+}
+
+func (m *Map) state() *mapState {
+	if st := m.st.Load(); st != nil {
+		return st
+	}
+	return &mapState{}
 }
 
 // Path returns the file the map was loaded from.
 func (m *Map) Path() string { return m.path }
 
 // Len returns the number of entries.
-func (m *Map) Len() int {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return len(m.entries)
-}
+func (m *Map) Len() int { return len(m.state().entries) }
 
 // Entries returns a copy of the entries in order, for "show map".
 func (m *Map) Entries() []Entry {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return append([]Entry(nil), m.entries...)
+	return append([]Entry(nil), m.state().entries...)
 }
 
 // Matcher returns the view of m through kind, building its index on first
@@ -57,38 +81,111 @@ func (m *Map) Matcher(kind Kind, icase bool) (*Matcher, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, mt := range m.matches {
-		if mt.x.kind == kind && mt.x.icase == icase {
+		if mt.kind == kind && mt.icase == icase {
 			return mt, nil
 		}
 	}
+	st := m.state()
 	x := NewIndex(kind, icase)
-	for i, e := range m.entries {
+	for i, e := range st.entries {
 		if err := x.Add(e.Key, int32(i)); err != nil {
 			return nil, fmt.Errorf("%v at line %d of file '%s'", err, e.Line, m.path)
 		}
 	}
-	mt := &Matcher{m: m, kind: kind, x: x}
-	m.indexes = append(m.indexes, x)
+	mt := &Matcher{m: m, kind: kind, icase: icase, slot: len(m.matches)}
+	next := &mapState{entries: st.entries, baseN: len(st.entries)}
+	next.base = append(slices.Clip(rebuildAll(st)), x)
+	next.tail = make([]*Index, len(next.base))
+	m.st.Store(next)
 	m.matches = append(m.matches, mt)
 	return mt, nil
+}
+
+// rebuildAll returns base indexes over every entry of st, reusing st's
+// base when it has no tail.
+func rebuildAll(st *mapState) []*Index {
+	if st.baseN == len(st.entries) {
+		return st.base
+	}
+	return buildIndexes(st.base, st.entries, 0)
+}
+
+// buildIndexes returns new indexes of the kinds of like over entries,
+// numbering them from off. Every key was checked by validKey, so Add
+// cannot fail.
+func buildIndexes(like []*Index, entries []Entry, off int) []*Index {
+	out := make([]*Index, len(like))
+	for i, old := range like {
+		x := NewIndex(old.kind, old.icase)
+		for j, e := range entries {
+			_ = x.Add(e.Key, int32(off+j))
+		}
+		out[i] = x
+	}
+	return out
+}
+
+// publishAppend publishes entries, which extend st.entries, updating the
+// tail or folding it into the base. The caller holds mu.
+func (m *Map) publishAppend(st *mapState, entries []Entry) {
+	next := &mapState{entries: entries, baseN: st.baseN, base: st.base}
+	if tail := len(entries) - st.baseN; tail > tailLimit(len(entries)) {
+		next.baseN = len(entries)
+		next.base = buildIndexes(st.base, entries, 0)
+		next.tail = make([]*Index, len(st.base))
+	} else {
+		next.tail = buildIndexes(st.base, entries[st.baseN:], st.baseN)
+	}
+	m.st.Store(next)
+}
+
+// publishNew publishes entries as a fresh state with every index rebuilt
+// (after deletions, which renumber entries). The caller holds mu.
+func (m *Map) publishNew(entries []Entry) {
+	st := m.state()
+	m.st.Store(&mapState{entries: entries, baseN: len(entries),
+		base: buildIndexes(st.base, entries, 0), tail: make([]*Index, len(st.base))})
+}
+
+// publishValues publishes entries, a copy of the current ones with only
+// values changed: keys and positions are the same, so indexes are shared.
+// The caller holds mu.
+func (m *Map) publishValues(entries []Entry) {
+	st := m.state()
+	m.st.Store(&mapState{entries: entries, baseN: st.baseN, base: st.base, tail: st.tail})
+}
+
+// tailLimit is how many run-time additions stay in the tail index of a
+// map of n entries before it is folded into the base.
+func tailLimit(n int) int {
+	return max(64, int(math.Sqrt(float64(2*n))))
 }
 
 // Add appends an entry. The key must be valid for every kind the map is
 // used with; nothing changes when it is not.
 func (m *Map) Add(key, value string) error {
+	return m.AddEntries([]Entry{{Key: key, Value: value}})
+}
+
+// AddEntries appends entries in one step (a payload of "add map"):
+// lookups see all of them or none. Every key must be valid for every
+// kind the map is used with; nothing changes when one is not.
+func (m *Map) AddEntries(add []Entry) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, x := range m.indexes {
-		if err := validKey(x.kind, key); err != nil {
-			return err
+	st := m.state()
+	for _, e := range add {
+		for _, x := range st.base {
+			if err := validKey(x.kind, e.Key); err != nil {
+				return err
+			}
 		}
 	}
-	pos := int32(len(m.entries))
-	m.entries = append(m.entries, Entry{Key: key, Value: value, Ref: newRef()})
-	for _, x := range m.indexes {
-		// validKey ran above, so Add cannot fail here.
-		_ = x.Add(key, pos)
+	entries := st.entries
+	for _, e := range add {
+		entries = append(entries, Entry{Key: e.Key, Value: e.Value, Ref: newRef()})
 	}
+	m.publishAppend(st, entries)
 	return nil
 }
 
@@ -97,12 +194,16 @@ func (m *Map) Add(key, value string) error {
 func (m *Map) Set(key, value string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	entries := slices.Clone(m.state().entries)
 	n := 0
-	for i := range m.entries {
-		if m.entries[i].Key == key {
-			m.entries[i].Value = value
+	for i := range entries {
+		if entries[i].Key == key {
+			entries[i].Value = value
 			n++
 		}
+	}
+	if n > 0 {
+		m.publishValues(entries)
 	}
 	return n
 }
@@ -112,17 +213,16 @@ func (m *Map) Set(key, value string) int {
 func (m *Map) Del(key string) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	kept := m.entries[:0]
-	for _, e := range m.entries {
+	old := m.state().entries
+	kept := make([]Entry, 0, len(old))
+	for _, e := range old {
 		if e.Key != key {
 			kept = append(kept, e)
 		}
 	}
-	n := len(m.entries) - len(kept)
-	clear(m.entries[len(kept):])
-	m.entries = kept
+	n := len(old) - len(kept)
 	if n > 0 {
-		m.rebuild()
+		m.publishNew(kept)
 	}
 	return n
 }
@@ -131,21 +231,7 @@ func (m *Map) Del(key string) int {
 func (m *Map) Clear() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.entries = nil
-	m.rebuild()
-}
-
-// rebuild recreates every index from the entries; the caller holds mu.
-// Every key was valid when added, so Add cannot fail.
-func (m *Map) rebuild() {
-	for i, old := range m.indexes {
-		x := NewIndex(old.kind, old.icase)
-		for j, e := range m.entries {
-			_ = x.Add(e.Key, int32(j))
-		}
-		m.indexes[i] = x
-		m.matches[i].x = x
-	}
+	m.publishNew(nil)
 }
 
 // validKey checks that key parses for kind, so that Add can check every
@@ -166,9 +252,10 @@ func validKey(kind Kind, key string) error {
 // Matcher is a Map seen through one match kind. Lookups return the value
 // of the matching entry (empty for pattern files).
 type Matcher struct {
-	m    *Map
-	kind Kind
-	x    *Index // guarded by m.mu: replaced when the map is rebuilt
+	m     *Map
+	kind  Kind
+	icase bool
+	slot  int // index of its indexes in every mapState of m
 }
 
 // Kind returns the match kind of the matcher.
@@ -179,33 +266,67 @@ func (mt *Matcher) Map() *Map { return mt.m }
 
 // Lookup finds the entry matching the string sample s.
 func (mt *Matcher) Lookup(s []byte) (string, bool) {
-	mt.m.mu.RLock()
-	defer mt.m.mu.RUnlock()
-	i, ok := mt.x.Lookup(s)
-	return mt.m.value(i, ok)
+	st := mt.m.st.Load()
+	i, ok := st.base[mt.slot].Lookup(s)
+	if t := st.tail[mt.slot]; t != nil {
+		j, tok := t.Lookup(s)
+		i, ok = st.better(mt.kind, i, ok, j, tok)
+	}
+	return st.value(i, ok)
 }
 
 // LookupIP finds the entry with the longest prefix containing a.
 func (mt *Matcher) LookupIP(a netip.Addr) (string, bool) {
-	mt.m.mu.RLock()
-	defer mt.m.mu.RUnlock()
-	i, ok := mt.x.LookupIP(a)
-	return mt.m.value(i, ok)
+	st := mt.m.st.Load()
+	i, ok := st.base[mt.slot].LookupIP(a)
+	if t := st.tail[mt.slot]; t != nil {
+		j, tok := t.LookupIP(a)
+		i, ok = st.better(mt.kind, i, ok, j, tok)
+	}
+	return st.value(i, ok)
 }
 
 // LookupInt finds the first entry whose key (or range) holds n.
 func (mt *Matcher) LookupInt(n int64) (string, bool) {
-	mt.m.mu.RLock()
-	defer mt.m.mu.RUnlock()
-	i, ok := mt.x.LookupInt(n)
-	return mt.m.value(i, ok)
+	st := mt.m.st.Load()
+	i, ok := st.base[mt.slot].LookupInt(n)
+	if t := st.tail[mt.slot]; t != nil {
+		j, tok := t.LookupInt(n)
+		i, ok = st.better(mt.kind, i, ok, j, tok)
+	}
+	return st.value(i, ok)
 }
 
-func (m *Map) value(i int32, ok bool) (string, bool) {
+// better merges a base answer (i) and a tail answer (j, a later entry):
+// the base wins, as the first entry in file order does, except for beg
+// and ip where a longer match wins.
+func (st *mapState) better(kind Kind, i int32, ok bool, j int32, tok bool) (int32, bool) {
+	switch {
+	case !tok:
+		return i, ok
+	case !ok:
+		return j, true
+	}
+	switch kind {
+	case Beg:
+		if len(st.entries[j].Key) > len(st.entries[i].Key) {
+			return j, true
+		}
+	case IP:
+		pi, _ := ParseIP(st.entries[i].Key)
+		pj, _ := ParseIP(st.entries[j].Key)
+		if pj.Bits() > pi.Bits() {
+			return j, true
+		}
+	}
+	return i, true
+}
+
+func (st *mapState) value(i int32, ok bool) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return m.entries[i].Value, true
+	return st.entries[i].Value, true
 }
 
 // Registry shares maps by path: every reference to the same file gets the
@@ -259,7 +380,8 @@ func (r *Registry) load(path string, isMap bool) (*Map, error) {
 	for i := range entries {
 		entries[i].Ref = newRef()
 	}
-	m := &Map{path: path, isMap: isMap, id: len(r.seq), entries: entries}
+	m := &Map{path: path, isMap: isMap, id: len(r.seq)}
+	m.st.Store(&mapState{entries: entries, baseN: len(entries)})
 	r.maps[path] = m
 	r.seq = append(r.seq, m)
 	return m, nil

@@ -2,6 +2,7 @@ package maps
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -10,11 +11,12 @@ import (
 // Runtime API support: entry references, versions for atomic replacement
 // ("prepare map", "add map @<ver>", "commit map") and lookups by id.
 //
-// Design: every reader (converter, ACL) takes the Map's read lock for the
-// duration of one lookup; an edit takes the write lock. "commit map" swaps
-// the staged entries in and rebuilds the indexes under one write lock, so
-// a lookup sees either the whole old version or the whole new one, never a
-// mix. Staged versions are invisible to lookups until committed.
+// Design: readers (converters, ACLs) load the Map's current state through
+// an atomic pointer and take no lock; writers serialise on Map.mu and
+// publish a new state. "commit map" builds the indexes of the staged
+// entries and publishes them in one store, so a lookup sees either the
+// whole old version or the whole new one, never a mix. Staged versions
+// are invisible to lookups until committed.
 
 // refSeq numbers entries across every map so that a reference names one
 // entry of one map for the life of the process.
@@ -47,8 +49,8 @@ func (m *Map) IsMap() bool { return m.isMap }
 
 // Versions returns the current and next versions.
 func (m *Map) Versions() (curr, next uint32) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	return m.ver.curr, m.ver.next
 }
 
@@ -77,21 +79,32 @@ func (m *Map) staging(ver uint32) bool {
 // AddVersion adds an entry to version ver: the current version is edited
 // in place (as Add), a prepared one is staged until its commit.
 func (m *Map) AddVersion(ver uint32, key, value string) error {
+	return m.AddEntriesVersion(ver, []Entry{{Key: key, Value: value}})
+}
+
+// AddEntriesVersion adds entries to version ver in one step: the current
+// version is edited in place (as AddEntries), a prepared one is staged
+// until its commit. Nothing is added when a key is invalid.
+func (m *Map) AddEntriesVersion(ver uint32, add []Entry) error {
 	m.mu.Lock()
 	if ver == m.ver.curr {
 		m.mu.Unlock()
-		return m.Add(key, value)
+		return m.AddEntries(add)
 	}
 	defer m.mu.Unlock()
 	if !m.staging(ver) {
 		return ErrVersion
 	}
-	for _, x := range m.indexes {
-		if err := validKey(x.kind, key); err != nil {
-			return err
+	for _, e := range add {
+		for _, x := range m.state().base {
+			if err := validKey(x.kind, e.Key); err != nil {
+				return err
+			}
 		}
 	}
-	m.ver.staged[ver] = append(m.ver.staged[ver], Entry{Key: key, Value: value, Ref: newRef()})
+	for _, e := range add {
+		m.ver.staged[ver] = append(m.ver.staged[ver], Entry{Key: e.Key, Value: e.Value, Ref: newRef()})
+	}
 	return nil
 }
 
@@ -121,14 +134,14 @@ func (m *Map) Commit(ver uint32) error {
 	if !m.staging(ver) {
 		return ErrVersion
 	}
-	m.entries = m.ver.staged[ver]
+	entries := m.ver.staged[ver]
 	for v := range m.ver.staged {
 		if v <= ver {
 			delete(m.ver.staged, v)
 		}
 	}
 	m.ver.curr = ver
-	m.rebuild()
+	m.publishNew(entries)
 	return nil
 }
 
@@ -136,9 +149,12 @@ func (m *Map) Commit(ver uint32) error {
 func (m *Map) SetRef(ref uint64, value string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for i := range m.entries {
-		if m.entries[i].Ref == ref {
-			m.entries[i].Value = value
+	entries := m.state().entries
+	for i := range entries {
+		if entries[i].Ref == ref {
+			entries = slices.Clone(entries)
+			entries[i].Value = value
+			m.publishValues(entries)
 			return nil
 		}
 	}
@@ -149,10 +165,10 @@ func (m *Map) SetRef(ref uint64, value string) error {
 func (m *Map) DelRef(ref uint64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for i := range m.entries {
-		if m.entries[i].Ref == ref {
-			m.entries = append(m.entries[:i], m.entries[i+1:]...)
-			m.rebuild()
+	entries := m.state().entries
+	for i := range entries {
+		if entries[i].Ref == ref {
+			m.publishNew(slices.Delete(slices.Clone(entries), i, i+1))
 			return nil
 		}
 	}
@@ -170,37 +186,30 @@ type Match struct {
 // Get looks the sample up the way the map's first user does (its first
 // matcher; str when nothing uses it yet), for "get map".
 func (m *Map) Get(sample string) Match {
-	m.mu.RLock()
-	var x *Index
-	if len(m.indexes) > 0 {
-		x = m.indexes[0]
+	m.mu.Lock()
+	var mt *Matcher
+	if len(m.matches) > 0 {
+		mt = m.matches[0]
 	}
-	m.mu.RUnlock()
-	if x == nil {
-		mt, err := m.Matcher(Str, false)
-		if err != nil {
+	m.mu.Unlock()
+	if mt == nil {
+		var err error
+		if mt, err = m.Matcher(Str, false); err != nil {
 			return Match{Kind: Str}
 		}
-		x = mt.x
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	x = m.indexes[indexOf(m.indexes, x.kind, x.icase)]
-	i, ok := x.Lookup([]byte(sample))
-	r := Match{Kind: x.kind, ICase: x.icase, Found: ok}
+	st := m.st.Load()
+	s := []byte(sample)
+	i, ok := st.base[mt.slot].Lookup(s)
+	if t := st.tail[mt.slot]; t != nil {
+		j, tok := t.Lookup(s)
+		i, ok = st.better(mt.kind, i, ok, j, tok)
+	}
+	r := Match{Kind: mt.kind, ICase: mt.icase, Found: ok}
 	if ok {
-		r.Entry = m.entries[i]
+		r.Entry = st.entries[i]
 	}
 	return r
-}
-
-func indexOf(xs []*Index, kind Kind, icase bool) int {
-	for i, x := range xs {
-		if x.kind == kind && x.icase == icase {
-			return i
-		}
-	}
-	return 0
 }
 
 // Find returns the map named by name: "#<id>" or the file's path.
@@ -223,10 +232,10 @@ func (r *Registry) Find(name string) *Map {
 // VersionEntries returns a copy of the entries of version ver: the
 // current one or a prepared one.
 func (m *Map) VersionEntries(ver uint32) ([]Entry, bool) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if ver == m.ver.curr {
-		return append([]Entry(nil), m.entries...), true
+		return m.Entries(), true
 	}
 	if !m.staging(ver) {
 		return nil, false

@@ -90,13 +90,12 @@ func TestCommitIsAtomic(t *testing.T) {
 	for range 2 {
 		wg.Go(func() {
 			for !stop.Load() {
-				m.mu.RLock()
-				a, _ := mt.x.Lookup([]byte("k0"))
-				b, _ := mt.x.Lookup([]byte("k1"))
-				if m.entries[a].Value != m.entries[b].Value {
+				st := m.st.Load()
+				a, _ := st.base[mt.slot].Lookup([]byte("k0"))
+				b, _ := st.base[mt.slot].Lookup([]byte("k1"))
+				if st.entries[a].Value != st.entries[b].Value {
 					bad.Add(1)
 				}
-				m.mu.RUnlock()
 			}
 		})
 	}

@@ -198,8 +198,10 @@ func addMap(ctx *Context, k mapKind, args []string, payload string) (string, err
 	if !hasVer {
 		ver, _ = m.Versions()
 	}
-	add := func(key, value string) error {
-		if err := m.AddVersion(ver, key, value); err != nil {
+	// A payload is added in one step: lookups see all of its lines or
+	// none, and the indexes are updated once.
+	add := func(entries []maps.Entry) error {
+		if err := m.AddEntriesVersion(ver, entries); err != nil {
 			if errors.Is(err, maps.ErrVersion) {
 				return Errorf("Version number out of range.")
 			}
@@ -208,6 +210,7 @@ func addMap(ctx *Context, k mapKind, args []string, payload string) (string, err
 		return nil
 	}
 	if payload != "" {
+		var entries []maps.Entry
 		for line := range strings.Lines(payload) {
 			line = strings.TrimSpace(line)
 			if line == "" {
@@ -222,17 +225,15 @@ func addMap(ctx *Context, k mapKind, args []string, payload string) (string, err
 				}
 				value = strings.TrimSpace(value)
 			}
-			if err := add(key, value); err != nil {
-				return "", err
-			}
+			entries = append(entries, maps.Entry{Key: key, Value: value})
 		}
-		return "", nil
+		return "", add(entries)
 	}
 	value := ""
 	if k.isMap {
 		value = strings.Join(args[2:], " ")
 	}
-	return "", add(args[1], value)
+	return "", add([]maps.Entry{{Key: args[1], Value: value}})
 }
 
 func setMap(ctx *Context, k mapKind, args []string, _ string) (string, error) {
