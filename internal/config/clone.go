@@ -21,7 +21,7 @@ func (s *Snapshot) Clone() *Snapshot {
 	c.Rings = cloneEach(s.Rings, func(r *Ring) *Ring { r2 := *r; r2.Servers = slices.Clone(r.Servers); return &r2 })
 	c.LogForwards = cloneEach(s.LogForwards, func(f *LogForward) *LogForward {
 		f2 := *f
-		f2.Binds, f2.DgramBinds, f2.Logs = slices.Clone(f.Binds), slices.Clone(f.DgramBinds), slices.Clone(f.Logs)
+		f2.Binds, f2.DgramBinds, f2.Logs = slices.Clone(f.Binds), slices.Clone(f.DgramBinds), cloneLogs(f.Logs)
 		return &f2
 	})
 	c.Resolvers = cloneEach(s.Resolvers, func(r *Resolvers) *Resolvers {
@@ -54,7 +54,7 @@ func clonePairs(in [][2]string) [][2]string { return slices.Clone(in) }
 
 func cloneGlobal(g *Global) Global {
 	c := *g
-	c.Logs = slices.Clone(g.Logs)
+	c.Logs = cloneLogs(g.Logs)
 	c.StatsSocket = slices.Clone(g.StatsSocket)
 	for i := range c.StatsSocket {
 		c.StatsSocket[i].Options = slices.Clone(c.StatsSocket[i].Options)
@@ -74,7 +74,7 @@ func cloneGlobal(g *Global) Global {
 
 func cloneProxy(p *Proxy) *Proxy {
 	c := *p
-	c.Logs = slices.Clone(p.Logs)
+	c.Logs = cloneLogs(p.Logs)
 	c.ACLs = cloneEach(p.ACLs, func(a *ACL) *ACL {
 		a2 := *a
 		a2.Words = slices.Clone(a.Words)
@@ -210,4 +210,15 @@ func cloneLine(l *cfgfile.Line) *cfgfile.Line {
 	c := *l
 	c.Words = slices.Clone(l.Words)
 	return &c
+}
+
+// cloneLogs copies "log" lines with their sample ranges.
+func cloneLogs(logs []LogTarget) []LogTarget {
+	c := slices.Clone(logs)
+	for i := range c {
+		if smp := c[i].Sample; smp != nil {
+			c[i].Sample = &LogSample{Ranges: slices.Clone(smp.Ranges), Size: smp.Size}
+		}
+	}
+	return c
 }

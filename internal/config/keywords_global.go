@@ -117,7 +117,7 @@ var globalKeywords = []*Keyword{
 			c.g.MaxRewrite = n
 			return err
 		}},
-	{Name: "log", Sections: SecGlobal, Args: "<target> [len <length>] [format <format>] <facility> [<level> [<minlevel>]]", Help: "send logs to this target", Supported: true,
+	{Name: "log", Sections: SecGlobal, Args: "<target> [len <length>] [format <format>] [sample <ranges>:<size>] <facility> [<level> [<minlevel>]]", Help: "send logs to this target", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			lt, err := parseLogTarget(c, args, false)
 			if err == nil {
@@ -286,7 +286,13 @@ func parseLogTarget(c *lineCtx, args []string, inProxy bool) (LogTarget, error) 
 				return lt, fmt.Errorf("'log': unknown log format '%s'", rest[1])
 			}
 			lt.Format = rest[1]
-		case "sample", "profile":
+		case "sample":
+			smp, err := parseLogSample(rest[1])
+			if err != nil {
+				return lt, fmt.Errorf("'log ... sample': %w", err)
+			}
+			lt.Sample = &smp
+		case "profile":
 			return lt, fmt.Errorf("'log ... %s' is not supported by hawser", rest[0])
 		default:
 			goto facility
@@ -316,6 +322,39 @@ facility:
 	return lt, nil
 }
 
+// parseLogSample parses "<ranges>:<size>", where ranges is a comma
+// separated list of positions ("3") and inclusive ranges ("1-4"), each
+// between 1 and size: of every size lines, those at these positions are
+// sent (HAProxy's log sampling).
+func parseLogSample(a string) (LogSample, error) {
+	var smp LogSample
+	list, size, ok := strings.Cut(a, ":")
+	if !ok {
+		return smp, fmt.Errorf("expects <ranges>:<size>, got '%s'", a)
+	}
+	n, err := strconv.Atoi(size)
+	if err != nil || n < 1 {
+		return smp, fmt.Errorf("invalid sample size '%s'", size)
+	}
+	smp.Size = n
+	for _, r := range strings.Split(list, ",") {
+		lo, hi, isRange := strings.Cut(r, "-")
+		if !isRange {
+			hi = lo
+		}
+		a, err1 := strconv.Atoi(lo)
+		b, err2 := strconv.Atoi(hi)
+		if err1 != nil || err2 != nil || a < 1 || b < a {
+			return smp, fmt.Errorf("invalid range '%s'", r)
+		}
+		if b > n {
+			return smp, fmt.Errorf("range '%s' exceeds the sample size %d", r, n)
+		}
+		smp.Ranges = append(smp.Ranges, [2]int{a, b})
+	}
+	return smp, nil
+}
+
 // checkLogAddress validates a log target address.
 func checkLogAddress(a string) error {
 	switch {
@@ -332,7 +371,12 @@ func checkLogAddress(a string) error {
 			return fmt.Errorf("invalid file descriptor in log target '%s'", a)
 		}
 		return nil
-	case strings.HasPrefix(a, "abns@"), strings.HasPrefix(a, "backend@"):
+	case strings.HasPrefix(a, "uxst@"), strings.HasPrefix(a, "uxdg@"), strings.HasPrefix(a, "abns@"), strings.HasPrefix(a, "abnsz@"):
+		if _, name, _ := strings.Cut(a, "@"); name == "" {
+			return fmt.Errorf("missing socket name after '%s'", a)
+		}
+		return nil
+	case strings.HasPrefix(a, "backend@"):
 		return fmt.Errorf("log target '%s' is not supported by hawser", a)
 	}
 	for _, p := range []string{"ipv4@", "ipv6@", "udp@", "udp4@", "udp6@", "tcp@", "tcp4@", "tcp6@"} {

@@ -164,7 +164,7 @@ var logForwardKeywords = []*Keyword{
 		Parse: func(c *lineCtx, args []string) error {
 			return forwardBind(c, args, &c.lf.DgramBinds, dgramAddress)
 		}},
-	{Name: "log", Sections: SecLogForward, Args: "global | <target> [len <length>] [format <format>] <facility> [<level> [<minlevel>]]", Help: "send the received messages to this target", Supported: true,
+	{Name: "log", Sections: SecLogForward, Args: "global | <target> [len <length>] [format <format>] [sample <ranges>:<size>] <facility> [<level> [<minlevel>]]", Help: "send the received messages to this target", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			lt, err := parseLogTarget(c, args, true)
 			if err == nil {

@@ -130,3 +130,39 @@ frontend plain
 		t.Errorf("option httpslog clf: err = %v, want an error naming bad.cfg:3", err)
 	}
 }
+
+func TestLogTargetSampleAndUnixAddresses(t *testing.T) {
+	t.Parallel()
+	s, err := loadText(t, "haproxy.cfg", `global
+    log uxst@/run/log.sock local0
+    log abns@syslog format rfc5424 local1
+    log 127.0.0.1:514 sample 1-2,5:6 local2 info
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(s.Global.Logs); got != 3 {
+		t.Fatalf("%d log targets, want 3", got)
+	}
+	want := &LogSample{Ranges: [][2]int{{1, 2}, {5, 5}}, Size: 6}
+	if diff := cmp.Diff(want, s.Global.Logs[2].Sample); diff != "" {
+		t.Errorf("sample (-want +got):\n%s", diff)
+	}
+	errs := []struct{ name, cfg, want string }{
+		{"sample without size", "global\n    log 127.0.0.1 sample 1 local0\n", "expects <ranges>:<size>"},
+		{"sample past size", "global\n    log 127.0.0.1 sample 1-4:3 local0\n", "range '1-4' exceeds the sample size 3"},
+		{"sample bad range", "global\n    log 127.0.0.1 sample 0:3 local0\n", "invalid range '0'"},
+		{"log profile", "global\n    log 127.0.0.1 profile p local0\n", "'log ... profile' is not supported by hawser"},
+		{"log backend", "global\n    log backend@logs local0\n", "log target 'backend@logs' is not supported by hawser"},
+		{"empty uxst", "global\n    log uxst@ local0\n", "missing socket name after 'uxst@'"},
+	}
+	for _, tc := range errs {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := loadText(t, "haproxy.cfg", tc.cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

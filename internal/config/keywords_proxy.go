@@ -66,7 +66,7 @@ var proxyKeywords = []*Keyword{
 			return intArg(c, args, &c.px.fe.Backlog, 0, math.MaxInt32)
 		}},
 	{Name: "acl", Sections: secRules | SecDefaults, Args: "<name> <criterion> [flags] [operator] <value> ...", Help: "declare or extend a named ACL; ACLs must be declared before the rules that use them", Supported: true, Parse: parseACL},
-	{Name: "log", Sections: secProxies, Args: "global | <target> [len <length>] [format <format>] <facility> [<level> [<minlevel>]]", Help: "add a log target; 'no log' disables logging", Negatable: true, Supported: true, Parse: parseProxyLog},
+	{Name: "log", Sections: secProxies, Args: "global | <target> [len <length>] [format <format>] [sample <ranges>:<size>] <facility> [<level> [<minlevel>]]", Help: "add a log target; 'no log' disables logging", Negatable: true, Supported: true, Parse: parseProxyLog},
 	{Name: "log-format", Sections: secFE, Args: "<format>", Help: "custom log line format", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			if err := arity(c.name, args, 1, -1, "a format string"); err != nil {

@@ -148,6 +148,15 @@ type LogTarget struct {
 	Facility string
 	Level    string // max level, "" = all
 	MinLevel string
+	// Sample is "sample <ranges>:<size>": of every Size lines, only those
+	// whose position (1..Size) is in Ranges are sent. Nil sends all.
+	Sample *LogSample `json:",omitempty"`
+}
+
+// LogSample is the "sample" option of a "log" line.
+type LogSample struct {
+	Ranges [][2]int // inclusive, 1-based, each within 1..Size
+	Size   int
 }
 
 // StatsSocket is a "stats socket" line; it is served by the runtime API.

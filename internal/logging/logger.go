@@ -250,7 +250,7 @@ func (l *Logger) send(r *record) {
 		h.host, h.tag, h.pid, h.msgid, h.sd = r.host, r.tag, r.pid, r.msgid, r.sd
 	}
 	for _, t := range l.targets {
-		if r.level > t.maxLevel {
+		if r.level > t.maxLevel || !t.sampled() {
 			continue
 		}
 		h.facility, h.level = t.facility, max(r.level, t.minLevel)

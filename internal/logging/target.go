@@ -31,6 +31,8 @@ type target struct {
 	maxLevel int // messages less severe than this are not sent
 	minLevel int // messages more severe than this are sent at this level
 	maxLen   int // header and message, including the final '\n'
+	sample   *config.LogSample // nil: every line
+	seq      int // position of the last line in the sample, 1..sample.Size
 	sink     sink
 	buf      []byte
 }
@@ -42,8 +44,8 @@ type sink interface {
 }
 
 // unsupportedPrefixes are address prefixes HAProxy accepts for "log" that
-// hawser does not implement yet (log backends, stream unix sockets).
-var unsupportedPrefixes = []string{"backend@", "uxst@", "abns@", "abnsz@", "sockpair@", "quic4@", "quic6@"}
+// hawser does not implement (log backends, socket pairs, QUIC).
+var unsupportedPrefixes = []string{"backend@", "sockpair@", "quic4@", "quic6@"}
 
 // tcpPrefixes map HAProxy's stream address prefixes to Go networks.
 var tcpPrefixes = map[string]string{"tcp@": "tcp", "tcp4@": "tcp4", "tcp6@": "tcp6"}
@@ -97,6 +99,7 @@ func newTarget(lt config.LogTarget, o *options) (*target, error) {
 			return nil, err
 		}
 	}
+	t.sample = lt.Sample
 	if lt.Len != 0 {
 		if lt.Len < minMaxLen || lt.Len > maxMaxLen {
 			return nil, fmt.Errorf("invalid log length %d, must be between %d and %d", lt.Len, minMaxLen, maxMaxLen)
@@ -144,6 +147,25 @@ func newSink(addr string, o *options) (sink, error) {
 	case strings.HasPrefix(addr, "unix@"), strings.HasPrefix(addr, "uxdg@"):
 		_, path, _ := strings.Cut(addr, "@")
 		return &dgramSink{network: "unixgram", addr: path}, nil
+	case strings.HasPrefix(addr, "abns@"), strings.HasPrefix(addr, "abnsz@"):
+		// Linux abstract namespace: HAProxy's abns@ names fill the whole
+		// sun_path, padded with NUL bytes; abnsz@ names end at their
+		// last byte (as most other programs, Go's "@name" included, use
+		// them).
+		p, name, _ := strings.Cut(addr, "@")
+		if p == "abns" {
+			name = abnsPadded(name)
+		}
+		return &dgramSink{network: "unixgram", addr: "@" + name}, nil
+	case strings.HasPrefix(addr, "uxst@"):
+		// A stream unix socket: one line per octet-counted frame, as
+		// for tcp@ targets.
+		s := newTCPSink("unix", addr[len("uxst@"):], o.dropped)
+		if o.tcpWrite > 0 {
+			s.timeout = o.tcpWrite
+		}
+		go s.run()
+		return s, nil
 	}
 	network, hostport := "udp", addr
 	if p, rest, ok := strings.Cut(addr, "@"); ok && tcpPrefixes[p+"@"] != "" {
@@ -151,7 +173,7 @@ func newSink(addr string, o *options) (sink, error) {
 		if err != nil {
 			return nil, fmt.Errorf("log target '%s': %w", addr, err)
 		}
-		s := newTCPSink(ta, o.dropped)
+		s := newTCPSink("tcp", ta, o.dropped)
 		if o.tcpWrite > 0 {
 			s.timeout = o.tcpWrite
 		}
@@ -170,6 +192,37 @@ func newSink(addr string, o *options) (sink, error) {
 		return nil, fmt.Errorf("log target '%s': %w", addr, err)
 	}
 	return &dgramSink{network: network, addr: ua}, nil
+}
+
+// sunPathLen is the size of sun_path in Linux's struct sockaddr_un, minus
+// the leading NUL of abstract names.
+const sunPathLen = 108 - 1
+
+// abnsPadded returns an abstract socket name padded with NUL bytes to the
+// full sun_path, as HAProxy's abns@ addresses are.
+func abnsPadded(name string) string {
+	if len(name) >= sunPathLen {
+		return name
+	}
+	return name + strings.Repeat("\x00", sunPathLen-len(name))
+}
+
+// sampled reports whether the next line is one the target's "sample"
+// option keeps. It is called by the Logger's writer goroutine only.
+func (t *target) sampled() bool {
+	if t.sample == nil {
+		return true
+	}
+	t.seq++
+	if t.seq > t.sample.Size {
+		t.seq = 1
+	}
+	for _, r := range t.sample.Ranges {
+		if t.seq >= r[0] && t.seq <= r[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // resolveStream resolves a TCP target's "host:port" once; a missing port

@@ -39,7 +39,7 @@ const (
 // are dropped and counted. It reconnects after errors, backing off up to
 // maxRedialDelay.
 type tcpSink struct {
-	addr             string
+	network, addr    string // "tcp" or "unix" (uxst@)
 	connect, timeout time.Duration
 	dropped          *atomic.Uint64 // the Logger's counter
 
@@ -52,9 +52,9 @@ type tcpSink struct {
 
 // newTCPSink returns a sink for addr; start it with go s.run() once its
 // settings are final.
-func newTCPSink(addr string, dropped *atomic.Uint64) *tcpSink {
+func newTCPSink(network, addr string, dropped *atomic.Uint64) *tcpSink {
 	s := &tcpSink{
-		addr: addr, connect: defaultStreamConnect, timeout: defaultStreamWrite, dropped: dropped,
+		network: network, addr: addr, connect: defaultStreamConnect, timeout: defaultStreamWrite, dropped: dropped,
 		queue: make(chan []byte, streamQueueSize),
 		free:  make(chan []byte, streamQueueSize),
 		stop:  make(chan struct{}),
@@ -124,7 +124,7 @@ func (s *tcpSink) run() {
 			return
 		}
 		if conn == nil {
-			c, err := net.DialTimeout("tcp", s.addr, s.connect)
+			c, err := net.DialTimeout(s.network, s.addr, s.connect)
 			if err != nil {
 				s.drop(b)
 				if !s.sleep(delay) {
