@@ -28,11 +28,11 @@ type target struct {
 	addr     string // as configured, for errors
 	format   syslogFormat
 	facility int
-	maxLevel int // messages less severe than this are not sent
-	minLevel int // messages more severe than this are sent at this level
-	maxLen   int // header and message, including the final '\n'
+	maxLevel int               // messages less severe than this are not sent
+	minLevel int               // messages more severe than this are sent at this level
+	maxLen   int               // header and message, including the final '\n'
 	sample   *config.LogSample // nil: every line
-	seq      int // position of the last line in the sample, 1..sample.Size
+	seq      int               // position of the last line in the sample, 1..sample.Size
 	sink     sink
 	buf      []byte
 }
