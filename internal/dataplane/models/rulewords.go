@@ -1,0 +1,185 @@
+package models
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/hawser-lb/hawser/internal/cfgfile"
+)
+
+// Helpers shared by the index-addressed rule lists (acls, http and tcp
+// rules, switching rules, ...).
+//
+// Field values are haproxy.cfg text, as in HAProxy's own API: a decoded
+// word is quoted where the file would need quotes ("a b" comes back as
+// "\"a b\""), and a field that stands for one word must read back as
+// exactly one word. Fields that stand for the rest of a line (cond_test,
+// redir_option, ...) are split into words the way the file is.
+
+// fieldError is the error of a model field, named by its JSON name; package
+// dataplane answers 400 with it.
+func fieldError(field, format string, a ...any) error {
+	return fmt.Errorf("%s: "+format, append([]any{field}, a...)...)
+}
+
+// wordText renders one word as field text: as it is when it reads back
+// unchanged (so "\1" in a regex replacement stays as written), quoted
+// otherwise.
+func wordText(w string) string {
+	if ws, err := cfgfile.SplitWords(w); err == nil && len(ws) == 1 && ws[0] == w {
+		return w
+	}
+	return cfgfile.Quote(w)
+}
+
+// wordsText renders words as field text, separated by single spaces.
+func wordsText(ws []string) string {
+	q := make([]string, len(ws))
+	for i, w := range ws {
+		q[i] = wordText(w)
+	}
+	return strings.Join(q, " ")
+}
+
+// oneWord reads a field that stands for one word. An empty value is an
+// error when required is set and gives "" otherwise.
+func oneWord(field, text string, required bool) (string, error) {
+	if text == "" {
+		if required {
+			return "", fieldError(field, "is required")
+		}
+		return "", nil
+	}
+	ws, err := splitWords(text)
+	if err != nil {
+		return "", fieldError(field, "%v", err)
+	}
+	if len(ws) != 1 {
+		return "", fieldError(field, "must be one word (quote it to keep blanks: %q)", cfgfile.Quote(text))
+	}
+	return ws[0], nil
+}
+
+// manyWords reads a field that stands for the rest of a line.
+func manyWords(field, text string) ([]string, error) {
+	ws, err := splitWords(text)
+	if err != nil {
+		return nil, fieldError(field, "%v", err)
+	}
+	return ws, nil
+}
+
+// splitWords splits field text into words as haproxy.cfg splits a line
+// (cfgfile.SplitWords).
+func splitWords(s string) ([]string, error) { return cfgfile.SplitWords(s) }
+
+// splitCond splits a rule's arguments at its condition: the first "if" or
+// "unless" word, as config reads rules.
+func splitCond(args []string) (rest []string, cond, test string) {
+	for i, a := range args {
+		if a == "if" || a == "unless" {
+			return args[:i], a, wordsText(args[i+1:])
+		}
+	}
+	return args, "", ""
+}
+
+// appendCond appends a model's cond and cond_test to a line.
+func appendCond(words []string, cond, test string) ([]string, error) {
+	switch cond {
+	case "":
+		if test != "" {
+			return nil, fieldError("cond", "is required with cond_test")
+		}
+		return words, nil
+	case "if", "unless":
+	default:
+		return nil, fieldError("cond", "must be 'if' or 'unless', not %q", cond)
+	}
+	ws, err := manyWords("cond_test", test)
+	if err != nil {
+		return nil, err
+	}
+	if len(ws) == 0 {
+		return nil, fieldError("cond_test", "is required with cond")
+	}
+	return append(append(words, cond), ws...), nil
+}
+
+// intText and parseInt convert integer fields.
+func intText(field, s string) (*int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return nil, fieldError(field, "expects an integer, got %q", s)
+	}
+	return &n, nil
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// durationMS parses a haproxy.cfg time ("100ms", "5s", "1m"; a bare number
+// is in unit) into milliseconds.
+func durationMS(field, s, unit string) (*int64, error) {
+	num := strings.TrimRightFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	suffix := s[len(num):]
+	if num == "" {
+		return nil, fieldError(field, "invalid time %q", s)
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil {
+		return nil, fieldError(field, "invalid time %q", s)
+	}
+	if suffix == "" {
+		suffix = unit
+	}
+	var ms int64
+	switch suffix {
+	case "us":
+		ms = n / 1000
+	case "ms":
+		ms = n
+	case "s":
+		ms = n * 1000
+	case "m":
+		ms = n * 60_000
+	case "h":
+		ms = n * 3_600_000
+	case "d":
+		ms = n * 86_400_000
+	default:
+		return nil, fieldError(field, "invalid time unit in %q", s)
+	}
+	return &ms, nil
+}
+
+// durationText renders milliseconds in the largest unit that keeps them
+// exact, as people write them: 5000 is "5s", 1500 is "1500ms".
+func durationText(ms int64) string {
+	for _, u := range []struct {
+		n    int64
+		name string
+	}{{86_400_000, "d"}, {3_600_000, "h"}, {60_000, "m"}, {1000, "s"}} {
+		if ms != 0 && ms%u.n == 0 {
+			return itoa(ms/u.n) + u.name
+		}
+	}
+	return itoa(ms) + "ms"
+}
+
+// unusedField checks that Encode did not drop a field the client set: it
+// decodes the words it wrote and names the first field of in that is set
+// but comes back empty, which means the field does not apply to the rule's
+// type or action.
+func unusedField(in, back any, what string) error {
+	vi, vb := reflect.ValueOf(in).Elem(), reflect.ValueOf(back).Elem()
+	t := vi.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if !vi.Field(i).IsZero() && vb.Field(i).IsZero() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			return fieldError(name, "is not used by %s", what)
+		}
+	}
+	return nil
+}
