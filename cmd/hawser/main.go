@@ -4,6 +4,7 @@
 //	hawser -f FILE [-f FILE2 ...]   run (a directory means its *.cfg files)
 //	hawser -c -f FILE               check the configuration and exit
 //	hawser -v                       print the version
+//	hawser -f FILE --api ADDR       also serve the Data Plane API
 //
 // SIGHUP or SIGUSR2 reload the configuration live, SIGUSR1 stops softly
 // (in-flight requests finish), SIGTERM and SIGINT stop at once.
@@ -20,10 +21,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
 	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/dataplane"
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/l4"
 	"github.com/hawser-lb/hawser/internal/l7"
@@ -44,6 +47,13 @@ type options struct {
 	daemon  bool
 	quiet   bool
 	debug   bool
+
+	// Data Plane API (--api and friends).
+	api         string
+	apiUserlist string
+	apiCert     string
+	apiKey      string
+	sslCertsDir string
 }
 
 const usage = `Usage: hawser -f <cfgfile|cfgdir> [-f ...] [options]
@@ -54,6 +64,10 @@ const usage = `Usage: hawser -f <cfgfile|cfgdir> [-f ...] [options]
   -D             run in the background (daemon)
   -q             quiet: no informational messages
   -d             debug: verbose operational log
+  --api <addr>   also serve the Data Plane API on addr (host:port)
+  --api-userlist <name>  userlist of the API's users (default controller)
+  --api-cert <file> --api-key <file>  serve the API over TLS
+  --ssl-certs-dir <dir>  where the API stores certificates (default: next to the config)
        hawser cli -S <socket> [command]   runtime API client (hawser cli -h)
 `
 
@@ -89,6 +103,16 @@ func parseArgs(args []string) (*options, error) {
 			o.quiet = true
 		case "-d":
 			o.debug = true
+		case "--api":
+			o.api, err = next()
+		case "--api-userlist":
+			o.apiUserlist, err = next()
+		case "--api-cert":
+			o.apiCert, err = next()
+		case "--api-key":
+			o.apiKey, err = next()
+		case "--ssl-certs-dir":
+			o.sslCertsDir, err = next()
 		case "-W", "-Ws":
 			// Master-worker mode: hawser reloads in-process, so there is
 			// no separate master to run. Accepted for compatibility.
@@ -229,6 +253,36 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 	// Global "log ring@" targets need the engine's rings.
 	alerts.rings = eng.Rings()
 	alerts.setSnapshot(snap)
+	rl := &reloader{eng: eng, rapi: rapi, alerts: alerts, log: log}
+	if o.api != "" {
+		// The API listens before privileges are dropped, like the data
+		// listeners.
+		api, err := dataplane.New(dataplane.Options{
+			Addr:     o.api,
+			Userlist: o.apiUserlist,
+			CertFile: o.apiCert,
+			KeyFile:  o.apiKey,
+			CertsDir: o.sslCertsDir,
+			Files:    o.files,
+			Snapshot: snap,
+			Apply:    rl.apply,
+			Engine:   eng,
+			Version:  version,
+			Log:      log.With("component", "dataplane"),
+		})
+		if err != nil {
+			fmt.Fprintf(stderr, "[ALERT] %v\n", err)
+			eng.Close()
+			return 1
+		}
+		defer api.Close()
+		rl.api = api
+		go func() {
+			if err := api.Serve(); err != nil {
+				log.Error("data plane API stopped", "err", err)
+			}
+		}()
+	}
 	if err := dropPrivileges(snap.Global); err != nil {
 		fmt.Fprintf(stderr, "[ALERT] %v\n", err)
 		eng.Close()
@@ -249,21 +303,7 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 	for sig := range sigs {
 		switch sig {
 		case syscall.SIGHUP, syscall.SIGUSR2:
-			newSnap, err := load(o.files, stderr)
-			if err != nil {
-				log.Error("reload rejected, previous configuration keeps running", "err", err)
-				continue
-			}
-			if err := eng.Apply(newSnap); err != nil {
-				printAlerts(stderr, err)
-				log.Error("reload rejected, previous configuration keeps running", "err", err)
-				continue
-			}
-			if err := rapi.Apply(newSnap); err != nil {
-				log.Error("runtime API socket not opened", "err", err)
-			}
-			alerts.setSnapshot(newSnap)
-			log.Info("configuration reloaded")
+			rl.reloadFiles(o.files, stderr)
 		case syscall.SIGUSR1:
 			log.Info("soft stop: finishing connections in flight")
 			ctx := context.Background()
@@ -281,6 +321,53 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// reloader runs a new configuration: the engine, the runtime API sockets
+// and the global log targets. A SIGHUP and a Data Plane API commit both go
+// through apply, one at a time.
+type reloader struct {
+	mu     sync.Mutex // serialises apply
+	eng    *engine.Engine
+	rapi   *runtimeapi.Server
+	alerts *alerter
+	api    *dataplane.Server // nil without --api
+	log    *slog.Logger
+}
+
+// apply makes snap the running configuration. On an error the previous
+// one keeps running.
+func (r *reloader) apply(snap *config.Snapshot) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.eng.Apply(snap); err != nil {
+		return err
+	}
+	if err := r.rapi.Apply(snap); err != nil {
+		r.log.Error("runtime API socket not opened", "err", err)
+	}
+	r.alerts.setSnapshot(snap)
+	return nil
+}
+
+// reloadFiles re-reads the configuration files and applies them (SIGHUP).
+func (r *reloader) reloadFiles(files []string, stderr io.Writer) {
+	snap, err := load(files, stderr)
+	if err != nil {
+		r.log.Error("reload rejected, previous configuration keeps running", "err", err)
+		return
+	}
+	if err := r.apply(snap); err != nil {
+		printAlerts(stderr, err)
+		r.log.Error("reload rejected, previous configuration keeps running", "err", err)
+		return
+	}
+	// Outside r.mu: an API commit holds the API's lock while it calls
+	// apply, and Reloaded takes that lock.
+	if r.api != nil {
+		r.api.Reloaded(snap)
+	}
+	r.log.Info("configuration reloaded")
 }
 
 // alerter prints health-check transitions as HAProxy does on stderr and

@@ -107,6 +107,7 @@ type Proc struct {
 	given map[string]bool // placeholders the test provided (not binds)
 	binds []string
 	path  string // config file
+	args  []string // extra arguments after "-f path", placeholders substituted
 	cmd   *exec.Cmd
 	out   *logBuffer
 	done  chan struct{} // closed when the process has exited
@@ -128,6 +129,14 @@ const StartTimeout = 20 * time.Second
 // waits for), runs "hawser -f" on it and stops it when the test ends.
 func Start(t testing.TB, cfg string, vars Vars) *Proc {
 	t.Helper()
+	return StartArgs(t, cfg, vars)
+}
+
+// StartArgs is Start with more command-line arguments after "-f FILE".
+// Placeholders in them are substituted as in cfg, and an allocated one
+// ("--api", "${api}") is waited for like a bind.
+func StartArgs(t testing.TB, cfg string, vars Vars, args ...string) *Proc {
+	t.Helper()
 	touchOnce.Do(func() { touchSources(sourceRoot) })
 	var lastLog string
 	for range startAttempts {
@@ -136,11 +145,14 @@ func Start(t testing.TB, cfg string, vars Vars) *Proc {
 			p.vars[k] = v
 			p.given[k] = true
 		}
-		for _, m := range placeholder.FindAllStringSubmatch(cfg, -1) {
+		for _, m := range placeholder.FindAllStringSubmatch(cfg+" "+strings.Join(args, " "), -1) {
 			if _, ok := p.vars[m[1]]; !ok {
 				p.vars[m[1]] = FreeAddr(t)
 				p.binds = append(p.binds, m[1])
 			}
+		}
+		for _, a := range args {
+			p.args = append(p.args, p.expand(a))
 		}
 		p.path = filepath.Join(t.TempDir(), "hawser.cfg")
 		p.writeConfig(cfg)
@@ -162,7 +174,7 @@ func Start(t testing.TB, cfg string, vars Vars) *Proc {
 
 // launch starts the process and a goroutine that records its exit.
 func (p *Proc) launch() error {
-	p.cmd = exec.Command(binary, "-f", p.path)
+	p.cmd = exec.Command(binary, append([]string{"-f", p.path}, p.args...)...)
 	p.cmd.Stdout = p.out
 	p.cmd.Stderr = p.out
 	if err := p.cmd.Start(); err != nil {
@@ -199,10 +211,18 @@ func (p *Proc) waitListening() bool {
 	return true
 }
 
-func (p *Proc) writeConfig(cfg string) {
-	text := placeholder.ReplaceAllStringFunc(cfg, func(s string) string {
+// expand substitutes the placeholders in s.
+func (p *Proc) expand(s string) string {
+	return placeholder.ReplaceAllStringFunc(s, func(s string) string {
 		return p.vars[s[2:len(s)-1]]
 	})
+}
+
+// Path returns the configuration file's path.
+func (p *Proc) Path() string { return p.path }
+
+func (p *Proc) writeConfig(cfg string) {
+	text := p.expand(cfg)
 	if err := os.WriteFile(p.path, []byte(text), 0o644); err != nil {
 		p.t.Fatalf("write config: %v", err)
 	}
