@@ -130,10 +130,10 @@ func (s *Server) registerMeta() {
 		Body: textType, Resp: textType, Status: 201, Codes: []int{400, 403, 409}, handler: s.postRaw})
 	s.handle(&route{Method: "GET", Path: txPrefix, Summary: "list transactions", Tag: "Transactions",
 		Query: []param{{Name: "status", Type: "string", Desc: "only transactions in this status"}},
-		Resp: reflect.TypeFor[[]tx](), Status: 200, handler: s.listTx})
+		Resp:  reflect.TypeFor[[]tx](), Status: 200, handler: s.listTx})
 	s.handle(&route{Method: "POST", Path: txPrefix, Summary: "start a transaction", Tag: "Transactions",
 		Query: []param{{Name: "version", Type: "integer", Required: true, Desc: "the configuration version to start from"}},
-		Resp: reflect.TypeFor[tx](), Status: 201, Codes: []int{400, 403, 409, 429}, handler: s.startTx})
+		Resp:  reflect.TypeFor[tx](), Status: 201, Codes: []int{400, 403, 409, 429}, handler: s.startTx})
 	s.handle(&route{Method: "GET", Path: txPrefix + "/{id}", Summary: "a transaction", Tag: "Transactions",
 		Resp: reflect.TypeFor[tx](), Status: 200, Codes: []int{404}, handler: s.getTx})
 	s.handle(&route{Method: "PUT", Path: txPrefix + "/{id}", Summary: "commit a transaction", Tag: "Transactions",

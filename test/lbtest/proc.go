@@ -106,7 +106,7 @@ type Proc struct {
 	vars  Vars            // given and allocated addresses
 	given map[string]bool // placeholders the test provided (not binds)
 	binds []string
-	path  string // config file
+	path  string   // config file
 	args  []string // extra arguments after "-f path", placeholders substituted
 	cmd   *exec.Cmd
 	out   *logBuffer
