@@ -79,24 +79,54 @@ func (b *rawBackend) serve(c net.Conn) {
 	br := bufio.NewReader(c)
 	resp := []byte(backendResponse)
 	for {
-		if err := skipHeaders(br); err != nil {
+		large, length, err := readRequest(br)
+		if err != nil {
 			return
 		}
-		if _, err := c.Write(resp); err != nil {
+		if _, err := br.Discard(length); err != nil {
+			return
+		}
+		out := resp
+		if large {
+			out = largeResponse
+		}
+		if _, err := c.Write(out); err != nil {
 			return
 		}
 	}
 }
 
-// skipHeaders reads one request or response head up to its empty line.
-func skipHeaders(br *bufio.Reader) error {
+// largePath is the path the backend answers with largeResponse, a 1 MiB
+// body, as /files/1m of run.sh.
+const largePath = "/1m"
+
+var largeResponse = func() []byte {
+	const size = 1 << 20
+	head := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n", size)
+	return append([]byte(head), bytes.Repeat([]byte("a"), size)...)
+}()
+
+// readRequest reads one request head and reports whether it asks for
+// largePath and the length of its body (Content-Length only).
+func readRequest(br *bufio.Reader) (large bool, length int, err error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return false, 0, err
+	}
+	large = bytes.Contains(line, []byte(" "+largePath+" "))
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
-			return err
+			return false, 0, err
 		}
-		if len(bytes.TrimRight(line, "\r\n")) == 0 {
-			return nil
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			return large, length, nil
+		}
+		if name, value, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(name, []byte("Content-Length")) {
+			if length, err = atoi(bytes.TrimSpace(value)); err != nil {
+				return false, 0, err
+			}
 		}
 	}
 }

@@ -2,7 +2,9 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/tls"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -89,6 +91,38 @@ func BenchmarkProxyKeepAliveParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkProxyLargeResponse relays 1 MiB responses on a keep-alive
+// connection (run.sh's get_1m): the body path from server to client.
+func BenchmarkProxyLargeResponse(b *testing.B) {
+	_, proxy := startProxy(b, proxyConfig(startBackend(b)))
+	cl := dial(b, proxy)
+	cl.req = []byte("GET " + largePath + " HTTP/1.1\r\nHost: bench\r\n\r\n")
+	b.SetBytes(1 << 20)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := cl.roundTrip(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkProxyLargeRequest sends 1 MiB request bodies on a keep-alive
+// connection: the body path from client to server.
+func BenchmarkProxyLargeRequest(b *testing.B) {
+	_, proxy := startProxy(b, proxyConfig(startBackend(b)))
+	cl := dial(b, proxy)
+	const size = 1 << 20
+	cl.req = append([]byte(fmt.Sprintf("POST / HTTP/1.1\r\nHost: bench\r\nContent-Length: %d\r\n\r\n", size)),
+		bytes.Repeat([]byte("a"), size)...)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := cl.roundTrip(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkProxyNewConn opens a client connection per request

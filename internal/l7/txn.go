@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/netip"
 	"time"
@@ -36,6 +37,7 @@ type txn struct {
 	idle    idleReader
 	canIdle bool // idle is usable
 	more    moreWriter
+	lr      io.LimitedReader // the source of a splice (splice.go)
 	pool    *connPool
 	// h2 is set when the connection is one HTTP/2 stream (h2.go): one
 	// request, version 2.0, and the server connection goes back to the
@@ -938,6 +940,15 @@ func (t *txn) sendBody(sc *serverConn) error {
 	case t.req.Chunked:
 		n, err = h1.CopyChunked(sc.bw, t.br, false)
 	case t.req.ContentLength > 0:
+		var ok bool
+		if n, ok, err = spliceBody(&sc.c, &t.cc, sc.bw, t.br, t.req.ContentLength, &t.lr); ok {
+			t.entry.BytesIn += n
+			if err != nil {
+				return err
+			}
+			t.bodyDone = true
+			return nil
+		}
 		n, err = h1.CopyFixed(sc.bw, t.br, t.req.ContentLength)
 	}
 	t.entry.BytesIn += n
