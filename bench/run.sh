@@ -187,21 +187,33 @@ need_tools() {
 
 # raise_fd_limit lifts the open-file limit every process started from
 # here inherits (root may go past the hard limit, where the container
-# allows it), and caps IDLE_CONNS to what fits: a proxy holds two
-# descriptors per proxied connection, and MAXCONN adds 1000 on top.
+# allows it), and caps IDLE_CONNS to what every proxy can hold under it.
+# HAProxy is the tightest: it refuses to start unless the limit covers two
+# descriptors per connection of its maxconn plus a few of its own (its
+# maxsock), even though an idle client connection holds one. So MAXCONN,
+# which every proxy gets, is the largest maxconn HAProxy accepts, at most
+# 1000 above IDLE_CONNS, and the idle scenario holds up to 50 fewer.
 raise_fd_limit() {
 	ulimit -Hn 200000 2>/dev/null || true
 	ulimit -Sn "$(ulimit -Hn)"
-	local fit=$((($(ulimit -Hn) - 4000) / 2 / 1000 * 1000))
+	NOFILE=$(ulimit -Hn)
+	MAXCONN=$((IDLE_CONNS + 1000))
+	local cap=$(((NOFILE - 100) / 2))
+	((MAXCONN <= cap)) || MAXCONN=$cap
+	local fit=$(((MAXCONN - 50) / 100 * 100))
 	IDLE_CAPPED=""
 	if ((IDLE_CONNS > fit)); then
-		IDLE_CAPPED="The open-file limit ($(ulimit -Hn); this machine did not let the script raise it) caps this scenario at $fit connections instead of $IDLE_CONNS, for every proxy."
+		IDLE_CAPPED="The open-file limit ($NOFILE; this machine did not let the script raise it) caps this scenario at $fit connections instead of $IDLE_CONNS, for every proxy: HAProxy needs two descriptors per connection of its maxconn."
 		log "$IDLE_CAPPED"
 		IDLE_CONNS=$fit
 	fi
-	# Every proxy gets the same connection limit, with room above the
-	# idle scenario.
-	MAXCONN=$((IDLE_CONNS + 1000))
+}
+
+# nginx_nofile prints worker_rlimit_nofile for an NGINX worker: room for
+# every connection and its upstream, within the hard limit.
+nginx_nofile() {
+	local want=$((MAXCONN * 2 + 1000))
+	echo $((want < NOFILE ? want : NOFILE))
 }
 
 build_loadgen() {
@@ -242,7 +254,7 @@ start_backend() {
 	chmod a+r "$WORK/www/64k" "$WORK/www/1m"
 	cat >"$WORK/nginx.conf" <<-EOF
 		worker_processes 1;
-		worker_rlimit_nofile $((MAXCONN * 2 + 1000));
+		worker_rlimit_nofile $(nginx_nofile);
 		daemon off;
 		master_process on;
 		pid $WORK/nginx/nginx.pid;
@@ -388,7 +400,7 @@ target_nginx_start() {
 	mkdir -p "$dir"
 	cat >"$WORK/nginx-proxy.conf" <<-EOF
 		worker_processes 1;
-		worker_rlimit_nofile $((MAXCONN * 2 + 1000));
+		worker_rlimit_nofile $(nginx_nofile);
 		daemon off;
 		master_process on;
 		pid $dir/nginx.pid;
