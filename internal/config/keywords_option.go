@@ -57,7 +57,7 @@ var optionKeywords = []*Keyword{
 			c.px.be.ExternalCheckPath = args[0]
 			return nil
 		}},
-	optFlag("abortonclose", secBE, "abort queued requests whose client closed", func(ps *proxyState) *bool { return &ps.be.AbortOnClose }),
+	optFlag("abortonclose", secBE, "give up a request whose client closed while it waited (queue, connect, response head: CQ, CC, CH)", func(ps *proxyState) *bool { return &ps.be.AbortOnClose }),
 	optFlag("log-health-checks", secBE, "log health check state changes in detail", func(ps *proxyState) *bool { return &ps.be.LogHealthChecks }),
 	optConnMode("http-keep-alive", KeepAlive, "keep both connections alive between requests (the default)"),
 	optConnMode("http-server-close", ServerClose, "close the server connection after each response, keep the client's"),

@@ -126,6 +126,9 @@ func (h *Handler) runTxn(t *txn) (parked bool) {
 		if parked {
 			return
 		}
+		if t.ab != nil {
+			t.ab.close(t)
+		}
 		t.releaseServerConn(false)
 		putReader(t.br)
 		putWriter(t.bw)
@@ -134,6 +137,12 @@ func (h *Handler) runTxn(t *txn) (parked bool) {
 		putTxn(t)
 	}()
 	t.serve()
+	if t.parked && t.ab != nil {
+		// A parked connection has no goroutine to own a watcher; the
+		// next request starts another one if needed.
+		t.ab.close(t)
+		t.ab = nil
+	}
 	return t.parked && h.park(t)
 }
 
@@ -163,6 +172,12 @@ func putTxn(t *txn) {
 // dialProxy connects to srv and sends the PROXY header of "send-proxy"
 // first when the server line asks for one.
 func dialProxy(srv *balance.Server, s *engine.Session, timeout time.Duration) (net.Conn, error) {
+	return dialProxyContext(context.Background(), srv, s, timeout)
+}
+
+// dialProxyContext is dialProxy ending early when ctx does (option
+// abortonclose).
+func dialProxyContext(ctx context.Context, srv *balance.Server, s *engine.Session, timeout time.Duration) (net.Conn, error) {
 	addr, _ := srv.Target()
 	target := addr
 	if srv.Socks4 != "" {
@@ -173,7 +188,7 @@ func dialProxy(srv *balance.Server, s *engine.Session, timeout time.Duration) (n
 	if srv.Source != nil {
 		c, err = balance.DialFrom(srv.Source, s.Src, addr, timeout)
 	} else {
-		c, err = dial(addr, timeout)
+		c, err = dial(ctx, addr, timeout)
 	}
 	if err == nil && srv.Socks4 != "" {
 		if err = balance.Socks4Connect(c, target, timeout); err != nil {
@@ -208,17 +223,17 @@ func proxyKey(s *engine.Session) string {
 // dial connects to a server. An IP:port address, the usual case, skips
 // the resolver, which costs a dozen allocations per connection even for a
 // literal address.
-func dial(addr string, timeout time.Duration) (net.Conn, error) {
+func dial(ctx context.Context, addr string, timeout time.Duration) (net.Conn, error) {
 	d := net.Dialer{Timeout: timeout}
 	if ap, err := netip.ParseAddrPort(addr); err == nil {
-		c, err := d.DialTCP(context.Background(), "tcp", netip.AddrPort{}, ap)
+		c, err := d.DialTCP(ctx, "tcp", netip.AddrPort{}, ap)
 		if err != nil {
 			// A nil *TCPConn must not become a non-nil net.Conn.
 			return nil, err
 		}
 		return c, nil
 	}
-	return d.Dial("tcp", addr)
+	return d.DialContext(ctx, "tcp", addr)
 }
 
 // isTimeout reports whether err is a deadline expiry.

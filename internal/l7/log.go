@@ -66,7 +66,10 @@ func (t *txn) fillEntry(e *logging.Entry) {
 		e.Backend = t.be.Cfg.Name
 		e.BeConn = int(t.be.Queue.Len())
 	}
-	if t.srv != nil && e.Status >= 0 && e.Tc >= 0 {
+	// The server is named once the request reached it, or when the
+	// client left while it was being connected to or answering (CC, CH).
+	if t.srv != nil && (e.Status >= 0 && e.Tc >= 0 ||
+		e.TermState[0] == tsClientAbort && (e.TermState[1] == phConnect || e.TermState[1] == phHeaders)) {
 		e.Server = t.srv.Name
 		e.SrvConn = int(t.srv.State.Cur())
 	}

@@ -52,8 +52,7 @@ const (
 // acquire takes a slot on the server for this request: the one
 // persistence names if any, else the one load balancing picks. Without
 // persistence it is exactly Pool.Acquire, so the hot path is unchanged.
-func (t *txn) acquire(be *engine.Backend) (*balance.Server, error) {
-	ctx := context.Background()
+func (t *txn) acquire(be *engine.Backend, ctx context.Context) (*balance.Server, error) {
 	p := be.Persist
 	if p == nil {
 		if be.Cfg.PreferLastServer && t.sc != nil && be.Pool.TryAcquireLast(t.sc.srv) {

@@ -129,7 +129,8 @@ func (t *txn) account() {
 	case who == tsServerAbort && phase == phConnect:
 		be.ErrConn.Add(1)
 		sc.ErrConn.Add(1)
-	case (who == tsClientAbort || who == tsClientTmo) && phase == phData:
+	case (who == tsClientAbort || who == tsClientTmo) && phase == phData,
+		who == tsClientAbort && (phase == phConnect || phase == phHeaders):
 		be.CliAborts.Add(1)
 		sc.CliAborts.Add(1)
 	case (who == tsServerAbort || who == tsServerTmo) && phase == phData:

@@ -46,7 +46,10 @@ type txn struct {
 
 	// sc is the server connection attached to this client connection: it
 	// serves the next request again if it goes to the same server.
-	sc   *serverConn
+	sc *serverConn
+	// ab watches for the client leaving while a request waits, for
+	// "option abortonclose" (abort.go); nil until first needed.
+	ab   *abortWatch
 	nreq int
 	// parked is set when the connection waited parkAfter for its next
 	// request and is to be parked (park.go). resumed is set on a txn that
@@ -547,8 +550,22 @@ func (t *txn) forward() {
 	qStart := t.stamp()
 	t.assigned(freq.Now())
 	t.entry.BackendQueue = be.Queue.Len()
-	srv, err := t.acquire(be)
+	ctx := context.Background()
+	ab := t.watchAborts()
+	if ab != nil {
+		ab.start(nil)
+		ctx = ab.ctx
+	}
+	srv, err := t.acquire(be, ctx)
 	t.entry.Tw = t.since(qStart)
+	if ab != nil && ab.stop(t) {
+		// "CQ": the client left while the request was queued.
+		if err == nil {
+			be.Pool.Release(srv)
+		}
+		t.clientAborted(phQueue)
+		return
+	}
 	if err != nil {
 		if errors.Is(err, balance.ErrQueueTimeout) {
 			t.entry.TermState = [2]byte{tsServerTmo, phQueue}
@@ -594,6 +611,12 @@ func (t *txn) attempt() {
 			cStart := t.stamp()
 			var sc *serverConn
 			sc, err = t.connect(freshOnly)
+			if errors.Is(err, errClientAborted) {
+				// "CC": the client left while the server connection
+				// was being set up.
+				t.clientAborted(phConnect)
+				return
+			}
 			t.entry.Tc = t.since(cStart)
 			if err == nil {
 				t.sc = sc
@@ -682,7 +705,19 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 	}
 	t.connected(false)
 	timeout := firstNonZero(t.be.Cfg.Timeouts.Connect, 5*time.Second)
-	c, err := dialProxy(t.srv, t.sess, timeout)
+	ctx := context.Background()
+	ab := t.watchAborts()
+	if ab != nil {
+		ab.start(nil)
+		ctx = ab.ctx
+	}
+	c, err := dialProxyContext(ctx, t.srv, t.sess, timeout)
+	if ab != nil && ab.stop(t) {
+		if err == nil {
+			c.Close()
+		}
+		return nil, errClientAborted
+	}
 	if err != nil {
 		if t.srv.Observe {
 			t.srv.State.ReportError(server.Layer4)
@@ -769,7 +804,14 @@ func (t *txn) exchange() error {
 
 	rStart := t.stamp()
 	for {
-		err := t.readResponse(sc)
+		err, aborted := t.readResponseWatched(sc)
+		if aborted {
+			// "CH": the client left while the server prepared its
+			// answer; the server connection may be closed already.
+			t.releaseServerConn(false)
+			t.clientAborted(phHeaders)
+			return nil
+		}
 		if err != nil {
 			if errors.Is(err, errServerGone) && reused && (!hasBody || replay) {
 				t.releaseServerConn(false)
