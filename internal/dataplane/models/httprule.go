@@ -51,7 +51,7 @@ type HTTPRule struct {
 	URIFmt    string `json:"uri-fmt,omitempty"`
 	URIMatch  string `json:"uri-match,omitempty"`
 
-	RedirCode   *int64 `json:"redir_code,omitempty" enum:"301,302,303,307,308"`
+	RedirCode   *int64 `json:"redir_code,omitempty"`
 	RedirOption string `json:"redir_option,omitempty"`
 	RedirType   string `json:"redir_type,omitempty" enum:"location,prefix,scheme"`
 	RedirValue  string `json:"redir_value,omitempty"`
