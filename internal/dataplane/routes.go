@@ -64,12 +64,6 @@ func (s *Server) handle(rt *route) {
 	s.mux.HandleFunc(rt.Method+" /v3"+rt.Path, rt.handler)
 }
 
-// register adds every route the API serves.
-func (s *Server) register() {
-	s.registerMeta()
-	s.registerSections()
-}
-
 // Models of the meta endpoints.
 type (
 	info struct {

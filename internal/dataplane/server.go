@@ -36,6 +36,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/auth"
 	"github.com/hawser-lb/hawser/internal/cfgfile"
 	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/dataplane/models"
 	"github.com/hawser-lb/hawser/internal/engine"
 )
 
@@ -102,6 +103,18 @@ type Server struct {
 // New checks the options, opens the listening socket and registers the
 // routes. Serve starts answering.
 func New(o Options) (*Server, error) {
+	s, err := newServer(o, models.Sections(), models.Children())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.listen(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newServer builds a server for the given converters, without a socket.
+func newServer(o Options, secs []*models.Section, kids []*models.Child) (*Server, error) {
 	if o.Userlist == "" {
 		o.Userlist = DefaultUserlist
 	}
@@ -122,19 +135,26 @@ func New(o Options) (*Server, error) {
 	var v int64
 	s.cur, v = fileOf(o.Snapshot)
 	s.version.Store(max(v, 1))
-	s.register()
+	s.registerMeta()
+	s.registerModels(secs, kids)
+	return s, nil
+}
+
+// listen opens the server's socket.
+func (s *Server) listen() error {
+	o := s.opts
 	if (o.CertFile == "") != (o.KeyFile == "") {
-		return nil, errors.New("--api-cert and --api-key go together")
+		return errors.New("--api-cert and --api-key go together")
 	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("data plane API: %w", err)
+		return fmt.Errorf("data plane API: %w", err)
 	}
 	if o.CertFile != "" {
 		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
 		if err != nil {
 			ln.Close()
-			return nil, fmt.Errorf("data plane API: %w", err)
+			return fmt.Errorf("data plane API: %w", err)
 		}
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	}
@@ -145,7 +165,7 @@ func New(o Options) (*Server, error) {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
 	}
-	return s, nil
+	return nil
 }
 
 // editable returns the file the API may rewrite, or why there is none.

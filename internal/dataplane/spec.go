@@ -94,7 +94,15 @@ func buildSpec(routes []*route, version string) map[string]any {
 			}
 			responses["202"] = acc
 		}
-		for _, c := range append([]int{401}, rt.Codes...) {
+		codes := append([]int{401}, rt.Codes...)
+		if hasParam(rt.Query, "transaction_id") {
+			// An unknown transaction is 404, a finished one 400.
+			codes = append(codes, 400, 404)
+		}
+		if strings.Contains(rt.Path, "{index}") {
+			codes = append(codes, 400)
+		}
+		for _, c := range codes {
 			responses[strconv.Itoa(c)] = map[string]any{
 				"description": http.StatusText(c),
 				"content":     map[string]any{"application/json": map[string]any{"schema": errRef}},
