@@ -35,7 +35,7 @@ func (e *Engine) compileTLSBind(b *config.Bind, fc *config.Frontend, snap *confi
 	if a, ok := h.(ALPNer); ok {
 		alpn = a.ALPN()
 	}
-	tb, err := tlsconf.NewBind(e.certs, b.TLS, &snap.Global, alpn)
+	tb, err := tlsconf.NewBind(e.certs, b.TLS, &snap.Global, alpn, fmt.Sprintf("%s:%d", b.Pos.File, b.Pos.Line))
 	if err != nil {
 		return nil, fmt.Errorf("bind %s: %w", b.Address, err)
 	}

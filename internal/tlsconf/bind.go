@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,7 +20,11 @@ import (
 // the line names them, and the configuration each handshake gets.
 type Bind struct {
 	store *Store
+	// refs are the certificates of crt and default-crt, fixed for the
+	// generation; the crt-lists' lines are read at each index rebuild,
+	// as the runtime API may change them.
 	refs  []*certRef
+	lists []*CrtList
 	// defs are the certificates served when no SNI matches: the
 	// default-crt ones, else the first certificate of the line.
 	defs   []*certRef
@@ -28,6 +33,20 @@ type Bind struct {
 	idx    atomic.Pointer[sniIndex]
 	// Warnings are settings Go could not honour exactly, for the log.
 	Warnings []string
+
+	// What a crt-list line needs to become a certRef; lineRefs caches
+	// them by line so that a rebuild keeps the configurations (and their
+	// session ticket keys) of unchanged lines. Guarded by mu, taken only
+	// when the index is rebuilt.
+	t        *config.BindTLS
+	g        *config.Global
+	defALPN  []string
+	base     *tls.Config
+	baseV    *clientVerifier
+	mu       sync.Mutex
+	lineRefs map[*CrtListLine]*certRef
+	// lineWarns collects the warnings of lines built by NewBind.
+	lineWarns []string
 }
 
 // certRef is one certificate of a bind line with its SNI filters (from a
@@ -42,12 +61,16 @@ type certRef struct {
 }
 
 // sniIndex maps server names to certificates. It is rebuilt when the
-// store's version changes (a certificate was replaced).
+// store's version changes (a certificate was replaced, a crt-list
+// edited).
 type sniIndex struct {
 	ver   uint64
+	defs  []*certRef
 	exact map[string][]*certRef
 	// wild is keyed by the part after "*.".
 	wild map[string][]*certRef
+	// all are the bind's certificates in line order.
+	all []*certRef
 }
 
 // ErrNoCertificate fails a handshake that no certificate matches under
@@ -73,13 +96,15 @@ func WithServed(ctx context.Context, s *Served) context.Context {
 
 // NewBind loads the certificates of a bind line and builds its
 // configuration. defALPN is the protocol list offered when the line sets
-// neither alpn nor no-alpn.
-func NewBind(store *Store, t *config.BindTLS, g *config.Global, defALPN []string) (*Bind, error) {
-	b := &Bind{store: store, strict: t.StrictSNI}
+// neither alpn nor no-alpn. where names the bind line ("file:line") in
+// the runtime API's messages.
+func NewBind(store *Store, t *config.BindTLS, g *config.Global, defALPN []string, where string) (*Bind, error) {
+	b := &Bind{store: store, strict: t.StrictSNI, t: t, g: g, defALPN: defALPN, lineRefs: map[*CrtListLine]*certRef{}}
 	base, baseV, warns, err := serverConfig(t, g, defALPN)
 	if err != nil {
 		return nil, err
 	}
+	b.base, b.baseV = base, baseV
 	b.Warnings = warns
 	add := func(paths []string) ([]*certRef, error) {
 		var refs []*certRef
@@ -89,7 +114,9 @@ func NewBind(store *Store, t *config.BindTLS, g *config.Global, defALPN []string
 				return nil, err
 			}
 			for _, e := range es {
-				refs = append(refs, &certRef{e: e, conf: base, verifier: baseV})
+				r := &certRef{e: e, conf: base, verifier: baseV}
+				r.conf = refConfig(r)
+				refs = append(refs, r)
 			}
 		}
 		return refs, nil
@@ -103,52 +130,81 @@ func NewBind(store *Store, t *config.BindTLS, g *config.Global, defALPN []string
 		return nil, err
 	}
 	b.refs = append(defs, crts...)
+	var first *CrtList
 	for _, lp := range t.CrtLists {
-		lines, err := ParseCrtList(lp, g.CrtBase)
+		l, err := store.LoadCrtList(lp, g.CrtBase)
 		if err != nil {
 			return nil, err
 		}
-		for _, l := range lines {
-			e, err := store.Load(l.Path)
-			if err != nil {
-				return nil, fmt.Errorf("crt-list '%s' line %d: %w", lp, l.Line, err)
+		for _, cl := range l.Lines() {
+			if _, err := b.lineRef(cl); err != nil {
+				return nil, fmt.Errorf("crt-list '%s' line %d: %w", lp, cl.Line, err)
 			}
-			r := &certRef{e: e, filters: l.Filters, negs: l.Negs, conf: base, verifier: baseV}
-			if l.Opts != nil {
-				lt, err := lineTLS(t, l.Opts)
-				if err == nil {
-					var w []string
-					r.conf, r.verifier, w, err = serverConfig(lt, g, defALPN)
-					b.Warnings = append(b.Warnings, w...)
-				}
-				if err != nil {
-					return nil, fmt.Errorf("crt-list '%s' line %d: %w", lp, l.Line, err)
-				}
-			}
-			b.refs = append(b.refs, r)
 		}
+		if first == nil && len(l.Lines()) > 0 {
+			first = l
+		}
+		b.lists = append(b.lists, l)
 	}
-	if len(b.refs) == 0 {
+	b.Warnings = append(b.Warnings, b.lineWarns...)
+	b.defs = defs
+	if len(b.defs) == 0 && len(b.refs) > 0 {
+		b.defs = b.refs[:1]
+	}
+	// With neither crt nor default-crt, the first line of the first
+	// crt-list is the default: the runtime API refuses to delete it.
+	for _, l := range b.lists {
+		var def *CrtListLine
+		if len(b.defs) == 0 && l == first {
+			def = l.Lines()[0]
+			b.defs = []*certRef{b.lineRefs[def]}
+		}
+		store.markDefault(l, where, def)
+	}
+	if len(b.defs) == 0 {
 		return nil, fmt.Errorf("'ssl' needs at least one certificate (crt, crt-list or default-crt)")
 	}
-	for _, r := range b.refs {
-		if r.e.Cert().Expired(time.Now()) {
-			b.Warnings = append(b.Warnings, fmt.Sprintf("certificate '%s' is expired or not yet valid", r.e.Path))
+	ix := b.index()
+	for _, rs := range [][]*certRef{b.refs, ix.all} {
+		for _, r := range rs {
+			if r.e.Cert().Expired(time.Now()) {
+				b.Warnings = append(b.Warnings, fmt.Sprintf("certificate '%s' is expired or not yet valid", r.e.Path))
+			}
 		}
-	}
-	b.defs = defs
-	if len(b.defs) == 0 {
-		b.defs = b.refs[:1]
 	}
 	// Each distinct configuration serves the certificate its
 	// GetConfigForClient picked. Copies share base's ticket keys (Go uses
 	// the original config's keys when the returned one sets none).
-	for _, r := range b.refs {
-		r.conf = refConfig(r)
-	}
 	b.conf = base.Clone()
 	b.conf.GetConfigForClient = b.configForClient
 	return b, nil
+}
+
+// lineRef returns the certRef of a crt-list line, building it on first
+// use. The caller holds b.mu or owns b (NewBind).
+func (b *Bind) lineRef(cl *CrtListLine) (*certRef, error) {
+	if r := b.lineRefs[cl]; r != nil {
+		return r, nil
+	}
+	e := b.store.Get(cl.Path)
+	if e == nil || e.Cert() == nil {
+		return nil, fmt.Errorf("certificate '%s' is not loaded", cl.Path)
+	}
+	r := &certRef{e: e, filters: cl.Filters, negs: cl.Negs, conf: b.base, verifier: b.baseV}
+	if cl.Opts != nil {
+		lt, err := lineTLS(b.t, cl.Opts)
+		if err == nil {
+			var w []string
+			r.conf, r.verifier, w, err = serverConfig(lt, b.g, b.defALPN)
+			b.lineWarns = append(b.lineWarns, w...)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	r.conf = refConfig(r)
+	b.lineRefs[cl] = r
+	return r, nil
 }
 
 // refConfig returns a copy of r.conf whose GetCertificate serves r's
@@ -209,7 +265,7 @@ func (b *Bind) pick(h *tls.ClientHelloInfo) *certRef {
 	if b.strict {
 		return nil
 	}
-	return choose(h, b.defs, "")
+	return choose(h, ix.defs, "")
 }
 
 func choose(h *tls.ClientHelloInfo, refs []*certRef, name string) *certRef {
@@ -247,11 +303,38 @@ func (b *Bind) index() *sniIndex {
 	if ix := b.idx.Load(); ix != nil && ix.ver == v {
 		return ix
 	}
-	ix := &sniIndex{ver: v, exact: map[string][]*certRef{}, wild: map[string][]*certRef{}}
-	for _, r := range b.refs {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	v = b.store.version.Load()
+	if ix := b.idx.Load(); ix != nil && ix.ver == v {
+		return ix
+	}
+	ix := &sniIndex{ver: v, exact: map[string][]*certRef{}, wild: map[string][]*certRef{}, defs: b.defs}
+	ix.all = append(ix.all, b.refs...)
+	live := map[*CrtListLine]bool{}
+	for _, l := range b.lists {
+		for _, cl := range l.Lines() {
+			r, err := b.lineRef(cl)
+			if err != nil {
+				// Lines are checked when added; a certificate
+				// deleted since cannot serve.
+				continue
+			}
+			live[cl] = true
+			ix.all = append(ix.all, r)
+		}
+	}
+	for cl := range b.lineRefs {
+		if !live[cl] {
+			delete(b.lineRefs, cl)
+		}
+	}
+	for _, r := range ix.all {
 		names := r.filters
 		if len(names) == 0 {
-			names = r.e.Cert().Names
+			if c := r.e.Cert(); c != nil {
+				names = c.Names
+			}
 		}
 		for _, n := range names {
 			if suf, ok := strings.CutPrefix(n, "*."); ok {

@@ -26,7 +26,8 @@ func (s *Store) New(path string) error {
 }
 
 // Delete removes an entry made by New. Certificates the configuration
-// loaded are in use by its binds and cannot be deleted.
+// loaded are in use by its binds, and those a crt-list line names by
+// crt-list binds: they cannot be deleted.
 func (s *Store) Delete(path string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -34,7 +35,7 @@ func (s *Store) Delete(path string) error {
 	switch {
 	case e == nil:
 		return ErrNoCert
-	case !e.created:
+	case !e.created, s.inCrtList(path):
 		return ErrInUse
 	}
 	delete(s.entries, path)

@@ -59,13 +59,16 @@ func (e *Entry) Cert() *Cert { return e.cur.Load() }
 type Store struct {
 	mu      sync.Mutex
 	entries map[string]*Entry
-	// version changes whenever an entry's certificate does, so that
-	// binds rebuild their SNI index.
+	lists   map[string]*CrtList
+	// version changes whenever an entry's certificate or a crt-list's
+	// lines do, so that binds rebuild their SNI index.
 	version atomic.Uint64
 }
 
 // NewStore returns an empty store.
-func NewStore() *Store { return &Store{entries: make(map[string]*Entry)} }
+func NewStore() *Store {
+	return &Store{entries: make(map[string]*Entry), lists: make(map[string]*CrtList)}
+}
 
 // Load returns the entry for the PEM file at path, reading it. A file
 // whose content has not changed since it was last read keeps the entry's

@@ -61,15 +61,15 @@ func TestSNISelection(t *testing.T) {
 	list := tlstest.Write(t, s.dir, "list.txt", []byte(
 		"# comment\n\n"+listed+" [alpn h2] api.test *.api.test\n"+neg+" !secret.neg.test\n"))
 	g := &config.Global{}
-	b, err := NewBind(NewStore(), &config.BindTLS{SSL: true, Crts: []string{first, exact, wild, cnonly}, CrtLists: []string{list}}, g, nil)
+	b, err := NewBind(NewStore(), &config.BindTLS{SSL: true, Crts: []string{first, exact, wild, cnonly}, CrtLists: []string{list}}, g, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	strict, err := NewBind(NewStore(), &config.BindTLS{SSL: true, Crts: []string{first, exact}, StrictSNI: true}, g, nil)
+	strict, err := NewBind(NewStore(), &config.BindTLS{SSL: true, Crts: []string{first, exact}, StrictSNI: true}, g, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	withDefault, err := NewBind(NewStore(), &config.BindTLS{SSL: true, Crts: []string{first, exact}, DefaultCrts: []string{wild}}, g, nil)
+	withDefault, err := NewBind(NewStore(), &config.BindTLS{SSL: true, Crts: []string{first, exact}, DefaultCrts: []string{wild}}, g, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestCrtListOptionsApply(t *testing.T) {
 	a := s.leaf(t, "a", tlstest.Opts{DNSNames: []string{"a.test"}})
 	h2 := s.leaf(t, "h2", tlstest.Opts{DNSNames: []string{"h2.test"}})
 	list := tlstest.Write(t, s.dir, "list.txt", []byte(h2+" [alpn h2 ssl-min-ver TLSv1.3]\n"))
-	b, err := NewBind(NewStore(), &config.BindTLS{SSL: true, Crts: []string{a}, CrtLists: []string{list}, ALPN: []string{"http/1.1"}}, &config.Global{}, nil)
+	b, err := NewBind(NewStore(), &config.BindTLS{SSL: true, Crts: []string{a}, CrtLists: []string{list}, ALPN: []string{"http/1.1"}}, &config.Global{}, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestRSAAndECDSAForOneName(t *testing.T) {
 	s := &certSet{dir: t.TempDir(), ca: tlstest.NewCA(t, "ca")}
 	ec := s.leaf(t, "ecdsa", tlstest.Opts{DNSNames: []string{"dual.test"}})
 	rsa := s.leaf(t, "rsa", tlstest.Opts{DNSNames: []string{"dual.test"}, RSA: true})
-	b, err := NewBind(NewStore(), &config.BindTLS{SSL: true, Crts: []string{ec, rsa}}, &config.Global{}, nil)
+	b, err := NewBind(NewStore(), &config.BindTLS{SSL: true, Crts: []string{ec, rsa}}, &config.Global{}, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestReplace(t *testing.T) {
 	p := s.leaf(t, "old", tlstest.Opts{DNSNames: []string{"site.test"}})
 	other := s.leaf(t, "other", tlstest.Opts{DNSNames: []string{"other.test"}})
 	store := NewStore()
-	b, err := NewBind(store, &config.BindTLS{SSL: true, Crts: []string{other, p}}, &config.Global{}, nil)
+	b, err := NewBind(store, &config.BindTLS{SSL: true, Crts: []string{other, p}}, &config.Global{}, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
