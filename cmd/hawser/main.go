@@ -24,12 +24,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/dataplane"
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/l4"
 	"github.com/hawser-lb/hawser/internal/l7"
+	"github.com/hawser-lb/hawser/internal/listener"
 	"github.com/hawser-lb/hawser/internal/logging"
 	"github.com/hawser-lb/hawser/internal/runtimeapi"
 	"github.com/hawser-lb/hawser/internal/stats"
@@ -54,6 +56,13 @@ type options struct {
 	apiCert     string
 	apiKey      string
 	sslCertsDir string
+	// oldSocket is -x: the runtime API socket of the process being
+	// replaced, which passes its listening sockets.
+	oldSocket string
+	// finish (-sf) and terminate (-st) are the pids of the processes
+	// being replaced: once this one serves, they get SIGUSR1 (finish
+	// what is in flight, then exit) or SIGTERM (exit now).
+	finish, terminate []int
 }
 
 const usage = `Usage: hawser -f <cfgfile|cfgdir> [-f ...] [options]
@@ -68,6 +77,10 @@ const usage = `Usage: hawser -f <cfgfile|cfgdir> [-f ...] [options]
   --api-userlist <name>  userlist of the API's users (default controller)
   --api-cert <file> --api-key <file>  serve the API over TLS
   --ssl-certs-dir <dir>  where the API stores certificates (default: next to the config)
+  -x <socket>    take the listening sockets of the running hawser from its
+                 stats socket (needs "expose-fd listeners") instead of binding
+  -sf <pid>...   once serving, tell these processes to finish and exit (SIGUSR1)
+  -st <pid>...   once serving, tell these processes to exit now (SIGTERM)
        hawser cli -S <socket> [command]   runtime API client (hawser cli -h)
 `
 
@@ -113,6 +126,25 @@ func parseArgs(args []string) (*options, error) {
 			o.apiKey, err = next()
 		case "--ssl-certs-dir":
 			o.sslCertsDir, err = next()
+		case "-x":
+			o.oldSocket, err = next()
+		case "-sf", "-st":
+			// The pids are the arguments that follow, up to the next
+			// option, as HAProxy reads them.
+			var pids []int
+			for i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+				i++
+				pid, perr := strconv.Atoi(args[i])
+				if perr != nil || pid <= 0 {
+					return nil, fmt.Errorf("option %s: bad pid %q", a, args[i])
+				}
+				pids = append(pids, pid)
+			}
+			if a == "-sf" {
+				o.finish = append(o.finish, pids...)
+			} else {
+				o.terminate = append(o.terminate, pids...)
+			}
 		case "-W", "-Ws":
 			// Master-worker mode: hawser reloads in-process, so there is
 			// no separate master to run. Accepted for compatibility.
@@ -237,6 +269,15 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 	// the process with the default action.
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT)
+	if o.oldSocket != "" {
+		ls, err := listener.Fetch(o.oldSocket, 10*time.Second)
+		if err != nil {
+			fmt.Fprintf(stderr, "[ALERT] -x %s: cannot get the listening sockets of the running process: %v\n", o.oldSocket, err)
+			return 1
+		}
+		log.Info("listening sockets received from the running process", "socket", o.oldSocket, "count", len(ls))
+		eng.InheritListeners(ls)
+	}
 	if err := eng.Apply(snap); err != nil {
 		printAlerts(stderr, err)
 		return 1
@@ -299,6 +340,7 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 		}
 		defer os.Remove(pidfile)
 	}
+	signalOld(o, log)
 
 	for sig := range sigs {
 		switch sig {
@@ -316,7 +358,16 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 			eng.Close()
 			return 0
 		default:
-			eng.Close()
+			// Stop now (SIGTERM, -st from a new process): the client
+			// connections are closed at once, but a handler waiting for a
+			// server only notices at its next read; don't wait for it.
+			done := make(chan struct{})
+			go func() { eng.Close(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(hardStopGrace):
+				log.Warn("exiting with requests still waiting for servers")
+			}
 			return 0
 		}
 	}
@@ -368,6 +419,27 @@ func (r *reloader) reloadFiles(files []string, stderr io.Writer) {
 		r.api.Reloaded(snap)
 	}
 	r.log.Info("configuration reloaded")
+}
+
+// hardStopGrace bounds how long SIGTERM waits for the handlers of the
+// connections it closed to return.
+const hardStopGrace = time.Second
+
+// signalOld tells the processes this one replaces (-sf, -st) to stop, now
+// that it serves.
+func signalOld(o *options, log *slog.Logger) {
+	send := func(pids []int, sig syscall.Signal) {
+		for _, pid := range pids {
+			if pid == os.Getpid() {
+				continue
+			}
+			if err := syscall.Kill(pid, sig); err != nil {
+				log.Warn("cannot signal the old process", "pid", pid, "signal", sig.String(), "err", err)
+			}
+		}
+	}
+	send(o.finish, syscall.SIGUSR1)
+	send(o.terminate, syscall.SIGTERM)
 }
 
 // alerter prints health-check transitions as HAProxy does on stderr and

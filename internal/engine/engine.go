@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -304,6 +305,17 @@ func (e *Engine) ListenerAddr(b *config.Bind) net.Addr {
 	return e.listeners.Addr(specOf(b).Key())
 }
 
+// InheritListeners gives the engine the listening sockets of a previous
+// process (hawser -x), by listener key: the first Apply uses them instead
+// of binding, and closes those its configuration does not bind.
+func (e *Engine) InheritListeners(ls map[string]net.Listener) { e.listeners.Inherit(ls) }
+
+// ListenerFiles returns duplicates of the open listening sockets and their
+// keys, for passing to a new process; the caller closes the files.
+func (e *Engine) ListenerFiles() (keys []string, files []*os.File, err error) {
+	return e.listeners.Files()
+}
+
 // Serve starts serving the connections that Options.HoldAccept held.
 func (e *Engine) Serve() { e.listeners.Release() }
 
@@ -386,6 +398,7 @@ func (e *Engine) applyLocked(snap *config.Snapshot) error {
 		keep[s.Key()] = true
 	}
 	e.listeners.Retain(keep)
+	e.listeners.DropInherited()
 	e.registry.Retain(gen.serverKeys)
 	e.stats.Retain(gen.statKeys)
 	e.tables.retain(gen)
@@ -435,10 +448,14 @@ func (e *Engine) Close() {
 // accept runs on the listener's accept loop.
 func (e *Engine) accept(c net.Conn, key string) {
 	gen := e.active.Load()
-	if gen == nil || e.stopping.Load() {
+	if gen == nil {
 		c.Close()
 		return
 	}
+	// A connection accepted while a stop closes the sockets is served
+	// all the same: its client was let in, and during a binary upgrade
+	// no other process would answer it. A soft stop serves its first
+	// request (handlers drain), a hard stop closes it with the others.
 	fe := gen.byListener[key]
 	if fe == nil {
 		// The socket is being retired by a reload.

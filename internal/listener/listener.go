@@ -47,6 +47,11 @@ type Pool struct {
 	// closes it. Set by Hold before any loop starts, never changed after.
 	gate        chan struct{}
 	releaseOnce sync.Once
+
+	// inherited are sockets received from a previous process (hawser -x),
+	// by key, that Ensure uses instead of binding; guarded by mu. Those
+	// no configuration binds are closed by DropInherited.
+	inherited map[string]net.Listener
 }
 
 type entry struct {
@@ -83,7 +88,13 @@ func (p *Pool) Ensure(specs []Spec) error {
 		if _, ok := p.ls[s.Key()]; ok {
 			continue
 		}
-		ln, err := listen(s)
+		ln, ok := p.inherited[s.Key()]
+		var err error
+		if ok {
+			delete(p.inherited, s.Key())
+		} else {
+			ln, err = listen(s)
+		}
 		if err != nil {
 			for _, e := range opened {
 				e.ln.Close()
@@ -102,6 +113,63 @@ func (p *Pool) Ensure(specs []Spec) error {
 	return nil
 }
 
+// Inherit gives the pool sockets a previous process listened on, by key:
+// Ensure uses them instead of binding their addresses again, so that the
+// connections waiting in their queues are not lost. It must be called
+// before the first Ensure.
+func (p *Pool) Inherit(ls map[string]net.Listener) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.inherited = ls
+	for _, ln := range ls {
+		if ul, ok := ln.(*net.UnixListener); ok {
+			// The socket file is ours now: remove it when we close it.
+			ul.SetUnlinkOnClose(true)
+		}
+	}
+}
+
+// DropInherited closes the inherited sockets no Ensure used: the new
+// configuration no longer binds them.
+func (p *Pool) DropInherited() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, ln := range p.inherited {
+		ln.Close()
+		delete(p.inherited, k)
+	}
+}
+
+// Files returns a duplicate of every open socket with its key, for
+// passing to a new process (the runtime API's _getsocks). The caller
+// closes the files. From then on, unix sockets no longer remove their
+// file when closed: the new process owns the path.
+func (p *Pool) Files() (keys []string, files []*os.File, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, e := range p.ls {
+		var f *os.File
+		switch ln := e.ln.(type) {
+		case *net.TCPListener:
+			f, err = ln.File()
+		case *net.UnixListener:
+			ln.SetUnlinkOnClose(false)
+			f, err = ln.File()
+		default:
+			err = fmt.Errorf("socket [%s] cannot be passed", e.spec.Address)
+		}
+		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			return nil, nil, err
+		}
+		keys = append(keys, k)
+		files = append(files, f)
+	}
+	return keys, files, nil
+}
+
 // Retain closes every socket whose key is not in keep.
 func (p *Pool) Retain(keep map[string]bool) {
 	p.mu.Lock()
@@ -117,6 +185,7 @@ func (p *Pool) Retain(keep map[string]bool) {
 // Close closes every socket and waits for the accept loops to end.
 func (p *Pool) Close() {
 	p.Release()
+	p.DropInherited()
 	p.Retain(nil)
 	p.wg.Wait()
 }

@@ -18,11 +18,18 @@ import (
 // while the configuration keeps its address; a reload only updates its
 // level and limits.
 type socket struct {
-	addr    string
-	ln      net.Listener
-	level   atomic.Int32
-	maxconn int
-	done    chan struct{}
+	addr  string
+	ln    net.Listener
+	level atomic.Int32
+	// exposeFD is "expose-fd listeners"; updated by reloads.
+	exposeFD atomic.Bool
+	maxconn  int
+	// file identifies the unix socket file this socket created, so that
+	// closing it removes that file only, not one a new process bound
+	// at the same path since (binary upgrade).
+	path string
+	file os.FileInfo
+	done chan struct{}
 }
 
 // Apply opens the "stats socket" listeners of snap that are not open yet,
@@ -48,6 +55,7 @@ func (s *Server) Apply(snap *config.Snapshot) error {
 		keep[cfg.Address] = true
 		if sk := s.sockets[cfg.Address]; sk != nil {
 			sk.level.Store(int32(level))
+			sk.exposeFD.Store(exposesFD(cfg))
 			continue
 		}
 		sk, err := openSocket(cfg, snap.Global.StatsMaxConn)
@@ -56,6 +64,7 @@ func (s *Server) Apply(snap *config.Snapshot) error {
 			continue
 		}
 		sk.level.Store(int32(level))
+		sk.exposeFD.Store(exposesFD(cfg))
 		s.sockets[cfg.Address] = sk
 		go func() {
 			defer close(sk.done)
@@ -95,6 +104,22 @@ func (s *Server) Addr(address string) net.Addr {
 func (sk *socket) close() {
 	sk.ln.Close()
 	<-sk.done
+	if sk.file != nil {
+		if fi, err := os.Lstat(sk.path); err == nil && os.SameFile(fi, sk.file) {
+			os.Remove(sk.path)
+		}
+	}
+}
+
+// exposesFD reports whether a "stats socket" line has "expose-fd
+// listeners".
+func exposesFD(cfg *config.StatsSocket) bool {
+	for i := 0; i+1 < len(cfg.Options); i++ {
+		if cfg.Options[i] == "expose-fd" && cfg.Options[i+1] == "listeners" {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) serveSocket(sk *socket) {
@@ -116,7 +141,7 @@ func (s *Server) serveSocket(sk *socket) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			s.ServeConn(c, Level(sk.level.Load()))
+			s.serveConn(c, Level(sk.level.Load()), sk.exposeFD.Load())
 		}()
 	}
 }
@@ -173,10 +198,16 @@ func openSocket(cfg *config.StatsSocket, globalMax int) (*socket, error) {
 		return nil, err
 	}
 	if network == "unix" {
+		// The socket file is removed by close, and only if it is still
+		// the one created here.
+		ln.(*net.UnixListener).SetUnlinkOnClose(false)
 		if err := setOwner(address, cfg.Mode, opts); err != nil {
 			ln.Close()
+			os.Remove(address)
 			return nil, err
 		}
+		sk.path = address
+		sk.file, _ = os.Lstat(address)
 	}
 	sk.ln = ln
 	return sk, nil

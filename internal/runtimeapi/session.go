@@ -50,19 +50,25 @@ type session struct {
 	quit     bool
 	severity int
 	timeout  time.Duration
+	// exposeFD is set on sockets with "expose-fd listeners": "_getsocks"
+	// may pass the listening sockets to a new process.
+	exposeFD bool
 }
 
 // ServeConn answers the runtime API on c at the given level until the
 // client is done, then closes c.
-func (s *Server) ServeConn(c net.Conn, level Level) {
+func (s *Server) ServeConn(c net.Conn, level Level) { s.serveConn(c, level, false) }
+
+func (s *Server) serveConn(c net.Conn, level Level, exposeFD bool) {
 	defer c.Close()
 	ss := &session{
-		srv:     s,
-		conn:    c,
-		r:       bufio.NewReaderSize(c, 4096),
-		w:       bufio.NewWriterSize(c, 16<<10),
-		level:   level,
-		timeout: s.timeout(),
+		exposeFD: exposeFD,
+		srv:      s,
+		conn:     c,
+		r:        bufio.NewReaderSize(c, 4096),
+		w:        bufio.NewWriterSize(c, 16<<10),
+		level:    level,
+		timeout:  s.timeout(),
 	}
 	for !ss.quit {
 		line, err := ss.readLine()

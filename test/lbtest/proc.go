@@ -172,6 +172,26 @@ func StartArgs(t testing.TB, cfg string, vars Vars, args ...string) *Proc {
 	return nil
 }
 
+// StartNext starts a second hawser on p's configuration file and
+// addresses, with extra command-line arguments: the new process of a
+// binary upgrade ("-x", "-sf", "-st"). It does not wait for anything: the
+// caller knows what readiness means for its arguments. The process is
+// stopped when the test ends.
+func (p *Proc) StartNext(t testing.TB, args ...string) *Proc {
+	t.Helper()
+	n := &Proc{t: t, vars: Vars{}, given: map[string]bool{}, path: p.path, out: newLogBuffer(), done: make(chan struct{})}
+	for k, v := range p.vars {
+		n.vars[k] = v
+		n.given[k] = true
+	}
+	n.args = args
+	if err := n.launch(); err != nil {
+		t.Fatalf("start hawser: %v", err)
+	}
+	t.Cleanup(n.stop)
+	return n
+}
+
 // launch starts the process and a goroutine that records its exit.
 func (p *Proc) launch() error {
 	p.cmd = exec.Command(binary, append([]string{"-f", p.path}, p.args...)...)

@@ -1,0 +1,255 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hawser-lb/hawser/test/lbtest"
+)
+
+// upgradeCfg has an HTTP frontend (with a /slow route to a backend the
+// test can hold), a TCP listener, and a stats socket; ${expose} is
+// "expose-fd listeners" or empty.
+const upgradeCfg = `
+global
+    stats socket ${sock} level admin ${expose}
+    hard-stop-after 30s
+defaults
+    timeout client 10s
+    timeout server 10s
+    timeout connect 2s
+frontend fe
+    mode http
+    bind ${fe}
+    use_backend slow if { path_beg /slow }
+    default_backend app
+backend app
+    mode http
+    server s1 ${s1}
+backend slow
+    mode http
+    server s2 ${s2}
+listen tcp
+    mode tcp
+    bind ${tcp}
+    server t1 ${t1}
+`
+
+type upgradeEnv struct {
+	p    *lbtest.Proc
+	sock string
+	app  *lbtest.Backend
+	slow *lbtest.Backend
+}
+
+func startUpgradable(t *testing.T, expose bool) *upgradeEnv {
+	t.Helper()
+	e := &upgradeEnv{
+		sock: filepath.Join(t.TempDir(), "hawser.sock"),
+		app:  lbtest.NewBackend(t, "s1"),
+		slow: lbtest.NewBackend(t, "s2"),
+	}
+	tcp := lbtest.NewTCPBackend(t, "t1")
+	vars := lbtest.Vars{"sock": e.sock, "s1": e.app.Addr, "s2": e.slow.Addr, "t1": tcp.Addr, "expose": ""}
+	if expose {
+		vars["expose"] = "expose-fd listeners"
+	}
+	e.p = lbtest.Start(t, upgradeCfg, vars)
+	return e
+}
+
+// slowRequest sends GET /slow on its own connection; the backend holds
+// it until released. The result arrives on the channel.
+func (e *upgradeEnv) slowRequest(t *testing.T) <-chan error {
+	t.Helper()
+	e.slow.Hold()
+	res := make(chan error, 1)
+	go func() {
+		r, err := lbtest.DoErr(lbtest.NewClient(false), http.MethodGet, e.p.URL("fe", "/slow"))
+		if err == nil && (r.Status != 200 || r.Body != "s2") {
+			err = fmt.Errorf("status %d body %q", r.Status, r.Body)
+		}
+		res <- err
+	}()
+	e.slow.WaitEntered(t, 1, 10*time.Second)
+	return res
+}
+
+// load runs HTTP requests on keep-alive connections, HTTP requests each
+// on a new connection, and TCP sessions through the TCP listener, until
+// stop is called; it counts successes and keeps the failures.
+type load struct {
+	ok   atomic.Int64
+	mu   sync.Mutex
+	errs []string
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+func startLoad(e *upgradeEnv) *load {
+	l := &load{stop: make(chan struct{})}
+	run := func(name string, once func() error) {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				if err := once(); err != nil {
+					l.mu.Lock()
+					l.errs = append(l.errs, name+": "+err.Error())
+					l.mu.Unlock()
+					continue
+				}
+				l.ok.Add(1)
+			}
+		}()
+	}
+	httpOnce := func(c *http.Client) func() error {
+		return func() error {
+			r, err := lbtest.DoErr(c, http.MethodGet, e.p.URL("fe", "/"))
+			if err != nil {
+				return err
+			}
+			if r.Status != 200 || r.Body != "s1" {
+				return fmt.Errorf("status %d body %q", r.Status, r.Body)
+			}
+			return nil
+		}
+	}
+	tcpAddr := e.p.Addr("tcp")
+	tcpOnce := func() error {
+		c, err := net.DialTimeout("tcp", tcpAddr, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(c, "ping\n"); err != nil {
+			return err
+		}
+		c.(*net.TCPConn).CloseWrite()
+		out, err := io.ReadAll(bufio.NewReader(c))
+		if err != nil {
+			return err
+		}
+		if string(out) != "t1\nping\nbye t1\n" {
+			return fmt.Errorf("tcp session got %q", out)
+		}
+		return nil
+	}
+	for i := range 2 {
+		run("keep-alive "+strconv.Itoa(i), httpOnce(lbtest.NewClient(true)))
+		run("new connection "+strconv.Itoa(i), httpOnce(lbtest.NewClient(false)))
+		run("tcp "+strconv.Itoa(i), tcpOnce)
+	}
+	return l
+}
+
+// waitMore waits until n more exchanges succeeded.
+func (l *load) waitMore(t *testing.T, n int64) {
+	t.Helper()
+	target := l.ok.Load() + n
+	lbtest.WaitUntil(t, fmt.Sprintf("%d more successful requests", n), 30*time.Second, func() bool {
+		return l.ok.Load() >= target
+	})
+}
+
+func (l *load) end(t *testing.T) {
+	t.Helper()
+	close(l.stop)
+	l.wg.Wait()
+	if len(l.errs) > 0 {
+		t.Errorf("%d of %d exchanges failed during the upgrade; first: %v", len(l.errs), int64(len(l.errs))+l.ok.Load(), l.errs[:min(5, len(l.errs))])
+	}
+}
+
+// The seamless binary upgrade as operators script it: a new process takes
+// the listening sockets with -x and tells the old one to finish with -sf.
+// Under a load of keep-alive and new HTTP connections and TCP sessions,
+// nothing is refused and nothing fails; the old process finishes its
+// in-flight request, then exits.
+func TestUpgradeUnderLoad(t *testing.T) {
+	t.Parallel()
+	e := startUpgradable(t, true)
+	slow := e.slowRequest(t)
+	l := startLoad(e)
+	l.waitMore(t, 200)
+
+	nw := e.p.StartNext(t, "-x", e.sock, "-sf", strconv.Itoa(e.p.Pid()))
+	e.p.WaitLog(t, "soft stop", 30*time.Second)
+	nw.WaitLog(t, "listening sockets received", 5*time.Second)
+	// The old process no longer accepts: these go to the new one.
+	l.waitMore(t, 200)
+	if e.p.Exited() {
+		t.Fatalf("old process exited with a request in flight; output:\n%s", e.p.Log())
+	}
+	e.slow.Release()
+	if err := <-slow; err != nil {
+		t.Errorf("in-flight request through the old process: %v", err)
+	}
+	if code := e.p.Wait(t, exitWait); code != 0 {
+		t.Errorf("old process exit code %d; output:\n%s", code, e.p.Log())
+	}
+	l.waitMore(t, 200)
+	l.end(t)
+	if nw.Exited() {
+		t.Fatalf("new process exited; output:\n%s", nw.Log())
+	}
+	// The new process serves the runtime API on the same path.
+	if out := cli(t, "unix", e.sock, "show info"); !strings.Contains(out, "Pid: "+strconv.Itoa(nw.Pid())) {
+		t.Errorf("show info on the stats socket after the upgrade:\n%s", out)
+	}
+}
+
+// -x against a stats socket without "expose-fd listeners" fails with a
+// message that says what is missing; the running process is untouched.
+func TestUpgradeWithoutExposeFD(t *testing.T) {
+	t.Parallel()
+	e := startUpgradable(t, false)
+	nw := e.p.StartNext(t, "-x", e.sock, "-sf", strconv.Itoa(e.p.Pid()))
+	if code := nw.Wait(t, exitWait); code != 1 {
+		t.Errorf("exit code %d, want 1", code)
+	}
+	if log := nw.Log(); !strings.Contains(log, "cannot get the listening sockets") || !strings.Contains(log, `"expose-fd listeners"`) {
+		t.Errorf("output does not explain the failure:\n%s", log)
+	}
+	if e.p.Exited() {
+		t.Fatal("old process stopped")
+	}
+	if r := lbtest.Get(t, e.p.URL("fe", "/")); r.Status != 200 {
+		t.Errorf("old process answers %d", r.Status)
+	}
+}
+
+// -st terminates the old process at once, even with a request in flight.
+func TestUpgradeTerminate(t *testing.T) {
+	t.Parallel()
+	e := startUpgradable(t, true)
+	slow := e.slowRequest(t)
+	nw := e.p.StartNext(t, "-x", e.sock, "-st", strconv.Itoa(e.p.Pid()))
+	e.p.Wait(t, exitWait)
+	if err := <-slow; err == nil {
+		t.Error("request in flight through the terminated process succeeded")
+	}
+	e.slow.Release()
+	if r := lbtest.Get(t, e.p.URL("fe", "/")); r.Status != 200 || r.Body != "s1" {
+		t.Errorf("after -st: %d %q", r.Status, r.Body)
+	}
+	if nw.Exited() {
+		t.Fatalf("new process exited; output:\n%s", nw.Log())
+	}
+}
