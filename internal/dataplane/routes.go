@@ -191,6 +191,11 @@ func (s *Server) getRaw(w http.ResponseWriter, r *http.Request) {
 		}
 		if err == nil {
 			data = f.Bytes()
+			// The version of exactly this text.
+			w.Header().Set("Configuration-Version", strconv.FormatInt(fileVersion(f), 10))
+			if fileVersion(f) == 0 {
+				w.Header().Set("Configuration-Version", strconv.FormatInt(s.version.Load(), 10))
+			}
 		}
 	}
 	s.mu.Unlock()
