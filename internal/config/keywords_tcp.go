@@ -109,6 +109,7 @@ var unsupportedTCPActions = []string{
 	"sc-inc-gpc", "sc-inc-gpc1", "sc-add-gpc", "sc-set-gpt", "sc-set-gpt0", "expect-netscaler-cip",
 	"use-service", "send-spoe-group", "attach-srv", "set-bandwidth-limit", "set-fc-mark", "set-fc-tos",
 	"set-priority-class", "set-priority-offset", "set-retries", "lua.*",
+	"set-bc-mark", "set-bc-tos", "do-log",
 }
 
 // tcpKeywords are the tcp-request and tcp-response keywords.

@@ -112,7 +112,9 @@ var unsupported = []struct {
 	names []string
 }{
 	{all, []string{"cache-use", "cache-store", "do-log", "send-spoe-group", "set-bandwidth-limit", "set-fc-mark", "set-fc-tos", "set-mark", "set-nice", "set-tos", "strict-mode", "sc-add-gpc", "lua.*", "set-header-fmt"}},
-	{req, []string{"do-resolve", "early-hint", "set-dst", "set-dst-port", "set-priority-class", "set-priority-offset", "set-src", "set-src-port", "wait-for-handshake"}},
+	{req, []string{"do-resolve", "early-hint", "set-dst", "set-dst-port", "set-priority-class", "set-priority-offset", "set-src", "set-src-port", "wait-for-handshake", "set-bc-mark", "set-bc-tos"}},
+	{all, []string{"add-headers-bin", "del-headers-bin", "set-headers-bin"}},
+	{req | resp, []string{"pause"}},
 }
 
 func init() {
