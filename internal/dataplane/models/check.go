@@ -211,6 +211,11 @@ func decodeCheck(words []string, actionField string) (*checkRule, error) {
 		return nil, fieldError(actionField, "missing in %q", wordsText(words))
 	}
 	c := &checkRule{Kind: kind, Action: words[1]}
+	if base, _, _ := splitAction(c.Action); base != c.Action {
+		if err := refusedCheckWord(kind, actionField, base); err != nil {
+			return nil, err
+		}
+	}
 	if err := refusedCheckWord(kind, actionField, c.Action); err != nil {
 		return nil, err
 	}
