@@ -57,7 +57,7 @@ func oneWord(field, text string, required bool) (string, error) {
 		return "", fieldError(field, "%v", err)
 	}
 	if len(ws) != 1 {
-		return "", fieldError(field, "must be one word (quote it to keep blanks: %q)", cfgfile.Quote(text))
+		return "", fieldError(field, "must be one word; write %s to keep the blanks", cfgfile.Quote(text))
 	}
 	return ws[0], nil
 }

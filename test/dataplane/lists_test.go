@@ -1,0 +1,149 @@
+package dataplane
+
+import (
+	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hawser-lb/hawser/test/lbtest"
+)
+
+// listsCfg is baseCfg with a second backend "two" at ${s2}.
+const listsCfg = baseCfg + `
+backend two
+    server s2 ${s2}
+`
+
+// version returns the configuration's current version.
+func (a *api) version() string {
+	a.t.Helper()
+	return strings.TrimSpace(a.must(200, "GET", cfgPath+"/version", "").Body)
+}
+
+// TestRuleListsSteerTraffic builds routing out of index-addressed list
+// items (an ACL, a use_backend, http-request and http-response rules),
+// edits them by index, and checks each step on real traffic and in the
+// file.
+func TestRuleListsSteerTraffic(t *testing.T) {
+	t.Parallel()
+	one, two := lbtest.NewBackend(t, "one"), lbtest.NewBackend(t, "two")
+	a := startAPI(t, listsCfg, lbtest.Vars{"s1": one.Addr, "s2": two.Addr})
+	fe := cfgPath + "/frontends/web"
+	get := func(path string) lbtest.Response { return lbtest.Get(t, a.proc.URL("web", path)) }
+
+	a.must(201, "POST", fe+"/acls/0?version="+a.version(), `{"acl_name":"is_two","criterion":"path_beg","value":"-i /two"}`)
+	a.must(201, "POST", fe+"/backend_switching_rules/0?version="+a.version(), `{"name":"two","cond":"if","cond_test":"is_two"}`)
+	if r := get("/TWO/x"); r.Body != "two" {
+		t.Fatalf("/TWO/x after use_backend: %q", r.Body)
+	}
+	if r := get("/"); r.Body != "one" {
+		t.Fatalf("/ after use_backend: %q", r.Body)
+	}
+
+	// A rule written at index 0 runs before the others.
+	a.must(201, "POST", fe+"/http_request_rules/0?version="+a.version(),
+		`{"type":"return","return_status_code":200,"return_content_type":"text/plain","return_content_format":"string","return_content":"\"from the api\"","cond":"if","cond_test":"{ path /hello }"}`)
+	if r := get("/hello"); r.Status != 200 || r.Body != "from the api" {
+		t.Fatalf("/hello: %d %q", r.Status, r.Body)
+	}
+	a.must(201, "POST", fe+"/http_request_rules/1?version="+a.version(),
+		`{"type":"set-header","hdr_name":"X-Via-API","hdr_format":"%[path]"}`)
+	get("/p")
+	if req, _ := one.LastRequest(); req.Header.Get("X-Via-API") != "/p" {
+		t.Fatalf("X-Via-API = %q", req.Header.Get("X-Via-API"))
+	}
+	a.must(201, "POST", cfgPath+"/backends/app/http_response_rules/0?version="+a.version(),
+		`{"type":"set-header","hdr_name":"X-Served-By","hdr_format":"app"}`)
+	if r := get("/"); r.Header.Get("X-Served-By") != "app" {
+		t.Fatalf("X-Served-By = %q", r.Header.Get("X-Served-By"))
+	}
+
+	var rules []map[string]any
+	json.Unmarshal([]byte(a.must(200, "GET", fe+"/http_request_rules", "").Body), &rules)
+	if len(rules) != 2 || rules[0]["type"] != "return" || rules[1]["type"] != "set-header" {
+		t.Fatalf("rules: %v", rules)
+	}
+	if r := a.must(200, "GET", fe+"/http_request_rules/1", ""); !strings.Contains(r.Body, `"hdr_format":"%[path]"`) {
+		t.Errorf("rule 1: %s", r.Body)
+	}
+
+	// Replace at an index, then delete it: the route goes back.
+	a.must(200, "PUT", fe+"/http_request_rules/0?version="+a.version(),
+		`{"type":"deny","deny_status":429,"cond":"if","cond_test":"{ path /hello }"}`)
+	if r := get("/hello"); r.Status != 429 {
+		t.Fatalf("/hello after PUT: %d", r.Status)
+	}
+	a.must(204, "DELETE", fe+"/http_request_rules/0?version="+a.version(), "")
+	if r := get("/hello"); r.Status != 200 || r.Body != "one" {
+		t.Fatalf("/hello after DELETE: %d %q", r.Status, r.Body)
+	}
+
+	// Refused writes change nothing and name the field.
+	v := a.version()
+	for _, tc := range []struct{ body, msg string }{
+		{`{"type":"cache-use"}`, "type: 'http-request cache-use' is not supported by hawser"},
+		{`{"type":"set-header","hdr_name":"X","hdr_format":"a b"}`, "hdr_format: must be one word"},
+		{`{"type":"allow","hdr_name":"X"}`, `hdr_name: is not used by type \"allow\"`},
+		{`{"type":"silent-drop","rst_ttl":1}`, "rst_ttl"},
+	} {
+		r := a.must(400, "POST", fe+"/http_request_rules/0?version="+v, tc.body)
+		if !strings.Contains(r.Body, tc.msg) {
+			t.Errorf("%s: %s, want %q", tc.body, r.Body, tc.msg)
+		}
+	}
+	if a.version() != v {
+		t.Errorf("refused writes changed the version")
+	}
+
+	data, err := os.ReadFile(a.proc.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"    acl is_two path_beg -i /two\n",
+		"    use_backend two if is_two\n",
+		"    http-request set-header X-Via-API %[path]\n",
+		"    http-response set-header X-Served-By app\n",
+	} {
+		if !strings.Contains(string(data), line) {
+			t.Errorf("file lacks %q:\n%s", line, data)
+		}
+	}
+	if n, _ := strconv.Atoi(a.version()); n != 8 {
+		t.Errorf("version = %d, want 8 (one per write)", n)
+	}
+}
+
+// TestRuleListReplaceAndLogTargets replaces whole lists with PUT and
+// reads and writes log targets.
+func TestRuleListReplaceAndLogTargets(t *testing.T) {
+	t.Parallel()
+	cfg := strings.Replace(listsCfg, "\nbackend app\n", "\nbackend app\n    log stdout format raw local0\n", 1)
+	one, two := lbtest.NewBackend(t, "one"), lbtest.NewBackend(t, "two")
+	a := startAPI(t, cfg, lbtest.Vars{"s1": one.Addr, "s2": two.Addr})
+	fe := cfgPath + "/frontends/web"
+
+	if r := a.must(200, "GET", cfgPath+"/backends/app/log_targets", ""); strings.TrimSpace(r.Body) != `[{"address":"stdout","format":"raw","facility":"local0"}]` {
+		t.Errorf("backend log targets: %s", r.Body)
+	}
+	a.must(201, "POST", fe+"/log_targets/0?version="+a.version(), `{"address":"stderr","facility":"daemon","level":"err"}`)
+	a.must(400, "POST", fe+"/log_targets/0?version="+a.version(), `{"address":"stderr","facility":"local9"}`)
+	if data, _ := os.ReadFile(a.proc.Path()); !strings.Contains(string(data), "    log stderr daemon err\n") {
+		t.Errorf("file lacks the log line:\n%s", data)
+	}
+	a.must(200, "PUT", fe+"/acls?version="+a.version(),
+		`[{"acl_name":"a","criterion":"path_beg","value":"/a"},{"acl_name":"b","criterion":"path_beg","value":"/b"}]`)
+	a.must(200, "PUT", fe+"/backend_switching_rules?version="+a.version(),
+		`[{"name":"two","cond":"if","cond_test":"a || b"}]`)
+	for path, want := range map[string]string{"/a": "two", "/b/x": "two", "/c": "one"} {
+		if r := lbtest.Get(t, a.proc.URL("web", path)); r.Body != want {
+			t.Errorf("%s: %q, want %q", path, r.Body, want)
+		}
+	}
+	a.must(200, "PUT", fe+"/backend_switching_rules?version="+a.version(), `[]`)
+	if r := lbtest.Get(t, a.proc.URL("web", "/a")); r.Body != "one" {
+		t.Errorf("/a after emptying the list: %q", r.Body)
+	}
+}
