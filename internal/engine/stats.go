@@ -89,7 +89,7 @@ func (g *Generation) Stats() []stats.Row {
 	var rows []stats.Row
 	for _, sp := range g.statProxies() {
 		if sp.fe != nil {
-			rows = append(rows, frontendRow(sp, now, g.Engine.Stopping()))
+			rows = append(rows, frontendRow(sp, now, g.Engine.Stopping(), g.Snap.Global.MaxConn))
 			for _, ss := range sp.fe.sockStats {
 				rows = append(rows, listenerRow(sp, ss, now, g.Engine.Stopping()))
 			}
@@ -135,7 +135,7 @@ func modeName(m config.Mode) string {
 	return "tcp"
 }
 
-func frontendRow(sp *statProxy, now uint32, stopping bool) stats.Row {
+func frontendRow(sp *statProxy, now uint32, stopping bool, globalMax int) stats.Row {
 	f := sp.fe
 	c := f.Counters
 	http := f.Cfg.Mode == config.ModeHTTP
@@ -143,8 +143,14 @@ func frontendRow(sp *statProxy, now uint32, stopping bool) stats.Row {
 	common(&r, c, sp, now, http)
 	r.Set(stats.FSvName, stats.Str("FRONTEND"))
 	r.Set(stats.FSCur, stats.Int(c.Cur.Load()))
-	r.Set(stats.FSLim, stats.Int(f.MaxConnNow()))
-	if f.MaxConnNow() == 0 {
+	// Without its own maxconn a frontend is bounded by the global one, as
+	// in HAProxy; without either there is no limit and the cell is empty.
+	switch lim := f.MaxConnNow(); {
+	case lim > 0:
+		r.Set(stats.FSLim, stats.Int(lim))
+	case globalMax > 0:
+		r.Set(stats.FSLim, stats.Int(globalMax))
+	default:
 		r.Set(stats.FSLim, stats.Value{})
 	}
 	r.Set(stats.FSTot, stats.Int(c.Sessions.Load()))
@@ -418,6 +424,7 @@ func (e *Engine) Info() stats.Info {
 	// The process-wide count: it includes retired loggers, TCP targets'
 	// own queues and log-forward sections, and never goes down.
 	in.DroppedLogs = logging.DroppedLogs()
+	in.RecvLogs = logging.ReceivedLogs()
 	now := freq.Now()
 	if g := e.active.Load(); g != nil {
 		in.MaxConn = g.Snap.Global.MaxConn

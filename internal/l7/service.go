@@ -3,8 +3,11 @@ package l7
 import (
 	"bytes"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/h1"
 	"github.com/hawser-lb/hawser/internal/stats"
 )
@@ -46,11 +49,52 @@ func (t *txn) useService(name string) {
 // every proxy in the exposition format, filtered by the scope= and
 // no-maint query options.
 func promService(t *txn) (int, string, []byte) {
-	eng := t.sess.Gen.Engine
+	gen := t.sess.Gen
+	eng := gen.Engine
 	var body bytes.Buffer
-	o := stats.ParsePromQuery(string(t.query))
+	o, err := stats.ParsePromQuery(string(t.query))
+	if err != nil {
+		// promex answers a malformed query string with a 400.
+		return 400, "text/plain", []byte(err.Error() + "\n")
+	}
+	if o.Scopes&stats.ScopeStickTable != 0 {
+		o.Tables = stickTables(gen)
+	}
+	if o.DescLabels {
+		o.GlobalDesc = gen.Snap.Global.Description
+		o.Descs = proxyDescs(gen)
+	}
 	if err := stats.WritePrometheus(&body, stats.Version, eng.Info(), eng.Stats(), o); err != nil {
 		return 500, "text/plain", []byte(err.Error() + "\n")
 	}
 	return 200, "text/plain; version=0.0.4; charset=utf-8", body.Bytes()
+}
+
+// stickTables lists the generation's stick tables by name, for the
+// exporter's sticktable scope.
+func stickTables(g *engine.Generation) []stats.StickTable {
+	ts := make([]stats.StickTable, 0, len(g.Tables))
+	for name, t := range g.Tables {
+		d := t.Decl()
+		ts = append(ts, stats.StickTable{Name: name, Type: d.Type.String(), Size: uint64(d.Size), Used: uint64(t.Len())})
+	}
+	slices.SortFunc(ts, func(a, b stats.StickTable) int { return strings.Compare(a.Name, b.Name) })
+	return ts
+}
+
+// proxyDescs maps each proxy with a "description" to it, for the
+// exporter's desc-labels option.
+func proxyDescs(g *engine.Generation) map[string]string {
+	m := make(map[string]string)
+	for _, f := range g.Snap.Frontends {
+		if f.Description != "" {
+			m[f.Name] = f.Description
+		}
+	}
+	for _, b := range g.Snap.Backends {
+		if b.Description != "" {
+			m[b.Name] = b.Description
+		}
+	}
+	return m
 }

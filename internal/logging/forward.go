@@ -187,12 +187,20 @@ func (l *relayListener) close() {
 	l.conns.Wait()
 }
 
+// receivedLogs counts the messages log-forward sections received,
+// process-wide (HAProxy's CumRecvLogs, haproxy_process_recv_logs_total).
+var receivedLogs atomic.Uint64
+
+// ReceivedLogs returns how many messages log-forward sections received.
+func ReceivedLogs() uint64 { return receivedLogs.Load() }
+
 // deliver parses one message from src and gives it to the section's
 // Logger, with its host field set as "option host" says.
 func deliver(rc *RelayConfig, b []byte, src netip.Addr) {
 	if len(b) == 0 {
 		return
 	}
+	receivedLogs.Add(1)
 	m := ParseMessage(b, time.Now())
 	if !rc.Cfg.DontParse && src.IsValid() {
 		addr := func() string { return src.Unmap().String() }

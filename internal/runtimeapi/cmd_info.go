@@ -119,7 +119,7 @@ func infoValues(ctx *Context) []string {
 	v[50], v[51] = node, desc
 	v[52], v[53], v[54], v[55] = stopping, i(in.CurConns+int64(in.Listeners)), "0", i(int64(in.Listeners))
 	v[56], v[57], v[58], v[59], v[60] = "0", "0", u(in.DroppedLogs), "0", "0"
-	v[61], v[62], v[63], v[64], v[65] = u(in.BytesOut), "0", "0", "0", "0"
+	v[61], v[62], v[63], v[64], v[65] = u(in.BytesOut), "0", "0", "0", u(in.RecvLogs)
 	v[66] = stats.Version
 	v[67], v[68], v[69] = "0", u(ms.HeapSys), u(ms.HeapInuse)
 	v[70], v[71] = i(in.Start.Unix()), "0"

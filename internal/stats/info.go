@@ -25,4 +25,6 @@ type Info struct {
 	// DroppedLogs counts the log lines dropped because a target could not
 	// take them.
 	DroppedLogs uint64
+	// RecvLogs counts the messages log-forward sections received.
+	RecvLogs uint64
 }

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"math"
 	"net/url"
@@ -14,61 +15,129 @@ import (
 // Scopes select the metric groups of a scrape (promex "scope=").
 type Scopes uint8
 
-// Scope bits.
+// Scope bits. ScopeStickTable and ScopeResolver are promex's modules.
 const (
 	ScopeGlobal Scopes = 1 << iota
 	ScopeFrontend
 	ScopeBackend
 	ScopeServer
 	ScopeListener
-	ScopeAll = ScopeGlobal | ScopeFrontend | ScopeBackend | ScopeServer | ScopeListener
+	ScopeStickTable
+	ScopeResolver
+	ScopeAll = ScopeGlobal | ScopeFrontend | ScopeBackend | ScopeServer | ScopeListener | ScopeStickTable | ScopeResolver
 )
 
-// PromOptions are the query-string options of the exporter.
+// PromOptions are the query-string options of the exporter, and what the
+// caller adds to the proxy rows for a scrape.
 type PromOptions struct {
 	Scopes Scopes
 	// NoMaint leaves out the servers in maintenance.
 	NoMaint bool
+	// Metrics are the "metrics=" names: true to include, false to
+	// exclude. When one name is included, only the included ones are
+	// dumped; otherwise all but the excluded ones.
+	Metrics map[string]bool
+	// DescLabels adds a desc label with the description of the proxy (or
+	// of the process, for process metrics) when it has one.
+	DescLabels bool
+	// ExtraCounters asks for the counters of HAProxy's stats modules
+	// (h1, h2, ssl...); hawser has none to add.
+	ExtraCounters bool
+
+	// Filled by the caller.
+	Tables     []StickTable      // for the sticktable scope
+	Descs      map[string]string // proxy name -> "description"
+	GlobalDesc string            // the global section's "description"
+}
+
+// StickTable is the state of one stick table, for haproxy_sticktable_*.
+type StickTable struct {
+	Name, Type string
+	Size, Used uint64
 }
 
 // ParsePromQuery reads promex's query-string options: "scope=" (repeated;
-// global, frontend, backend, server, listener, "*"; an empty value clears
-// the list) and "no-maint". Without any scope every scope is dumped.
-// Unknown scopes (sticktable, resolver) select nothing, as hawser has no
-// such metrics yet.
-func ParsePromQuery(rawQuery string) PromOptions {
+// global, frontend, backend, server, listener, sticktable, resolver,
+// "*"; an empty value clears the list), "metrics=" (comma-separated full
+// metric names, "-name" to exclude), "no-maint", "desc-labels" and
+// "extra-counters". Without any scope every scope is dumped. A scope
+// without a value or with an unknown one is an error, which promex
+// answers with a 400.
+func ParsePromQuery(rawQuery string) (PromOptions, error) {
 	o := PromOptions{Scopes: ScopeAll}
 	scoped := false
 	for part := range strings.SplitSeq(rawQuery, "&") {
+		if part == "" {
+			continue
+		}
 		k, v, hasValue := strings.Cut(part, "=")
-		k, _ = url.QueryUnescape(k)
-		v, _ = url.QueryUnescape(v)
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 != nil || err2 != nil || strings.Contains(v, "=") {
+			return o, fmt.Errorf("invalid query string")
+		}
 		switch k {
 		case "scope":
 			if !scoped {
 				o.Scopes, scoped = 0, true
 			}
-			switch {
-			case !hasValue || v == "":
+			if !hasValue {
+				return o, fmt.Errorf("scope without a value")
+			}
+			bit, ok := scopeNames[v]
+			if !ok {
+				return o, fmt.Errorf("unknown scope %q", v)
+			}
+			if v == "" {
 				o.Scopes = 0
-			case v == "*":
-				o.Scopes |= ScopeAll
-			case v == "global":
-				o.Scopes |= ScopeGlobal
-			case v == "frontend":
-				o.Scopes |= ScopeFrontend
-			case v == "backend":
-				o.Scopes |= ScopeBackend
-			case v == "server":
-				o.Scopes |= ScopeServer
-			case v == "listener":
-				o.Scopes |= ScopeListener
+			}
+			o.Scopes |= bit
+		case "metrics":
+			if !hasValue {
+				return o, fmt.Errorf("metrics without a value")
+			}
+			for m := range strings.SplitSeq(v, ",") {
+				name, exclude := strings.CutPrefix(m, "-")
+				if name == "" {
+					continue
+				}
+				if o.Metrics == nil {
+					o.Metrics = make(map[string]bool)
+				}
+				o.Metrics[name] = !exclude
 			}
 		case "no-maint":
 			o.NoMaint = true
+		case "desc-labels":
+			o.DescLabels = true
+		case "extra-counters":
+			o.ExtraCounters = true
 		}
 	}
-	return o
+	return o, nil
+}
+
+// scopeNames are the values of "scope=".
+var scopeNames = map[string]Scopes{
+	"": 0, "*": ScopeAll, "global": ScopeGlobal, "frontend": ScopeFrontend,
+	"backend": ScopeBackend, "server": ScopeServer, "listener": ScopeListener,
+	"sticktable": ScopeStickTable, "resolver": ScopeResolver,
+}
+
+// wants reports whether the "metrics=" filter keeps the metric name.
+func (o *PromOptions) wants(name string) bool {
+	if len(o.Metrics) == 0 {
+		return true
+	}
+	if in, listed := o.Metrics[name]; listed {
+		return in
+	}
+	for _, in := range o.Metrics {
+		if in {
+			return false // an include list: only what it names
+		}
+	}
+	return true
 }
 
 // WritePrometheus writes the process, frontend, backend and server metrics
@@ -77,9 +146,19 @@ func ParsePromQuery(rawQuery string) PromOptions {
 // version labels haproxy_process_build_info.
 func WritePrometheus(w io.Writer, version string, info Info, rows []Row, o PromOptions) error {
 	var fams []*dto.MetricFamily
-	ctx := &promCtx{rows: rows}
+	ctx := &promCtx{rows: rows, o: &o}
 	if o.Scopes&ScopeGlobal != 0 {
-		fams = append(fams, processFamilies(version, info)...)
+		for _, f := range processFamilies(version, info) {
+			if !o.wants(f.GetName()) {
+				continue
+			}
+			if o.DescLabels && o.GlobalDesc != "" {
+				for _, m := range f.Metric {
+					m.Label = append(m.Label, &dto.LabelPair{Name: ptr("desc"), Value: ptr(o.GlobalDesc)})
+				}
+			}
+			fams = append(fams, f)
+		}
 	}
 	for _, sc := range []struct {
 		scope  Scopes
@@ -100,6 +179,9 @@ func WritePrometheus(w io.Writer, version string, info Info, rows []Row, o PromO
 				fams = append(fams, f)
 			}
 		}
+	}
+	if o.Scopes&ScopeStickTable != 0 {
+		fams = append(fams, stickTableFamilies(&o)...)
 	}
 	// MetricFamilyToText is the text format writer the expfmt encoder
 	// uses; calling it directly skips the encoder's name escaping, which
@@ -139,6 +221,7 @@ const (
 // aggregates, computed once per scrape.
 type promCtx struct {
 	rows []Row
+	o    *PromOptions
 	aggs map[string]*agg
 	// labels are each row's proxy (and server) labels, shared by all
 	// its series.
@@ -181,6 +264,11 @@ func (c *promCtx) rowLabels(i int) []*dto.LabelPair {
 	if c.labels[i] == nil {
 		r := &c.rows[i]
 		ls := []*dto.LabelPair{{Name: ptr("proxy"), Value: ptr(r.Proxy())}}
+		if c.o.DescLabels {
+			if d := c.o.Descs[r.Proxy()]; d != "" {
+				ls = append(ls, &dto.LabelPair{Name: ptr("desc"), Value: ptr(d)})
+			}
+		}
 		switch r.Type {
 		case TypeServer:
 			ls = append(ls, &dto.LabelPair{Name: ptr("server"), Value: ptr(r.Name())})
@@ -247,6 +335,9 @@ func aggCheckStatus(r *Row, c *promCtx, emit func(label, value string, v float64
 
 func family(prefix string, d *promDef, typ Type, c *promCtx, o PromOptions) *dto.MetricFamily {
 	rows := c.rows
+	if !o.wants(prefix + d.name) {
+		return nil
+	}
 	f := &dto.MetricFamily{Name: ptr(prefix + d.name), Help: ptr(d.help)}
 	if d.counter {
 		f.Type = dto.MetricType_COUNTER.Enum()
@@ -275,6 +366,36 @@ func family(prefix string, d *promDef, typ Type, c *promCtx, o PromOptions) *dto
 		return nil
 	}
 	return f
+}
+
+// stickTableFamilies are promex's sticktable module: each table's size
+// and number of entries, labelled with its name and key type.
+func stickTableFamilies(o *PromOptions) []*dto.MetricFamily {
+	var fams []*dto.MetricFamily
+	for _, d := range []struct {
+		name, help string
+		value      func(*StickTable) uint64
+	}{
+		{"haproxy_sticktable_size", "Stick table size.", func(t *StickTable) uint64 { return t.Size }},
+		{"haproxy_sticktable_used", "Number of entries used in this stick table.", func(t *StickTable) uint64 { return t.Used }},
+	} {
+		if !o.wants(d.name) {
+			continue
+		}
+		f := &dto.MetricFamily{Name: ptr(d.name), Help: ptr(d.help), Type: dto.MetricType_GAUGE.Enum()}
+		for i := range o.Tables {
+			t := &o.Tables[i]
+			if t.Size == 0 {
+				continue
+			}
+			ls := []*dto.LabelPair{{Name: ptr("name"), Value: ptr(t.Name)}, {Name: ptr("type"), Value: ptr(t.Type)}}
+			f.Metric = append(f.Metric, metric(false, ls, float64(d.value(t))))
+		}
+		if len(f.Metric) > 0 {
+			fams = append(fams, f)
+		}
+	}
+	return fams
 }
 
 // value is a cell as a sample: NaN when empty, as promex prints it.

@@ -3,9 +3,11 @@ package stats
 import (
 	"bytes"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -17,7 +19,8 @@ var promNames = map[string][]string{
 	"haproxy_process_": {"nbthread", "uptime_seconds", "start_time_seconds", "max_connections", "current_connections",
 		"connections_total", "requests_total", "current_ssl_connections", "current_connection_rate", "current_session_rate",
 		"current_tasks", "pool_allocated_bytes", "pool_used_bytes", "max_fds", "jobs", "listeners",
-		"stopping", "dropped_logs_total", "failed_resolutions", "bytes_out_total", "build_info"},
+		"stopping", "dropped_logs_total", "failed_resolutions", "bytes_out_total", "build_info", "idle_time_percent",
+		"current_run_queue", "hard_max_connections", "recv_logs_total", "max_sockets"},
 	"haproxy_frontend_": {"current_sessions", "max_sessions", "limit_sessions", "sessions_total", "bytes_in_total",
 		"bytes_out_total", "requests_denied_total", "responses_denied_total", "request_errors_total", "status",
 		"limit_session_rate", "max_session_rate", "http_requests_total", "http_requests_rate_max", "http_responses_total",
@@ -46,8 +49,7 @@ var promNames = map[string][]string{
 		"idle_connections_limit", "used_connections_current", "need_connections_current", "internal_errors_total"},
 }
 
-// Not served: idle_time_percent and current_run_queue (the Go scheduler
-// does not expose them), sticktable and resolver metrics.
+// Not served: resolver metrics.
 
 // testRows are a frontend, a backend and a checked server in mode http,
 // then a listener.
@@ -164,9 +166,10 @@ func TestPromLabels(t *testing.T) {
 func TestParsePromQuery(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name  string
-		query string
-		want  PromOptions
+		name    string
+		query   string
+		want    PromOptions
+		wantErr bool
 	}{
 		{name: "default", query: "", want: PromOptions{Scopes: ScopeAll}},
 		{name: "one scope", query: "scope=server", want: PromOptions{Scopes: ScopeServer}},
@@ -174,16 +177,109 @@ func TestParsePromQuery(t *testing.T) {
 		{name: "empty resets", query: "scope=frontend&scope=&scope=global", want: PromOptions{Scopes: ScopeGlobal}},
 		{name: "star", query: "scope=*", want: PromOptions{Scopes: ScopeAll}},
 		{name: "no-maint", query: "no-maint&scope=server", want: PromOptions{Scopes: ScopeServer, NoMaint: true}},
-		{name: "unknown scope", query: "scope=sticktable", want: PromOptions{}},
+		{name: "modules", query: "scope=sticktable&scope=resolver", want: PromOptions{Scopes: ScopeStickTable | ScopeResolver}},
+		{name: "metrics", query: "metrics=haproxy_backend_weight,-haproxy_process_jobs,,", want: PromOptions{Scopes: ScopeAll,
+			Metrics: map[string]bool{"haproxy_backend_weight": true, "haproxy_process_jobs": false}}},
+		{name: "labels and counters", query: "desc-labels&extra-counters", want: PromOptions{Scopes: ScopeAll, DescLabels: true, ExtraCounters: true}},
+		{name: "unknown scope", query: "scope=bogus", wantErr: true},
+		{name: "scope without value", query: "scope", wantErr: true},
+		{name: "two equal signs", query: "scope=a=b", wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := ParsePromQuery(tc.query); got != tc.want {
-				t.Errorf("got %+v, want %+v", got, tc.want)
+			got, err := ParsePromQuery(tc.query)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("error %v, want error %v", err, tc.wantErr)
+			}
+			if tc.wantErr {
+				return
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("options (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// TestPromFiltersLabelsAndStickTables checks "metrics=" (include and
+// exclude lists), desc labels and the sticktable scope.
+func TestPromFiltersLabelsAndStickTables(t *testing.T) {
+	t.Parallel()
+	tables := []StickTable{{Name: "fe", Type: "ip", Size: 100, Used: 3}, {Name: "be", Type: "string", Size: 1024}}
+	tests := []struct {
+		name  string
+		query string
+		check func(t *testing.T, fams map[string]*dto.MetricFamily)
+	}{
+		{name: "include list", query: "metrics=haproxy_backend_weight,haproxy_process_jobs", check: func(t *testing.T, fams map[string]*dto.MetricFamily) {
+			if len(fams) != 2 || fams["haproxy_backend_weight"] == nil || fams["haproxy_process_jobs"] == nil {
+				t.Errorf("got %d families: %v", len(fams), keys(fams))
+			}
+		}},
+		{name: "exclude list", query: "metrics=-haproxy_backend_weight", check: func(t *testing.T, fams map[string]*dto.MetricFamily) {
+			if fams["haproxy_backend_weight"] != nil || fams["haproxy_backend_uweight"] == nil {
+				t.Errorf("exclusion: %v", keys(fams))
+			}
+		}},
+		{name: "desc labels", query: "desc-labels&scope=backend&scope=global", check: func(t *testing.T, fams map[string]*dto.MetricFamily) {
+			if got := labels(fams["haproxy_backend_weight"].Metric[0]); got != `desc="the app",proxy="app"` {
+				t.Errorf("backend labels %s", got)
+			}
+			if got := labels(fams["haproxy_process_jobs"].Metric[0]); got != `desc="edge"` {
+				t.Errorf("process labels %s", got)
+			}
+		}},
+		{name: "no desc labels by default", query: "scope=backend", check: func(t *testing.T, fams map[string]*dto.MetricFamily) {
+			if got := labels(fams["haproxy_backend_weight"].Metric[0]); got != `proxy="app"` {
+				t.Errorf("backend labels %s", got)
+			}
+		}},
+		{name: "sticktables", query: "scope=sticktable", check: func(t *testing.T, fams map[string]*dto.MetricFamily) {
+			var got []string
+			for _, n := range []string{"haproxy_sticktable_size", "haproxy_sticktable_used"} {
+				for _, m := range fams[n].GetMetric() {
+					got = append(got, fmt.Sprintf("%s{%s} %v", n, labels(m), m.GetGauge().GetValue()))
+				}
+			}
+			want := []string{`haproxy_sticktable_size{name="fe",type="ip"} 100`, `haproxy_sticktable_size{name="be",type="string"} 1024`,
+				`haproxy_sticktable_used{name="fe",type="ip"} 3`, `haproxy_sticktable_used{name="be",type="string"} 0`}
+			if diff := cmp.Diff(want, got); diff != "" || len(fams) != 2 {
+				t.Errorf("sticktable series (-want +got):\n%s%v", diff, keys(fams))
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o, err := ParsePromQuery(tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Tables, o.Descs, o.GlobalDesc = tables, map[string]string{"app": "the app"}, "edge"
+			tc.check(t, scrape(t, testRows(), o))
+		})
+	}
+}
+
+func keys(fams map[string]*dto.MetricFamily) []string {
+	var ks []string
+	for k := range fams {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// labels renders a series' labels, sorted by name as the text format
+// writes them.
+func labels(m *dto.Metric) string {
+	var ls []string
+	for _, l := range m.GetLabel() {
+		ls = append(ls, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+	}
+	sort.Strings(ls)
+	return strings.Join(ls, ",")
 }
 
 // BenchmarkPrometheus1000Servers is one scrape of a backend with 1,000

@@ -1,8 +1,10 @@
 package stats
 
 import (
+	"math"
 	"runtime"
 	"runtime/metrics"
+	"sync"
 	"syscall"
 
 	dto "github.com/prometheus/client_model/go"
@@ -241,13 +243,7 @@ var processDefs = []processDef{
 	{name: "start_time_seconds", help: "Start time in seconds", value: func(in *Info) float64 { return float64(in.Start.Unix()) }},
 	{name: "pool_allocated_bytes", help: "Total amount of memory allocated in pools (in bytes)", value: func(*Info) float64 { return memory("/memory/classes/total:bytes") }},
 	{name: "pool_used_bytes", help: "Total amount of memory used in pools (in bytes)", value: func(*Info) float64 { return memory("/memory/classes/heap/objects:bytes") }},
-	{name: "max_fds", help: "Hard limit on the number of per-process file descriptors", value: func(*Info) float64 {
-		var rl syscall.Rlimit
-		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) != nil {
-			return 0
-		}
-		return float64(rl.Cur)
-	}},
+	{name: "max_fds", help: "Hard limit on the number of per-process file descriptors", value: func(*Info) float64 { return maxFDs() }},
 	{name: "max_connections", help: "Hard limit on the number of per-process connections (configured or imposed by Ulimit-n)", value: func(in *Info) float64 { return float64(in.MaxConn) }},
 	{name: "current_connections", help: "Current number of connections on this worker process", value: func(in *Info) float64 { return float64(in.CurConns) }},
 	{name: "connections_total", counter: true, help: "Total number of connections on this worker process since started", value: func(in *Info) float64 { return float64(in.CumConns) }},
@@ -262,6 +258,101 @@ var processDefs = []processDef{
 	{name: "dropped_logs_total", counter: true, help: "Total number of dropped logs for current worker process since started", value: func(in *Info) float64 { return float64(in.DroppedLogs) }},
 	{name: "failed_resolutions", counter: true, help: "Total number of failed DNS resolutions in current worker process since started", value: func(*Info) float64 { return 0 }},
 	{name: "bytes_out_total", counter: true, help: "Total number of bytes emitted by current worker process since started", value: func(in *Info) float64 { return float64(in.BytesOut) }},
+	// The rest of promex's process metrics. Those about features hawser
+	// does not have (pipes, zlib, peers, busy polling, OpenSSL's session
+	// cache, -m, rate limits) are 0 as in an HAProxy that does not use
+	// them; process-wide maximum rates and SSL counts are not tracked
+	// yet and are 0 too.
+	{name: "pool_failures_total", counter: true, help: "Number of failed pool allocations since this worker was started", value: zero},
+	{name: "max_sockets", help: "Hard limit on the number of per-process sockets", value: func(*Info) float64 { return maxFDs() }},
+	{name: "hard_max_connections", help: "Hard limit on the number of per-process connections (imposed by Memmax_MB or Ulimit-n)", value: func(in *Info) float64 { return float64(in.MaxConn) }},
+	{name: "max_ssl_connections", help: "Hard limit on the number of per-process SSL endpoints (front+back), 0=unlimited", value: zero},
+	{name: "ssl_connections_total", counter: true, help: "Total number of SSL endpoints on this worker process since started (front+back)", value: zero},
+	{name: "max_pipes", help: "Hard limit on the number of pipes for splicing, 0=unlimited", value: zero},
+	{name: "pipes_used_total", counter: true, help: "Current number of pipes in use in this worker process", value: zero},
+	{name: "pipes_free_total", counter: true, help: "Current number of allocated and available pipes in this worker process", value: zero},
+	{name: "limit_connection_rate", help: "Hard limit for ConnRate (global.maxconnrate)", value: zero},
+	{name: "max_connection_rate", help: "Highest ConnRate reached on this worker process since started (in connections per second)", value: zero},
+	{name: "limit_session_rate", help: "Hard limit for SessRate (global.maxsessrate)", value: zero},
+	{name: "max_session_rate", help: "Highest SessRate reached on this worker process since started (in sessions per second)", value: zero},
+	{name: "current_ssl_rate", help: "Number of SSL connections created on this worker process over the last second", value: zero},
+	{name: "limit_ssl_rate", help: "Hard limit for SslRate (global.maxsslrate)", value: zero},
+	{name: "max_ssl_rate", help: "Highest SslRate reached on this worker process since started (in connections per second)", value: zero},
+	{name: "current_frontend_ssl_key_rate", help: "Number of SSL keys created on frontends in this worker process over the last second", value: zero},
+	{name: "max_frontend_ssl_key_rate", help: "Highest SslFrontendKeyRate reached on this worker process since started (in SSL keys per second)", value: zero},
+	{name: "frontend_ssl_reuse", help: "Percent of frontend SSL connections which did not require a new key", value: zero},
+	{name: "current_backend_ssl_key_rate", help: "Number of SSL keys created on backends in this worker process over the last second", value: zero},
+	{name: "max_backend_ssl_key_rate", help: "Highest SslBackendKeyRate reached on this worker process since started (in SSL keys per second)", value: zero},
+	{name: "ssl_cache_lookups_total", counter: true, help: "Total number of SSL session ID lookups in the SSL session cache on this worker since started", value: zero},
+	{name: "ssl_cache_misses_total", counter: true, help: "Total number of SSL session ID lookups that didn't find a session in the SSL session cache on this worker since started", value: zero},
+	{name: "http_comp_bytes_in_total", counter: true, help: "Number of bytes submitted to the HTTP compressor in this worker process over the last second", value: zero},
+	{name: "http_comp_bytes_out_total", counter: true, help: "Number of bytes emitted by the HTTP compressor in this worker process over the last second", value: zero},
+	{name: "limit_http_comp", help: "Limit of CompressBpsOut beyond which HTTP compression is automatically disabled", value: zero},
+	{name: "current_zlib_memory", help: "Amount of memory currently used by HTTP compression on the current worker process (in bytes)", value: nan},
+	{name: "max_zlib_memory", help: "Limit on the amount of memory used by HTTP compression above which it is automatically disabled (in bytes, see global.maxzlibmem)", value: nan},
+	{name: "current_run_queue", help: "Total number of active tasks+tasklets in the current worker process", value: func(*Info) float64 { return runQueue() }},
+	{name: "idle_time_percent", help: "Percentage of last second spent waiting in the current worker thread", value: func(*Info) float64 { return idlePercent() }},
+	{name: "unstoppable_jobs", help: "Current number of unstoppable jobs on the current worker process (master connections)", value: zero},
+	{name: "active_peers", help: "Current number of verified active peers connections on the current worker process", value: zero},
+	{name: "connected_peers", help: "Current number of peers having passed the connection step on the current worker process", value: zero},
+	{name: "busy_polling_enabled", help: "1 if busy-polling is currently in use on the worker process, otherwise zero (config.busy-polling)", value: zero},
+	{name: "spliced_bytes_out_total", counter: true, help: "Total number of bytes emitted by current worker process through a kernel pipe since started", value: zero},
+	{name: "bytes_out_rate", help: "Number of bytes emitted by current worker process over the last second", value: zero},
+	{name: "recv_logs_total", counter: true, help: "Total number of log messages received by log-forwarding listeners on this worker process since started", value: func(in *Info) float64 { return float64(in.RecvLogs) }},
+	{name: "max_memory_bytes", help: "Worker process's hard limit on memory usage in byes (-m on command line)", value: zero},
+}
+
+func zero(*Info) float64 { return 0 }
+func nan(*Info) float64  { return math.NaN() }
+
+func maxFDs() float64 {
+	var rl syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) != nil {
+		return 0
+	}
+	return float64(rl.Cur)
+}
+
+// runQueue is the number of goroutines running or ready to run: the Go
+// scheduler's counterpart of HAProxy's run queue.
+func runQueue() float64 {
+	s := []metrics.Sample{{Name: "/sched/goroutines/runnable:goroutines"}, {Name: "/sched/goroutines/running:goroutines"}}
+	metrics.Read(s)
+	var n float64
+	for _, v := range s {
+		if v.Value.Kind() == metrics.KindUint64 {
+			n += float64(v.Value.Uint64())
+		}
+	}
+	return n
+}
+
+// idleSample is the CPU time the Go runtime saw idle and in total at the
+// previous scrape, for idlePercent.
+var idleSample struct {
+	sync.Mutex
+	idle, total float64
+}
+
+// idlePercent is the share of the CPU time available to the process
+// (GOMAXPROCS) that went unused since the previous scrape (since start
+// for the first one), as a percentage: HAProxy's idle_time_percent is
+// the same over the last second.
+func idlePercent() float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/idle:cpu-seconds"}, {Name: "/cpu/classes/total:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 || s[1].Value.Kind() != metrics.KindFloat64 {
+		return 100
+	}
+	idle, total := s[0].Value.Float64(), s[1].Value.Float64()
+	idleSample.Lock()
+	dIdle, dTotal := idle-idleSample.idle, total-idleSample.total
+	idleSample.idle, idleSample.total = idle, total
+	idleSample.Unlock()
+	if dTotal <= 0 {
+		return 100
+	}
+	return math.Round(100 * dIdle / dTotal)
 }
 
 // memory reads one runtime/metrics byte count (no stop-the-world).

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"net/http"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/hawser-lb/hawser/test/lbtest"
 )
 
@@ -33,10 +35,13 @@ frontend prom
 frontend fe
     bind ${fe}
     option socket-stats
+    stick-table type ip size 100 expire 1m store http_req_cnt
+    http-request track-sc0 src
     http-request deny if { path /denied }
     default_backend app
 
 backend app
+    description application servers
     server s1 ${app}
     server s2 ${app} disabled
 `, vars)
@@ -123,6 +128,23 @@ backend app
 	r = lbtest.Get(t, p.URL("prom", "/metrics?scope="))
 	if strings.Contains(r.Body, "haproxy_") {
 		t.Errorf("empty scope dumped metrics:\n%s", r.Body)
+	}
+	// The sticktable module: one tracked client in the frontend's table.
+	r = lbtest.Get(t, p.URL("prom", "/metrics?scope=sticktable"))
+	size := "haproxy_sticktable_size{name=\"fe\",type=\"ip\"} 100\n"
+	if !strings.Contains(r.Body, size) || !strings.Contains(r.Body, "haproxy_sticktable_used{name=\"fe\",type=\"ip\"} 1\n") || strings.Contains(r.Body, "haproxy_backend_") {
+		t.Errorf("scope=sticktable:\n%s", r.Body)
+	}
+	// metrics= keeps the listed names; desc-labels adds descriptions.
+	r = lbtest.Get(t, p.URL("prom", "/metrics?metrics=haproxy_backend_active_servers,haproxy_sticktable_used&desc-labels"))
+	got := regexp.MustCompile(`(?m)^haproxy_\S+`).FindAllString(r.Body, -1)
+	wantSeries := []string{`haproxy_backend_active_servers{proxy="app",desc="application`, `haproxy_sticktable_used{name="fe",type="ip"}`}
+	if diff := cmp.Diff(wantSeries, got); diff != "" {
+		t.Errorf("metrics= and desc-labels (-want +got):\n%s\n%s", diff, r.Body)
+	}
+	// promex refuses an unknown scope.
+	if r := lbtest.Get(t, p.URL("prom", "/metrics?scope=bogus")); r.Status != http.StatusBadRequest {
+		t.Errorf("scope=bogus: %d, want 400", r.Status)
 	}
 	if r := lbtest.Get(t, p.URL("prom", "/other")); r.Status != http.StatusForbidden {
 		t.Errorf("/other: %d, want the deny that follows use-service", r.Status)
