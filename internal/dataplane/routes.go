@@ -223,10 +223,8 @@ func (s *Server) postRaw(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	f, _ := cfgfile.Parse(s.path, body, os.LookupEnv)
 	if boolParam(q, "only_validate") {
-		setVersion(f, s.version.Load())
-		if _, err := s.validate(f.Bytes()); err != nil {
+		if _, err := s.validate(withVersion(body, s.version.Load())); err != nil {
 			writeError(w, err)
 			return
 		}
@@ -241,11 +239,10 @@ func (s *Server) postRaw(w http.ResponseWriter, r *http.Request) {
 			writeError(w, err)
 			return
 		}
-		setVersion(f, t.Version)
-		t.file = f
+		t.file, _ = cfgfile.Parse(s.path, withVersion(body, t.Version), os.LookupEnv)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusAccepted)
-		w.Write(f.Bytes())
+		w.Write(t.file.Bytes())
 		return
 	}
 	if !boolParam(q, "skip_version") {
@@ -260,7 +257,7 @@ func (s *Server) postRaw(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.commit(f); err != nil {
+	if err := s.commitText(body); err != nil {
 		writeError(w, err)
 		return
 	}

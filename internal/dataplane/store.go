@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -35,14 +36,19 @@ func fileVersion(f *cfgfile.File) int64 {
 	return n
 }
 
-// setVersion makes the file's first line "# _version=v".
-func setVersion(f *cfgfile.File, v int64) {
-	ln := &cfgfile.Line{Raw: versionPrefix + strconv.FormatInt(v, 10)}
-	if fileVersion(f) > 0 || (len(f.Preamble) > 0 && strings.HasPrefix(f.Preamble[0].Raw, versionPrefix)) {
-		f.Preamble[0] = ln
-		return
+// withVersion returns text whose first line is "# _version=v": the
+// existing version line replaced, or one added.
+func withVersion(text []byte, v int64) []byte {
+	line := versionPrefix + strconv.FormatInt(v, 10)
+	if bytes.HasPrefix(text, []byte(versionPrefix)) {
+		_, rest, _ := bytes.Cut(text, []byte("\n"))
+		eol := "\n"
+		if i := bytes.IndexByte(text, '\n'); i > 0 && text[i-1] == '\r' {
+			eol = "\r\n"
+		}
+		return append([]byte(line+eol), rest...)
 	}
-	f.Preamble = append([]*cfgfile.Line{ln}, f.Preamble...)
+	return append([]byte(line+"\n"), text...)
 }
 
 // cloneFile returns an independent copy of a file's tree to edit.
@@ -228,10 +234,14 @@ func alerts(err error) string {
 // write durably, apply live; on an apply error the previous file is put
 // back. The caller holds mu.
 func (s *Server) commit(f *cfgfile.File) error {
+	return s.commitText(f.Bytes())
+}
+
+// commitText is commit for a configuration text.
+func (s *Server) commitText(text []byte) error {
 	cur := s.version.Load()
 	next := cur + 1
-	setVersion(f, next)
-	data := f.Bytes()
+	data := withVersion(text, next)
 	snap, err := s.validate(data)
 	if err != nil {
 		return err
