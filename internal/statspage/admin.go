@@ -75,7 +75,19 @@ var adminActions = map[string]func(st *server.State, sc *config.Server) bool{
 	},
 	"hrunn": func(st *server.State, sc *config.Server) bool { return forceHealth(st, sc, true) },
 	"hdown": func(st *server.State, sc *config.Server) bool { return forceHealth(st, sc, false) },
+	// The agent actions apply to servers whose agent check runs; hawser
+	// runs none, so they change nothing, as HAProxy's do on a server
+	// without "agent-check".
+	"dagent": noAgent,
+	"eagent": noAgent,
+	"arunn":  noAgent,
+	"adown":  noAgent,
+	// "Kill sessions": abort the server's sessions, as "shutdown
+	// sessions server" does.
+	"shutdown": func(st *server.State, _ *config.Server) bool { st.ShutdownSessions(); return true },
 }
+
+func noAgent(*server.State, *config.Server) bool { return false }
 
 // forceHealth sets a checked server's health as if its checks had just
 // fully passed or failed (HAProxy's "set server ... health up|down").

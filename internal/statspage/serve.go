@@ -34,7 +34,7 @@ type Request struct {
 // options are the ";" flags after the stats URI, as HAProxy reads them.
 type options struct {
 	up, noMaint, noRefresh bool
-	format                 string // html, csv, json
+	format                 string // html, csv, json, typed
 	status                 string // ;st=<code> after an admin action
 }
 
@@ -47,6 +47,8 @@ func parseOptions(rest []byte) options {
 	switch {
 	case strings.Contains(s, ";json"):
 		o.format = "json"
+	case strings.Contains(s, ";typed"):
+		o.format = "typed"
 	case strings.Contains(s, ";csv"):
 		o.format = "csv"
 	}
@@ -98,6 +100,9 @@ func Serve(r *Request) (resp []byte, status int) {
 		return response(200, "OK", "text/plain", "", b.Bytes(), head), 200
 	case "json":
 		return response(200, "OK", "application/json", "", stats.AppendJSON(nil, scopedRows(r.Gen, r.Page)), head), 200
+	case "typed":
+		// "show stat typed": one line per non-empty cell.
+		return response(200, "OK", "text/plain", "", stats.AppendTyped(nil, scopedRows(r.Gen, r.Page)), head), 200
 	}
 	return response(200, "OK", "text/html; charset=utf-8", "", HTML(r, o), head), 200
 }

@@ -159,6 +159,8 @@ func TestAdminActions(t *testing.T) {
 		{name: "checks on a server without", body: "s=b1&action=dhlth&b=app", want: "ERRP", admin: true, check: func() bool { return st("app", "b1").ChecksEnabled() }},
 		{name: "unknown backend", body: "s=a1&action=drain&b=nosuch", want: "ERRP", admin: true, check: func() bool { return true }},
 		{name: "no server", body: "action=drain&b=app", want: "NONE", admin: true, check: func() bool { return true }},
+		{name: "agent actions without agent", body: "s=a1&action=dagent&b=app", want: "ERRP", admin: true, check: func() bool { return true }},
+		{name: "kill sessions", body: "s=a1&s=b1&action=shutdown&b=app", want: "DONE", admin: true, check: func() bool { return true }},
 		{name: "denied", body: "s=a2&action=ready&b=app", want: "DENY", admin: false, check: func() bool { return st("app", "a2").Admin() == server.AdminMaint }},
 	}
 	for _, tc := range tests {
@@ -192,6 +194,9 @@ func TestFormats(t *testing.T) {
 		if got := uptime(tc.d); got != tc.u {
 			t.Errorf("uptime(%v) = %q, want %q", tc.d, got, tc.u)
 		}
+	}
+	if o := parseOptions([]byte(";typed")); o.format != "typed" {
+		t.Errorf("parseOptions(;typed): %+v", o)
 	}
 	o := parseOptions([]byte(";up;norefresh;csv;st=PART"))
 	if !o.up || !o.noRefresh || o.format != "csv" || o.status != "PART" || o.suffix() != ";up;norefresh" {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -175,6 +176,12 @@ func TestStatsPageExports(t *testing.T) {
 		}
 		if f := rows[1][1]; rows[1][0].ObjType != "Server" || f.Field.Name != "svname" || f.Value.Value != "s1" {
 			t.Fatalf(";json server row starts with %+v", rows[1][:2])
+		}
+		// ";typed" is "show stat typed": one line per non-empty cell.
+		r = lbtest.GetProto(t, proto, p.URL("fe", "/admin/stats;typed"))
+		if r.Status != 200 || !regexp.MustCompile(`(?m)^S\.\d+\.\d+\.1\.svname\.1:KNS:str:s1$`).MatchString(r.Body) ||
+			!strings.HasPrefix(r.Body, "F.") || strings.Contains(r.Body, ",") {
+			t.Fatalf(";typed: %d\n%s", r.Status, r.Body)
 		}
 		if r := lbtest.GetProto(t, proto, p.URL("fe", "/admin/other")); r.Status != 200 || bs["s1"].Requests.Load()+bs["s2"].Requests.Load() != 1 {
 			t.Fatalf("a URI outside the stats prefix was not proxied: %d %q", r.Status, r.Body)
