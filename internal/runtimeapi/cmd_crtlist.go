@@ -83,7 +83,7 @@ func showCrtList(ctx *Context, args []string, _ string) (string, error) {
 		}
 	}
 	if len(args) == 0 {
-		ctx.W.WriteString("# filename\n")
+		// HAProxy 2.6 prints no header line here.
 		for _, l := range crtLists(ctx) {
 			ctx.W.WriteString(l + "\n")
 		}
@@ -150,7 +150,7 @@ func delCrtList(ctx *Context, args []string, _ string) (string, error) {
 	if len(args) < 2 {
 		return "", Errorf("'del ssl crtlist' expects a filename and a certificate name")
 	}
-	fail := func(msg string) (string, error) { return "", Errorf("Can't delete the entry: %s", msg) }
+	fail := func(msg string) (string, error) { return "", Errorf("Can't delete the entry: %s\n", msg) }
 	cert, lineNo := args[1], 0
 	if i := strings.LastIndexByte(cert, ':'); i >= 0 {
 		n, err := strconv.Atoi(cert[i+1:])

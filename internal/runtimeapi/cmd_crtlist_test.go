@@ -30,7 +30,7 @@ backend app
     server s1 127.0.0.1:1
 `, lbtest.FreeAddr(t), list)), nil)
 	tests := []struct{ name, in, want string }{
-		{"list", "show ssl crt-list\n", "# filename\n" + list + "\n\n"},
+		{"list", "show ssl crt-list\n", list + "\n\n"},
 		{"content", "show ssl crt-list " + list + "\n", "# " + list + "\n" + a + "\n" + b + " [alpn h2] b.example !x.b.example\n\n"},
 		{"numbers", "show ssl crt-list -n " + list + "\n", "# " + list + "\n" + a + ":1\n" + b + ":2 [alpn h2] b.example !x.b.example\n\n"},
 		{"trailing slash", "show ssl crt-list " + list + "/\n", "# " + list + "\n" + a + "\n" + b + " [alpn h2] b.example !x.b.example\n\n"},

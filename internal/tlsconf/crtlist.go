@@ -323,7 +323,9 @@ func (s *Store) DelCrtListLine(path, cert string, line int) error {
 		for _, u := range users {
 			fmt.Fprintf(&b, "\t- %s\n", u)
 		}
-		return errors.New(strings.TrimSuffix(b.String(), "\n"))
+		// Ends with a newline: HAProxy's answer has an empty line
+		// after the list.
+		return errors.New(b.String())
 	}
 	next := slices.Delete(slices.Clone(cur), pick, pick+1)
 	l.lines.Store(&next)
