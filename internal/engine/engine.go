@@ -211,6 +211,9 @@ type Engine struct {
 	connID  atomic.Uint64
 	conns   sync.WaitGroup // every connection of every generation
 	curConn atomic.Int64
+	// limits are the process-wide limits set at run time
+	// (runtime_limits.go).
+	limits runtimeLimits
 	// stopping is set by a soft stop: handlers finish the request in
 	// flight and close.
 	stopping atomic.Bool
@@ -470,8 +473,10 @@ func (e *Engine) accept(c net.Conn, key string) {
 	// kernel's backlog) until one of the frontend's connections ends. It is
 	// an overload path, so a short poll is enough.
 	// "disable frontend" pauses the same way.
+	// The runtime API's "set maxconn global" and "set rate-limit" pause
+	// the same way.
 	for !e.stopping.Load() {
-		if max := fe.MaxConnNow(); !fe.Paused() && (max <= 0 || fe.CurConn.Load() < max) {
+		if max := fe.MaxConnNow(); !fe.Paused() && (max <= 0 || fe.CurConn.Load() < max) && e.acceptAllowed() {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -494,6 +499,7 @@ func (e *Engine) accept(c net.Conn, key string) {
 	e.conns.Add(1)
 	e.curConn.Add(1)
 	e.cumConns.Add(1)
+	e.countAccept()
 	fe.CurConn.Add(1)
 	now := freq.Now()
 	fe.Counters.AddConn(now)

@@ -427,7 +427,7 @@ func (e *Engine) Info() stats.Info {
 	in.RecvLogs = logging.ReceivedLogs()
 	now := freq.Now()
 	if g := e.active.Load(); g != nil {
-		in.MaxConn = g.Snap.Global.MaxConn
+		in.MaxConn = e.MaxConnGlobal()
 		in.NbThread = g.Snap.Global.NbThread
 		in.Listeners = len(g.specs)
 		for _, f := range g.Frontends {

@@ -115,6 +115,11 @@ func infoValues(ctx *Context) []string {
 		v[k] = "0"
 	}
 	v[26], v[29] = u(uint64(in.ConnRate)), u(uint64(in.SessRate))
+	if g := ctx.Engine.Active(); g != nil {
+		v[16] = i(int64(g.Snap.Global.MaxConn)) // Hard_maxconn: the configured one
+	}
+	connLim, sessLim := ctx.Engine.RateLimits()
+	v[27], v[30] = i(int64(connLim)), i(int64(sessLim))
 	v[47], v[48], v[49] = i(int64(runtime.NumGoroutine())), "0", "100"
 	v[50], v[51] = node, desc
 	v[52], v[53], v[54], v[55] = stopping, i(in.CurConns+int64(in.Listeners)), "0", i(int64(in.Listeners))

@@ -11,14 +11,14 @@ func init() {
 	Register(&Command{Words: []string{"enable", "frontend"}, Level: LevelAdmin, Usage: "enable frontend <frontend>", Help: "re-enable specific frontend", Handler: pauseFrontend(false)})
 	Register(&Command{Words: []string{"disable", "frontend"}, Level: LevelAdmin, Usage: "disable frontend <frontend>", Help: "temporarily disable specific frontend", Handler: pauseFrontend(true)})
 	Register(&Command{Words: []string{"set", "maxconn", "frontend"}, Level: LevelAdmin, Usage: "set maxconn frontend <frontend> <value>", Help: "change a frontend's maxconn setting", Handler: setMaxConnFrontend})
+	Register(&Command{Words: []string{"set", "maxconn", "global"}, Level: LevelAdmin, Usage: "set maxconn global <value>", Help: "change the per-process maxconn setting", Handler: setMaxConnGlobal})
+	Register(&Command{Words: []string{"set", "rate-limit"}, Level: LevelAdmin, Usage: "set rate-limit <setting> <value>", Help: "change a rate limiting value", Handler: setRateLimit})
 	Register(&Command{Words: []string{"clear", "counters"}, Level: LevelOperator, Usage: "clear counters [all]", Help: "clear max statistics counters (or all counters)", Handler: clearCounters})
 	// HAProxy commands hawser does not implement yet: they say so rather
 	// than answering "Unknown command".
 	for _, c := range []struct{ words, usage, help string }{
 		{"enable agent", "enable agent", "enable agent checks"},
 		{"disable agent", "disable agent", "disable agent checks"},
-		{"set maxconn global", "set maxconn global <value>", "change the per-process maxconn setting"},
-		{"set rate-limit", "set rate-limit <setting> <value>", "change a rate limiting value"},
 		{"show schema", "show schema json", "report schema used for stats"},
 	} {
 		words := strings.Fields(c.words)
@@ -87,4 +87,61 @@ func setMaxConnFrontend(ctx *Context, args []string, _ string) (string, error) {
 	}
 	f.Runtime.MaxConn.Store(n)
 	return "", nil
+}
+
+// setMaxConnGlobal is "set maxconn global <n>": at most the configured
+// global maxconn, when there is one. Connections beyond it wait in the
+// listen backlog.
+func setMaxConnGlobal(ctx *Context, args []string, _ string) (string, error) {
+	if len(args) == 0 {
+		return "", Errorf("Expects an integer value.")
+	}
+	// Like HAProxy (atoi), a value that is not a number reads as 0,
+	// which restores the configured maxconn.
+	if ctx.Engine.SetMaxConnGlobal(atoi(args[0])) != nil {
+		return "", Errorf("Value out of range.")
+	}
+	return "", nil
+}
+
+// setRateLimit is "set rate-limit connections|sessions global <n>" (0:
+// no limit). hawser counts a session when it accepts a connection, so
+// both limit the accept rate; TLS handshakes and compression have no
+// separate limit yet.
+func setRateLimit(ctx *Context, args []string, _ string) (string, error) {
+	const usage = "'set rate-limit' only supports :\n" +
+		"   - 'connections global' to set the per-process maximum connection rate\n" +
+		"   - 'sessions global' to set the per-process maximum session rate\n" +
+		"   - 'ssl-sessions global' to set the per-process maximum SSL session rate\n" +
+		"   - 'http-compression global' to set the per-process maximum compression speed in kB/s\n"
+	if len(args) == 0 {
+		return "", Errorf("%s", usage)
+	}
+	switch args[0] {
+	case "connections", "sessions":
+	case "ssl-sessions", "http-compression":
+		return "", Errorf("'set rate-limit %s' is not supported by hawser.", args[0])
+	default:
+		return "", Errorf("%s", usage)
+	}
+	if len(args) < 2 || args[1] != "global" {
+		return "", Errorf("%s", usage)
+	}
+	if len(args) < 3 {
+		return "", Errorf("Expects an integer value.")
+	}
+	if err := ctx.Engine.SetRateLimit(args[0], atoi(args[2])); err != nil {
+		return "", Errorf("%v", err)
+	}
+	return "", nil
+}
+
+// atoi reads the leading decimal digits of s, as C's atoi does for the
+// non-negative values these commands take: "12x" is 12, "x" is 0.
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s) && s[i] >= '0' && s[i] <= '9' && n < 1<<30; i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
 }
