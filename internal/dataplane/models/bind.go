@@ -156,7 +156,7 @@ func joinBindAddr(b *Bind) string {
 
 var _ = registerChild(&Child{
 	Path:    "binds",
-	Parents: []string{"frontend"},
+	Parents: []string{"frontend", "log-forward"},
 	New:     func() any { return &Bind{} },
 	Owns:    func(w []string) bool { return len(w) > 0 && w[0] == "bind" },
 	Name:    bindName,
@@ -204,24 +204,32 @@ var _ = registerChild(&Child{
 		if b.Name != addr {
 			line = append(line, "name", b.Name)
 		}
-		opts, err := encodeOpts(&b.BindParams)
+		opts, err := encodeBindOpts(&b.BindParams)
 		if err != nil {
 			return nil, err
 		}
-		line = append(line, opts...)
-		f := fieldsOf(&b.BindParams)
-		for _, c := range b.DefaultCrtList {
-			if c == "" {
-				return nil, fmt.Errorf("field \"default_crt_list\": an empty file name")
-			}
-			line = append(line, "default-crt", c)
-		}
-		if b.ExposeFdListeners {
-			line = append(line, "expose-fd", "listeners")
-		}
-		return append(line, encodeTLSVersions(f)...), nil
+		return append(line, opts...), nil
 	},
 })
+
+// encodeBindOpts renders bind options (also those of "stats socket"):
+// the tagged ones in struct order, then those bindCustom reads.
+func encodeBindOpts(p *BindParams) ([]string, error) {
+	out, err := encodeOpts(p)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range p.DefaultCrtList {
+		if c == "" {
+			return nil, fmt.Errorf("field \"default_crt_list\": an empty file name")
+		}
+		out = append(out, "default-crt", c)
+	}
+	if p.ExposeFdListeners {
+		out = append(out, "expose-fd", "listeners")
+	}
+	return append(out, encodeTLSVersions(fieldsOf(p))...), nil
+}
 
 // bindName is a bind line's name: its "name" option, else its address.
 func bindName(w []string) string {

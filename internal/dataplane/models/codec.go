@@ -20,12 +20,17 @@ import (
 // The tag is "<keyword>,<kind>". Line kinds (section lines):
 //
 //	ms     *int64, a time in milliseconds ("timeout client 30s" ↔ 30000)
+//	sec    *int64, a time in seconds ("tune.ssl.lifetime 5m" ↔ 300)
 //	int    *int64, one integer argument ("maxconn 100")
+//	size   *int64, a size in bytes ("size 1m" ↔ 1048576)
 //	word   string, exactly one argument ("default_backend app")
 //	text   string, the rest of the line ("description my app"); written
 //	       back as one (quoted when needed) word
+//	words  string, the rest of the line as haproxy.cfg text, split into
+//	       words again when written ("retry-on conn-failure 503")
 //	opt    string "enabled"|"disabled": "option X" | "no option X"
 //	flag   bool, the line without arguments is present ("disabled")
+//	group  a pointer to a struct of line fields (global "tune_options")
 //	no     not supported by hawser: setting the field is an error that
 //	       names it; such lines are never read or written
 //
@@ -34,8 +39,7 @@ import (
 //	flag   bool, the word alone ("ssl")
 //	onoff  string "enabled"|"disabled": "check" | "no-check"
 //	val    string, the word and one argument ("sni req.hdr(host)")
-//	int    *int64, the word and an integer
-//	ms     *int64, the word and a time in milliseconds
+//	int    *int64, the word and an integer (also ms, sec, size as above)
 //	no     not supported by hawser (as above)
 //
 // Fields whose lines need more than that (balance, cookie, option httpchk,
@@ -44,12 +48,13 @@ import (
 
 // A fieldSpec is one tagged field of a model struct.
 type fieldSpec struct {
-	index []int // reflect index path (embedded structs included)
-	json  string
-	kw    string // keyword or option name
-	kind  string
-	enum  []string
-	typ   reflect.Type
+	index  []int // reflect index path (embedded structs included)
+	parent []int // index of the group's pointer field; nil outside groups
+	json   string
+	kw     string // keyword or option name
+	kind   string
+	enum   []string
+	typ    reflect.Type
 }
 
 // A typeSpec is the parsed tags of one model type.
@@ -74,6 +79,17 @@ func specOf(t reflect.Type) *typeSpec {
 		if js == "" || js == "-" {
 			continue
 		}
+		if f.Tag.Get("cfg") == "group" {
+			// A group of line fields (tune_options): its fields are
+			// the section's own, addressed as "tune_options.maxrewrite".
+			ts.byJSON[js] = &fieldSpec{index: f.Index, json: js, kind: "group", typ: f.Type}
+			for _, fs := range specOf(f.Type.Elem()).fields {
+				g := *fs
+				g.parent, g.json = f.Index, js+"."+fs.json
+				ts.add(&g)
+			}
+			continue
+		}
 		fs := &fieldSpec{index: f.Index, json: js, typ: f.Type}
 		if e := f.Tag.Get("enum"); e != "" {
 			fs.enum = strings.Split(e, ",")
@@ -81,15 +97,19 @@ func specOf(t reflect.Type) *typeSpec {
 		if c := f.Tag.Get("cfg"); c != "" {
 			i := strings.LastIndexByte(c, ',')
 			fs.kw, fs.kind = c[:i], c[i+1:]
-			if fs.kind != "no" {
-				ts.byKW[fs.kw] = fs
-			}
 		}
-		ts.fields = append(ts.fields, fs)
-		ts.byJSON[js] = fs
+		ts.add(fs)
 	}
 	typeSpecs.Store(t, ts)
 	return ts
+}
+
+func (ts *typeSpec) add(fs *fieldSpec) {
+	if fs.kw != "" && fs.kind != "no" {
+		ts.byKW[fs.kw] = fs
+	}
+	ts.fields = append(ts.fields, fs)
+	ts.byJSON[fs.json] = fs
 }
 
 // fields gives an extra access to a model's fields by JSON name.
@@ -110,8 +130,25 @@ func (f fields) has(js string) bool { _, ok := f.ts.byJSON[js]; return ok }
 // "balance"); it panics when the model has no such field, a programming
 // error the extras' applicability check rules out.
 func (f fields) ptr(js string) any {
-	fs := f.ts.byJSON[js]
-	return f.v.FieldByIndex(fs.index).Addr().Interface()
+	return f.field(f.ts.byJSON[js], true).Addr().Interface()
+}
+
+// field returns a field's value. For a field of a group it allocates the
+// group when alloc is set, and otherwise returns the invalid Value while
+// the group is nil.
+func (f fields) field(fs *fieldSpec, alloc bool) reflect.Value {
+	v := f.v
+	if fs.parent != nil {
+		p := v.FieldByIndex(fs.parent)
+		if p.IsNil() {
+			if !alloc {
+				return reflect.Value{}
+			}
+			p.Set(reflect.New(p.Type().Elem()))
+		}
+		v = p.Elem()
+	}
+	return v.FieldByIndex(fs.index)
 }
 
 // An extra converts keywords whose lines do not map one to one onto a
@@ -150,6 +187,7 @@ var multiWord = map[string]bool{
 	"external-check": true, "http-check": true, "tcp-check": true,
 	"http-request": true, "http-response": true, "http-after-response": true,
 	"tcp-request": true, "tcp-response": true,
+	"hold": true, // resolvers: "hold nx 30s"
 }
 
 func (lc *lineCodec) applies(t reflect.Type) []*extra {
@@ -211,9 +249,9 @@ func (lc *lineCodec) decode(m any, lines [][]string) error {
 }
 
 func decodeLineField(f fields, fs *fieldSpec, neg bool, args []string) error {
-	v := f.v.FieldByIndex(fs.index)
+	v := f.field(fs, true)
 	switch fs.kind {
-	case "ms", "int":
+	case "ms", "int", "size", "sec":
 		if len(args) != 1 {
 			return fmt.Errorf("expects one argument")
 		}
@@ -229,6 +267,8 @@ func decodeLineField(f fields, fs *fieldSpec, neg bool, args []string) error {
 		v.SetString(args[0])
 	case "text":
 		v.SetString(strings.Join(args, " "))
+	case "words":
+		v.SetString(wordsText(args))
 	case "opt":
 		if len(args) != 0 {
 			return fmt.Errorf("takes no argument")
@@ -262,16 +302,22 @@ func (lc *lineCodec) encode(m any) ([][]string, error) {
 		if fs.kind == "" || fs.kind == "no" {
 			continue
 		}
-		v := f.v.FieldByIndex(fs.index)
-		if v.IsZero() {
+		v := f.field(fs, false)
+		if !v.IsValid() || v.IsZero() {
 			continue
 		}
 		kw := strings.Fields(fs.kw)
 		switch fs.kind {
-		case "ms", "int":
+		case "ms", "int", "size", "sec":
 			lines = append(lines, append(kw, fmtNum(fs.kind, intOf(v))))
 		case "word", "text":
 			lines = append(lines, append(kw, v.String()))
+		case "words":
+			ws, err := manyWords(fs.json, v.String())
+			if err != nil {
+				return nil, err
+			}
+			lines = append(lines, append(kw, ws...))
 		case "opt":
 			if v.String() == "disabled" {
 				kw = append([]string{"no"}, kw...)
@@ -296,8 +342,8 @@ func (lc *lineCodec) encode(m any) ([][]string, error) {
 // cfgfile quotes and escapes words, line breaks included.)
 func validate(f fields) error {
 	for _, fs := range f.ts.fields {
-		v := f.v.FieldByIndex(fs.index)
-		if v.IsZero() {
+		v := f.field(fs, false)
+		if !v.IsValid() || v.IsZero() {
 			continue
 		}
 		if fs.kind == "no" {
@@ -349,7 +395,7 @@ func decodeOpts(p any, words []string, custom func(f fields, words []string, i i
 		if !ok {
 			return fmt.Errorf("option %q has no Data Plane API field", w)
 		}
-		v := f.v.FieldByIndex(fs.index)
+		v := f.field(fs, true)
 		switch fs.kind {
 		case "flag":
 			v.SetBool(true)
@@ -359,7 +405,7 @@ func decodeOpts(p any, words []string, custom func(f fields, words []string, i i
 			} else {
 				v.SetString("enabled")
 			}
-		case "val", "int", "ms":
+		case "val", "int", "ms", "size", "sec":
 			if i+1 >= len(words) {
 				return fmt.Errorf("option %q expects an argument", w)
 			}
@@ -392,8 +438,8 @@ func encodeOpts(p any) ([]string, error) {
 		if fs.kind == "" || fs.kind == "no" {
 			continue
 		}
-		v := f.v.FieldByIndex(fs.index)
-		if v.IsZero() {
+		v := f.field(fs, false)
+		if !v.IsValid() || v.IsZero() {
 			continue
 		}
 		switch fs.kind {
@@ -407,7 +453,7 @@ func encodeOpts(p any) ([]string, error) {
 			}
 		case "val":
 			out = append(out, fs.kw, v.String())
-		case "int", "ms":
+		case "int", "ms", "size", "sec":
 			out = append(out, fs.kw, fmtNum(fs.kind, intOf(v)))
 		}
 	}
@@ -435,8 +481,13 @@ func intOf(v reflect.Value) int64 {
 
 // parseNum parses an integer ("int") or a time in milliseconds ("ms").
 func parseNum(kind, s string) (int64, error) {
-	if kind == "ms" {
+	switch kind {
+	case "ms":
 		return parseTime(s)
+	case "sec":
+		return parseSeconds(s)
+	case "size":
+		return parseSize(s)
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
@@ -446,8 +497,13 @@ func parseNum(kind, s string) (int64, error) {
 }
 
 func fmtNum(kind string, n int64) string {
-	if kind == "ms" {
+	switch kind {
+	case "ms":
 		return fmtTime(n)
+	case "sec":
+		return strconv.FormatInt(n, 10) + "s"
+	case "size":
+		return fmtSize(n)
 	}
 	return strconv.FormatInt(n, 10)
 }

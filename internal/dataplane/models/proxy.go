@@ -95,7 +95,7 @@ type BackendParams struct {
 	CheckTimeout            *int64            `json:"check_timeout,omitempty" cfg:"timeout check,ms"`
 	Fullconn                *int64            `json:"fullconn,omitempty" cfg:"fullconn,int"`
 	Retries                 *int64            `json:"retries,omitempty" cfg:"retries,int"`
-	RetryOn                 string            `json:"retry_on,omitempty" cfg:"retry-on,text"`
+	RetryOn                 string            `json:"retry_on,omitempty" cfg:"retry-on,words"`
 	HTTPReuse               string            `json:"http_reuse,omitempty" enum:"aggressive,always,never,safe" cfg:"http-reuse,word"`
 	Cookie                  *Cookie           `json:"cookie,omitempty"`
 	DynamicCookieKey        string            `json:"dynamic_cookie_key,omitempty" cfg:"dynamic-cookie-key,word"`

@@ -139,7 +139,7 @@ timeout connect 5s
 timeout server 1m
 timeout queue 2500ms
 retries 3
-retry-on "conn-failure empty-response 503"
+retry-on conn-failure empty-response 503
 http-reuse safe
 load-server-state-from-file global
 option allbackups
@@ -175,6 +175,109 @@ balance leastconn
 option tcp-check
 option tcplog
 `,
+		},
+		{
+			name: "global", kind: "global",
+			lines: `
+daemon
+maxconn 20000
+nbthread 4
+pidfile /run/hawser.pid
+user hawser
+group hawser
+chroot /var/empty
+hard-stop-after 30s
+stats socket /run/hawser.sock mode 600 level admin expose-fd listeners
+stats socket ipv4@127.0.0.1:9999 level operator
+stats timeout 2m
+log-send-hostname edge1
+ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
+ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256
+ssl-server-verify none
+tune.bufsize 32768
+tune.ssl.lifetime 5m
+tune.h2.max-concurrent-streams 200
+server-state-file /var/lib/hawser/state
+setenv REGION eu-west-1
+`,
+			json: `{"daemon":true,"nbthread":4,"pidfile":"/run/hawser.pid","chroot":"/var/empty","user":"hawser","group":"hawser","hard_stop_after":30000,"stats_timeout":120000,"log_send_hostname":{"enabled":"enabled","param":"edge1"},"runtime_apis":[{"address":"/run/hawser.sock","mode":"600","level":"admin","expose_fd_listeners":true},{"address":"ipv4@127.0.0.1:9999","level":"operator"}],"environment_options":{"setenv":[{"name":"REGION","value":"eu-west-1"}]},"performance_options":{"maxconn":20000,"server_state_file":"/var/lib/hawser/state"},"ssl_options":{"default_bind_ciphers":"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256","default_bind_options":"ssl-min-ver TLSv1.2 no-tls-tickets","server_verify":"none"},"tune_options":{"h2_max_concurrent_streams":200},"tune_buffer_options":{"bufsize":32768},"tune_ssl_options":{"lifetime":300}}`,
+			back: `
+daemon
+nbthread 4
+pidfile /run/hawser.pid
+chroot /var/empty
+user hawser
+group hawser
+hard-stop-after 30s
+stats timeout 2m
+maxconn 20000
+server-state-file /var/lib/hawser/state
+ssl-default-bind-ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256
+ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
+ssl-server-verify none
+tune.h2.max-concurrent-streams 200
+tune.bufsize 32k
+tune.ssl.lifetime 300s
+log-send-hostname edge1
+stats socket /run/hawser.sock mode 600 level admin expose-fd listeners
+stats socket ipv4@127.0.0.1:9999 level operator
+setenv REGION eu-west-1
+`,
+		},
+		{
+			name: "resolvers", kind: "resolvers", sname: "dns",
+			lines: `
+parse-resolv-conf
+resolve_retries 3
+timeout resolve 1s
+timeout retry 1s
+hold valid 10s
+hold nx 30s
+accepted_payload_size 8192
+`,
+			json: `{"name":"dns","accepted_payload_size":8192,"parse-resolv-conf":true,"resolve_retries":3,"timeout_resolve":1000,"timeout_retry":1000,"hold_nx":30000,"hold_valid":10000}`,
+			back: `
+accepted_payload_size 8192
+parse-resolv-conf
+resolve_retries 3
+timeout resolve 1s
+timeout retry 1s
+hold nx 30s
+hold valid 10s
+`,
+		},
+		{
+			name: "ring", kind: "ring", sname: "buf",
+			lines: `
+description "request log buffer"
+format rfc5424
+maxlen 1200
+size 32m
+timeout connect 5s
+timeout server 10s
+`,
+			json: `{"name":"buf","description":"request log buffer","format":"rfc5424","maxlen":1200,"size":33554432,"timeout_connect":5000,"timeout_server":10000}`,
+		},
+		{
+			name: "log-forward", kind: "log-forward", sname: "syslog",
+			lines: `
+maxconn 100
+timeout client 10s
+option dont-parse-log
+`,
+			json: `{"name":"syslog","maxconn":100,"timeout_client":10000,"dont-parse-log":true}`,
+		},
+		{
+			name: "http-errors", kind: "http-errors", sname: "site",
+			lines: `
+errorfile 503 /etc/hawser/errors/503.http
+errorfile 404 /etc/hawser/errors/404.http
+`,
+			json: `{"name":"site","error_files":[{"code":503,"file":"/etc/hawser/errors/503.http"},{"code":404,"file":"/etc/hawser/errors/404.http"}]}`,
+		},
+		{
+			name: "userlist", kind: "userlist", sname: "controller",
+			json: `{"name":"controller"}`,
 		},
 	}
 	for _, tc := range tests {
@@ -262,6 +365,31 @@ func TestChildRoundTrip(t *testing.T) {
 			line: `bind unix@/run/hawser.sock mode 600 level admin expose-fd listeners`,
 			json: `{"name":"unix@/run/hawser.sock","address":"unix@/run/hawser.sock","mode":"600","level":"admin","expose_fd_listeners":true}`,
 		},
+		{
+			name: "user crypt", path: "users",
+			line: `user admin password $6$salt$hash groups ops,dev`,
+			json: `{"username":"admin","secure_password":true,"password":"$6$salt$hash","groups":"ops,dev"}`,
+		},
+		{
+			name: "user clear", path: "users",
+			line: `user api insecure-password s3cret`,
+			json: `{"username":"api","secure_password":false,"password":"s3cret"}`,
+		},
+		{
+			name: "group", path: "groups",
+			line: `group ops users admin,api`,
+			json: `{"name":"ops","users":"admin,api"}`,
+		},
+		{
+			name: "nameserver", path: "nameservers",
+			line: `nameserver ns1 10.0.0.2:53`,
+			json: `{"name":"ns1","address":"10.0.0.2","port":53}`,
+		},
+		{
+			name: "dgram-bind", path: "dgram_binds",
+			line: `dgram-bind 0.0.0.0:514 name udp transparent`,
+			json: `{"name":"udp","address":"0.0.0.0","port":514,"transparent":true}`,
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -324,13 +452,18 @@ func TestEncodeRefuses(t *testing.T) {
 		{"server bad check", "servers", `{"name":"s","address":"h","check":"on"}`, `"check"`},
 		{"bind unsupported", "binds", `{"name":"b","port":80,"generate_certificates":true}`, `"generate_certificates"`},
 		{"bind no address", "binds", `{"name":"b"}`, `"address"`},
+		{"cache", "cache", `{"name":"c","total_max_size":4}`, `'cache' sections are not supported by hawser`},
+		{"global unsupported", "global", `{"tune_options":{"maxaccept":64}}`, `"tune_options.maxaccept" ('tune.maxaccept') is not supported by hawser`},
+		{"global bad verify", "global", `{"ssl_options":{"server_verify":"optional"}}`, `"ssl_options.server_verify"`},
+		{"user name", "users", `{"username":"a b","password":"x"}`, `"username"`},
+		{"nameserver port", "nameservers", `{"name":"n","address":"1.1.1.1","port":0}`, `"port"`},
 		{"template range", "server_templates", `{"prefix":"p","num_or_range":"a-b","fqdn":"x"}`, `"num_or_range"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var err error
-			if tc.kind == "servers" || tc.kind == "binds" || tc.kind == "server_templates" {
+			if slices.Contains([]string{"servers", "binds", "server_templates", "users", "nameservers"}, tc.kind) {
 				c := childByPath(t, tc.kind)
 				m := c.New()
 				if err = decodeStrict(tc.body, m); err == nil {
@@ -413,6 +546,23 @@ func TestCorpusSectionRoundTrip(t *testing.T) {
 			}
 			if sc == nil {
 				continue
+			}
+			for _, l := range s.Lines {
+				if len(l.Words) == 0 || l.Directive || l.Inactive {
+					continue
+				}
+				var owners []string
+				if sc.Owns(l.Words) {
+					owners = append(owners, s.Kind)
+				}
+				for _, c := range Children() {
+					if slices.Contains(c.Parents, s.Kind) && c.Owns(l.Words) {
+						owners = append(owners, c.Path)
+					}
+				}
+				if len(owners) > 1 {
+					t.Errorf("%s:%d: %q is owned by %v", f.Name, l.Line, l.Words, owners)
+				}
 			}
 			ok := roundTripSection(t, f.Name, sc, s)
 			tally(s.Kind, ok)

@@ -260,7 +260,7 @@ func checkPort(field string, p *int64) error {
 
 var _ = registerChild(&Child{
 	Path:    "servers",
-	Parents: []string{"backend"},
+	Parents: []string{"backend", "ring"},
 	New:     func() any { return &Server{} },
 	Owns:    func(w []string) bool { return len(w) > 0 && w[0] == "server" },
 	Name: func(w []string) string {
