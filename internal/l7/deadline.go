@@ -38,7 +38,8 @@ type idleConn struct {
 	// bufio.Reader; Read serves them before reading the socket again.
 	pending    []byte
 	pendingBuf *[]byte // the scratch buffer pending points into
-	// more, when set and on, sends writes with MSG_MORE (more.go).
+	// more, set on a bare TCP socket, reads and writes it with raw
+	// system calls, and sends writes with MSG_MORE while on (more.go).
 	more *moreWriter
 }
 
@@ -80,7 +81,7 @@ func (c *idleConn) Read(b []byte) (int, error) {
 		return 0, os.ErrDeadlineExceeded
 	}
 	for {
-		n, err := c.Conn.Read(b)
+		n, err := c.recv(b)
 		if err == nil || !c.rd.early(c.Conn.SetReadDeadline, err, want) || c.isWoken() {
 			return n, err
 		}
@@ -108,12 +109,21 @@ func (c *idleConn) Write(b []byte) (int, error) {
 	}
 }
 
-// send writes b to the socket, with MSG_MORE while c.more is on.
+// send writes b to the socket, with raw system calls on a bare TCP
+// socket (MSG_MORE while c.more is on).
 func (c *idleConn) send(b []byte) (int, error) {
-	if c.more != nil && c.more.on {
+	if c.more != nil {
 		return c.more.write(b)
 	}
 	return c.Conn.Write(b)
+}
+
+// recv reads from the socket, with raw system calls on a bare TCP socket.
+func (c *idleConn) recv(b []byte) (int, error) {
+	if c.more != nil {
+		return c.more.read(b)
+	}
+	return c.Conn.Read(b)
 }
 
 // setReadDeadline sets the absolute read deadline applied while rIdle is

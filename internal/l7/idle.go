@@ -57,7 +57,7 @@ func (r *idleReader) readFD(fd uintptr) bool {
 		r.buf = getScratch(r.size)
 	}
 	for {
-		n, err := syscall.Read(int(fd), *r.buf)
+		n, err := rawRead(fd, *r.buf)
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -65,8 +65,8 @@ func (r *idleReader) readFD(fd uintptr) bool {
 			putScratch(r.buf)
 			r.buf = nil
 			return false
-		case err != nil:
-			r.n, r.err = 0, os.NewSyscallError("read", err)
+		case err != 0:
+			r.n, r.err = 0, sockError("read", err)
 		case n == 0:
 			r.n, r.err = 0, io.EOF
 		default:

@@ -9,21 +9,26 @@ import (
 	"github.com/hawser-lb/hawser/internal/h1"
 )
 
+// moreWriter does a bare TCP socket's reads and writes with raw system
+// calls (rawsock.go), and marks writes MSG_MORE while on is set.
+//
 // A body larger than the buffer leaves in buffer-sized writes. Sent one by
 // one, each write becomes its own packet and wakes the reader once; on
 // loopback, where a segment may carry 64 KiB, that is four wake-ups where
 // one would do, and most of a large response's cost. HAProxy marks such
 // writes MSG_MORE while more of the body is known to follow, so the kernel
-// may hold a partial segment until the next write fills it. moreWriter
-// does the same for a client connection on a bare TCP socket: the last
+// may hold a partial segment until the next write fills it. The last
 // write of a body goes without the flag, which pushes everything out.
 type moreWriter struct {
 	rc   syscall.RawConn
-	send func(fd uintptr) bool // m.sendFD, bound once per pooled txn
+	send func(fd uintptr) bool // m.sendFD, bound once per pooled owner
+	recv func(fd uintptr) bool // m.recvFD, likewise
 	on   bool                  // the next writes are followed by more
-	p    []byte
-	n    int
-	err  error
+	// The state of the write in progress, and of the read: a full-duplex
+	// exchange (a tunnel, a streamed request) reads and writes at once.
+	p, rp   []byte
+	n, rn   int
+	err, re error
 }
 
 // init prepares m for c and reports whether it can be used: only on a
@@ -43,14 +48,15 @@ func (m *moreWriter) init(c net.Conn) bool {
 	}
 	m.rc = rc
 	if m.send == nil {
-		// A method value allocates: bind it once per pooled txn.
+		// A method value allocates: bind it once per pooled owner.
 		m.send = m.sendFD
+		m.recv = m.recvFD
 	}
 	return true
 }
 
-// write sends b with MSG_MORE, waiting for the socket to drain as needed
-// under the connection's write deadline.
+// write sends b (with MSG_MORE when on), waiting for the socket to drain
+// as needed under the connection's write deadline.
 func (m *moreWriter) write(b []byte) (int, error) {
 	m.p, m.n, m.err = b, 0, nil
 	err := m.rc.Write(m.send)
@@ -62,24 +68,72 @@ func (m *moreWriter) write(b []byte) (int, error) {
 	return n, err
 }
 
+// read reads into b once bytes are there, under the connection's read
+// deadline; io.EOF when the peer closed.
+func (m *moreWriter) read(b []byte) (int, error) {
+	m.rp, m.rn, m.re = b, 0, nil
+	err := m.rc.Read(m.recv)
+	n := m.rn
+	if err == nil {
+		err = m.re
+	}
+	m.rp = nil
+	return n, err
+}
+
 // sendFD is the syscall.RawConn write callback: it reports false, so that
 // the runtime parks the goroutine until the socket is writable, when the
 // socket buffer is full.
 func (m *moreWriter) sendFD(fd uintptr) bool {
+	flags := 0
+	if m.on {
+		flags = syscall.MSG_MORE
+	}
 	for m.n < len(m.p) {
-		k, err := syscall.SendmsgN(int(fd), m.p[m.n:], nil, nil, syscall.MSG_MORE|syscall.MSG_NOSIGNAL)
-		switch {
-		case err == syscall.EINTR:
-			continue
-		case err == syscall.EAGAIN:
+		k, errno := rawSend(fd, m.p[m.n:], flags)
+		switch errno {
+		case 0:
+			m.n += k
+		case syscall.EINTR:
+		case syscall.EAGAIN:
 			return false
-		case err != nil:
-			m.err = os.NewSyscallError("sendmsg", err)
+		default:
+			m.err = sockError("write", errno)
 			return true
 		}
-		m.n += k
 	}
 	return true
+}
+
+// recvFD is the syscall.RawConn read callback: it reports false, so that
+// the runtime parks the goroutine until the socket is readable, when
+// there is nothing to read yet.
+func (m *moreWriter) recvFD(fd uintptr) bool {
+	if len(m.rp) == 0 {
+		return true
+	}
+	for {
+		k, errno := rawRead(fd, m.rp)
+		switch {
+		case errno == syscall.EINTR:
+			continue
+		case errno == syscall.EAGAIN:
+			return false
+		case errno != 0:
+			m.re = sockError("read", errno)
+		case k == 0:
+			m.re = io.EOF
+		default:
+			m.rn = k
+		}
+		return true
+	}
+}
+
+// sockError is a failed socket call's error as net.TCPConn reports it: a
+// net.Error, which the logs read as the peer failing.
+func sockError(op string, errno syscall.Errno) error {
+	return &net.OpError{Op: op, Net: "tcp", Err: os.NewSyscallError(op, errno)}
 }
 
 // copyFixedBody forwards a response body of n bytes from sc to the client.

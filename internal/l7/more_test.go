@@ -66,3 +66,38 @@ func TestCopyFixedBody(t *testing.T) {
 		})
 	}
 }
+
+// TestRawSocketFullDuplex reads and writes one bare TCP connection at
+// once through its raw system calls, as a tunnel or a streamed request
+// does: every byte written comes back from an echoing peer, in order, and
+// a close reads as io.EOF.
+func TestRawSocketFullDuplex(t *testing.T) {
+	t.Parallel()
+	conn, peer := tcpPair(t)
+	var m moreWriter
+	if !m.init(conn) {
+		t.Fatal("init refused a TCP connection")
+	}
+	c := &idleConn{Conn: conn, more: &m, rIdle: time.Minute, wIdle: time.Minute}
+	go io.Copy(peer, peer)
+	want := bytes.Repeat([]byte("full duplex 0123456789\n"), 50000)
+	werr := make(chan error, 1)
+	go func() {
+		_, err := c.Write(want)
+		werr <- err
+	}()
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if err := <-werr; err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("the bytes read back differ from those written")
+	}
+	peer.Close()
+	if n, err := c.Read(got); n != 0 || err != io.EOF {
+		t.Errorf("read after the peer closed: %d, %v; want io.EOF", n, err)
+	}
+}

@@ -18,6 +18,7 @@ type serverConn struct {
 	key  string          // pool key: backend/server@addr
 	srv  *balance.Server // the server it connects to (prefer-last-server)
 	c    idleConn
+	raw  moreWriter    // c's raw socket calls, on a bare TCP socket (more.go)
 	br   *bufio.Reader // nil while idle
 	bw   *bufio.Writer // nil while idle
 	used bool          // has carried at least one request

@@ -736,6 +736,9 @@ func (t *txn) connect(freshOnly bool) (*serverConn, error) {
 		c, sc.tls = tc, st
 	}
 	sc.c = idleConn{Conn: c}
+	if sc.raw.init(c) {
+		sc.c.more = &sc.raw
+	}
 	return sc, nil
 }
 
