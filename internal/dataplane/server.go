@@ -240,12 +240,17 @@ func (s *Server) Reloaded(snap *config.Snapshot) {
 	if err := s.setUsers(snap); err != nil {
 		s.opts.Log.Warn("data plane API users unchanged", "err", err)
 	}
+	// A file without a version line was edited by hand: it is the
+	// newest. One with an older version was read before a commit of the
+	// API that has run since.
 	f, v := fileOf(snap)
-	if f == nil || v < s.version.Load() {
+	if f == nil || (v != 0 && v < s.version.Load()) {
 		return
 	}
 	s.cur = f
-	s.version.Store(max(v, 1))
+	if v != 0 {
+		s.version.Store(v)
+	}
 }
 
 // ServeHTTP authenticates, normalises the path and dispatches.

@@ -1,7 +1,17 @@
 package dataplane
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -209,4 +219,71 @@ func TestReadOnlyWithSeveralFiles(t *testing.T) {
 	if r := a.must(403, "POST", cfgPath+"/raw?version=1", "global\n"); !strings.Contains(r.Body, "single -f FILE") {
 		t.Errorf("several files: %s", r.Body)
 	}
+}
+
+func TestSighupReloadsTheAPIView(t *testing.T) {
+	t.Parallel()
+	a := startAPI(t, baseCfg, lbtest.Vars{"s1": lbtest.DeadAddr(t)})
+	a.must(201, "POST", cfgPath+"/backends?version=1", `{"name":"api_made"}`)
+	data, err := os.ReadFile(a.proc.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A hand edit keeps the version line the API wrote.
+	edited := string(data) + "\nbackend hand_made\n    server h1 127.0.0.1:1\n"
+	if err := os.WriteFile(a.proc.Path(), []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !a.proc.Reload(t) {
+		t.Fatalf("reload refused:\n%s", a.proc.Log())
+	}
+	a.must(200, "GET", cfgPath+"/backends/hand_made", "")
+	a.must(200, "GET", cfgPath+"/backends/api_made", "")
+	a.must(201, "POST", cfgPath+"/backends?version=2", `{"name":"after"}`)
+	f, _ := os.ReadFile(a.proc.Path())
+	if !strings.Contains(string(f), "backend hand_made") || !strings.HasPrefix(string(f), "# _version=3\n") {
+		t.Errorf("file after hand edit and commit:\n%s", f)
+	}
+}
+
+func TestAPIOverTLS(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	certFile, keyFile := writeSelfSigned(t, dir)
+	a := startAPI(t, baseCfg, lbtest.Vars{"s1": lbtest.DeadAddr(t)}, "--api-cert", certFile, "--api-key", keyFile)
+	a.base = strings.Replace(a.base, "http://", "https://", 1)
+	a.client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	a.must(200, "GET", "/health", "")
+	plain := &api{t: t, base: strings.Replace(a.base, "https://", "http://", 1), user: "admin", pass: "secret"}
+	req, _ := http.NewRequest("GET", plain.base+"/health", nil)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Error("plain HTTP answered on the TLS API")
+		}
+	}
+}
+
+func writeSelfSigned(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	certFile, keyFile := dir+"/api.crt", dir+"/api.key"
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
+	return certFile, keyFile
 }

@@ -59,6 +59,8 @@ type api struct {
 	proc *lbtest.Proc
 	user string
 	pass string
+	// client is http.DefaultClient when nil.
+	client *http.Client
 }
 
 // startAPI runs hawser with cfg and the API on a fresh address.
@@ -97,7 +99,11 @@ func (a *api) do(method, path, body string) reply {
 	if a.user != "" {
 		req.SetBasicAuth(a.user, a.pass)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	c := a.client
+	if c == nil {
+		c = http.DefaultClient
+	}
+	resp, err := c.Do(req)
 	if err != nil {
 		a.t.Fatalf("%s %s: %v", method, path, err)
 	}
