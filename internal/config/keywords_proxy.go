@@ -23,7 +23,7 @@ var proxyKeywords = []*Keyword{
 	{Name: "server", Sections: SecBackend | SecListen, Args: "<name> <address>[:<port>] [options]", Help: "declare a server; see server options", Supported: true, Parse: parseServer},
 	{Name: "server-template", Sections: SecBackend | SecListen, Args: "<prefix> <num>|<first>-<last> <fqdn>[:<port>] [options]", Help: "declare servers <prefix><first> to <prefix><last> with one address; with resolvers each takes a different address of the answer, the others stay in maintenance", Supported: true, Parse: parseServerTemplate},
 	{Name: "default-server", Sections: secBE, Args: "[options]", Help: "defaults for the following server lines; see server options", Supported: true, Parse: parseDefaultServer},
-	{Name: "load-server-state-from-file", Sections: secBE, Args: "global|local|none", Help: "at start and at each reload, apply the server states (admin state, health, weight) saved in the global server-state-file (global) or in this backend's own file, server-state-file-name (local); default none", Supported: true,
+	{Name: "load-server-state-from-file", Sections: secBE, Args: "global|local|none", Help: "at start and at each reload, apply the server states (admin state, health, weight, port; the address of a server given by host name) saved in the global server-state-file (global) or in this backend's own file, server-state-file-name (local); default none", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			if err := enumArg(c, args, &c.px.be.LoadServerState, "global", "local", "none"); err != nil {
 				return err

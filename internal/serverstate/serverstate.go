@@ -52,6 +52,10 @@ type Line struct {
 	IWeight     int
 	BkForcedID  bool
 	SrvForcedID bool
+	// FQDN is srv_fqdn, "" for "-"; Port is srv_port, 0 when the line
+	// has no such column.
+	FQDN string
+	Port int
 }
 
 // minFields is how many leading columns a server line needs: up to
@@ -108,6 +112,15 @@ func Parse(r io.Reader) (lines []Line, warnings []string, err error) {
 			num(15, &b)
 			num(16, &s)
 			l.BkForcedID, l.SrvForcedID = b != 0, s != 0
+		}
+		if len(f) > 17 && f[17] != "-" {
+			l.FQDN = f[17]
+		}
+		if len(f) > 18 {
+			num(18, &l.Port)
+			if l.Port < 0 || l.Port > 65535 {
+				ok = false
+			}
 		}
 		if !ok {
 			warnings = append(warnings, fmt.Sprintf("line %d: bad number", n))

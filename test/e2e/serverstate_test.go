@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,8 +40,8 @@ func TestServerStateFile(t *testing.T) {
 	base := t.TempDir()
 	state := "1\n" +
 		"# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port\n" +
-		"3 app 1 s1 127.0.0.1 0 1 1 1 12 1 0 0 0 0 0 0 - 8080 - 0 0 - - 0\n" +
-		"3 app 2 s2 127.0.0.1 2 0 5 1 12 1 0 2 0 0 0 0 - 8081 - 0 0 - - 0\n" +
+		"3 app 1 s1 127.0.0.1 0 1 1 1 12 1 0 0 0 0 0 0 - " + port(s1.Addr) + " - 0 0 - - 0\n" +
+		"3 app 2 s2 127.0.0.1 2 0 5 1 12 1 0 2 0 0 0 0 - " + port(s2.Addr) + " - 0 0 - - 0\n" +
 		"3 app 4 gone 127.0.0.1 2 0 1 1 12 1 0 2 0 0 0 0 - 8082 - 0 0 - - 0\n"
 	if err := os.WriteFile(filepath.Join(base, "state"), []byte(state), 0o644); err != nil {
 		t.Fatal(err)
@@ -94,4 +95,10 @@ func TestServerStateFileReload(t *testing.T) {
 	if got := serverCounts(t, p.URL("fe", "/"), 10); got["s3"] != 0 || got["s1"] != 5 || got["s2"] != 5 {
 		t.Errorf("after reload: %v, want s3 kept in maint", got)
 	}
+}
+
+// port returns the port of a host:port address.
+func port(addr string) string {
+	_, p, _ := net.SplitHostPort(addr)
+	return p
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -248,6 +249,65 @@ func TestUpgradeTerminate(t *testing.T) {
 	e.slow.Release()
 	if r := lbtest.Get(t, e.p.URL("fe", "/")); r.Status != 200 || r.Body != "s1" {
 		t.Errorf("after -st: %d %q", r.Status, r.Body)
+	}
+	if nw.Exited() {
+		t.Fatalf("new process exited; output:\n%s", nw.Log())
+	}
+}
+
+const upgradeStateCfg = `
+global
+    stats socket ${sock} level admin expose-fd listeners
+    server-state-base ${base}
+    server-state-file state
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+    load-server-state-from-file global
+frontend fe
+    bind ${fe}
+    default_backend app
+backend app
+    balance roundrobin
+    server s1 ${s1}
+    server s2 ${s2}
+    server s3 ${s3}
+`
+
+// The operator's upgrade with a server state file: runtime changes (a
+// server in maintenance, a weight, a new port) are saved with "show
+// servers state" before the upgrade, and the new process starts with
+// them.
+func TestUpgradeKeepsServerState(t *testing.T) {
+	t.Parallel()
+	s1, s2, s3, s4 := lbtest.NewBackend(t, "s1"), lbtest.NewBackend(t, "s2"), lbtest.NewBackend(t, "s3"), lbtest.NewBackend(t, "s4")
+	sock, base := filepath.Join(t.TempDir(), "hawser.sock"), t.TempDir()
+	old := lbtest.Start(t, upgradeStateCfg, lbtest.Vars{"sock": sock, "base": base, "s1": s1.Addr, "s2": s2.Addr, "s3": s3.Addr})
+	for _, cmd := range []string{
+		"set server app/s1 state maint",
+		"set server app/s2 weight 5",
+		"set server app/s3 addr 127.0.0.1 port " + port(s4.Addr),
+	} {
+		cli(t, "unix", sock, cmd)
+	}
+	state := cli(t, "unix", sock, "show servers state")
+	if err := os.WriteFile(filepath.Join(base, "state"), []byte(state), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nw := old.StartNext(t, "-x", sock, "-sf", strconv.Itoa(old.Pid()))
+	if code := old.Wait(t, exitWait); code != 0 {
+		t.Fatalf("old process exit code %d", code)
+	}
+	if got := serverCounts(t, old.URL("fe", "/"), 12); got["s1"] != 0 || got["s2"] != 10 || got["s4"] != 2 {
+		t.Errorf("traffic after the upgrade: %v, want s2:10 s4:2 (s3 moved to s4's port)", got)
+	}
+	out := cli(t, "unix", sock, "show servers state app")
+	for _, want := range []string{" s1 127.0.0.1 0 1 1 1 ", " s2 127.0.0.1 2 0 5 1 ", " " + port(s4.Addr) + " "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show servers state after the upgrade lacks %q:\n%s", want, out)
+		}
 	}
 	if nw.Exited() {
 		t.Fatalf("new process exited; output:\n%s", nw.Log())
