@@ -339,6 +339,17 @@ var connErrText = map[int]string{
 	ConnErrSSLHandshake: "SSL handshake failure",
 }
 
+// connErrName is fc_err_name: HAProxy's short name of each error number
+// (its CO_ER_* constant without the prefix).
+var connErrName = map[int]string{
+	ConnErrSSLEmpty:     "SSL_EMPTY",
+	ConnErrSSLAbort:     "SSL_ABORT",
+	ConnErrSSLTimeout:   "SSL_TIMEOUT",
+	ConnErrSSLCAFail:    "SSL_CA_FAIL",
+	ConnErrSSLCrtFail:   "SSL_CRT_FAIL",
+	ConnErrSSLHandshake: "SSL_HANDSHAKE",
+}
+
 // ConnErrText returns fc_err_str for an error number, "" for 0.
 func ConnErrText(code int) string { return connErrText[code] }
 
@@ -358,6 +369,22 @@ func connErrFetches() []fetchEntry {
 		{[]string{"fc_err_str"}, fetchDef{out: TypeStr, fn: func(e *eval, _ []arg) {
 			if c, _ := e.connErr(); c != 0 {
 				e.scratch = append(e.scratch[:0], ConnErrText(c)...)
+				e.emit(strValue(e.scratch))
+			}
+		}}},
+		{[]string{"fc_err_name"}, fetchDef{out: TypeStr, fn: func(e *eval, _ []arg) {
+			if c, _ := e.connErr(); c != 0 {
+				e.scratch = append(e.scratch[:0], connErrName[c]...)
+				e.emit(strValue(e.scratch))
+			}
+		}}},
+		// ssl_fc_hsk_err is OpenSSL's error code of a failed handshake:
+		// hawser's TLS stack has none, so it has no value; its _str form
+		// is the TLS library's message, as ssl_fc_err_str.
+		{[]string{"ssl_fc_hsk_err"}, fetchDef{out: TypeInt, fn: func(e *eval, _ []arg) {}}},
+		{[]string{"ssl_fc_hsk_err_str"}, fetchDef{out: TypeStr, fn: func(e *eval, _ []arg) {
+			if _, msg := e.connErr(); msg != "" {
+				e.scratch = append(e.scratch[:0], msg...)
 				e.emit(strValue(e.scratch))
 			}
 		}}},

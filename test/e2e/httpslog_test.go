@@ -33,7 +33,7 @@ defaults
 frontend fe
     bind ${fe} ssl crt ${crt} ssl-min-ver TLSv1.3
     option httpslog
-    error-log-format "ERR %ci %ft %[fc_err]/%{+Q}[fc_err_str] %{+Q}[ssl_fc_err_str]"
+    error-log-format "ERR %ci %ft %[fc_err]/%{+Q}[fc_err_str] %{+Q}[ssl_fc_err_str] %[fc_err_name] %{+Q}[ssl_fc_hsk_err_str]"
     default_backend app
 frontend mtls
     bind ${mtls} ssl crt ${crt} ca-file ${ca} verify required name mtls-bind
@@ -61,6 +61,7 @@ backend app
 		t.Fatal("a TLS 1.2 client got through a TLS 1.3-only bind")
 	}
 	proc.WaitLog(t, `ERR 127.0.0.1 fe~ 34/"SSL handshake failure" "tls: client offered only unsupported versions`, 5*time.Second)
+	proc.WaitLog(t, ` SSL_HANDSHAKE "tls: client offered only unsupported versions`, 5*time.Second)
 
 	// No client certificate where one is required: the default error line.
 	if _, _, err := tlsGet(t, proc.Addr("mtls"), "site.test", "/", roots); err == nil {
