@@ -34,6 +34,7 @@ MICRO_SUITES=(
 	"./bench ^Benchmark(Direct|ProxyKeepAlive|ProxyNewConn|EngineActive)$"
 	"./bench ^BenchmarkProxyKeepAliveParallel$"
 	"./bench ^BenchmarkProxyKeepAlive(Parallel)?HTTPLogUDP$"
+	"./bench ^BenchmarkDataplaneCommit10kServers$"
 	"./internal/balance ^BenchmarkAcquireRelease(Parallel)?$"
 	"./internal/acl ^Benchmark(Match|Eval|MatchIPFile100k)$"
 	"./internal/maps ^BenchmarkLookup(Str|Beg|IP)100k$"

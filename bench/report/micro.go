@@ -210,7 +210,9 @@ var microAreas = []microArea{
 			"allocates nothing: one op is one proxied request. `Direct` is the harness without the proxy, the floor " +
 			"to subtract; `EngineActive` is the generation load each connection makes; `…HTTPLogUDP` logs every " +
 			"request with `option httplog` to a UDP syslog target, so its difference from the same benchmark " +
-			"without it is the cost of logging at full load (`dropped/op` counts lines the logger dropped).",
+			"without it is the cost of logging at full load (`dropped/op` counts lines the logger dropped). " +
+			"`DataplaneCommit10kServers` is not a request: one Data Plane API commit (one server weight changed, " +
+			"as raw text) on 100 backends of 100 servers, validated as `hawser -c`, fsynced and applied to the running engine.",
 		targets:    map[string]int{"BenchmarkProxyKeepAlive": 2, "BenchmarkProxyKeepAliveHTTPLogUDP": 2},
 		targetNote: "issue 3 allows at most 2 allocations per request on HTTP/1.1 keep-alive; the aim is 0",
 	},

@@ -405,3 +405,12 @@ func TestSpecCoversRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestDuplicateRouteIsAnError(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t, testCfg)
+	kids := append(fakeChildren(), fakeChildren()[0])
+	if _, err := newServer(Options{Files: []string{a.path}, Snapshot: a.s.opts.Snapshot}, fakeSections(), kids); err == nil || !strings.Contains(err.Error(), "servers") {
+		t.Errorf("err = %v", err)
+	}
+}

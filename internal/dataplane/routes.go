@@ -3,6 +3,7 @@ package dataplane
 import (
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -58,10 +59,17 @@ var (
 // writeParams are the query parameters of every configuration write.
 var writeParams = []param{pTransaction, pVersion, pForceReload}
 
-// handle registers a route.
+// handle registers a route. A route registered twice, or one the mux
+// finds ambiguous, is kept as the error New returns: two converters
+// claiming one path are a bug to see at start, not a panic.
 func (s *Server) handle(rt *route) {
-	s.routes = append(s.routes, rt)
+	defer func() {
+		if r := recover(); r != nil && s.regErr == nil {
+			s.regErr = fmt.Errorf("data plane API: route %s %s: %v", rt.Method, rt.Path, r)
+		}
+	}()
 	s.mux.HandleFunc(rt.Method+" /v3"+rt.Path, rt.handler)
+	s.routes = append(s.routes, rt)
 }
 
 // Models of the meta endpoints.

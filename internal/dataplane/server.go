@@ -85,6 +85,7 @@ type Server struct {
 	srv     *http.Server
 	mux     *http.ServeMux
 	routes  []*route
+	regErr  error // the first route that could not be registered
 	users   atomic.Pointer[auth.List]
 	version atomic.Int64 // committed version, readable without mu
 	specCache
@@ -137,6 +138,9 @@ func newServer(o Options, secs []*models.Section, kids []*models.Child) (*Server
 	s.version.Store(max(v, 1))
 	s.registerMeta()
 	s.registerModels(secs, kids)
+	if s.regErr != nil {
+		return nil, s.regErr
+	}
 	return s, nil
 }
 
