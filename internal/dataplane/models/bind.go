@@ -9,8 +9,12 @@ import (
 // BindParams are the options of a bind line (the v3 "bind_params"
 // object; most are booleans, unlike server options).
 type BindParams struct {
-	SSL                 bool     `json:"ssl,omitempty" cfg:"ssl,flag"`
-	SSLCertificate      string   `json:"ssl_certificate,omitempty" cfg:"crt,val"`
+	SSL            bool   `json:"ssl,omitempty" cfg:"ssl,flag"`
+	SSLCertificate string `json:"ssl_certificate,omitempty" cfg:"crt,val"`
+	// SSLCertificates are the crt options after the first one, which v3's
+	// single ssl_certificate cannot hold (a hawser extension: HAProxy's
+	// API drops them).
+	SSLCertificates     []string `json:"ssl_certificates,omitempty"`
 	CrtList             string   `json:"crt_list,omitempty" cfg:"crt-list,val"`
 	DefaultCrtList      []string `json:"default_crt_list,omitempty"`
 	SSLCafile           string   `json:"ssl_cafile,omitempty" cfg:"ca-file,val"`
@@ -101,6 +105,17 @@ func bindCustom(f fields, w []string, i int) (int, error) {
 	switch w[i] {
 	case "name":
 		return 0, nil
+	case "crt":
+		if i+1 >= len(w) {
+			return 0, fmt.Errorf("option \"crt\" expects a file")
+		}
+		if p := f.ptr("ssl_certificate").(*string); *p == "" {
+			*p = w[i+1]
+		} else {
+			c := f.ptr("ssl_certificates").(*[]string)
+			*c = append(*c, w[i+1])
+		}
+		return 2, nil
 	case "expose-fd":
 		if i+1 >= len(w) || w[i+1] != "listeners" {
 			return 0, fmt.Errorf("option \"expose-fd\" expects \"listeners\"")
@@ -218,6 +233,15 @@ func encodeBindOpts(p *BindParams) ([]string, error) {
 	out, err := encodeOpts(p)
 	if err != nil {
 		return nil, err
+	}
+	if len(p.SSLCertificates) > 0 && p.SSLCertificate == "" {
+		return nil, fmt.Errorf("field \"ssl_certificates\" needs \"ssl_certificate\" first")
+	}
+	for _, c := range p.SSLCertificates {
+		if c == "" {
+			return nil, fmt.Errorf("field \"ssl_certificates\": an empty file name")
+		}
+		out = append(out, "crt", c)
 	}
 	for _, c := range p.DefaultCrtList {
 		if c == "" {

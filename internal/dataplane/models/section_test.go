@@ -356,6 +356,11 @@ func TestChildRoundTrip(t *testing.T) {
 			back: `bind :443 name https ssl crt /etc/ssl/site.pem alpn h2,http/1.1 ssl-min-ver TLSv1.2 accept-proxy`,
 		},
 		{
+			name: "bind several crt", path: "binds",
+			line: `bind *:443 ssl crt /etc/ssl/a.pem crt /etc/ssl/b.pem crt /etc/ssl/c.pem`,
+			json: `{"name":"*:443","address":"*","port":443,"ssl":true,"ssl_certificate":"/etc/ssl/a.pem","ssl_certificates":["/etc/ssl/b.pem","/etc/ssl/c.pem"]}`,
+		},
+		{
 			name: "bind by address", path: "binds",
 			line: `bind 0.0.0.0:8000-8010 v4v6 maxconn 500 no-tlsv11`,
 			json: `{"name":"0.0.0.0:8000-8010","address":"0.0.0.0","port":8000,"port-range-end":8010,"tlsv11":"disabled","v4v6":true,"maxconn":500}`,
