@@ -8,7 +8,7 @@ type ACL struct {
 	Value     string `json:"value,omitempty"`
 }
 
-var _ = registerChild(&Child{
+var _ = registerList(&Child{
 	Path:    "acls",
 	Parents: []string{"frontend", "backend", "defaults"},
 	New:     func() any { return new(ACL) },

@@ -8,7 +8,7 @@ type Capture struct {
 	Length *int64 `json:"length" required:"true"`
 }
 
-var _ = registerChild(&Child{
+var _ = registerList(&Child{
 	Path:    "captures",
 	Parents: []string{"frontend"},
 	New:     func() any { return new(Capture) },

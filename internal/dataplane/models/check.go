@@ -119,7 +119,7 @@ func refusedCheckWord(kind, field, w string) error {
 }
 
 var (
-	_ = registerChild(&Child{
+	_ = registerList(&Child{
 		Path:    "http_checks",
 		Parents: []string{"backend", "defaults"},
 		New:     func() any { return new(HTTPCheck) },
@@ -152,7 +152,7 @@ var (
 			return words, nil
 		},
 	})
-	_ = registerChild(&Child{
+	_ = registerList(&Child{
 		Path:    "tcp_checks",
 		Parents: []string{"backend", "defaults"},
 		New:     func() any { return new(TCPCheck) },
@@ -228,7 +228,11 @@ func decodeCheck(words []string, actionField string) (*checkRule, error) {
 		c.Comment = a.next("check_comment")
 	case "connect":
 		for len(a.args) > 0 && a.err == nil {
-			switch w := a.rawNext(""); w {
+			w := a.rawNext("")
+			if w != "hdr" {
+				a.once(w)
+			}
+			switch w {
 			case "default":
 				c.Default = true
 			case "send-proxy":
@@ -256,6 +260,7 @@ func decodeCheck(words []string, actionField string) (*checkRule, error) {
 					c.Comment = a.next("check_comment")
 					continue
 				}
+				a.once("data")
 				if c.Action == "send" {
 					c.Data = a.next("data")
 				} else {
@@ -265,7 +270,11 @@ func decodeCheck(words []string, actionField string) (*checkRule, error) {
 			break
 		}
 		for len(a.args) > 0 && a.err == nil {
-			switch w := a.rawNext(""); w {
+			w := a.rawNext("")
+			if w != "hdr" {
+				a.once(w)
+			}
+			switch w {
 			case "meth":
 				c.Method = a.next("method")
 			case "uri":
@@ -287,7 +296,11 @@ func decodeCheck(words []string, actionField string) (*checkRule, error) {
 		}
 	case "expect":
 		for len(a.args) > 0 && a.err == nil && c.Match == "" {
-			switch w := a.rawNext(""); w {
+			w := a.rawNext("")
+			if w != "hdr" {
+				a.once(w)
+			}
+			switch w {
 			case "!":
 				c.Negate = true
 			case "min-recv":

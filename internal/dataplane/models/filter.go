@@ -8,7 +8,7 @@ type Filter struct {
 	Type string `json:"type" required:"true"`
 }
 
-var _ = registerChild(&Child{
+var _ = registerList(&Child{
 	Path:    "filters",
 	Parents: []string{"frontend", "backend"},
 	New:     func() any { return new(Filter) },

@@ -94,9 +94,9 @@ type ReturnHeader struct {
 }
 
 var (
-	_ = registerChild(httpRuleChild(rules.Request, "http_request_rules"))
-	_ = registerChild(httpRuleChild(rules.Response, "http_response_rules"))
-	_ = registerChild(httpRuleChild(rules.AfterResponse, "http_after_response_rules"))
+	_ = registerList(httpRuleChild(rules.Request, "http_request_rules"))
+	_ = registerList(httpRuleChild(rules.Response, "http_response_rules"))
+	_ = registerList(httpRuleChild(rules.AfterResponse, "http_after_response_rules"))
 )
 
 func httpRuleChild(d rules.Dir, path string) *Child {
@@ -116,6 +116,23 @@ type argReader struct {
 	line []string // the whole line, for messages
 	args []string
 	err  error
+	seen map[string]bool // options read so far, see once
+}
+
+// once fails when option opt was already read: the file would keep only
+// the last one, and the model could not say which.
+func (a *argReader) once(opt string) bool {
+	if a.seen[opt] {
+		if a.err == nil {
+			a.err = fieldError("type", "'%s' is given twice in %q", opt, wordsText(a.line))
+		}
+		return false
+	}
+	if a.seen == nil {
+		a.seen = map[string]bool{}
+	}
+	a.seen[opt] = true
+	return true
 }
 
 // next returns the next argument as field text, or fails naming field.
@@ -198,11 +215,19 @@ func decodeHTTPRule(d rules.Dir, words []string) (*HTTPRule, error) {
 	if len(words) < 2 {
 		return nil, fieldError("type", "missing in %q", wordsText(words))
 	}
-	base, paren, _ := splitAction(words[1])
-	args, cond, test := splitCond(words[2:])
+	base, paren, hasParen := splitAction(words[1])
+	if ra := rules.Lookup(base); ra != nil && ra.Paren != hasParen {
+		if ra.Paren {
+			return nil, fieldError("type", "'%s' expects an argument in parentheses", base)
+		}
+		return nil, fieldError("type", "unexpected parentheses after '%s'", base)
+	}
+	args, cond, test, err := splitCond(words[2:])
+	if err != nil {
+		return nil, err
+	}
 	r := &HTTPRule{Type: base, Cond: cond, CondTest: test}
 	a := &argReader{line: words, args: args}
-	var err error
 	switch base {
 	case "allow", "reject", "silent-drop", "disable-l7-retry":
 	case "auth":
@@ -220,6 +245,7 @@ func decodeHTTPRule(d rules.Dir, words []string) (*HTTPRule, error) {
 		var opts []string
 		for len(a.args) > 0 && a.err == nil {
 			if a.args[0] == "code" {
+				a.once("code")
 				a.args = a.args[1:]
 				r.RedirCode = a.int("redir_code")
 				continue
@@ -361,11 +387,23 @@ func unsupportedHTTPAction(d rules.Dir, action string) error {
 func decodePayload(r *HTTPRule, a *argReader) {
 	for len(a.args) > 0 && a.err == nil {
 		opt := a.rawNext("type")
-		switch opt {
-		case "deny_status":
+		if opt != "hdr" {
+			a.once(opt)
+		}
+		if opt == "lf-string" || opt == "file" || opt == "lf-file" {
+			a.once("string") // one payload only
+		}
+		switch {
+		case opt == "deny_status" && r.Type != "return":
 			r.DenyStatus = a.int("deny_status")
-		case "status":
+		case opt == "status" && r.Type == "return":
 			r.ReturnStatusCode = a.int("return_status_code")
+		case opt == "deny_status" || opt == "status":
+			a.err = fieldError("type", "'%s' does not take '%s'", r.Type, opt)
+			return
+		}
+		switch opt {
+		case "deny_status", "status":
 		case "content-type":
 			r.ReturnContentType = a.next("return_content_type")
 		case "string", "lf-string", "file", "lf-file":

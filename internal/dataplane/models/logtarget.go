@@ -25,7 +25,7 @@ var (
 	logFormatNames   = strings.Split("local,rfc3164,rfc5424,priority,short,timed,iso,raw", ",")
 )
 
-var _ = registerChild(&Child{
+var _ = registerList(&Child{
 	Path:    "log_targets",
 	Parents: []string{"global", "defaults", "frontend", "backend", "log-forward"},
 	New:     func() any { return new(LogTarget) },
@@ -65,7 +65,12 @@ func decodeLogTarget(words []string) (any, error) {
 	}
 	t := &LogTarget{Address: wordText(words[1])}
 	rest := words[2:]
+	seen := map[string]bool{}
 	for len(rest) >= 2 {
+		if seen[rest[0]] {
+			return nil, fieldError("address", "'%s' is given twice in %q", rest[0], wordsText(words))
+		}
+		seen[rest[0]] = true
 		switch rest[0] {
 		case "len":
 			n, err := intText("length", rest[1])
@@ -74,7 +79,9 @@ func decodeLogTarget(words []string) (any, error) {
 			}
 			t.Length = n
 		case "format":
-			t.Format = rest[1]
+			if t.Format = rest[1]; !hasWord(logFormatNames, t.Format) {
+				return nil, fieldError("format", "unknown log format %q", t.Format)
+			}
 		case "sample":
 			r, s, ok := strings.Cut(rest[1], ":")
 			n, err := intText("sample_size", s)
@@ -94,11 +101,15 @@ facility:
 		return nil, fieldError("facility", "expects <facility> [<level> [<minlevel>]] in %q", wordsText(words))
 	}
 	t.Facility = rest[0]
-	if len(rest) > 1 {
-		t.Level = rest[1]
+	if !hasWord(logFacilityNames, t.Facility) {
+		return nil, fieldError("facility", "unknown facility %q", t.Facility)
 	}
-	if len(rest) > 2 {
-		t.Minlevel = rest[2]
+	for i, f := range []*string{&t.Level, &t.Minlevel} {
+		if len(rest) > i+1 {
+			if *f = rest[i+1]; !hasWord(logLevelNames, *f) {
+				return nil, fieldError([]string{"level", "minlevel"}[i], "unknown level %q", *f)
+			}
+		}
 	}
 	return t, nil
 }

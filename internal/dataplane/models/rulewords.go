@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hawser-lb/hawser/internal/cfgfile"
 )
@@ -28,10 +29,37 @@ func fieldError(field, format string, a ...any) error {
 // unchanged (so "\1" in a regex replacement stays as written), quoted
 // otherwise.
 func wordText(w string) string {
+	if !utf8.ValidString(w) {
+		return quoteBytes(w)
+	}
 	if ws, err := cfgfile.SplitWords(w); err == nil && len(ws) == 1 && ws[0] == w {
 		return w
 	}
 	return cfgfile.Quote(w)
+}
+
+// quoteBytes quotes a word that is not valid UTF-8, which JSON cannot
+// carry: its invalid bytes are written as \xHH escapes, which read back
+// as the same bytes.
+func quoteBytes(w string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(w); {
+		r, size := utf8.DecodeRuneInString(w[i:])
+		c := w[i]
+		switch {
+		case r == utf8.RuneError && size <= 1, c < 0x20, c == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+			i++
+			continue
+		case c == '"', c == '\\', c == '$':
+			b.WriteByte('\\')
+		}
+		b.WriteString(w[i : i+size])
+		i += size
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // wordsText renders words as field text, separated by single spaces.
@@ -77,13 +105,16 @@ func splitWords(s string) ([]string, error) { return cfgfile.SplitWords(s) }
 
 // splitCond splits a rule's arguments at its condition: the first "if" or
 // "unless" word, as config reads rules.
-func splitCond(args []string) (rest []string, cond, test string) {
+func splitCond(args []string) (rest []string, cond, test string, err error) {
 	for i, a := range args {
 		if a == "if" || a == "unless" {
-			return args[:i], a, wordsText(args[i+1:])
+			if i+1 == len(args) {
+				return nil, "", "", fieldError("cond_test", "missing after '%s'", a)
+			}
+			return args[:i], a, wordsText(args[i+1:]), nil
 		}
 	}
-	return args, "", ""
+	return args, "", "", nil
 }
 
 // appendCond appends a model's cond and cond_test to a line.
@@ -182,4 +213,22 @@ func unusedField(in, back any, what string) error {
 		}
 	}
 	return nil
+}
+
+// registerList registers an index-addressed list whose Decode refuses what
+// its Encode would refuse, so that a model read from the file can always
+// be written back unchanged.
+func registerList(c *Child) *Child {
+	decode, encode := c.Decode, c.Encode
+	c.Decode = func(words []string) (any, error) {
+		m, err := decode(words)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := encode(m); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+	return registerChild(c)
 }

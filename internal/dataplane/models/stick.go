@@ -10,7 +10,7 @@ type StickRule struct {
 	CondTest string `json:"cond_test,omitempty"`
 }
 
-var _ = registerChild(&Child{
+var _ = registerList(&Child{
 	Path:    "stick_rules",
 	Parents: []string{"backend"},
 	New:     func() any { return new(StickRule) },
@@ -25,7 +25,10 @@ func decodeStickRule(words []string) (any, error) {
 	if len(words) < 2 || !hasWord(stickTypes, words[1]) {
 		return nil, fieldError("type", "expects match, on, store-request or store-response in %q", wordsText(words))
 	}
-	args, cond, test := splitCond(words[2:])
+	args, cond, test, err := splitCond(words[2:])
+	if err != nil {
+		return nil, err
+	}
 	r := &StickRule{Type: words[1], Cond: cond, CondTest: test}
 	a := &argReader{line: words, args: args}
 	r.Pattern = a.next("pattern")

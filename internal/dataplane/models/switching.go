@@ -15,7 +15,7 @@ type ServerSwitchingRule struct {
 	CondTest     string `json:"cond_test,omitempty"`
 }
 
-var _ = registerChild(&Child{
+var _ = registerList(&Child{
 	Path:    "backend_switching_rules",
 	Parents: []string{"frontend"},
 	New:     func() any { return new(BackendSwitchingRule) },
@@ -33,7 +33,7 @@ var _ = registerChild(&Child{
 	},
 })
 
-var _ = registerChild(&Child{
+var _ = registerList(&Child{
 	Path:    "server_switching_rules",
 	Parents: []string{"backend"},
 	New:     func() any { return new(ServerSwitchingRule) },
@@ -53,7 +53,10 @@ var _ = registerChild(&Child{
 
 // decodeTargetRule reads "<keyword> <target> [if|unless <cond>]".
 func decodeTargetRule(words []string, field string) (target, cond, test string, err error) {
-	args, cond, test := splitCond(words[1:])
+	args, cond, test, err := splitCond(words[1:])
+	if err != nil {
+		return "", "", "", err
+	}
 	if len(args) != 1 {
 		return "", "", "", fieldError(field, "expects one word in %q", wordsText(words))
 	}

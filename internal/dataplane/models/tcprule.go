@@ -62,7 +62,7 @@ var (
 )
 
 var (
-	_ = registerChild(&Child{
+	_ = registerList(&Child{
 		Path:    "tcp_request_rules",
 		Parents: []string{"frontend", "backend", "defaults"},
 		New:     func() any { return new(TCPRequestRule) },
@@ -90,7 +90,7 @@ var (
 			return words, nil
 		},
 	})
-	_ = registerChild(&Child{
+	_ = registerList(&Child{
 		Path:    "tcp_response_rules",
 		Parents: []string{"backend", "defaults"},
 		New:     func() any { return new(TCPResponseRule) },
@@ -180,7 +180,10 @@ func decodeTCPRule(words []string, f *tcpRuleFields) error {
 	if tcpPhaseActions[phase] == nil {
 		return fieldError("type", "unknown rule set %q", phase)
 	}
-	args, cond, test := splitCond(words[2:])
+	args, cond, test, err := splitCond(words[2:])
+	if err != nil {
+		return err
+	}
 	*f.cond, *f.test = cond, test
 	if len(args) == 0 {
 		return fieldError("action", "missing in %q", wordsText(words))
