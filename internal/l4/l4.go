@@ -18,6 +18,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/logging"
+	"github.com/hawser-lb/hawser/internal/peerclose"
 	"github.com/hawser-lb/hawser/internal/server"
 )
 
@@ -56,9 +57,27 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 	if !h.inspect(c, be.TCP, smp, &e) {
 		return
 	}
+	// option abortonclose: a client that leaves while its connection
+	// waits for a server slot or for the server connection ends it (CQ,
+	// CC), as in HAProxy; without it the wait goes on.
+	ctx := context.Background()
+	var watch *peerclose.Watch
+	if be.Cfg.AbortOnClose {
+		if watch = peerclose.Start(c); watch != nil {
+			ctx = watch.Context()
+			defer watch.Stop()
+		}
+	}
 	qStart := time.Now()
-	srv, err := acquire(be, smp)
+	srv, err := acquire(ctx, be, smp)
 	e.Tw = time.Since(qStart)
+	if ctx.Err() != nil {
+		if err == nil {
+			be.Pool.Release(srv)
+		}
+		e.TermState = [2]byte{'C', 'Q'}
+		return
+	}
 	if err != nil {
 		e.TermState = [2]byte{'s', 'Q'}
 		if !errors.Is(err, balance.ErrQueueTimeout) {
@@ -75,7 +94,10 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		maxRetries = 0
 	}
 	for {
-		sc, err = dialServer(srv, smp, connectTimeout(be))
+		sc, err = dialServer(ctx, srv, smp, connectTimeout(be))
+		if ctx.Err() != nil {
+			break
+		}
 		if srv.Observe {
 			// "observe layer4": live connection failures count towards
 			// the server's health.
@@ -107,8 +129,15 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 			time.Sleep(min(connectTimeout(be), time.Second))
 		}
 	}
-	e.Tc = time.Since(cStart)
 	e.Server = srv.Name
+	if ctx.Err() != nil {
+		if err == nil {
+			sc.Close()
+		}
+		e.TermState = [2]byte{'C', 'C'}
+		return
+	}
+	e.Tc = time.Since(cStart)
 	if err != nil {
 		// HAProxy's "sC" is "timeout connect" expiring, "SC" a refusal.
 		e.TermState = [2]byte{'S', 'C'}
@@ -128,6 +157,10 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 		// this session when the server goes down.
 		untrack := srv.State.TrackSession(func() { c.Close(); sc.Close() })
 		defer untrack()
+	}
+	if watch != nil {
+		// Stop before anyone reads the client again.
+		watch.Stop()
 	}
 	c.SetReadDeadline(time.Time{})
 	if fe.Cfg.LogASAP {
@@ -183,22 +216,22 @@ func (h *Handler) ServeConn(c net.Conn, s *engine.Session) {
 // dial connects to a server. An IP:port address, the usual case, skips
 // the resolver, which costs a dozen allocations per connection even for a
 // literal address.
-func dial(addr string, timeout time.Duration) (net.Conn, error) {
+func dial(ctx context.Context, addr string, timeout time.Duration) (net.Conn, error) {
 	d := net.Dialer{Timeout: timeout}
 	if ap, err := netip.ParseAddrPort(addr); err == nil {
-		c, err := d.DialTCP(context.Background(), "tcp", netip.AddrPort{}, ap)
+		c, err := d.DialTCP(ctx, "tcp", netip.AddrPort{}, ap)
 		if err != nil {
 			// A nil *TCPConn must not become a non-nil net.Conn.
 			return nil, err
 		}
 		return c, nil
 	}
-	return d.Dial("tcp", addr)
+	return d.DialContext(ctx, "tcp", addr)
 }
 
 // dialServer connects to srv, with TLS for a server with "ssl" (the
 // handshake is bounded by timeout connect too).
-func dialServer(srv *balance.Server, smp *sample, timeout time.Duration) (net.Conn, error) {
+func dialServer(ctx context.Context, srv *balance.Server, smp *sample, timeout time.Duration) (net.Conn, error) {
 	addr, _ := srv.Target()
 	target := addr
 	if srv.Socks4 != "" {
@@ -209,7 +242,7 @@ func dialServer(srv *balance.Server, smp *sample, timeout time.Duration) (net.Co
 	if srv.Source != nil {
 		c, err = balance.DialFrom(srv.Source, smp.s.Src, addr, timeout)
 	} else {
-		c, err = dial(addr, timeout)
+		c, err = dial(ctx, addr, timeout)
 	}
 	if err == nil && srv.Socks4 != "" {
 		if err = balance.Socks4Connect(c, target, timeout); err != nil {
@@ -230,9 +263,9 @@ func dialServer(srv *balance.Server, smp *sample, timeout time.Duration) (net.Co
 		}
 	}
 	tc := srv.TLS.Conn(c, sni)
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	hctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := tc.HandshakeContext(ctx); err != nil {
+	if err := tc.HandshakeContext(hctx); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("TLS handshake with server: %w", err)
 	}
@@ -254,8 +287,7 @@ func writeProxy(c net.Conn, srv *balance.Server, s *engine.Session) error {
 // acquire takes a slot on the server persistence names (use-server, then
 // stick match rules; cookies need HTTP) or, failing that, on the one load
 // balancing picks, as HAProxy orders them in mode tcp.
-func acquire(be *engine.Backend, smp acl.Sample) (*balance.Server, error) {
-	ctx := context.Background()
+func acquire(ctx context.Context, be *engine.Backend, smp acl.Sample) (*balance.Server, error) {
 	p := be.Persist
 	if p == nil {
 		return be.Pool.Acquire(ctx, smp)

@@ -60,7 +60,7 @@ func (a *tally) done(fe *engine.Frontend, e *logging.Entry, start time.Time) {
 		be.ErrConn.Add(1)
 		sc.ErrConn.Add(1)
 		return
-	case (who == 'C' || who == 'c') && phase == 'D':
+	case (who == 'C' || who == 'c') && phase == 'D', who == 'C' && phase == 'C':
 		be.CliAborts.Add(1)
 		sc.CliAborts.Add(1)
 	case (who == 'S' || who == 's') && phase == 'D':

@@ -2,12 +2,13 @@ package l7
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"net"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/hawser-lb/hawser/internal/peerclose"
 )
 
 // abortWatch notices a client that closes its connection while its
@@ -44,22 +45,14 @@ type abortWatch struct {
 // backend has "option abortonclose" and the client connection is a socket
 // it can watch (HTTP/1 over TCP, in clear or TLS); nil otherwise.
 func (t *txn) watchAborts() *abortWatch {
-	if t.be == nil || !t.be.Cfg.AbortOnClose || t.h2 || !pollSupported {
+	if t.be == nil || !t.be.Cfg.AbortOnClose || t.h2 {
 		return nil
 	}
 	if t.ab != nil {
 		return t.ab
 	}
-	sock := t.conn
-	if tc, ok := sock.(*tls.Conn); ok {
-		sock = tc.NetConn()
-	}
-	sc, ok := sock.(syscall.Conn)
+	sock, rc, ok := peerclose.RawConn(t.conn)
 	if !ok {
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
 		return nil
 	}
 	w := &abortWatch{rc: rc, sock: sock, arm: make(chan struct{}), done: make(chan struct{}, 1)}
@@ -90,7 +83,7 @@ func (w *abortWatch) run() {
 // client shut down or reset the connection; false waits for the next
 // readiness event.
 func (w *abortWatch) peerGone(fd uintptr) bool {
-	if !clientGone(fd) {
+	if !peerclose.Gone(fd) {
 		return false
 	}
 	w.gone()

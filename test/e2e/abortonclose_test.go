@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -115,5 +116,90 @@ backend hole
 		if !regexp.MustCompile(want).MatchString(proc.Log()) {
 			t.Errorf("no log line matches %s in:\n%s", want, proc.Log())
 		}
+	}
+}
+
+// TestAbortOnCloseTCP checks "option abortonclose" in mode tcp: a client
+// that leaves while its connection is queued or being connected is logged
+// CQ or CC, and a client that stays is relayed as usual.
+func TestAbortOnCloseTCP(t *testing.T) {
+	t.Parallel()
+	echo := lbtest.NewTCPBackend(t, "echo")
+	hole, err := lbtest.Blackhole(t)
+	if err != nil {
+		t.Skip(err)
+	}
+	vars := lbtest.Vars{"echo": echo.Addr, "hole": hole}
+	proc := lbtest.Start(t, `
+global
+    log stdout format raw local0
+defaults
+    mode tcp
+    log global
+    option tcplog
+    timeout connect 20s
+    timeout client 30s
+    timeout server 30s
+    timeout queue 30s
+frontend prom
+    mode http
+    bind ${prom}
+    http-request use-service prometheus-exporter
+frontend fe
+    bind ${fe}
+    default_backend app
+frontend fehole
+    bind ${fehole}
+    default_backend hole
+backend app
+    option abortonclose
+    server s ${echo} maxconn 1
+backend hole
+    option abortonclose
+    server h ${hole}
+`, vars)
+	metric := func(series string) bool {
+		return strings.Contains(lbtest.Get(t, "http://"+proc.Addr("prom")+"/metrics").Body, "\n"+series+"\n")
+	}
+	// The first connection holds the only slot and is relayed.
+	first, err := net.Dial("tcp", proc.Addr("fe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	fmt.Fprint(first, "ping\n")
+	first.SetReadDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(first)
+	for _, want := range []string{"echo\n", "ping\n"} {
+		if got, err := br.ReadString('\n'); got != want {
+			t.Fatalf("relay: got %q (%v), want %q", got, err, want)
+		}
+	}
+	queued, err := net.Dial("tcp", proc.Addr("fe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lbtest.WaitUntil(t, "a queued connection", 10*time.Second, func() bool {
+		return metric(`haproxy_backend_current_queue{proxy="app"} 1`)
+	})
+	// Lines are told apart by the client's address (Start's readiness
+	// probes are connections too).
+	queuedLine := regexp.MustCompile(regexp.QuoteMeta(queued.LocalAddr().String()) + ` \[[^]]+\] fe app/<NOSRV> \d+/-1/\d+ 0 CQ `)
+	queued.Close()
+	lbtest.WaitUntil(t, "the CQ line", 10*time.Second, func() bool { return queuedLine.MatchString(proc.Log()) })
+	hung, err := net.Dial("tcp", proc.Addr("fehole"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lbtest.WaitUntil(t, "a connecting session", 10*time.Second, func() bool {
+		return metric(`haproxy_server_current_sessions{proxy="hole",server="h"} 1`)
+	})
+	hungLine := regexp.MustCompile(regexp.QuoteMeta(hung.LocalAddr().String()) + ` \[[^]]+\] fehole hole/h \d+/-1/\d+ 0 CC `)
+	hung.Close()
+	lbtest.WaitUntil(t, "the CC line", 10*time.Second, func() bool { return hungLine.MatchString(proc.Log()) })
+	// The first connection is still relayed.
+	fmt.Fprint(first, "pong\n")
+	if got, err := br.ReadString('\n'); got != "pong\n" {
+		t.Fatalf("relay after the aborts: %q %v", got, err)
 	}
 }

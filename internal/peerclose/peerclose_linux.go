@@ -1,14 +1,15 @@
 //go:build linux
 
-package l7
+package peerclose
 
 import "golang.org/x/sys/unix"
 
-const pollSupported = true
+// Supported is true where Gone can tell.
+const Supported = true
 
-// clientGone reports whether the peer of socket fd shut down its side or
-// reset the connection, without reading from it.
-func clientGone(fd uintptr) bool {
+// Gone reports whether the peer of socket fd shut down its side or reset
+// the connection, without reading from it and without waiting.
+func Gone(fd uintptr) bool {
 	p := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN | unix.POLLRDHUP}}
 	for {
 		n, err := unix.Poll(p[:], 0)
