@@ -160,7 +160,6 @@ var checkServerKeywords = []*Keyword{
 	{Name: "agent-check", Scope: ScopeServer, Sections: secBE, Help: "also run an agent check (agent-port, agent-inter, agent-send, agent-addr)", Supported: true,
 		Parse: func(c *lineCtx, a []string) error {
 			agentOf(c.srv).Enabled = true
-			c.warnf("'agent-check' is accepted but not run by hawser yet")
 			return nil
 		}},
 	srvFlag("no-agent-check", "cancel a default-server agent-check", func(s *Server) { agentOf(s).Enabled = false }),

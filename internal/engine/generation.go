@@ -57,6 +57,7 @@ type Generation struct {
 	// tlsBinds are the TLS sides of the listeners with "ssl".
 	tlsBinds map[string]*tlsconf.Bind
 	checks   []health.Check
+	agents   []health.Agent
 	// healthPeers are each backend's servers, for the server counts in
 	// health-check messages.
 	healthPeers map[string][]health.Peer
@@ -542,8 +543,14 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 				External:       ext,
 			})
 		} else {
-			// A server without checks is always considered up.
-			st.SetUp(true)
+			// A server without checks is always considered up,
+			// unless its agent holds it down.
+			st.SetUp(!st.AgentDown())
+		}
+		agent := sc.Agent != nil && sc.Agent.Enabled
+		st.SetAgentConfigured(agent)
+		if agent {
+			g.agents = append(g.agents, health.Agent{Backend: bc.Name, Server: sc, State: st, Addr: agentAddr(sc)})
 		}
 	}
 	var errs compileErrors
@@ -590,7 +597,27 @@ func checkAddr(sc *config.Server) string {
 	return net.JoinHostPort(host, port)
 }
 
+// agentAddr is where a server's agent check connects: agent-addr, else
+// the check address; agent-port, else the check port (HAProxy's
+// defaults).
+func agentAddr(sc *config.Server) string {
+	host, port, err := net.SplitHostPort(checkAddr(sc))
+	if err != nil {
+		return sc.Address
+	}
+	if sc.Agent.Addr != "" {
+		host = sc.Agent.Addr
+	}
+	if sc.Agent.Port != 0 {
+		port = strconv.Itoa(sc.Agent.Port)
+	}
+	return net.JoinHostPort(host, port)
+}
+
 func (g *Generation) startChecks(notify func(string, bool)) {
+	if len(g.agents) > 0 {
+		new(health.Checker).RunAgents(g.ctx, g.agents, notify)
+	}
 	if len(g.checks) == 0 {
 		return
 	}

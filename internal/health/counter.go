@@ -25,6 +25,7 @@ const (
 // A server already checked (a reload) keeps its counter, clamped into the
 // range of a possibly changed rise/fall.
 func initHealth(cs *server.CheckState, rise, fall int) {
+	cs.Rise = rise
 	if !cs.Configured {
 		cs.Configured = true
 		cs.Health = rise

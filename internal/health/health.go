@@ -278,7 +278,8 @@ func (c *Check) record(r result) (up, changed bool) {
 	if c.State.Admin() == server.AdminMaint {
 		return c.State.Up(), false
 	}
-	up = health >= rise
+	// An agent reporting the server down keeps it down (agent.go).
+	up = health >= rise && !c.State.AgentDown()
 	// SetUp swaps atomically, so when an old and a new generation's
 	// checkers overlap only one of them sees the change and notifies.
 	return up, c.State.SetUp(up)

@@ -17,8 +17,6 @@ func init() {
 	// HAProxy commands hawser does not implement yet: they say so rather
 	// than answering "Unknown command".
 	for _, c := range []struct{ words, usage, help string }{
-		{"enable agent", "enable agent", "enable agent checks"},
-		{"disable agent", "disable agent", "disable agent checks"},
 		{"show schema", "show schema json", "report schema used for stats"},
 	} {
 		words := strings.Fields(c.words)

@@ -155,15 +155,13 @@ func setServer(ctx *Context, args []string, _ string) (string, error) {
 		}
 		wake()
 		return "", nil
-	case "agent":
-		// hawser runs no agent checks yet (HAProxy's answer for a
-		// server without "agent-check").
-		return "", Errorf("agent checks are not enabled on this server.")
+	case "agent", "agent-addr", "agent-port", "agent-send":
+		return setServerAgent(ctx, sv, args)
 	case "addr":
 		return setAddr(sv, args[1:])
 	case "check-addr", "check-port":
 		return setCheckTarget(sv, args)
-	case "agent-addr", "agent-port", "agent-send", "fqdn", "ssl", "name":
+	case "fqdn", "ssl", "name":
 		return "", Errorf("'set server <srv> %s' is not supported by hawser.", args[0])
 	}
 	return "", Errorf("usage: set server <backend>/<server> addr | agent | agent-addr | agent-port | agent-send | check-addr | check-port | fqdn | health | ssl | state | weight")

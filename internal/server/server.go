@@ -66,6 +66,8 @@ type State struct {
 
 	// obs holds what observe/on-error and on-marked-* need (observe.go).
 	obs hooks
+	// agent is the agent check's runtime state (agent.go).
+	agent agentState
 
 	// Counters are the server's statistics (show stat, Prometheus); they
 	// survive reloads with the State. Cur and Total above are its scur
@@ -80,6 +82,7 @@ type State struct {
 // Health runs from 0 to rise+fall-1 and the server is up while Health >= rise.
 type CheckState struct {
 	Health     int
+	Rise       int    // the checks' rise: the server is up while Health >= Rise
 	Configured bool   // the server has "check"
 	LastStatus string // short status, e.g. "L4OK", "L7STS", "L4CON"
 	LastDesc   string // detail for logs
