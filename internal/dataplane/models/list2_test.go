@@ -62,6 +62,7 @@ var casesStickCaptureLogFilter = []listCase{
 	{name: "log sample without size", path: "log_targets", json: `{"address":"stdout","facility":"local0","sample_range":"1"}`, err: "sample_size: is required"},
 	{name: "log profile", path: "log_targets", json: `{"address":"stdout","facility":"local0","profile":"p"}`, err: `unknown field "profile"`},
 
+	{name: "http-error refused", path: "http_error_rules", json: `{"type":"status","status":503}`, err: "type: 'http-error' is not supported by hawser"},
 	{name: "filter refused", path: "filters", json: `{"type":"compression"}`, err: "type: 'filter compression' is not supported by hawser"},
 	{name: "filter spoe fields", path: "filters", json: `{"type":"spoe","spoe_engine":"e"}`, err: `unknown field "spoe_engine"`},
 }
