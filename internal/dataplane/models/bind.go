@@ -105,6 +105,13 @@ func bindCustom(f fields, w []string, i int) (int, error) {
 	switch w[i] {
 	case "name":
 		return 0, nil
+	case "process":
+		// Accepted and ignored by hawser (one process); v3 has no
+		// field for it, so a rewritten line loses it harmlessly.
+		if i+1 >= len(w) {
+			return 0, fmt.Errorf("option \"process\" expects a set")
+		}
+		return 2, nil
 	case "crt":
 		if i+1 >= len(w) {
 			return 0, fmt.Errorf("option \"crt\" expects a file")
@@ -252,7 +259,11 @@ func encodeBindOpts(p *BindParams) ([]string, error) {
 	if p.ExposeFdListeners {
 		out = append(out, "expose-fd", "listeners")
 	}
-	return append(out, encodeTLSVersions(fieldsOf(p))...), nil
+	tls, err := encodeTLSVersions(p)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, tls...), nil
 }
 
 // bindName is a bind line's name: its "name" option, else its address.

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/hawser-lb/hawser/internal/config"
 )
 
 // The section and named-child models are plain structs. Most of their fields
@@ -320,6 +322,9 @@ func (lc *lineCodec) encode(m any) ([][]string, error) {
 			lines = append(lines, append(kw, ws...))
 		case "opt":
 			if v.String() == "disabled" {
+				if !negatable()[fs.kw] {
+					return nil, fmt.Errorf("field %q: \"disabled\" would be 'no %s', which is not supported by hawser", fs.json, fs.kw)
+				}
 				kw = append([]string{"no"}, kw...)
 			}
 			lines = append(lines, kw)
@@ -446,11 +451,14 @@ func encodeOpts(p any) ([]string, error) {
 		case "flag":
 			out = append(out, fs.kw)
 		case "onoff":
+			w := fs.kw
 			if v.String() == "disabled" {
-				out = append(out, "no-"+fs.kw)
-			} else {
-				out = append(out, fs.kw)
+				w = "no-" + w
 			}
+			if err := checkOpt(p, fs.json, v.String(), w); err != nil {
+				return nil, err
+			}
+			out = append(out, w)
 		case "val":
 			out = append(out, fs.kw, v.String())
 		case "int", "ms", "size", "sec":
@@ -458,6 +466,45 @@ func encodeOpts(p any) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// optScopes are the keyword-table scopes of the params structs whose
+// option words checkOpt verifies.
+var optScopes = map[reflect.Type]string{
+	reflect.TypeFor[ServerParams](): config.ScopeServer,
+	reflect.TypeFor[BindParams]():   config.ScopeBind,
+}
+
+// supportedOpts are "scope word" for every option hawser implements.
+var supportedOpts = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range config.Keywords() {
+		if k.Supported && k.Scope != config.ScopeSection {
+			m[k.Scope+" "+k.Name] = true
+		}
+	}
+	return m
+})
+
+// negatable are the section keywords hawser accepts after "no".
+var negatable = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range config.Keywords() {
+		if k.Supported && k.Negatable && k.Scope == config.ScopeSection {
+			m[k.Name] = true
+		}
+	}
+	return m
+})
+
+// checkOpt refuses a value whose option word hawser does not implement
+// ("disabled" for a field whose no- form hawser lacks), naming the field.
+func checkOpt(p any, field, value, word string) error {
+	scope, ok := optScopes[reflect.TypeOf(p).Elem()]
+	if !ok || supportedOpts()[scope+" "+word] {
+		return nil
+	}
+	return fmt.Errorf("field %q: %q would be the %s option '%s', which is not supported by hawser", field, value, scope, word)
 }
 
 // Values.

@@ -455,6 +455,9 @@ func TestEncodeRefuses(t *testing.T) {
 		{"server bad port", "servers", `{"name":"s","address":"1.2.3.4","port":70000}`, `"port"`},
 		{"server no address", "servers", `{"name":"s"}`, `"address"`},
 		{"server bad check", "servers", `{"name":"s","address":"h","check":"on"}`, `"check"`},
+		{"server no- form missing", "servers", `{"name":"s","address":"h","send_proxy_v2_ssl":"disabled"}`, `'no-send-proxy-v2-ssl', which is not supported by hawser`},
+		{"server force-sslv3", "servers", `{"name":"s","address":"h","sslv3":"enabled"}`, `"sslv3"`},
+		{"bind tls-tickets", "binds", `{"name":"b","port":443,"tls_tickets":"enabled"}`, `"tls_tickets"`},
 		{"bind unsupported", "binds", `{"name":"b","port":80,"generate_certificates":true}`, `"generate_certificates"`},
 		{"bind no address", "binds", `{"name":"b"}`, `"address"`},
 		{"cache", "cache", `{"name":"c","total_max_size":4}`, `'cache' sections are not supported by hawser`},
@@ -688,4 +691,92 @@ func roundTripChild(t *testing.T, file string, l *cfgfile.Line, c *Child) bool {
 	}
 	l.SetWords(back...)
 	return true
+}
+
+// TestEveryOptionHasAField checks that every server and bind option hawser
+// implements reads into a model field, so a GET never fails on a valid
+// line and a PUT never drops an option.
+func TestEveryOptionHasAField(t *testing.T) {
+	t.Parallel()
+	arg := map[string]string{"expose-fd": "listeners", "inter": "1s", "fastinter": "1s", "downinter": "1s",
+		"agent-inter": "1s", "slowstart": "1s", "port": "80", "agent-port": "80", "weight": "1", "maxconn": "1",
+		"maxqueue": "1", "minconn": "1", "rise": "1", "fall": "1", "error-limit": "1", "id": "1", "gid": "1"}
+	for _, k := range config.Keywords() {
+		if !k.Supported || (k.Scope != config.ScopeServer && k.Scope != config.ScopeBind) {
+			continue
+		}
+		words := []string{k.Name}
+		for i := 0; i < k.NArgs; i++ {
+			a := arg[k.Name]
+			if a == "" {
+				a = "x"
+			}
+			words = append(words, a)
+		}
+		var err error
+		if k.Scope == config.ScopeServer {
+			err = decodeServerOpts(&ServerParams{}, words)
+			if k.Name == "id" {
+				err = decodeOpts(&Server{}, words, serverCustom)
+			}
+		} else {
+			err = decodeOpts(&Bind{}, words, bindCustom)
+			if k.Name == "name" {
+				err = nil // the bind's name, read by the line converter
+			}
+		}
+		if err != nil {
+			t.Errorf("%s option %q: %v", k.Scope, k.Name, err)
+		}
+	}
+}
+
+// TestTagsNameSupportedKeywords checks the cfg tags against the keyword
+// tables: every line field of a section model names a keyword hawser
+// implements in that section, and every option field of the server and
+// bind models an option it implements.
+func TestTagsNameSupportedKeywords(t *testing.T) {
+	t.Parallel()
+	kws := map[string]string{} // scope|name → sections
+	for _, k := range config.Keywords() {
+		if k.Supported {
+			kws[k.Scope+"|"+k.Name] += k.Sections.String() + ", "
+		}
+	}
+	for _, s := range Sections() {
+		if s.Kind == "cache" {
+			continue
+		}
+		for _, fs := range specOf(reflect.TypeOf(s.New()).Elem()).fields {
+			if fs.kind == "no" && strings.Contains(kws[config.ScopeSection+"|"+fs.kw], s.Kind) {
+				t.Errorf("%s field %q is refused, but hawser implements %q", s.Kind, fs.json, fs.kw)
+			}
+			if fs.kw == "" || fs.kind == "no" || fs.kw == "from" {
+				continue
+			}
+			secs, ok := kws[config.ScopeSection+"|"+fs.kw]
+			if first, _, _ := strings.Cut(fs.kw, " "); !ok && first == "hold" {
+				secs = kws[config.ScopeSection+"|"+first] // "hold <status> <period>"
+			}
+			if !strings.Contains(secs, s.Kind) {
+				t.Errorf("%s field %q: %q is not a keyword hawser implements there", s.Kind, fs.json, fs.kw)
+			}
+		}
+	}
+	for _, o := range []struct {
+		scope string
+		m     any
+	}{{config.ScopeServer, &Server{}}, {config.ScopeBind, &Bind{}}} {
+		for _, fs := range specOf(reflect.TypeOf(o.m).Elem()).fields {
+			if fs.kind == "no" && kws[o.scope+"|"+fs.kw] != "" {
+				t.Errorf("%s field %q is refused, but hawser implements %q", o.scope, fs.json, fs.kw)
+			}
+			if fs.kw == "" || fs.kind == "no" {
+				continue
+			}
+			if kws[o.scope+"|"+fs.kw] == "" && kws[o.scope+"|no-"+fs.kw] == "" {
+				t.Errorf("%s field %q: %q is not an option hawser implements", o.scope, fs.json, fs.kw)
+			}
+		}
+	}
 }

@@ -151,6 +151,20 @@ func serverCustom(f fields, w []string, i int) (int, error) {
 	case "no-verifyhost":
 		*f.ptr("no_verifyhost").(*string) = "enabled"
 		return 1, nil
+	case "ecdhe":
+		// One curve, the old spelling of curves.
+		if i+1 >= len(w) {
+			return 0, fmt.Errorf("option \"ecdhe\" expects a curve")
+		}
+		*f.ptr("curves").(*string) = w[i+1]
+		return 2, nil
+	case "usesrc":
+		if i+1 >= len(w) {
+			return 0, fmt.Errorf("option \"usesrc\" expects an address")
+		}
+		p := f.ptr("source").(*string)
+		*p = strings.TrimSpace(*p + " " + wordsText(w[i:i+2]))
+		return 2, nil
 	case "source":
 		if i+1 >= len(w) {
 			return 0, fmt.Errorf("option \"source\" expects an address")
@@ -182,17 +196,26 @@ func tlsVersionOpt(f fields, word string) (int, error) {
 	return 0, nil
 }
 
-func encodeTLSVersions(f fields) []string {
+func encodeTLSVersions(p any) ([]string, error) {
+	f := fieldsOf(p)
 	var out []string
 	for _, v := range tlsVersions {
-		switch *f.ptr(v.json).(*string) {
+		val := *f.ptr(v.json).(*string)
+		w := ""
+		switch val {
 		case "disabled":
-			out = append(out, "no-"+v.word)
+			w = "no-" + v.word
 		case "enabled":
-			out = append(out, "force-"+v.word)
+			w = "force-" + v.word
+		default:
+			continue
 		}
+		if err := checkOpt(p, v.json, val, w); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
 	}
-	return out
+	return out, nil
 }
 
 func decodeServerOpts(p *ServerParams, words []string) error {
@@ -206,7 +229,6 @@ func encodeServerOpts(p *ServerParams) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := fieldsOf(p)
 	switch p.Maintenance {
 	case "enabled":
 		out = append(out, "disabled")
@@ -223,7 +245,11 @@ func encodeServerOpts(p *ServerParams) ([]string, error) {
 		}
 		out = append(append(out, "source"), ws...)
 	}
-	return append(out, encodeTLSVersions(f)...), nil
+	tls, err := encodeTLSVersions(p)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, tls...), nil
 }
 
 // splitServerAddr splits a server address into address and port. Paths and
