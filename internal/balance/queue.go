@@ -25,6 +25,9 @@ type Queue struct {
 	n atomic.Int64
 	// max is the highest n seen (qmax); written under mu.
 	max atomic.Int64
+	// targeted is how many of the n wait for one server in particular;
+	// written under mu.
+	targeted atomic.Int64
 
 	mu         sync.Mutex // guards the list
 	head, tail *waiter
@@ -46,6 +49,11 @@ type waiter struct {
 
 // NewQueue returns an empty backend queue.
 func NewQueue() *Queue { return &Queue{} }
+
+// BackendLen is the number of requests waiting for any server of the
+// backend: Len without those waiting for one server in particular, as
+// HAProxy counts its backend queue apart from its servers' queues.
+func (q *Queue) BackendLen() int { return int(q.n.Load() - q.targeted.Load()) }
 
 // Len is the number of requests waiting, for logs and stats.
 func (q *Queue) Len() int { return int(q.n.Load()) }
@@ -102,6 +110,12 @@ func (q *Queue) pushLocked(w *waiter) {
 	if n := q.n.Add(1); n > q.max.Load() {
 		q.max.Store(n) // under mu: no other writer
 	}
+	if w.target != nil {
+		// Waiting for one server: HAProxy's server queue (qcur of the
+		// server row; the backend's counts the others).
+		q.targeted.Add(1)
+		w.target.State.Counters.AddQueued(1)
+	}
 }
 
 func (q *Queue) removeLocked(w *waiter) {
@@ -117,6 +131,10 @@ func (q *Queue) removeLocked(w *waiter) {
 	}
 	w.prev, w.next, w.queued = nil, nil, false
 	q.n.Add(-1)
+	if w.target != nil {
+		q.targeted.Add(-1)
+		w.target.State.Counters.AddQueued(-1)
+	}
 }
 
 // wait queues the request of pool p and blocks until a slot is handed over,

@@ -228,7 +228,7 @@ func backendRow(sp *statProxy, now uint32) stats.Row {
 	common(&r, c, sp, now, http)
 	backendCommon(&r, c, now)
 	r.Set(stats.FSvName, stats.Str("BACKEND"))
-	r.Set(stats.FQCur, stats.Int(b.Queue.Len()))
+	r.Set(stats.FQCur, stats.Int(b.Queue.BackendLen()))
 	r.Set(stats.FQMax, stats.Int(b.Queue.Max()))
 	r.Set(stats.FSCur, stats.Int(c.Cur.Load()))
 	if b.Cfg.FullConn > 0 {
@@ -334,8 +334,8 @@ func serverRow(sp *statProxy, sv *balance.Server, scfg *config.Server, now uint3
 	common(&r, c, sp, now, http)
 	backendCommon(&r, c, now)
 	r.Set(stats.FSvName, stats.Str(sv.Name))
-	r.Set(stats.FQCur, stats.Int(0))
-	r.Set(stats.FQMax, stats.Int(0))
+	r.Set(stats.FQCur, stats.Int(c.QCur.Load()))
+	r.Set(stats.FQMax, stats.Int(c.QMax.Load()))
 	r.Set(stats.FSCur, stats.Int(st.Cur()))
 	if max := sv.MaxConnNow(); max > 0 {
 		r.Set(stats.FSLim, stats.Int(max))

@@ -50,7 +50,11 @@ type Counters struct {
 	LBTotal   atomic.Uint64 // lbtot: times the server was picked
 	Connects  atomic.Uint64 // connect: connection attempts to servers
 	Reuses    atomic.Uint64 // reuse: requests sent on a reused connection
-	QMax      atomic.Int64  // qmax
+	// QCur is the number of requests waiting for this server in
+	// particular (qcur of a server: persistence picked it and it is
+	// full); QMax its highest value (qmax).
+	QCur atomic.Int64
+	QMax atomic.Int64
 
 	ChkFail atomic.Uint64 // chkfail: failed health checks
 	ChkDown atomic.Uint64 // chkdown: up to down transitions
@@ -236,6 +240,17 @@ func (r *Registry) Retain(keep map[string]bool) {
 	for k := range r.m {
 		if !keep[k] {
 			delete(r.m, k)
+		}
+	}
+}
+
+// AddQueued adds d to QCur and raises QMax to match.
+func (c *Counters) AddQueued(d int64) {
+	n := c.QCur.Add(d)
+	for {
+		m := c.QMax.Load()
+		if n <= m || c.QMax.CompareAndSwap(m, n) {
+			return
 		}
 	}
 }

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"net/http"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -168,5 +170,56 @@ backend app
 		if r := recv(t, ch); r.Status != http.StatusOK {
 			t.Errorf("got %d %q, want 200", r.Status, r.Body)
 		}
+	}
+}
+
+// A request that persistence sends to a full server waits in that
+// server's queue: the server row's qcur (and haproxy_server_current_queue)
+// counts it, the backend's does not, as in HAProxy; both go back to 0.
+func TestServerQueueStats(t *testing.T) {
+	t.Parallel()
+	bs, vars := backends(t, "pinned")
+	p := lbtest.Start(t, httpDefaults+`
+frontend prom
+    bind ${prom}
+    http-request use-service prometheus-exporter
+frontend fe
+    bind ${fe}
+    default_backend app
+backend app
+    use-server pinned if { path_beg /pinned }
+    server pinned ${pinned} maxconn 1
+`, vars)
+	series := func() (srv, be string) {
+		body := lbtest.Get(t, p.URL("prom", "/metrics?metrics=haproxy_server_current_queue,haproxy_backend_current_queue,haproxy_server_max_queue")).Body
+		s := regexp.MustCompile(`haproxy_server_current_queue\{proxy="app",server="pinned"\} (\d+)`).FindStringSubmatch(body)
+		b := regexp.MustCompile(`haproxy_backend_current_queue\{proxy="app"\} (\d+)`).FindStringSubmatch(body)
+		if s == nil || b == nil {
+			t.Fatalf("queue series missing:\n%s", body)
+		}
+		return s[1], b[1]
+	}
+	b := bs["pinned"]
+	b.Hold()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	held := fire(p.URL("fe", "/pinned/1"), &wg)
+	b.WaitEntered(t, 1, 10*time.Second)
+	queued := fire(p.URL("fe", "/pinned/2"), &wg)
+	lbtest.WaitUntil(t, "the server queue", 10*time.Second, func() bool {
+		s, be := series()
+		return s == "1" && be == "0"
+	})
+	b.Release()
+	for _, ch := range []<-chan lbtest.Response{held, queued} {
+		if r := recv(t, ch); r.Status != http.StatusOK {
+			t.Errorf("got %d, want 200", r.Status)
+		}
+	}
+	if s, be := series(); s != "0" || be != "0" {
+		t.Errorf("after: server queue %s, backend queue %s, want 0 and 0", s, be)
+	}
+	if body := lbtest.Get(t, p.URL("prom", "/metrics?metrics=haproxy_server_max_queue")).Body; !strings.Contains(body, `haproxy_server_max_queue{proxy="app",server="pinned"} 1`) {
+		t.Errorf("server max_queue:\n%s", body)
 	}
 }
