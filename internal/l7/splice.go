@@ -14,10 +14,11 @@ import (
 // the process and a 1 MiB body costs a few system calls instead of one
 // read and one write per buffer. Only the bytes still to come from the
 // socket are spliced; what the proxy already buffered (with the head) is
-// written first, so the stream stays in order. A body that a rule or a
-// filter may look at is no obstacle: rules only see what is buffered
-// before forwarding begins, and the relay never rewrites a fixed-length
-// body.
+// written first, so the stream stays in order. Rules are no obstacle:
+// they only see what was buffered before forwarding began. A body filter
+// (compression, a cache, bandwidth limits: all refused by the config
+// today) will have to keep its transactions off this path, since spliced
+// bytes never pass through hawser's buffers.
 const (
 	// spliceMin is the smallest remainder worth a splice: below it the
 	// buffered copy costs less than the pipe's extra system calls.
