@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/sockio"
 	"github.com/hawser-lb/hawser/internal/tlsconf"
 )
 
@@ -68,7 +69,8 @@ func (e *Engine) compileTLSServer(sc *config.Server, snap *config.Snapshot, chec
 // in the connection's goroutine and bounded by timeout client, so that
 // the handler gets a *tls.Conn whose ConnectionState is final.
 func handshake(c net.Conn, s *Session, tb *tlsconf.Bind, timeout time.Duration) (*tls.Conn, error) {
-	tc := tls.Server(c, tb.Config())
+	// The TLS records go through raw socket calls (package sockio).
+	tc := tls.Server(sockio.Wrap(c), tb.Config())
 	ctx := context.Background()
 	if timeout > 0 {
 		var cancel context.CancelFunc

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/hawser-lb/hawser/internal/sockio"
 )
 
 // A keep-alive connection spends most of its life waiting for its next
@@ -57,7 +59,7 @@ func (r *idleReader) readFD(fd uintptr) bool {
 		r.buf = getScratch(r.size)
 	}
 	for {
-		n, err := rawRead(fd, *r.buf)
+		n, err := sockio.Read(fd, *r.buf)
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -66,7 +68,7 @@ func (r *idleReader) readFD(fd uintptr) bool {
 			r.buf = nil
 			return false
 		case err != 0:
-			r.n, r.err = 0, sockError("read", err)
+			r.n, r.err = 0, sockio.Error("read", err)
 		case n == 0:
 			r.n, r.err = 0, io.EOF
 		default:

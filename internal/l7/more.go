@@ -3,14 +3,14 @@ package l7
 import (
 	"io"
 	"net"
-	"os"
 	"syscall"
 
 	"github.com/hawser-lb/hawser/internal/h1"
+	"github.com/hawser-lb/hawser/internal/sockio"
 )
 
 // moreWriter does a bare TCP socket's reads and writes with raw system
-// calls (rawsock.go), and marks writes MSG_MORE while on is set.
+// calls (package sockio says why), and marks writes MSG_MORE while on is set.
 //
 // A body larger than the buffer leaves in buffer-sized writes. Sent one by
 // one, each write becomes its own packet and wakes the reader once; on
@@ -90,7 +90,7 @@ func (m *moreWriter) sendFD(fd uintptr) bool {
 		flags = syscall.MSG_MORE
 	}
 	for m.n < len(m.p) {
-		k, errno := rawSend(fd, m.p[m.n:], flags)
+		k, errno := sockio.Send(fd, m.p[m.n:], flags)
 		switch errno {
 		case 0:
 			m.n += k
@@ -98,7 +98,7 @@ func (m *moreWriter) sendFD(fd uintptr) bool {
 		case syscall.EAGAIN:
 			return false
 		default:
-			m.err = sockError("write", errno)
+			m.err = sockio.Error("write", errno)
 			return true
 		}
 	}
@@ -113,14 +113,14 @@ func (m *moreWriter) recvFD(fd uintptr) bool {
 		return true
 	}
 	for {
-		k, errno := rawRead(fd, m.rp)
+		k, errno := sockio.Read(fd, m.rp)
 		switch {
 		case errno == syscall.EINTR:
 			continue
 		case errno == syscall.EAGAIN:
 			return false
 		case errno != 0:
-			m.re = sockError("read", errno)
+			m.re = sockio.Error("read", errno)
 		case k == 0:
 			m.re = io.EOF
 		default:
@@ -128,12 +128,6 @@ func (m *moreWriter) recvFD(fd uintptr) bool {
 		}
 		return true
 	}
-}
-
-// sockError is a failed socket call's error as net.TCPConn reports it: a
-// net.Error, which the logs read as the peer failing.
-func sockError(op string, errno syscall.Errno) error {
-	return &net.OpError{Op: op, Net: "tcp", Err: os.NewSyscallError(op, errno)}
 }
 
 // copyFixedBody forwards a response body of n bytes from sc to the client.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hawser-lb/hawser/internal/acl"
 	"github.com/hawser-lb/hawser/internal/engine"
+	"github.com/hawser-lb/hawser/internal/sockio"
 	"github.com/hawser-lb/hawser/internal/tlsconf"
 )
 
@@ -60,7 +61,8 @@ func (t *txn) serverName() string {
 // connect. The *tls.Conn replaces the socket, so idle.go and more.go,
 // which need a bare *net.TCPConn, fall back to plain reads and writes.
 func tlsClient(c net.Conn, tc *tlsconf.Client, sni string, timeout time.Duration) (net.Conn, *tls.ConnectionState, error) {
-	conn := tc.Conn(c, sni)
+	// The TLS records go through raw socket calls (package sockio).
+	conn := tc.Conn(sockio.Wrap(c), sni)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := conn.HandshakeContext(ctx); err != nil {
