@@ -87,6 +87,7 @@ func (g *Generation) statProxies() []*statProxy {
 func (g *Generation) Stats() []stats.Row {
 	now := freq.Now()
 	var rows []stats.Row
+	fullconn := g.defaultFullConn()
 	for _, sp := range g.statProxies() {
 		if sp.fe != nil {
 			rows = append(rows, frontendRow(sp, now, g.Engine.Stopping(), g.Snap.Global.MaxConn))
@@ -102,7 +103,7 @@ func (g *Generation) Stats() []stats.Row {
 			for _, sv := range sp.be.Pool.Servers() {
 				rows = append(rows, serverRow(sp, sv, cfgs[sv.Name], now))
 			}
-			rows = append(rows, backendRow(sp, now))
+			rows = append(rows, backendRow(sp, now, fullconn))
 		}
 	}
 	return rows
@@ -220,7 +221,7 @@ func backendCommon(r *stats.Row, c *stats.Counters, now uint32) {
 	times(r, c)
 }
 
-func backendRow(sp *statProxy, now uint32) stats.Row {
+func backendRow(sp *statProxy, now uint32, fullconn map[string]int) stats.Row {
 	b := sp.be
 	c := b.Counters
 	http := b.Cfg.Mode == config.ModeHTTP
@@ -233,6 +234,8 @@ func backendRow(sp *statProxy, now uint32) stats.Row {
 	r.Set(stats.FSCur, stats.Int(c.Cur.Load()))
 	if b.Cfg.FullConn > 0 {
 		r.Set(stats.FSLim, stats.Int(b.Cfg.FullConn))
+	} else if n, ok := fullconn[b.Cfg.Name]; ok {
+		r.Set(stats.FSLim, stats.Int(n))
 	}
 	r.Set(stats.FSTot, stats.Int(c.Sessions.Load()))
 	r.Set(stats.FDReq, stats.Int(c.DeniedReq.Load()))
@@ -518,4 +521,52 @@ func (b *Backend) trackAvailability() {
 		}
 	}
 	b.Counters.SetAvailable(up, time.Now().UnixNano())
+}
+
+// defaultFullConn is HAProxy's fullconn of backends without one: a tenth
+// (rounded up, at least 1) of the maxconn sum of the frontends that name
+// them in default_backend or a static use_backend, each frontend counted
+// once. It is unknown (absent) when such a frontend has no limit, neither
+// its own maxconn nor a global one, which HAProxy always has.
+func (g *Generation) defaultFullConn() map[string]int {
+	sums := make(map[string]int)
+	unknown := make(map[string]bool)
+	for _, b := range g.Snap.Backends {
+		sums[b.Name] = 0
+	}
+	for _, f := range g.Snap.Frontends {
+		limit := f.MaxConn
+		if limit <= 0 {
+			limit = g.Snap.Global.MaxConn
+		}
+		seen := make(map[string]bool)
+		add := func(name string) {
+			if _, ok := sums[name]; !ok || seen[name] {
+				return
+			}
+			seen[name] = true
+			if limit <= 0 {
+				unknown[name] = true
+			}
+			sums[name] += limit
+		}
+		switch {
+		case f.DefaultBackend != "":
+			add(f.DefaultBackend)
+		case f.Listen:
+			add(f.Name) // a listen section serves with its own servers
+		}
+		for _, u := range f.UseBackends {
+			if !u.Dynamic() {
+				add(u.Backend)
+			}
+		}
+	}
+	out := make(map[string]int, len(sums))
+	for name, sum := range sums {
+		if !unknown[name] {
+			out[name] = max((sum+9)/10, 1)
+		}
+	}
+	return out
 }

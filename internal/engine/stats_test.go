@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/hawser-lb/hawser/internal/cfgfile"
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/server"
@@ -218,5 +220,66 @@ backend app
 	want := "fresh=UP 1/3 full=UP rising=DOWN 1/2 BACKEND=UP"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("got  %s\nwant %s", strings.Join(got, " "), want)
+	}
+}
+
+// TestStatsSessionLimits checks the slim cells against HAProxy 2.6 on the
+// same configuration: a frontend's maxconn, else the global one; a
+// backend's fullconn, else a tenth of the maxconn of the frontends that
+// name it (a listen section names itself), at least 1; empty without any
+// limit.
+func TestStatsSessionLimits(t *testing.T) {
+	t.Parallel()
+	const body = `
+defaults
+    mode tcp
+frontend fe
+    bind 127.0.0.1:19301
+    default_backend be
+frontend fe3
+    bind 127.0.0.1:19302
+    maxconn 300
+    use_backend other if { src 10.0.0.1 }
+    use_backend other if { src 10.0.0.2 }
+    default_backend other
+listen lst
+    bind 127.0.0.1:19303
+    maxconn 50
+    server l1 127.0.0.1:1
+backend be
+    server s1 127.0.0.1:1
+backend other
+    server s2 127.0.0.1:1
+backend unused
+    server s3 127.0.0.1:1
+backend pinned
+    fullconn 77
+    server s4 127.0.0.1:1
+`
+	tests := []struct {
+		name, global string
+		want         map[string]string
+	}{
+		{name: "global maxconn", global: "global\n    maxconn 2000\n", want: map[string]string{
+			"fe/FRONTEND": "2000", "fe3/FRONTEND": "300", "lst/FRONTEND": "50",
+			"be/BACKEND": "200", "other/BACKEND": "30", "lst/BACKEND": "5", "unused/BACKEND": "1", "pinned/BACKEND": "77"}},
+		{name: "no global maxconn", want: map[string]string{
+			"fe/FRONTEND": "", "fe3/FRONTEND": "300", "lst/FRONTEND": "50",
+			"be/BACKEND": "", "other/BACKEND": "30", "lst/BACKEND": "5", "unused/BACKEND": "1", "pinned/BACKEND": "77"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := applied(t, tc.global+body)
+			got := map[string]string{}
+			for _, r := range e.Stats() {
+				if r.Type == stats.TypeFrontend || r.Type == stats.TypeBackend {
+					got[r.Proxy()+"/"+r.Name()] = r.Get(stats.FSLim).String()
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("slim (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
