@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -9,12 +10,10 @@ import (
 // BindParams are the options of a bind line (the v3 "bind_params"
 // object; most are booleans, unlike server options).
 type BindParams struct {
-	SSL            bool   `json:"ssl,omitempty" cfg:"ssl,flag"`
-	SSLCertificate string `json:"ssl_certificate,omitempty" cfg:"crt,val"`
-	// SSLCertificates are the crt options after the first one, which v3's
-	// single ssl_certificate cannot hold (a hawser extension: HAProxy's
-	// API drops them).
-	SSLCertificates     []string `json:"ssl_certificates,omitempty"`
+	SSL bool `json:"ssl,omitempty" cfg:"ssl,flag"`
+	// SSLCertificate holds the crt options; several are joined with ':'
+	// as HAProxy's API does ("a.pem:b.pem" is "crt a.pem crt b.pem").
+	SSLCertificate      string   `json:"ssl_certificate,omitempty"`
 	CrtList             string   `json:"crt_list,omitempty" cfg:"crt-list,val"`
 	DefaultCrtList      []string `json:"default_crt_list,omitempty"`
 	SSLCafile           string   `json:"ssl_cafile,omitempty" cfg:"ca-file,val"`
@@ -119,8 +118,7 @@ func bindCustom(f fields, w []string, i int) (int, error) {
 		if p := f.ptr("ssl_certificate").(*string); *p == "" {
 			*p = w[i+1]
 		} else {
-			c := f.ptr("ssl_certificates").(*[]string)
-			*c = append(*c, w[i+1])
+			*p += ":" + w[i+1]
 		}
 		return 2, nil
 	case "expose-fd":
@@ -241,14 +239,20 @@ func encodeBindOpts(p *BindParams) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(p.SSLCertificates) > 0 && p.SSLCertificate == "" {
-		return nil, fmt.Errorf("field \"ssl_certificates\" needs \"ssl_certificate\" first")
-	}
-	for _, c := range p.SSLCertificates {
-		if c == "" {
-			return nil, fmt.Errorf("field \"ssl_certificates\": an empty file name")
+	if p.SSLCertificate != "" {
+		var crts []string
+		for c := range strings.SplitSeq(p.SSLCertificate, ":") {
+			if c == "" {
+				return nil, fmt.Errorf("field \"ssl_certificate\": an empty file name")
+			}
+			crts = append(crts, "crt", c)
 		}
-		out = append(out, "crt", c)
+		// Right after "ssl", where people write them.
+		at := 0
+		if len(out) > 0 && out[0] == "ssl" {
+			at = 1
+		}
+		out = slices.Insert(out, at, crts...)
 	}
 	for _, c := range p.DefaultCrtList {
 		if c == "" {

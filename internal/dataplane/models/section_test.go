@@ -358,7 +358,7 @@ func TestChildRoundTrip(t *testing.T) {
 		{
 			name: "bind several crt", path: "binds",
 			line: `bind *:443 ssl crt /etc/ssl/a.pem crt /etc/ssl/b.pem crt /etc/ssl/c.pem`,
-			json: `{"name":"*:443","address":"*","port":443,"ssl":true,"ssl_certificate":"/etc/ssl/a.pem","ssl_certificates":["/etc/ssl/b.pem","/etc/ssl/c.pem"]}`,
+			json: `{"name":"*:443","address":"*","port":443,"ssl":true,"ssl_certificate":"/etc/ssl/a.pem:/etc/ssl/b.pem:/etc/ssl/c.pem"}`,
 		},
 		{
 			name: "bind by address", path: "binds",
