@@ -221,6 +221,14 @@ func (c *h2c) serve() {
 		if err == nil {
 			continue
 		}
+		if isTimeout(err) && !c.closing.Load() && c.sess != nil && c.sess.Woken() {
+			// The engine wakes idle connections to close them (soft stop,
+			// a reload that dropped the socket): a GOAWAY first, so that
+			// the client moves on without losing a request in flight.
+			c.conn.SetReadDeadline(time.Time{})
+			c.shutdown()
+			continue
+		}
 		if !c.handleErr(err) {
 			graceful = c.closing.Load()
 			break

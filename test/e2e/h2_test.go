@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+	"golang.org/x/net/websocket"
 
 	"github.com/hawser-lb/hawser/internal/tlsconf/tlstest"
 	"github.com/hawser-lb/hawser/test/lbtest"
@@ -451,5 +454,241 @@ backend bk
 	// response.
 	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
 		t.Errorf("after close: %q %v", rest, err)
+	}
+}
+
+// TestH2GoAwayIdle: an idle HTTP/2 connection gets GOAWAY(NO_ERROR, last
+// stream served) before it closes, on a soft stop and when a reload drops
+// its socket, so that its client reconnects without losing a request.
+func TestH2GoAwayIdle(t *testing.T) {
+	t.Parallel()
+	cfg := httpDefaults + `
+frontend fe
+    bind ${fe} proto h2
+    default_backend bk
+backend bk
+    server s ${app}
+`
+	tests := []struct {
+		name    string
+		trigger func(t *testing.T, p *lbtest.Proc)
+	}{
+		{name: "soft stop", trigger: func(t *testing.T, p *lbtest.Proc) { p.SoftStop(t) }},
+		{name: "reload drops the bind", trigger: func(t *testing.T, p *lbtest.Proc) {
+			if !p.ReloadWith(t, strings.Replace(cfg, "${fe}", "${fe2}", 1), nil) {
+				t.Fatal("reload failed")
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, vars := backends(t, "app")
+			p := lbtest.Start(t, cfg, vars)
+			conn, fr := rawH2(t, p.Addr("fe"))
+			defer conn.Close()
+			writeGet(t, fr, 1, p.Addr("fe"), "/")
+			for ended := false; !ended; {
+				f, err := fr.ReadFrame()
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch f := f.(type) {
+				case *http2.DataFrame:
+					ended = f.StreamEnded()
+				case *http2.HeadersFrame:
+					ended = f.StreamEnded()
+				case *http2.SettingsFrame:
+					if !f.IsAck() {
+						fr.WriteSettingsAck()
+					}
+				}
+			}
+			tc.trigger(t, p)
+			for {
+				f, err := fr.ReadFrame()
+				if err != nil {
+					t.Fatalf("connection ended without GOAWAY: %v", err)
+				}
+				if g, ok := f.(*http2.GoAwayFrame); ok {
+					if g.ErrCode != http2.ErrCodeNo || g.LastStreamID != 1 {
+						t.Errorf("GOAWAY %v last stream %d, want NO_ERROR and 1", g.ErrCode, g.LastStreamID)
+					}
+					break
+				}
+			}
+			if _, err := fr.ReadFrame(); err == nil {
+				t.Error("a frame after GOAWAY on an idle connection")
+			}
+		})
+	}
+}
+
+// h2Exchange sends a request's header fields (pseudo-headers first) and
+// body on a raw framer, and returns the response's header fields.
+func h2Exchange(t *testing.T, fr *http2.Framer, id uint32, fields [][2]string, body []byte, endStream bool) (head []hpack.HeaderField) {
+	t.Helper()
+	var hb bytes.Buffer
+	enc := hpackEncoder(&hb)
+	for _, f := range fields {
+		enc(f[0], f[1])
+	}
+	if err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: hb.Bytes(),
+		EndStream: endStream && body == nil, EndHeaders: true}); err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		fr.WriteData(id, endStream, body)
+	}
+	dec := hpack.NewDecoder(4096, nil)
+	for {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch f := f.(type) {
+		case *http2.HeadersFrame:
+			if f.StreamID == id {
+				head, err = dec.DecodeFull(f.HeaderBlockFragment())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return head
+			}
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				fr.WriteSettingsAck()
+			}
+		case *http2.RSTStreamFrame:
+			t.Fatalf("stream reset: %v", f.ErrCode)
+		case *http2.GoAwayFrame:
+			t.Fatalf("GOAWAY: %v", f.ErrCode)
+		}
+	}
+}
+
+// TestH2HeaderOrder: the server sees the fields of an HTTP/2 request in
+// the order the client sent them ("host" from :authority first).
+func TestH2HeaderOrder(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	heads := make(chan string, 1)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				var head strings.Builder
+				for {
+					l, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					head.WriteString(l)
+					if l == "\r\n" {
+						break
+					}
+				}
+				if !strings.HasPrefix(head.String(), "GET /health") {
+					heads <- head.String()
+				}
+				io.WriteString(c, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+			}()
+		}
+	}()
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe} proto h2
+    default_backend bk
+backend bk
+    server s ${raw}
+`, lbtest.Vars{"raw": ln.Addr().String()})
+	_, fr := rawH2(t, p.Addr("fe"))
+	head := h2Exchange(t, fr, 1, [][2]string{{":method", "GET"}, {":scheme", "http"}, {":authority", "order.test"},
+		{":path", "/o"}, {"zz-first", "1"}, {"accept", "*/*"}, {"mm-middle", "2"}, {"aa-last", "3"}}, nil, true)
+	if len(head) == 0 || head[0].Value != "200" {
+		t.Fatalf("response head %v", head)
+	}
+	got := <-heads
+	var names []string
+	for _, l := range strings.Split(got, "\r\n")[1:] {
+		if name, _, ok := strings.Cut(l, ":"); ok {
+			names = append(names, strings.ToLower(name))
+		}
+	}
+	want := []string{"host", "zz-first", "accept", "mm-middle", "aa-last"}
+	if len(names) < len(want) || !slices.Equal(names[:len(want)], want) {
+		t.Errorf("server saw fields %v, want %v first\n%s", names, want, got)
+	}
+}
+
+// TestH2WebSocket tunnels a WebSocket over HTTP/2 (Extended CONNECT, RFC
+// 8441) to an HTTP/1.1 WebSocket server, which gets an Upgrade request, and
+// echoes a message through it.
+func TestH2WebSocket(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(websocket.Handler(func(ws *websocket.Conn) { io.Copy(ws, ws) }))
+	t.Cleanup(srv.Close)
+	p := lbtest.Start(t, httpDefaults+`
+frontend fe
+    bind ${fe} proto h2
+    default_backend ws
+backend ws
+    server s ${ws}
+`, lbtest.Vars{"ws": srv.Listener.Addr().String()})
+	_, fr := rawH2(t, p.Addr("fe"))
+	// The server's SETTINGS announce Extended CONNECT.
+	for enabled := false; !enabled; {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, ok := f.(*http2.SettingsFrame); ok && !s.IsAck() {
+			v, ok := s.Value(http2.SettingEnableConnectProtocol)
+			if !ok || v != 1 {
+				t.Fatalf("SETTINGS_ENABLE_CONNECT_PROTOCOL %d %v, want 1", v, ok)
+			}
+			enabled = true
+			fr.WriteSettingsAck()
+		}
+	}
+	head := h2Exchange(t, fr, 1, [][2]string{{":method", "CONNECT"}, {":protocol", "websocket"}, {":scheme", "http"},
+		{":authority", "ws.test"}, {":path", "/chat"}, {"sec-websocket-version", "13"}, {"origin", "http://ws.test"}}, nil, false)
+	if len(head) == 0 || head[0].Value != "200" {
+		t.Fatalf("response head %v, want :status 200", head)
+	}
+	for _, msg := range []string{"hello", "over h2"} {
+		// A masked text frame, as a client sends it (RFC 6455 section 5.2).
+		frame := []byte{0x81, 0x80 | byte(len(msg)), 1, 2, 3, 4}
+		for i := range len(msg) {
+			frame = append(frame, msg[i]^frame[2+i%4])
+		}
+		if err := fr.WriteData(1, false, frame); err != nil {
+			t.Fatal(err)
+		}
+		var got []byte
+		for len(got) < 2+len(msg) {
+			f, err := fr.ReadFrame()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d, ok := f.(*http2.DataFrame); ok && d.StreamID == 1 {
+				got = append(got, d.Data()...)
+				if d.StreamEnded() {
+					break
+				}
+			}
+		}
+		if want := append([]byte{0x81, byte(len(msg))}, msg...); !bytes.Equal(got, want) {
+			t.Fatalf("echo %q, want %q", got, want)
+		}
 	}
 }
