@@ -147,3 +147,31 @@ func TestRuleListReplaceAndLogTargets(t *testing.T) {
 		t.Errorf("/a after emptying the list: %q", r.Body)
 	}
 }
+
+// TestTCPRuleListRejects adds a tcp-request connection rule that rejects
+// the client's own address, then removes it.
+func TestTCPRuleListRejects(t *testing.T) {
+	t.Parallel()
+	one := lbtest.NewBackend(t, "one")
+	a := startAPI(t, listsCfg, lbtest.Vars{"s1": one.Addr, "s2": lbtest.DeadAddr(t)})
+	fe := cfgPath + "/frontends/web"
+	url := a.proc.URL("web", "/")
+	client := lbtest.NewClient(false)
+
+	a.must(201, "POST", fe+"/tcp_request_rules/0?version="+a.version(), `{"type":"inspect-delay","timeout":2000}`)
+	a.must(201, "POST", fe+"/tcp_request_rules/1?version="+a.version(),
+		`{"type":"connection","action":"reject","cond":"if","cond_test":"{ src 127.0.0.1 }"}`)
+	if r, err := lbtest.DoErr(client, "GET", url); err == nil {
+		t.Fatalf("rejected connection answered %d %q", r.Status, r.Body)
+	}
+	if r := a.must(200, "GET", fe+"/tcp_request_rules", ""); !strings.Contains(r.Body, `{"type":"inspect-delay","timeout":2000}`) {
+		t.Errorf("tcp rules: %s", r.Body)
+	}
+	a.must(204, "DELETE", fe+"/tcp_request_rules/1?version="+a.version(), "")
+	if r, err := lbtest.DoErr(client, "GET", url); err != nil || r.Body != "one" {
+		t.Fatalf("after DELETE: %v %q", err, r.Body)
+	}
+	if data, _ := os.ReadFile(a.proc.Path()); !strings.Contains(string(data), "    tcp-request inspect-delay 2s\n") {
+		t.Errorf("file lacks the inspect-delay line:\n%s", data)
+	}
+}
