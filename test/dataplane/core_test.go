@@ -287,3 +287,55 @@ func writeSelfSigned(t *testing.T, dir string) (string, string) {
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 	return certFile, keyFile
 }
+
+// TestBadInputChangesNothing sends what the real models and the
+// validation must refuse: every answer is 400 or 409 with a message that
+// names the problem, and the file stays as it was.
+func TestBadInputChangesNothing(t *testing.T) {
+	t.Parallel()
+	a := startAPI(t, baseCfg, lbtest.Vars{"s1": lbtest.DeadAddr(t)})
+	before, err := os.ReadFile(a.proc.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, method, path, body string
+		code                     int
+		msg                      string
+	}{
+		{"malformed JSON", "POST", "/backends?version=1", `{"name":"x",`, 400, "invalid request body"},
+		{"unknown field", "POST", "/backends?version=1", `{"name":"x","colour":"red"}`, 400, `"colour"`},
+		{"wrong type", "POST", "/backends/app/servers?version=1", `{"name":"s2","address":"127.0.0.1","port":"eighty"}`, 400, `"port"`},
+		{"bad enum", "POST", "/backends?version=1", `{"name":"x","mode":"udp"}`, 400, "mode"},
+		{"unsupported field", "POST", "/backends?version=1", `{"name":"x","use_fcgi_app":"php"}`, 400, "not supported by hawser"},
+		{"invalid name", "POST", "/backends?version=1", `{"name":"a b"}`, 400, "name"},
+		{"missing backend", "POST", "/frontends/web/backend_switching_rules/0?version=1", `{"name":"nowhere","cond":"if","cond_test":"{ path /x }"}`, 400, "nowhere"},
+		{"missing acl", "POST", "/frontends/web/backend_switching_rules/0?version=1", `{"name":"app","cond":"if","cond_test":"no_such_acl"}`, 400, "no_such_acl"},
+		{"referenced backend deleted", "DELETE", "/backends/app?version=1", "", 400, "app"},
+		{"duplicate", "POST", "/backends?version=1", `{"name":"app"}`, 409, "already exists"},
+		{"stale version", "POST", "/backends?version=0", `{"name":"x"}`, 409, "version"},
+		{"version and transaction", "POST", "/backends?version=1&transaction_id=x", `{"name":"x"}`, 400, "exactly one"},
+		{"neither version nor transaction", "DELETE", "/backends/app", "", 400, "exactly one"},
+		{"unknown transaction", "POST", "/backends?transaction_id=nope", `{"name":"x"}`, 404, "nope"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := a.do(tc.method, cfgPath+tc.path, tc.body)
+			var e struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			}
+			json.Unmarshal([]byte(r.Body), &e)
+			if r.Status != tc.code || e.Code != tc.code || !strings.Contains(e.Message, tc.msg) {
+				t.Errorf("%d %s, want %d with %q", r.Status, r.Body, tc.code, tc.msg)
+			}
+		})
+	}
+	after, _ := os.ReadFile(a.proc.Path())
+	if string(after) != string(before) {
+		t.Errorf("refused changes altered the file:\n%s", after)
+	}
+	if v := a.version(); v != "1" {
+		t.Errorf("version %s", v)
+	}
+}
