@@ -271,7 +271,43 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.URL.RawPath = ""
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	s.mux.ServeHTTP(w, r)
+	h, pattern := s.mux.Handler(r)
+	if pattern == "" {
+		// The mux's own 404 or 405, answered in the API's JSON.
+		h.ServeHTTP(&routeError{w: w, what: r.Method + " " + r.URL.Path}, r)
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+// routeError turns the status the mux answers for a path or method it
+// does not serve into an API error body.
+type routeError struct {
+	w     http.ResponseWriter
+	what  string
+	wrote bool
+}
+
+func (e *routeError) Header() http.Header { return e.w.Header() }
+
+func (e *routeError) WriteHeader(code int) {
+	if e.wrote {
+		return
+	}
+	e.wrote = true
+	e.w.Header().Del("X-Content-Type-Options")
+	msg := "no endpoint " + e.what
+	if code == http.StatusMethodNotAllowed {
+		msg = "method not allowed: " + e.what
+	}
+	writeJSON(e.w, code, errorBody{Code: code, Message: msg})
+}
+
+func (e *routeError) Write(b []byte) (int, error) {
+	if !e.wrote {
+		e.WriteHeader(http.StatusOK)
+	}
+	return len(b), nil
 }
 
 // maxBody bounds a request body (a raw configuration can be large).

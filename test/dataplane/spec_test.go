@@ -36,6 +36,9 @@ func init() {
 		if specErr != nil {
 			a.t.Fatalf("spec: %v", specErr)
 		}
+		if strings.Contains(r.Body, `"message":"no endpoint`) || strings.Contains(r.Body, `"message":"method not allowed`) {
+			return // the router's answer to what the spec does not list
+		}
 		p, _, _ := strings.Cut(path, "?")
 		if err := spec.CheckResponse(method, p, r.Status, r.Header.Get("Content-Type"), []byte(r.Body)); err != nil {
 			a.t.Errorf("answer not as the spec says: %v\nbody: %s", err, r.Body)
@@ -69,10 +72,22 @@ func TestSpecDescribesRoutes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if ct := resp.Header.Get("Content-Type"); (resp.StatusCode == 404 || resp.StatusCode == 405) && !strings.HasPrefix(ct, "application/json") {
+			if strings.Contains(string(b), "no endpoint") || strings.Contains(string(b), "method not allowed") {
 				t.Errorf("%s %s: %d from the router: the spec lists a route hawser does not serve", method, p, resp.StatusCode)
 			}
 		}
+	}
+}
+
+func TestUnknownRoutesAnswerJSON(t *testing.T) {
+	t.Parallel()
+	a := startAPI(t, baseCfg, lbtest.Vars{"s1": lbtest.DeadAddr(t)})
+	if r := a.do("GET", "/no/such/thing", ""); r.Status != 404 || !strings.Contains(r.Body, `"code":404`) {
+		t.Errorf("unknown path: %d %s", r.Status, r.Body)
+	}
+	if r := a.do("PATCH", "/health", ""); r.Status != 405 || !strings.Contains(r.Body, `"code":405`) {
+		t.Errorf("unknown method: %d %s", r.Status, r.Body)
 	}
 }
