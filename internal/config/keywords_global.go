@@ -35,6 +35,8 @@ var globalKeywords = []*Keyword{
 			return nil
 		}},
 	{Name: "nbproc", Sections: SecGlobal, Args: "1", Help: "number of processes; only 1 is supported (use nbthread)", Supported: true, Parse: parseNbproc},
+	{Name: "nosplice", Sections: SecGlobal, Help: "do not splice(2) bodies between sockets: hawser otherwise moves a body of known length with 64 KiB or more still to come between plain TCP connections through a kernel pipe, in both directions, without HAProxy's 'option splice-*'", Supported: true,
+		Parse: globalFlag(func(g *Global) *bool { return &g.NoSplice })},
 	{Name: "daemon", Sections: SecGlobal, Help: "run in the background", Supported: true,
 		Parse: globalFlag(func(g *Global) *bool { return &g.Daemon })},
 	{Name: "master-worker", Sections: SecGlobal, Args: "[no-exit-on-failure]", Help: "accepted: hawser reloads in-process without a master", Supported: true,

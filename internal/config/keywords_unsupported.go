@@ -22,7 +22,7 @@ func buildUnsupported() []*Keyword {
 		"lua-load", "lua-load-per-thread", "lua-prepend-path", "maxcompcpuusage",
 		"maxcomprate", "maxconnrate", "maxpipes", "maxsessrate", "maxsslconn", "maxsslrate",
 		"maxzlibmem", "mworker-max-reloads", "noepoll", "noevports", "nogetaddrinfo", "nokqueue",
-		"nopoll", "noreuseport", "nosplice", "numa-cpu-mapping", "ocsp-update.mode", "profiling.tasks",
+		"nopoll", "noreuseport", "numa-cpu-mapping", "ocsp-update.mode", "profiling.tasks",
 		"set-dumpable", "set-var", "ssl-engine",
 		"ssl-load-extra-files", "ssl-mode-async", "ssl-skip-self-issued-ca",
 		"thread-group", "thread-groups", "trace", "wurfl-data-file",

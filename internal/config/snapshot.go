@@ -80,13 +80,16 @@ type Global struct {
 	ExternalCheck bool
 	// StrictLimits is "strict-limits": refuse to run when the open file
 	// limit cannot hold maxconn proxied connections.
-	StrictLimits  bool
-	NbThread      int // 0 = all cores
-	Daemon        bool
-	PidFile       string
-	User, Group   string
-	Chroot        string
-	BufSize       int // tune.bufsize, default 16384
+	StrictLimits bool
+	NbThread     int // 0 = all cores
+	Daemon       bool
+	PidFile      string
+	User, Group  string
+	Chroot       string
+	BufSize      int // tune.bufsize, default 16384
+	// NoSplice is "nosplice": bodies are copied through the buffers,
+	// never spliced (internal/l7/splice.go).
+	NoSplice      bool `json:",omitempty"`
 	Logs          []LogTarget
 	StatsSocket   []StatsSocket
 	HardStopAfter time.Duration

@@ -137,8 +137,10 @@ func (m *moreWriter) recvFD(fd uintptr) bool {
 // through the client's buffer, and the kernel packs the writes into full
 // segments.
 func (t *txn) copyFixedBody(sc *serverConn, n int64) error {
-	if _, ok, err := spliceBody(&t.cc, &sc.c, t.bw, sc.br, n, &t.lr); ok {
-		return err
+	if !t.noSplice() {
+		if _, ok, err := spliceBody(&t.cc, &sc.c, t.bw, sc.br, n, &t.lr); ok {
+			return err
+		}
 	}
 	if t.cc.more == nil || n <= int64(sc.br.Buffered()) {
 		_, err := h1.CopyFixed(t.bw, sc.br, n)

@@ -30,6 +30,11 @@ const (
 	spliceChunk = 256 << 10
 )
 
+// noSplice reports whether the global "nosplice" turns splicing off.
+func (t *txn) noSplice() bool {
+	return t.sess != nil && t.sess.Gen.Snap.Global.NoSplice
+}
+
 // spliceConn returns c's TCP socket when bytes can be spliced to or from
 // it: a bare TCP connection with nothing read ahead of the caller's
 // buffer.

@@ -985,14 +985,16 @@ func (t *txn) sendBody(sc *serverConn) error {
 	case t.req.Chunked:
 		n, err = h1.CopyChunked(sc.bw, t.br, false)
 	case t.req.ContentLength > 0:
-		var ok bool
-		if n, ok, err = spliceBody(&sc.c, &t.cc, sc.bw, t.br, t.req.ContentLength, &t.lr); ok {
-			t.entry.BytesIn += n
-			if err != nil {
-				return err
+		if !t.noSplice() {
+			var ok bool
+			if n, ok, err = spliceBody(&sc.c, &t.cc, sc.bw, t.br, t.req.ContentLength, &t.lr); ok {
+				t.entry.BytesIn += n
+				if err != nil {
+					return err
+				}
+				t.bodyDone = true
+				return nil
 			}
-			t.bodyDone = true
-			return nil
 		}
 		n, err = h1.CopyFixed(sc.bw, t.br, t.req.ContentLength)
 	}

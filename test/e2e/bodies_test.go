@@ -14,13 +14,27 @@ import (
 // keep-alive connection: hawser moves them between plain TCP sockets
 // with splice(2) after the bytes it buffered with the head. Every byte
 // must arrive in order, the connections stay usable after the body, and
-// the log counts the bytes.
+// the log counts the bytes; the same with "nosplice", which copies.
 func TestLargeBodies(t *testing.T) {
 	t.Parallel()
+	for _, mode := range []struct{ name, global string }{
+		{name: "spliced"},
+		// "nosplice" copies every byte through hawser's buffers.
+		{name: "nosplice", global: "nosplice"},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			largeBodies(t, mode.global)
+		})
+	}
+}
+
+func largeBodies(t *testing.T, global string) {
 	_, vars := backends(t, "app")
 	p := lbtest.Start(t, `
 global
     log stdout format raw local0
+    `+global+`
 
 defaults
     mode http

@@ -128,7 +128,7 @@ type PerformanceOptions struct {
 	Nokqueue        bool   `json:"nokqueue,omitempty" cfg:"nokqueue,no"`
 	Nopoll          bool   `json:"nopoll,omitempty" cfg:"nopoll,no"`
 	Noreuseport     bool   `json:"noreuseport,omitempty" cfg:"noreuseport,no"`
-	Nosplice        bool   `json:"nosplice,omitempty" cfg:"nosplice,no"`
+	Nosplice        bool   `json:"nosplice,omitempty" cfg:"nosplice,flag"`
 	ProfilingTasks  string `json:"profiling_tasks,omitempty" cfg:"profiling.tasks,no"`
 }
 
