@@ -200,6 +200,10 @@ type Engine struct {
 	started time.Time
 	// cumConns counts every accepted connection (CumConns).
 	cumConns atomic.Uint64
+	// acceptRate is the process-wide rate of accepted connections, and
+	// acceptRateMax its highest value (MaxConnRate, MaxSessRate).
+	acceptRate    freq.Ctr
+	acceptRateMax atomic.Uint32
 	// tables keeps stick-table contents across reloads, by proxy name.
 	tables tablesOnce
 	// keepMaps, set by ApplyRuntime for the length of one compile, is
@@ -502,6 +506,8 @@ func (e *Engine) accept(c net.Conn, key string) {
 	e.countAccept()
 	fe.CurConn.Add(1)
 	now := freq.Now()
+	e.acceptRate.Add(now, 1000, 1)
+	freq.Max(&e.acceptRateMax, e.acceptRate.Read(now, 1000))
 	fe.Counters.AddConn(now)
 	if li := gen.sockStats[key]; li != nil {
 		// option socket-stats: the socket's own counters too.

@@ -428,6 +428,8 @@ func (e *Engine) Info() stats.Info {
 	// own queues and log-forward sections, and never goes down.
 	in.DroppedLogs = logging.DroppedLogs()
 	in.RecvLogs = logging.ReceivedLogs()
+	in.MaxConnRate = e.acceptRateMax.Load()
+	in.ConnRateLimit, in.SessRateLimit = e.RateLimits()
 	now := freq.Now()
 	if g := e.active.Load(); g != nil {
 		in.MaxConn = e.MaxConnGlobal()

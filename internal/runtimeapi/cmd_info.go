@@ -115,6 +115,8 @@ func infoValues(ctx *Context) []string {
 		v[k] = "0"
 	}
 	v[26], v[29] = u(uint64(in.ConnRate)), u(uint64(in.SessRate))
+	v[27], v[30] = i(int64(in.ConnRateLimit)), i(int64(in.SessRateLimit))
+	v[28], v[31] = u(uint64(in.MaxConnRate)), u(uint64(in.MaxConnRate))
 	if g := ctx.Engine.Active(); g != nil {
 		v[16] = i(int64(g.Snap.Global.MaxConn)) // Hard_maxconn: the configured one
 	}

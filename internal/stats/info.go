@@ -21,7 +21,13 @@ type Info struct {
 	BytesOut  uint64
 	ConnRate  uint32
 	SessRate  uint32
-	Stopping  bool
+	// MaxConnRate is the highest process-wide rate of accepted
+	// connections (a session per connection: also MaxSessRate).
+	MaxConnRate uint32
+	// ConnRateLimit and SessRateLimit are the runtime rate limits, 0 for
+	// none.
+	ConnRateLimit, SessRateLimit int
+	Stopping                     bool
 	// DroppedLogs counts the log lines dropped because a target could not
 	// take them.
 	DroppedLogs uint64

@@ -260,9 +260,7 @@ var processDefs = []processDef{
 	{name: "bytes_out_total", counter: true, help: "Total number of bytes emitted by current worker process since started", value: func(in *Info) float64 { return float64(in.BytesOut) }},
 	// The rest of promex's process metrics. Those about features hawser
 	// does not have (pipes, zlib, peers, busy polling, OpenSSL's session
-	// cache, -m, rate limits) are 0 as in an HAProxy that does not use
-	// them; process-wide maximum rates and SSL counts are not tracked
-	// yet and are 0 too.
+	// cache, -m) are 0 as in an HAProxy that does not use them; SSL counts and rates are not tracked yet and are 0 too.
 	{name: "pool_failures_total", counter: true, help: "Number of failed pool allocations since this worker was started", value: zero},
 	{name: "max_sockets", help: "Hard limit on the number of per-process sockets", value: func(*Info) float64 { return maxFDs() }},
 	{name: "hard_max_connections", help: "Hard limit on the number of per-process connections (imposed by Memmax_MB or Ulimit-n)", value: func(in *Info) float64 { return float64(in.MaxConn) }},
@@ -271,10 +269,10 @@ var processDefs = []processDef{
 	{name: "max_pipes", help: "Hard limit on the number of pipes for splicing, 0=unlimited", value: zero},
 	{name: "pipes_used_total", counter: true, help: "Current number of pipes in use in this worker process", value: zero},
 	{name: "pipes_free_total", counter: true, help: "Current number of allocated and available pipes in this worker process", value: zero},
-	{name: "limit_connection_rate", help: "Hard limit for ConnRate (global.maxconnrate)", value: zero},
-	{name: "max_connection_rate", help: "Highest ConnRate reached on this worker process since started (in connections per second)", value: zero},
-	{name: "limit_session_rate", help: "Hard limit for SessRate (global.maxsessrate)", value: zero},
-	{name: "max_session_rate", help: "Highest SessRate reached on this worker process since started (in sessions per second)", value: zero},
+	{name: "limit_connection_rate", help: "Hard limit for ConnRate (global.maxconnrate)", value: func(in *Info) float64 { return float64(in.ConnRateLimit) }},
+	{name: "max_connection_rate", help: "Highest ConnRate reached on this worker process since started (in connections per second)", value: func(in *Info) float64 { return float64(in.MaxConnRate) }},
+	{name: "limit_session_rate", help: "Hard limit for SessRate (global.maxsessrate)", value: func(in *Info) float64 { return float64(in.SessRateLimit) }},
+	{name: "max_session_rate", help: "Highest SessRate reached on this worker process since started (in sessions per second)", value: func(in *Info) float64 { return float64(in.MaxConnRate) }},
 	{name: "current_ssl_rate", help: "Number of SSL connections created on this worker process over the last second", value: zero},
 	{name: "limit_ssl_rate", help: "Hard limit for SslRate (global.maxsslrate)", value: zero},
 	{name: "max_ssl_rate", help: "Highest SslRate reached on this worker process since started (in connections per second)", value: zero},

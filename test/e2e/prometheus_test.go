@@ -97,6 +97,11 @@ backend app
 		"# HELP haproxy_frontend_current_sessions Number of current sessions on the frontend, backend or server",
 		`haproxy_process_build_info{version=`,
 	}
+	// The process-wide peak of the accept rate saw this test's
+	// connections.
+	if m := regexp.MustCompile(`(?m)^haproxy_process_max_connection_rate (\d+)$`).FindStringSubmatch(r.Body); m == nil || m[1] == "0" {
+		t.Errorf("haproxy_process_max_connection_rate: %v", m)
+	}
 	for _, w := range want {
 		if !strings.Contains(r.Body, w) {
 			t.Errorf("scrape lacks %q", w)
