@@ -204,6 +204,8 @@ type Engine struct {
 	// acceptRateMax its highest value (MaxConnRate, MaxSessRate).
 	acceptRate    freq.Ctr
 	acceptRateMax atomic.Uint32
+	// ssl counts the TLS handshakes of client connections (stats_ssl.go).
+	ssl sslStats
 	// tables keeps stick-table contents across reloads, by proxy name.
 	tables tablesOnce
 	// keepMaps, set by ApplyRuntime for the length of one compile, is
@@ -550,6 +552,9 @@ func (e *Engine) endSession(s *Session) {
 	}
 	s.releaseTracked()
 	e.untrack(s)
+	if s.TLS != nil {
+		e.ssl.cur.Add(-1)
+	}
 	e.curConn.Add(-1)
 	if e.maxSem != nil {
 		<-e.maxSem

@@ -429,6 +429,7 @@ func (e *Engine) Info() stats.Info {
 	in.DroppedLogs = logging.DroppedLogs()
 	in.RecvLogs = logging.ReceivedLogs()
 	in.MaxConnRate = e.acceptRateMax.Load()
+	e.ssl.fill(&in)
 	in.ConnRateLimit, in.SessRateLimit = e.RateLimits()
 	now := freq.Now()
 	if g := e.active.Load(); g != nil {

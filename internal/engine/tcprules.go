@@ -329,6 +329,7 @@ func (e *Engine) startSession(c net.Conn, s *Session) (net.Conn, error) {
 			e.logConnError(s)
 			return nil, err
 		}
+		e.ssl.handshake(s.TLS.DidResume)
 		c = tc
 	}
 	if v, _ := RunTCP(fe.TCP.Session, 0, smp, true); v == TCPReject || v == TCPSilentDrop {

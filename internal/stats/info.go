@@ -31,6 +31,15 @@ type Info struct {
 	// DroppedLogs counts the log lines dropped because a target could not
 	// take them.
 	DroppedLogs uint64
+	// TLS client connections: open ones, total, handshakes per second
+	// and their peak, those that computed a new key (not resumed) and
+	// their peak, and the percentage of the last second's handshakes
+	// that resumed a session.
+	CurSSL                    int64
+	CumSSL                    uint64
+	SSLRate, MaxSSLRate       uint32
+	SSLKeyRate, MaxSSLKeyRate uint32
+	SSLReusePct               uint32
 	// RecvLogs counts the messages log-forward sections received.
 	RecvLogs uint64
 }

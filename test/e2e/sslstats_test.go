@@ -1,0 +1,83 @@
+package e2e
+
+import (
+	"crypto/tls"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hawser-lb/hawser/internal/tlsconf/tlstest"
+	"github.com/hawser-lb/hawser/test/lbtest"
+)
+
+// TestSSLProcessStats checks the process-wide TLS figures of the
+// exporter: connections open and in total, handshake rates, and the
+// share of resumed sessions (a second connection resumes the first
+// one's session with a TLS 1.3 ticket).
+func TestSSLProcessStats(t *testing.T) {
+	t.Parallel()
+	_, vars := backends(t, "app")
+	p := newPKI(t)
+	vars["crt"], _ = p.write(t, "site.pem", tlstest.Opts{CN: "site", DNSNames: []string{"site.test"}})
+	proc := lbtest.Start(t, httpDefaults+`
+frontend prom
+    bind ${prom}
+    http-request use-service prometheus-exporter
+frontend fe
+    bind ${fe} ssl crt ${crt}
+    default_backend app
+backend app
+    server s ${app}
+`, vars)
+	metric := func(name string) int {
+		body := lbtest.Get(t, proc.URL("prom", "/metrics?scope=global")).Body
+		m := regexp.MustCompile(`(?m)^haproxy_process_` + name + ` (\d+)$`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no haproxy_process_%s in:\n%s", name, body)
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	conf := &tls.Config{RootCAs: tlstest.Pool(p.ca), ServerName: "site.test", ClientSessionCache: tls.NewLRUClientSessionCache(4)}
+	dial := func() *tls.Conn {
+		c, err := tls.Dial("tcp", proc.Addr("fe"), conf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A TLS 1.3 ticket arrives after the handshake: a request and
+		// its response make sure it has been read.
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: site.test\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 12)
+		if _, err := c.Read(buf); err != nil || string(buf) != "HTTP/1.1 200" {
+			t.Fatalf("response %q: %v", buf, err)
+		}
+		return c
+	}
+	first := dial()
+	if got := metric("current_ssl_connections"); got != 1 {
+		t.Errorf("current_ssl_connections with one open: %d", got)
+	}
+	second := dial()
+	if !second.ConnectionState().DidResume {
+		t.Fatal("the second connection did not resume the first one's session")
+	}
+	first.Close()
+	second.Close()
+	lbtest.WaitUntil(t, "both TLS connections closed", 10*time.Second, func() bool {
+		return metric("current_ssl_connections") == 0
+	})
+	if got := metric("ssl_connections_total"); got != 2 {
+		t.Errorf("ssl_connections_total: %d, want 2", got)
+	}
+	if got := metric("max_ssl_rate"); got < 1 {
+		t.Errorf("max_ssl_rate: %d", got)
+	}
+	// One full handshake, one resumed: a single new key.
+	if got := metric("max_frontend_ssl_key_rate"); got != 1 {
+		t.Errorf("max_frontend_ssl_key_rate: %d, want 1", got)
+	}
+}
