@@ -324,6 +324,7 @@ func TestTransactionReadsAndCommit(t *testing.T) {
 	}
 	a.must(200, "PUT", "/services/haproxy/transactions/"+tx.ID, "")
 	a.must(200, "GET", cp+"/backends/b3/servers/x", "")
+	a.must(404, "GET", "/services/haproxy/transactions/"+tx.ID, "")
 	if a.version() != "2" || a.applied.Load() != 1 {
 		t.Errorf("one commit: version %s, %d applies", a.version(), a.applied.Load())
 	}

@@ -277,7 +277,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(&routeError{w: w, what: r.Method + " " + r.URL.Path}, r)
 		return
 	}
-	h.ServeHTTP(w, r)
+	// ServeHTTP again rather than h: only it sets the path values.
+	s.mux.ServeHTTP(w, r)
 }
 
 // routeError turns the status the mux answers for a path or method it
