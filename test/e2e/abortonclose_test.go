@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hawser-lb/hawser/internal/tlsconf/tlstest"
 	"github.com/hawser-lb/hawser/test/lbtest"
 )
 
@@ -27,6 +29,8 @@ func TestAbortOnClose(t *testing.T) {
 		t.Skip(err)
 	}
 	vars["hole"] = hole
+	pk := newPKI(t)
+	vars["crt"], _ = pk.write(t, "site.pem", tlstest.Opts{CN: "site", DNSNames: []string{"site.test"}})
 	proc := lbtest.Start(t, `
 global
     log stdout format raw local0
@@ -43,6 +47,7 @@ frontend prom
     http-request use-service prometheus-exporter
 frontend fe
     bind ${fe}
+    bind ${fetls} ssl crt ${crt}
     use_backend hole if { path_beg /hole }
     default_backend app
 backend app
@@ -99,6 +104,17 @@ backend hole
 	held.Close()
 	proc.WaitLog(t, `"GET /head HTTP/1.1"`, 10*time.Second)
 	bs["app"].Release()
+	// CH over TLS: the watch sees through the TLS layer to the socket.
+	bs["app"].Hold()
+	tc, err := tls.Dial("tcp", proc.Addr("fetls"), &tls.Config{RootCAs: tlstest.Pool(pk.ca), ServerName: "site.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(tc, "GET /tlshead HTTP/1.1\r\nHost: x\r\n\r\n")
+	bs["app"].WaitEntered(t, 1, 10*time.Second)
+	tc.Close()
+	proc.WaitLog(t, `"GET /tlshead HTTP/1.1"`, 10*time.Second)
+	bs["app"].Release()
 	// CC: the connect to the black hole hangs; the client leaves.
 	hung := send("/hole")
 	lbtest.WaitUntil(t, "a connecting request", 10*time.Second, func() bool {
@@ -112,6 +128,7 @@ backend hole
 		`fe app/s \d+/\d+/\d+/-1/\d+ -1 0 - - CH-- .* "GET /head HTTP/1.1"`,
 		`fe hole/h \d+/\d+/-1/-1/\d+ -1 0 - - CC-- .* "GET /hole HTTP/1.1"`,
 		`fe app/s \d+/\d+/\d+/\d+/\d+ 200 .* ---- .* "POST /post HTTP/1.1"`,
+		`fe~ app/s \d+/\d+/\d+/-1/\d+ -1 0 - - CH-- .* "GET /tlshead HTTP/1.1"`,
 	} {
 		if !regexp.MustCompile(want).MatchString(proc.Log()) {
 			t.Errorf("no log line matches %s in:\n%s", want, proc.Log())
