@@ -5,6 +5,9 @@
 //	hawser -c -f FILE               check the configuration and exit
 //	hawser -v                       print the version
 //	hawser -f FILE --api ADDR       also serve the Data Plane API
+//	hawser -f FILE -x SOCK -sf PID  binary upgrade: take the running
+//	                                hawser's sockets, then let it finish
+//	hawser -W -f FILE               master-worker (master.go)
 //
 // SIGHUP or SIGUSR2 reload the configuration live, SIGUSR1 stops softly
 // (in-flight requests finish), SIGTERM and SIGINT stop at once.
@@ -63,6 +66,8 @@ type options struct {
 	// being replaced: once this one serves, they get SIGUSR1 (finish
 	// what is in flight, then exit) or SIGTERM (exit now).
 	finish, terminate []int
+	// master is -W / -Ws: run as the master of a worker process.
+	master bool
 }
 
 const usage = `Usage: hawser -f <cfgfile|cfgdir> [-f ...] [options]
@@ -81,6 +86,9 @@ const usage = `Usage: hawser -f <cfgfile|cfgdir> [-f ...] [options]
                  stats socket (needs "expose-fd listeners") instead of binding
   -sf <pid>...   once serving, tell these processes to finish and exit (SIGUSR1)
   -st <pid>...   once serving, tell these processes to exit now (SIGTERM)
+  -W, -Ws        master-worker: a master process runs the worker and, on
+                 SIGUSR2 or SIGHUP, starts the (new) binary as a new worker
+                 that takes over the listening sockets
        hawser cli -S <socket> [command]   runtime API client (hawser cli -h)
 `
 
@@ -146,8 +154,9 @@ func parseArgs(args []string) (*options, error) {
 				o.terminate = append(o.terminate, pids...)
 			}
 		case "-W", "-Ws":
-			// Master-worker mode: hawser reloads in-process, so there is
-			// no separate master to run. Accepted for compatibility.
+			// Master-worker mode (master.go). -Ws's systemd
+			// notification is not sent: use Type=simple or forking.
+			o.master = true
 		case "-h", "--help":
 			return nil, errUsage
 		default:
@@ -210,7 +219,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return daemonize(o, stderr)
 		}
 	}
+	if (o.master || snap.Global.MasterWorker) && !isWorker() {
+		return runMaster(o, args, snap, stderr)
+	}
 	return serve(o, snap, stderr)
+}
+
+// logLevel is the operational log level -q and -d ask for.
+func logLevel(o *options) slog.Level {
+	switch {
+	case o.debug:
+		return slog.LevelDebug
+	case o.quiet:
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
+}
+
+// signalNotify catches the signals hawser acts on.
+func signalNotify(c chan<- os.Signal) {
+	signal.Notify(c, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT)
 }
 
 // load reads and validates the configuration, printing each problem as
@@ -240,14 +268,7 @@ func printAlerts(stderr io.Writer, err error) {
 }
 
 func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
-	level := slog.LevelInfo
-	if o.quiet {
-		level = slog.LevelWarn
-	}
-	if o.debug {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(o)}))
 	if n := snap.Global.NbThread; n > 0 {
 		runtime.GOMAXPROCS(n)
 	}
@@ -268,8 +289,16 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 	// hawser accepts connections waits in the channel instead of killing
 	// the process with the default action.
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTERM, syscall.SIGINT)
-	if o.oldSocket != "" {
+	signalNotify(sigs)
+	inherited, err := workerSockets()
+	if err != nil {
+		fmt.Fprintf(stderr, "[ALERT] cannot use the listening sockets passed by the master: %v\n", err)
+		return 1
+	}
+	if inherited != nil {
+		log.Info("listening sockets received from the master", "count", len(inherited))
+		eng.InheritListeners(inherited)
+	} else if o.oldSocket != "" {
 		ls, err := listener.Fetch(o.oldSocket, 10*time.Second)
 		if err != nil {
 			fmt.Fprintf(stderr, "[ALERT] -x %s: cannot get the listening sockets of the running process: %v\n", o.oldSocket, err)
@@ -334,12 +363,13 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 	if pidfile == "" {
 		pidfile = snap.Global.PidFile
 	}
-	if pidfile != "" {
+	if pidfile != "" && !isWorker() { // a master writes its own pid
 		if err := os.WriteFile(pidfile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 			fmt.Fprintf(stderr, "[ALERT] cannot write pidfile: %v\n", err)
 		}
 		defer os.Remove(pidfile)
 	}
+	serveChannel(eng, log)
 	signalOld(o, log)
 
 	for sig := range sigs {

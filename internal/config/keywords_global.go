@@ -39,7 +39,7 @@ var globalKeywords = []*Keyword{
 		Parse: globalFlag(func(g *Global) *bool { return &g.NoSplice })},
 	{Name: "daemon", Sections: SecGlobal, Help: "run in the background", Supported: true,
 		Parse: globalFlag(func(g *Global) *bool { return &g.Daemon })},
-	{Name: "master-worker", Sections: SecGlobal, Args: "[no-exit-on-failure]", Help: "accepted: hawser reloads in-process without a master", Supported: true,
+	{Name: "master-worker", Sections: SecGlobal, Args: "[no-exit-on-failure]", Help: "run as a master process that starts the worker, and on SIGUSR2 or SIGHUP starts the (new) binary as a new worker taking over the listening sockets, as -W; no-exit-on-failure is accepted and ignored", Supported: true,
 		Parse: parseMasterWorker},
 	{Name: "pidfile", Sections: SecGlobal, Args: "<file>", Help: "write the process id to this file", Supported: true,
 		Parse: globalString(func(g *Global) *string { return &g.PidFile })},

@@ -74,10 +74,16 @@ func Fetch(path string, timeout time.Duration) (map[string]net.Listener, error) 
 	if _, err := uc.Write([]byte("_getsocks\n")); err != nil {
 		return nil, err
 	}
-	return receive(uc)
+	keys, files, err := ReceiveFiles(uc)
+	if err != nil {
+		return nil, err
+	}
+	return Listeners(keys, files)
 }
 
-func receive(c *net.UnixConn) (map[string]net.Listener, error) {
+// ReceiveFiles reads an answer written by SendFiles: the sockets' keys and
+// their descriptors, in the same order. The caller owns the files.
+func ReceiveFiles(c *net.UnixConn) (keys []string, files []*os.File, err error) {
 	hdr := make([]byte, 12)
 	n, err := io.ReadFull(c, hdr)
 	if err != nil || string(hdr[:4]) != fdMagic {
@@ -88,21 +94,20 @@ func receive(c *net.UnixConn) (map[string]net.Listener, error) {
 			if err == nil {
 				err = io.ErrUnexpectedEOF
 			}
-			return nil, fmt.Errorf("no answer: %w", err)
+			return nil, nil, fmt.Errorf("no answer: %w", err)
 		}
-		return nil, errors.New(msg)
+		return nil, nil, errors.New(msg)
 	}
 	count := int(binary.BigEndian.Uint32(hdr[4:]))
 	text := make([]byte, binary.BigEndian.Uint32(hdr[8:]))
 	if _, err := io.ReadFull(c, text); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var keys []string
 	if len(text) > 0 {
 		keys = strings.Split(string(text), "\n")
 	}
 	if len(keys) != count {
-		return nil, fmt.Errorf("%d sockets announced, %d named", count, len(keys))
+		return nil, nil, fmt.Errorf("%d sockets announced, %d named", count, len(keys))
 	}
 	var fds []int
 	closeAll := func() {
@@ -116,12 +121,12 @@ func receive(c *net.UnixConn) (map[string]net.Listener, error) {
 		_, oobn, _, _, err := c.ReadMsgUnix(one, oob)
 		if err != nil {
 			closeAll()
-			return nil, err
+			return nil, nil, err
 		}
 		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
 		if err != nil {
 			closeAll()
-			return nil, err
+			return nil, nil, err
 		}
 		got := 0
 		for _, m := range msgs {
@@ -137,28 +142,41 @@ func receive(c *net.UnixConn) (map[string]net.Listener, error) {
 		}
 		if got == 0 || !bytes.Equal(one, []byte{'F'}) {
 			closeAll()
-			return nil, errors.New("malformed socket batch")
+			return nil, nil, errors.New("malformed socket batch")
 		}
 	}
 	if len(fds) != count {
 		closeAll()
-		return nil, fmt.Errorf("%d sockets announced, %d received", count, len(fds))
+		return nil, nil, fmt.Errorf("%d sockets announced, %d received", count, len(fds))
 	}
-	ls := make(map[string]net.Listener, count)
+	files = make([]*os.File, count)
 	for i, fd := range fds {
-		f := os.NewFile(uintptr(fd), keys[i])
+		files[i] = os.NewFile(uintptr(fd), keys[i])
+	}
+	return keys, files, nil
+}
+
+// Listeners turns received files into listeners by key, closing the
+// files.
+func Listeners(keys []string, files []*os.File) (map[string]net.Listener, error) {
+	ls := make(map[string]net.Listener, len(files))
+	var first error
+	for i, f := range files {
 		ln, err := net.FileListener(f)
 		f.Close()
 		if err != nil {
-			for _, l := range ls {
-				l.Close()
+			if first == nil {
+				first = fmt.Errorf("socket %s: %w", keys[i], err)
 			}
-			for _, fd := range fds[i+1:] {
-				unix.Close(fd)
-			}
-			return nil, fmt.Errorf("socket %s: %w", keys[i], err)
+			continue
 		}
 		ls[keys[i]] = ln
+	}
+	if first != nil {
+		for _, ln := range ls {
+			ln.Close()
+		}
+		return nil, first
 	}
 	return ls, nil
 }

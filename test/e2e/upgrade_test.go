@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -66,7 +67,18 @@ func startUpgradable(t *testing.T, expose bool) *upgradeEnv {
 		vars["expose"] = "expose-fd listeners"
 	}
 	e.p = lbtest.Start(t, upgradeCfg, vars)
+	waitSocket(t, e.sock)
 	return e
+}
+
+// waitSocket waits until the runtime API answers on a unix socket: Start
+// returns once the binds accept, which they do (the kernel queues) before
+// the stats socket opens.
+func waitSocket(t *testing.T, sock string) {
+	t.Helper()
+	lbtest.WaitUntil(t, "the stats socket", 20*time.Second, func() bool {
+		return cliTry("unix", sock, "show info") != ""
+	})
 }
 
 // slowRequest sends GET /slow on its own connection; the backend holds
@@ -285,6 +297,7 @@ func TestUpgradeKeepsServerState(t *testing.T) {
 	s1, s2, s3, s4 := lbtest.NewBackend(t, "s1"), lbtest.NewBackend(t, "s2"), lbtest.NewBackend(t, "s3"), lbtest.NewBackend(t, "s4")
 	sock, base := filepath.Join(t.TempDir(), "hawser.sock"), t.TempDir()
 	old := lbtest.Start(t, upgradeStateCfg, lbtest.Vars{"sock": sock, "base": base, "s1": s1.Addr, "s2": s2.Addr, "s3": s3.Addr})
+	waitSocket(t, sock)
 	for _, cmd := range []string{
 		"set server app/s1 state maint",
 		"set server app/s2 weight 5",
@@ -312,4 +325,95 @@ func TestUpgradeKeepsServerState(t *testing.T) {
 	if nw.Exited() {
 		t.Fatalf("new process exited; output:\n%s", nw.Log())
 	}
+}
+
+// cliTry is cli without failing the test: the socket file is replaced
+// while a new worker starts.
+func cliTry(network, addr, cmd string) string {
+	c, err := net.DialTimeout(network, addr, 5*time.Second)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, cmd+"\n")
+	out, _ := io.ReadAll(c)
+	return string(out)
+}
+
+// workerPid is the pid "show info" reports: the worker serving the stats
+// socket.
+func workerPid(sock string) int {
+	for _, l := range strings.Split(cliTry("unix", sock, "show info"), "\n") {
+		if v, ok := strings.CutPrefix(l, "Pid: "); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
+}
+
+func processGone(pid int) bool { return syscall.Kill(pid, 0) == syscall.ESRCH }
+
+// Master-worker mode: SIGUSR2 to the master starts the executable again
+// as a new worker, which takes the old worker's sockets from the master;
+// the old worker finishes its in-flight request and exits. Under load,
+// nothing fails, and the master's pid stays. A new worker that cannot
+// start leaves the old one serving. SIGTERM to the master stops all.
+func TestMasterWorkerUpgrade(t *testing.T) {
+	t.Parallel()
+	e := &upgradeEnv{
+		sock: filepath.Join(t.TempDir(), "hawser.sock"),
+		app:  lbtest.NewBackend(t, "s1"),
+		slow: lbtest.NewBackend(t, "s2"),
+	}
+	tcp := lbtest.NewTCPBackend(t, "t1")
+	vars := lbtest.Vars{"sock": e.sock, "s1": e.app.Addr, "s2": e.slow.Addr, "t1": tcp.Addr, "expose": ""}
+	e.p = lbtest.StartArgs(t, upgradeCfg, vars, "-W")
+	var w1 int
+	lbtest.WaitUntil(t, "the first worker's stats socket", 20*time.Second, func() bool {
+		w1 = workerPid(e.sock)
+		return w1 != 0
+	})
+	if w1 == e.p.Pid() {
+		t.Fatal("the master serves the stats socket itself")
+	}
+	slow := e.slowRequest(t)
+	l := startLoad(e)
+	l.waitMore(t, 200)
+
+	e.p.Signal(t, syscall.SIGUSR2)
+	var w2 int
+	lbtest.WaitUntil(t, "a new worker on the stats socket", 30*time.Second, func() bool {
+		w2 = workerPid(e.sock)
+		return w2 != 0 && w2 != w1
+	})
+	l.waitMore(t, 200)
+	if processGone(w1) {
+		t.Fatal("old worker exited with a request in flight")
+	}
+	e.slow.Release()
+	if err := <-slow; err != nil {
+		t.Errorf("in-flight request through the old worker: %v", err)
+	}
+	lbtest.WaitUntil(t, "the old worker to exit", exitWait, func() bool { return processGone(w1) })
+	l.waitMore(t, 200)
+	l.end(t)
+
+	// A configuration the new worker refuses: the running one stays.
+	if e.p.ReloadWith(t, upgradeCfg+"\nbackend broken\n    bogus_keyword\n", nil) {
+		t.Fatal("broken configuration accepted")
+	}
+	if pid := workerPid(e.sock); pid != w2 {
+		t.Errorf("worker after a failed upgrade: %d, want %d", pid, w2)
+	}
+	if r := lbtest.Get(t, e.p.URL("fe", "/")); r.Status != 200 || r.Body != "s1" {
+		t.Errorf("after a failed upgrade: %d %q", r.Status, r.Body)
+	}
+	if e.p.Exited() {
+		t.Fatalf("master exited; output:\n%s", e.p.Log())
+	}
+	e.p.Signal(t, syscall.SIGTERM)
+	e.p.Wait(t, exitWait)
+	lbtest.WaitUntil(t, "the worker to exit with the master", exitWait, func() bool { return processGone(w2) })
 }
