@@ -175,3 +175,111 @@ func TestTCPRuleListRejects(t *testing.T) {
 		t.Errorf("file lacks the inspect-delay line:\n%s", data)
 	}
 }
+
+// everyListCfg has lines of every list the API serves, so that reading
+// them checks each model's JSON against the served OpenAPI document
+// (recordReply).
+const everyListCfg = `global
+    log stdout format raw local0
+
+userlist controller
+    user admin insecure-password secret
+
+defaults
+    mode http
+    log global
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+
+frontend web
+    bind ${web}
+    declare capture request len 32
+    acl is_api path_beg /api
+    tcp-request inspect-delay 1s
+    tcp-request content accept if { req_len gt 0 }
+    http-request capture req.hdr(host) id 0
+    http-request set-var(txn.p) path
+    http-request redirect scheme https code 301 if { hdr(x-force-tls) 1 }
+    http-request deny deny_status 403 content-type text/plain string denied hdr X-Why policy if { path /deny }
+    http-request wait-for-body time 1s at-least 10
+    http-request track-sc0 src table app
+    http-request sc-set-gpt0(0) 1
+    http-response set-header X-P %[var(txn.p)]
+    http-after-response set-status 200 reason OK if { status 200 }
+    use_backend app if is_api
+    default_backend app
+
+backend app
+    stick-table type ip size 1k store gpt0
+    stick on src
+    option httpchk
+    http-check connect port 80 linger
+    http-check send meth GET uri /health hdr Host example.com
+    http-check expect ! string down
+    use-server s1 if { always_true }
+    server s1 ${s1}
+
+backend raw
+    mode tcp
+    tcp-response inspect-delay 100ms
+    tcp-response content close if { always_false }
+    option tcp-check
+    tcp-check send-binary 50494e47
+    tcp-check expect rstring ^[+]OK
+    server r1 ${s1}
+`
+
+func TestEveryListServed(t *testing.T) {
+	t.Parallel()
+	one := lbtest.NewBackend(t, "one")
+	a := startAPI(t, everyListCfg, lbtest.Vars{"s1": one.Addr})
+	for _, tc := range []struct {
+		path string
+		n    int
+	}{
+		{"/frontends/web/acls", 1},
+		{"/frontends/web/captures", 1},
+		{"/frontends/web/tcp_request_rules", 2},
+		{"/frontends/web/http_request_rules", 7},
+		{"/frontends/web/http_response_rules", 1},
+		{"/frontends/web/http_after_response_rules", 1},
+		{"/frontends/web/backend_switching_rules", 1},
+		{"/frontends/web/log_targets", 0},
+		{"/frontends/web/filters", 0},
+		{"/frontends/web/http_error_rules", 0},
+		{"/backends/app/stick_rules", 1},
+		{"/backends/app/http_checks", 3},
+		{"/backends/app/server_switching_rules", 1},
+		{"/backends/raw/tcp_response_rules", 2},
+		{"/backends/raw/tcp_checks", 2},
+	} {
+		var list []map[string]any
+		r := a.must(200, "GET", cfgPath+tc.path, "")
+		if err := json.Unmarshal([]byte(r.Body), &list); err != nil || len(list) != tc.n {
+			t.Errorf("%s: %d items, want %d: %s", tc.path, len(list), tc.n, r.Body)
+		}
+		for i := range list {
+			a.must(200, "GET", cfgPath+tc.path+"/"+strconv.Itoa(i), "")
+		}
+	}
+	for _, p := range []string{"/frontends/web", "/backends/app", "/backends/raw"} {
+		a.must(200, "GET", cfgPath+p+"?full_section=true", "")
+	}
+	// Writing every list back unchanged keeps the file's lines as they were.
+	before, _ := os.ReadFile(a.proc.Path())
+	for _, p := range []string{"/frontends/web/http_request_rules", "/frontends/web/tcp_request_rules", "/backends/app/http_checks", "/backends/raw/tcp_checks"} {
+		body := a.must(200, "GET", cfgPath+p, "").Body
+		a.must(200, "PUT", cfgPath+p+"?version="+a.version(), body)
+	}
+	after, _ := os.ReadFile(a.proc.Path())
+	dropVersion := func(s string) string {
+		if strings.HasPrefix(s, "# _version=") {
+			_, s, _ = strings.Cut(s, "\n")
+		}
+		return s
+	}
+	if b, c := dropVersion(string(before)), dropVersion(string(after)); b != c {
+		t.Errorf("rewriting the lists changed the file:\n--- before\n%s\n--- after\n%s", b, c)
+	}
+}
