@@ -17,6 +17,7 @@
 package dataplane
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -244,16 +245,25 @@ func (s *Server) Reloaded(snap *config.Snapshot) {
 	if err := s.setUsers(snap); err != nil {
 		s.opts.Log.Warn("data plane API users unchanged", "err", err)
 	}
-	// A file without a version line was edited by hand: it is the
-	// newest. One with an older version was read before a commit of the
-	// API that has run since.
+	// A file with an older version was read before a commit of the API
+	// that has run since: the API's is newer. A newer version wins. A
+	// file without a version line, or with the current one but another
+	// text, was edited by hand: it is the newest, and it counts as a new
+	// version so that transactions and writes based on the previous text
+	// are refused as outdated instead of overwriting the edit.
 	f, v := fileOf(snap)
-	if f == nil || (v != 0 && v < s.version.Load()) {
+	cur := s.version.Load()
+	if f == nil || (v != 0 && v < cur) {
+		return
+	}
+	if s.cur != nil && bytes.Equal(f.Bytes(), s.cur.Bytes()) {
 		return
 	}
 	s.cur = f
-	if v != 0 {
+	if v > cur {
 		s.version.Store(v)
+	} else {
+		s.version.Store(cur + 1)
 	}
 }
 

@@ -225,6 +225,8 @@ func TestSighupReloadsTheAPIView(t *testing.T) {
 	t.Parallel()
 	a := startAPI(t, baseCfg, lbtest.Vars{"s1": lbtest.DeadAddr(t)})
 	a.must(201, "POST", cfgPath+"/backends?version=1", `{"name":"api_made"}`)
+	var tx struct{ ID string }
+	json.Unmarshal([]byte(a.must(201, "POST", "/services/haproxy/transactions?version=2", "").Body), &tx)
 	data, err := os.ReadFile(a.proc.Path())
 	if err != nil {
 		t.Fatal(err)
@@ -239,9 +241,13 @@ func TestSighupReloadsTheAPIView(t *testing.T) {
 	}
 	a.must(200, "GET", cfgPath+"/backends/hand_made", "")
 	a.must(200, "GET", cfgPath+"/backends/api_made", "")
-	a.must(201, "POST", cfgPath+"/backends?version=2", `{"name":"after"}`)
+	// The hand edit is a new version: what was based on the old text is
+	// outdated rather than silently overwriting the edit.
+	a.must(409, "POST", cfgPath+"/backends?version=2", `{"name":"stale"}`)
+	a.must(409, "PUT", "/services/haproxy/transactions/"+tx.ID, "")
+	a.must(201, "POST", cfgPath+"/backends?version=3", `{"name":"after"}`)
 	f, _ := os.ReadFile(a.proc.Path())
-	if !strings.Contains(string(f), "backend hand_made") || !strings.HasPrefix(string(f), "# _version=3\n") {
+	if !strings.Contains(string(f), "backend hand_made") || !strings.HasPrefix(string(f), "# _version=4\n") {
 		t.Errorf("file after hand edit and commit:\n%s", f)
 	}
 }
