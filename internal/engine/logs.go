@@ -55,6 +55,11 @@ func (e *Engine) logger(targets []config.LogTarget, tag string, g *config.Global
 	keys := make([]string, len(targets))
 	for i, t := range targets {
 		keys[i] = fmt.Sprintf("%s|%s|%d|%s|%s|%s", t.Address, t.Format, t.Len, t.Facility, t.Level, t.MinLevel)
+		if smp := t.Sample; smp != nil {
+			// "sample" ranges: targets that keep different lines are
+			// different loggers.
+			keys[i] += fmt.Sprintf("|%v:%d", smp.Ranges, smp.Size)
+		}
 	}
 	sort.Strings(keys)
 	host := "-"

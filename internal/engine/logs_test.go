@@ -62,3 +62,23 @@ func apply(t *testing.T, e *Engine, cfg string) {
 		t.Fatal(err)
 	}
 }
+
+// Frontends logging to the same target with different "sample" ranges
+// get loggers of their own, and those with the same ranges share one.
+func TestLoggersKeepSampleRanges(t *testing.T) {
+	t.Parallel()
+	cfg := "defaults\n    mode http\n" +
+		"frontend a\n    bind 127.0.0.1:19401\n    log stdout sample 1:2 local0\n    default_backend app\n" +
+		"frontend b\n    bind 127.0.0.1:19402\n    log stdout sample 2:2 local0\n    default_backend app\n" +
+		"frontend c\n    bind 127.0.0.1:19403\n    log stdout sample 2:2 local0\n    default_backend app\n" +
+		"frontend d\n    bind 127.0.0.1:19404\n    log stdout local0\n    default_backend app\n" +
+		"backend app\n    server s1 127.0.0.1:4\n"
+	e := applied(t, cfg)
+	logs := map[string]any{}
+	for _, f := range e.Active().Frontends {
+		logs[f.Cfg.Name] = f.Log
+	}
+	if logs["a"] == logs["b"] || logs["a"] == logs["d"] || logs["b"] == logs["d"] || logs["b"] != logs["c"] {
+		t.Errorf("loggers shared wrongly: a=%p b=%p c=%p d=%p", logs["a"], logs["b"], logs["c"], logs["d"])
+	}
+}
