@@ -9,11 +9,16 @@
 // function as SIGHUP. Nothing is reloaded later: a write answers 200, 201
 // or 204 once the new configuration runs, never 202 and a reload id.
 //
-// Handlers register in routes (routes.go: meta endpoints, raw, version,
-// transactions; sections.go: every section and child converter of package
-// models). Every registered route is in the OpenAPI document served at
-// /v3/specification_openapiv3, which is generated from the routes and the
-// model structs (spec.go).
+// Handlers register with Server.handle (routes.go: meta endpoints, raw,
+// version, transactions; sections.go: every section and child converter of
+// package models). A new group of endpoints (runtime, storage, stats) goes
+// in its own file with a registerX method called from newServer; it reads
+// and edits the configuration through Server.view and Server.change, which
+// handle versions and transactions, and reaches live state through
+// Options.Engine. Every registered route is in the OpenAPI document served
+// at /v3/specification_openapiv3, which is generated from the routes and
+// the Go types of their bodies (spec.go); test/dataplane checks every
+// answer against it.
 package dataplane
 
 import (
@@ -167,6 +172,7 @@ func (s *Server) listen() error {
 	s.srv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
 	}
