@@ -378,6 +378,10 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 			rl.reloadFiles(o.files, stderr)
 		case syscall.SIGUSR1:
 			log.Info("soft stop: finishing connections in flight")
+			// The runtime API stops with the listeners, as HAProxy's
+			// stats socket does: after an upgrade, a TCP stats socket
+			// shared with SO_REUSEPORT must reach the new process only.
+			rapi.Close()
 			ctx := context.Background()
 			if d := snap.Global.HardStopAfter; d > 0 {
 				var cancel context.CancelFunc

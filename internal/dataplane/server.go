@@ -44,6 +44,7 @@ import (
 	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/dataplane/models"
 	"github.com/hawser-lb/hawser/internal/engine"
+	"github.com/hawser-lb/hawser/internal/listener"
 )
 
 // Defaults for Options fields left zero.
@@ -156,7 +157,7 @@ func (s *Server) listen() error {
 	if (o.CertFile == "") != (o.KeyFile == "") {
 		return errors.New("--api-cert and --api-key go together")
 	}
-	ln, err := net.Listen("tcp", o.Addr)
+	ln, err := listener.Listen("tcp", o.Addr)
 	if err != nil {
 		return fmt.Errorf("data plane API: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -258,17 +259,35 @@ func listen(s Spec) (net.Listener, error) {
 		}
 		return ln, nil
 	}
-	lc := net.ListenConfig{Control: func(network, address string, rc syscall.RawConn) error {
-		var serr error
-		err := rc.Control(func(fd uintptr) {
-			// SO_REUSEPORT lets a new hawser process bind while an old one
-			// still listens, as HAProxy does during reloads.
-			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
-		})
-		if err != nil {
-			return err
-		}
-		return serr
-	}}
-	return lc.Listen(context.Background(), s.Network, s.Address)
+	return Listen(s.Network, s.Address)
+}
+
+// reusePort sets SO_REUSEPORT: a new hawser process can bind while an old
+// one still listens (a binary upgrade without -x, and the sockets -x does
+// not pass), as HAProxy does.
+var reusePort = net.ListenConfig{Control: func(network, address string, rc syscall.RawConn) error {
+	if strings.HasPrefix(network, "unix") {
+		return nil
+	}
+	var serr error
+	err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}}
+
+// Listen is net.Listen with SO_REUSEPORT on TCP sockets. The runtime API's
+// TCP sockets, log-forward and the Data Plane API use it so that a new
+// process starting during a binary upgrade can open them while the old
+// one still holds them.
+func Listen(network, address string) (net.Listener, error) {
+	return reusePort.Listen(context.Background(), network, address)
+}
+
+// ListenPacket is net.ListenPacket with SO_REUSEPORT, for UDP.
+func ListenPacket(network, address string) (net.PacketConn, error) {
+	return reusePort.ListenPacket(context.Background(), network, address)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/listener"
 )
 
 // maxSyslogMessage bounds one received message: larger octet counts close
@@ -153,9 +154,9 @@ func (rs *Relays) listen(key string, rc *RelayConfig) (*relayListener, error) {
 	l.cfg.Store(rc)
 	var err error
 	if network == "udp" {
-		l.pc, err = net.ListenPacket("udp", addr)
+		l.pc, err = listener.ListenPacket("udp", addr)
 	} else {
-		l.ln, err = net.Listen("tcp", addr)
+		l.ln, err = listener.Listen("tcp", addr)
 	}
 	if err != nil {
 		return nil, err

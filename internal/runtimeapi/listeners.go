@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hawser-lb/hawser/internal/config"
+	"github.com/hawser-lb/hawser/internal/listener"
 )
 
 // socket is one "stats socket" listener. It stays open across reloads
@@ -193,7 +194,7 @@ func openSocket(cfg *config.StatsSocket, globalMax int) (*socket, error) {
 			os.Remove(address)
 		}
 	}
-	ln, err := net.Listen(network, address)
+	ln, err := listener.Listen(network, address)
 	if err != nil {
 		return nil, err
 	}

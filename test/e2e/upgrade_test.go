@@ -25,6 +25,7 @@ import (
 const upgradeCfg = `
 global
     stats socket ${sock} level admin ${expose}
+    stats socket ipv4@${cli} level admin
     hard-stop-after 30s
 defaults
     timeout client 10s
@@ -45,6 +46,10 @@ listen tcp
     mode tcp
     bind ${tcp}
     server t1 ${t1}
+log-forward lf
+    bind ${lf_tcp}
+    dgram-bind ${lf_udp}
+    log stderr local0
 `
 
 type upgradeEnv struct {
@@ -62,7 +67,7 @@ func startUpgradable(t *testing.T, expose bool) *upgradeEnv {
 		slow: lbtest.NewBackend(t, "s2"),
 	}
 	tcp := lbtest.NewTCPBackend(t, "t1")
-	vars := lbtest.Vars{"sock": e.sock, "s1": e.app.Addr, "s2": e.slow.Addr, "t1": tcp.Addr, "expose": ""}
+	vars := lbtest.Vars{"sock": e.sock, "s1": e.app.Addr, "s2": e.slow.Addr, "t1": tcp.Addr, "expose": "", "lf_udp": lbtest.FreeAddr(t)}
 	if expose {
 		vars["expose"] = "expose-fd listeners"
 	}
@@ -222,9 +227,12 @@ func TestUpgradeUnderLoad(t *testing.T) {
 	if nw.Exited() {
 		t.Fatalf("new process exited; output:\n%s", nw.Log())
 	}
-	// The new process serves the runtime API on the same path.
-	if out := cli(t, "unix", e.sock, "show info"); !strings.Contains(out, "Pid: "+strconv.Itoa(nw.Pid())) {
-		t.Errorf("show info on the stats socket after the upgrade:\n%s", out)
+	// The new process serves the runtime API on the same path and TCP
+	// port (and could open the log-forward sockets the old one held).
+	for _, sk := range [][2]string{{"unix", e.sock}, {"tcp", e.p.Addr("cli")}} {
+		if out := cli(t, sk[0], sk[1], "show info"); !strings.Contains(out, "Pid: "+strconv.Itoa(nw.Pid())) {
+			t.Errorf("show info on the %s stats socket after the upgrade:\n%s", sk[0], out)
+		}
 	}
 }
 
@@ -368,7 +376,7 @@ func TestMasterWorkerUpgrade(t *testing.T) {
 		slow: lbtest.NewBackend(t, "s2"),
 	}
 	tcp := lbtest.NewTCPBackend(t, "t1")
-	vars := lbtest.Vars{"sock": e.sock, "s1": e.app.Addr, "s2": e.slow.Addr, "t1": tcp.Addr, "expose": ""}
+	vars := lbtest.Vars{"sock": e.sock, "s1": e.app.Addr, "s2": e.slow.Addr, "t1": tcp.Addr, "expose": "", "lf_udp": lbtest.FreeAddr(t)}
 	e.p = lbtest.StartArgs(t, upgradeCfg, vars, "-W")
 	var w1 int
 	lbtest.WaitUntil(t, "the first worker's stats socket", 20*time.Second, func() bool {
