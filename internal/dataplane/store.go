@@ -98,8 +98,8 @@ func (s *Server) editableErr() error {
 // ?transaction_id, the committed one otherwise. fn must not edit it.
 func (s *Server) view(w http.ResponseWriter, r *http.Request, fn func(f *cfgfile.File) (any, error)) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if err := s.editableErr(); err != nil {
+		s.mu.Unlock()
 		writeError(w, err)
 		return
 	}
@@ -107,10 +107,17 @@ func (s *Server) view(w http.ResponseWriter, r *http.Request, fn func(f *cfgfile
 	if id := r.URL.Query().Get("transaction_id"); id != "" {
 		t, err := s.openTx(id)
 		if err != nil {
+			s.mu.Unlock()
 			writeError(w, err)
 			return
 		}
+		// A transaction's tree is edited in place: read it locked.
+		defer s.mu.Unlock()
 		f = t.file
+	} else {
+		// The committed tree is never edited (writes edit a copy): read
+		// it without holding up commits.
+		s.mu.Unlock()
 	}
 	out, err := fn(f)
 	if err != nil {
