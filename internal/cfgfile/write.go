@@ -195,7 +195,8 @@ func (literalVars) lookupPseudo(string) (string, bool, bool) { return "", true, 
 
 // Quote returns word as it must be written in a configuration file so that
 // reading it back gives word again. Words made only of ordinary characters
-// are returned as they are; others are put in double quotes, with '"', '\',
+// are returned as they are, and so are backslashes that do not start an
+// escape (regex "\d+", "\1"); others are put in double quotes, with '"', '\',
 // '$' and control characters escaped. "$" alone needs no quoting: HAProxy
 // expands variables only inside double quotes.
 func Quote(word string) string {
@@ -208,8 +209,19 @@ func Quote(word string) string {
 func needsQuote(word string) bool {
 	for i := 0; i < len(word); i++ {
 		switch c := word[i]; {
-		case c == '#', c == '"', c == '\'', c == '\\', c == ' ', c < 0x20, c == 0x7f:
+		case c == '#', c == '"', c == '\'', c == ' ', c < 0x20, c == 0x7f:
 			return true
+		case c == '\\':
+			// A backslash the lexer keeps ("\1", "\." in a regex) is
+			// left bare; one that starts an escape needs quotes, and so
+			// does a last one, which would escape the separating blank.
+			if i+1 == len(word) {
+				return true
+			}
+			switch word[i+1] {
+			case '\\', 't', 'n', 'r', 'x', ' ', '#', '\'', '"':
+				return true
+			}
 		}
 	}
 	return false
