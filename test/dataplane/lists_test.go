@@ -226,7 +226,7 @@ backend raw
     tcp-response content close if { always_false }
     option tcp-check
     tcp-check send-binary 50494e47
-    tcp-check expect rstring ^[+]OK
+    tcp-check expect rstring ^\+OK
     server r1 ${s1}
 `
 
