@@ -66,7 +66,11 @@ type h2c struct {
 	running   int    // transactions running
 	queued    []*h2s // streams waiting for a transaction slot (rapid-reset bound)
 	goingAway bool   // GOAWAY sent: no new stream is served
-	dead      error  // the connection ended: every wait fails with it
+	// Workers waiting in work for a stream to serve; work is closed when
+	// the connection ends.
+	idleWorkers int
+	work        chan *h2s
+	dead        error // the connection ended: every wait fails with it
 
 	// wmu guards the writer: bw, wfr, henc, hbuf, maxFrame, werr.
 	wmu      sync.Mutex
@@ -75,8 +79,9 @@ type h2c struct {
 	wfr      *http2.Framer
 	henc     *hpack.Encoder
 	hbuf     bytes.Buffer
-	maxFrame int   // the client's SETTINGS_MAX_FRAME_SIZE
-	werr     error // a write failed, or the connection was half-closed
+	maxFrame int       // the client's SETTINGS_MAX_FRAME_SIZE
+	werr     error     // a write failed, or the connection was half-closed
+	wdl      time.Time // the write deadline set on conn
 
 	wg        sync.WaitGroup // stream goroutines
 	idleTimer *time.Timer
@@ -128,6 +133,7 @@ func newH2c(h *Handler, c net.Conn, bufSize int, streams uint32, window int32) *
 		connWindow: max(window, 1<<20), streams: map[uint32]*h2s{}, peerWin: 65535, sendWin: 65535,
 		maxFrame: 16384, connect: true}
 	hc.cond.L = &hc.mu
+	hc.work = make(chan *h2s, streams)
 	hc.br = bufio.NewReaderSize(c, 32<<10)
 	hc.fr = http2.NewFramer(nil, hc.br)
 	// HAProxy's frame size (tune.h2.max-frame-size, 16384).
@@ -148,6 +154,16 @@ func newH2c(h *Handler, c net.Conn, bufSize int, streams uint32, window int32) *
 func (c *h2c) lockW() {
 	c.waiting.Add(1)
 	c.wmu.Lock()
+	if c.writeTO > 0 {
+		// Any write may reach the socket (a full buffer flushes). The
+		// deadline moves once half of it passed: a blocked write fails
+		// after between half and all of the timeout, without a timer
+		// update per write.
+		if now := time.Now(); c.wdl.Sub(now) < c.writeTO/2 {
+			c.wdl = now.Add(c.writeTO)
+			c.conn.SetWriteDeadline(c.wdl)
+		}
+	}
 }
 
 // unlockW releases the writer. The last writer out flushes what the
@@ -155,9 +171,6 @@ func (c *h2c) lockW() {
 // reader, while more frames are buffered in front of it).
 func (c *h2c) unlockW(flush bool) {
 	if c.waiting.Add(-1) == 0 && flush && c.werr == nil && c.bw.Buffered() > 0 {
-		if c.writeTO > 0 {
-			c.conn.SetWriteDeadline(time.Now().Add(c.writeTO))
-		}
 		if err := c.bw.Flush(); err != nil {
 			c.werr = err
 			// The reader sees the close and ends every stream.
@@ -285,6 +298,7 @@ func (c *h2c) end(err error, graceful bool) {
 		s.failRead(errConnDone)
 	}
 	c.queued = nil
+	close(c.work)
 	c.cond.Broadcast()
 	c.mu.Unlock()
 	c.lockW()
@@ -614,7 +628,9 @@ func (c *h2c) processHeaders(f *http2.MetaHeadersFrame) error {
 	return nil
 }
 
-// startLocked runs s's transaction.
+// startLocked runs s's transaction, on an idle worker of the connection
+// when there is one: a worker keeps the stack a transaction grew, which a
+// new goroutine would grow again.
 func (c *h2c) startLocked(s *h2s) {
 	if c.running == 0 && len(c.queued) == 0 {
 		c.idleTimer.Stop()
@@ -623,14 +639,34 @@ func (c *h2c) startLocked(s *h2s) {
 		}
 	}
 	c.running++
+	if c.idleWorkers > 0 {
+		c.idleWorkers--
+		c.work <- s
+		return
+	}
 	c.wg.Add(1)
-	go c.serveStream(s)
+	go c.worker(s)
+}
+
+// worker serves streams until the connection ends.
+func (c *h2c) worker(s *h2s) {
+	defer c.wg.Done()
+	for s != nil {
+		c.serveStream(s)
+		c.mu.Lock()
+		if c.dead != nil {
+			c.mu.Unlock()
+			return
+		}
+		c.idleWorkers++
+		c.mu.Unlock()
+		s = <-c.work
+	}
 }
 
 // serveStream runs a stream's transaction, then ends the stream and
 // starts a waiting one.
 func (c *h2c) serveStream(s *h2s) {
-	defer c.wg.Done()
 	func() {
 		defer func() {
 			if v := recover(); v != nil {
