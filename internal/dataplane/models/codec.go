@@ -156,8 +156,12 @@ func (f fields) field(fs *fieldSpec, alloc bool) reflect.Value {
 // An extra converts keywords whose lines do not map one to one onto a
 // simple field. It applies to a model that has the JSON field json[0].
 type extra struct {
-	json   []string
-	kws    []string // keywords owned, "option httpchk"; a "no " form is owned too
+	json []string
+	kws  []string // keywords owned, "option httpchk"
+	// neg are the keywords whose "no" form the extra reads too ("no
+	// option redispatch"); other "no" lines have no field and stay in the
+	// file untouched.
+	neg    []string
 	decode func(f fields, words []string) error
 	encode func(f fields) ([][]string, error)
 }
@@ -211,7 +215,7 @@ func (lc *lineCodec) owns(t reflect.Type, words []string) bool {
 	}
 	for _, e := range lc.applies(t) {
 		if slices.Contains(e.kws, kw) {
-			return true
+			return !neg || slices.Contains(e.neg, kw)
 		}
 	}
 	return false

@@ -309,11 +309,11 @@ var proxyLines = &lineCodec{extras: []*extra{
 	{json: []string{"adv_check", "httpchk_params", "mysql_check_params", "pgsql_check_params", "smtpchk_params"},
 		kws:    []string{"option httpchk", "option ssl-hello-chk", "option smtpchk", "option ldap-check", "option mysql-check", "option pgsql-check", "option redis-check", "option tcp-check"},
 		decode: decodeAdvCheck, encode: encodeAdvCheck},
-	{json: []string{"redispatch"}, kws: []string{"option redispatch"}, decode: decodeRedispatch, encode: encodeRedispatch},
+	{json: []string{"redispatch"}, kws: []string{"option redispatch"}, neg: []string{"option redispatch"}, decode: decodeRedispatch, encode: encodeRedispatch},
 	{json: []string{"source"}, kws: []string{"source"}, decode: decodeSource, encode: encodeSource},
 	{json: []string{"forwardfor"}, kws: []string{"option forwardfor"}, decode: decodeForwardfor, encode: encodeForwardfor},
 	{json: []string{"http_connection_mode"}, kws: []string{"option http-keep-alive", "option http-server-close", "option httpclose"}, decode: decodeConnMode, encode: encodeConnMode},
-	{json: []string{"httplog", "clflog", "tcplog", "httpslog"}, kws: []string{"option httplog", "option tcplog", "option httpslog"}, decode: decodeLogOpts, encode: encodeLogOpts},
+	{json: []string{"httplog", "clflog", "tcplog", "httpslog"}, kws: []string{"option httplog", "option tcplog", "option httpslog"}, neg: []string{"option httpslog"}, decode: decodeLogOpts, encode: encodeLogOpts},
 	{json: []string{"error_files"}, kws: []string{"errorfile"}, decode: decodeErrorfile, encode: encodeErrorfile},
 	{json: []string{"errorfiles_from_http_errors"}, kws: []string{"errorfiles"}, decode: decodeErrorfiles, encode: encodeErrorfiles},
 	{json: []string{"errorloc302", "errorloc303"}, kws: []string{"errorloc", "errorloc302", "errorloc303"}, decode: decodeErrorloc, encode: encodeErrorloc},
@@ -605,9 +605,6 @@ func encodeDefaultServer(f fields) ([][]string, error) {
 }
 
 func decodeAdvCheck(f fields, w []string) error {
-	if w[0] == "no" {
-		return nil
-	}
 	kind, args := w[1], w[2:]
 	*f.ptr("adv_check").(*string) = kind
 	switch kind {
@@ -873,9 +870,6 @@ func encodeSource(f fields) ([][]string, error) {
 }
 
 func decodeForwardfor(f fields, w []string) error {
-	if w[0] == "no" {
-		return nil
-	}
 	ff := &Forwardfor{Enabled: "enabled"}
 	for i := 2; i < len(w); i++ {
 		switch w[i] {
@@ -924,11 +918,6 @@ func encodeForwardfor(f fields) ([][]string, error) {
 }
 
 func decodeConnMode(f fields, w []string) error {
-	if w[0] == "no" {
-		// "no option http-keep-alive" restores the default; the model
-		// has no way to say it, so the line reads as nothing.
-		return nil
-	}
 	*f.ptr("http_connection_mode").(*string) = w[1]
 	return nil
 }

@@ -780,3 +780,74 @@ func TestTagsNameSupportedKeywords(t *testing.T) {
 		}
 	}
 }
+
+// TestNegatedLinesWithoutField checks that "no" lines the models have no
+// field for are not owned, so a PUT leaves them in the file, while those
+// with a field are read.
+func TestNegatedLinesWithoutField(t *testing.T) {
+	t.Parallel()
+	be, fe := sectionByKind(t, "backend"), sectionByKind(t, "frontend")
+	for _, tc := range []struct {
+		s     *Section
+		line  string
+		owned bool
+	}{
+		{fe, "no option forwardfor", false},
+		{fe, "no option http-keep-alive", false},
+		{fe, "no option httplog", false},
+		{fe, "no option httpslog", true},
+		{fe, "no option dontlognull", true},
+		{be, "no option redispatch", true},
+		{be, "no option httpchk", false},
+		{be, "no balance", false},
+	} {
+		if got := tc.s.Owns(strings.Fields(tc.line)); got != tc.owned {
+			t.Errorf("%s owns %q: %v, want %v", tc.s.Kind, tc.line, got, tc.owned)
+		}
+	}
+}
+
+// TestDocsExample keeps docs/dataplane-sections.md's example true.
+func TestDocsExample(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		kind, body, want string
+	}{
+		{"backend", `{"name":"blue","mode":"http","balance":{"algorithm":"leastconn"},"connect_timeout":5000,"server_timeout":30000,"default_server":{"check":"enabled","inter":2000}}`,
+			"mode http|timeout connect 5s|timeout server 30s|balance leastconn|default-server check inter 2s"},
+		{"servers", `{"name":"b1","address":"10.0.0.11","port":8080,"weight":100}`, "server b1 10.0.0.11:8080 weight 100"},
+		{"frontend", `{"name":"edge","mode":"http","default_backend":"blue","httplog":true}`, "mode http|default_backend blue|option httplog"},
+		{"binds", `{"name":"http","port":8080}`, "bind :8080 name http"},
+	} {
+		var lines [][]string
+		if tc.kind == "servers" || tc.kind == "binds" {
+			c := childByPath(t, tc.kind)
+			m := c.New()
+			if err := decodeStrict(tc.body, m); err != nil {
+				t.Fatal(err)
+			}
+			w, err := c.Encode(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines = [][]string{w}
+		} else {
+			s := sectionByKind(t, tc.kind)
+			m := s.New()
+			if err := decodeStrict(tc.body, m); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if _, lines, err = s.Encode(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		for _, l := range lines {
+			got = append(got, strings.Join(l, " "))
+		}
+		if g := strings.Join(got, "|"); g != tc.want {
+			t.Errorf("%s: %q, want %q", tc.kind, g, tc.want)
+		}
+	}
+}
