@@ -105,6 +105,9 @@ func (a *testAPI) call(method, path, body string) resp {
 	a.s.ServeHTTP(w, req)
 	r := resp{w.Code, w.Header(), w.Body.String()}
 	p, _, _ := strings.Cut(path, "?")
+	if strings.Contains(r.body, `"message":"no endpoint`) {
+		return r // the router's 404 for what the spec does not list
+	}
 	if err := a.spec.CheckResponse(method, p, r.code, r.hdr.Get("Content-Type"), []byte(r.body)); err != nil {
 		a.t.Errorf("spec: %v\nbody: %s", err, r.body)
 	}
@@ -413,5 +416,21 @@ func TestDuplicateRouteIsAnError(t *testing.T) {
 	kids := append(fakeChildren(), fakeChildren()[0])
 	if _, err := newServer(Options{Files: []string{a.path}, Snapshot: a.s.opts.Snapshot}, fakeSections(), kids); err == nil || !strings.Contains(err.Error(), "servers") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+func TestIndexes(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t, testCfg)
+	if r := a.must(200, "GET", "/", ""); !strings.Contains(r.body, `"url":"/v3/services"`) || !strings.Contains(r.body, `"url":"/v3/info"`) {
+		t.Errorf("/v3/: %s", r.body)
+	}
+	if r := a.must(200, "GET", cp, ""); !strings.Contains(r.body, `"url":"/v3/services/haproxy/configuration/backends"`) {
+		t.Errorf("configuration: %s", r.body)
+	}
+	a.must(200, "GET", "/services/haproxy", "")
+	// The root page is not a catch-all.
+	if r := a.call("GET", "/nothing/here", ""); r.code != 404 {
+		t.Errorf("/v3/nothing/here: %d", r.code)
 	}
 }

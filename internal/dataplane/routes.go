@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/cfgfile"
@@ -68,7 +69,11 @@ func (s *Server) handle(rt *route) {
 			s.regErr = fmt.Errorf("data plane API: route %s %s: %v", rt.Method, rt.Path, r)
 		}
 	}()
-	s.mux.HandleFunc(rt.Method+" /v3"+rt.Path, rt.handler)
+	pattern := rt.Method + " /v3" + rt.Path
+	if rt.Path == "/" {
+		pattern += "{$}" // "/v3/" alone, not the whole tree
+	}
+	s.mux.HandleFunc(pattern, rt.handler)
 	s.routes = append(s.routes, rt)
 }
 
@@ -394,4 +399,48 @@ func (s *Server) deleteTx(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// endpoint is an entry of the index pages (GET /v3, /v3/services, ...).
+type endpoint struct {
+	Title       string `json:"title"`
+	URL         string `json:"url"`
+	Description string `json:"description,omitempty"`
+}
+
+// registerIndexes adds the pages that list what lies under /v3,
+// /v3/services, /v3/services/haproxy and its configuration, from the
+// routes registered so far; call it last.
+func (s *Server) registerIndexes() {
+	for _, prefix := range []string{"", "/services", "/services/haproxy", cfgPrefix} {
+		seen := map[string]bool{}
+		var list []endpoint
+		for _, rt := range s.routes {
+			rest, ok := strings.CutPrefix(rt.Path, prefix+"/")
+			if !ok {
+				continue
+			}
+			seg, _, _ := strings.Cut(rest, "/")
+			if seg == "" || strings.HasPrefix(seg, "{") || seen[seg] {
+				continue
+			}
+			seen[seg] = true
+			e := endpoint{Title: seg, URL: "/v3" + prefix + "/" + seg}
+			for _, o := range s.routes {
+				if o.Method == "GET" && o.Path == prefix+"/"+seg {
+					e.Description = o.Summary
+				}
+			}
+			list = append(list, e)
+		}
+		slices.SortFunc(list, func(a, b endpoint) int { return strings.Compare(a.Title, b.Title) })
+		path := prefix
+		if path == "" {
+			path = "/"
+		}
+		s.handle(&route{Method: "GET", Path: path, Summary: "what lies under /v3" + prefix, Tag: "Discovery",
+			Resp: reflect.TypeFor[[]endpoint](), Status: 200, handler: func(w http.ResponseWriter, r *http.Request) {
+				writeJSON(w, 200, list)
+			}})
+	}
 }

@@ -145,6 +145,7 @@ func newServer(o Options, secs []*models.Section, kids []*models.Child) (*Server
 	s.version.Store(max(v, 1))
 	s.registerMeta()
 	s.registerModels(secs, kids)
+	s.registerIndexes()
 	if s.regErr != nil {
 		return nil, s.regErr
 	}
@@ -283,7 +284,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// HAProxy's API ignores a trailing slash.
-	if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+	if p := r.URL.Path; len(p) > len("/v3/") && strings.HasSuffix(p, "/") {
 		r.URL.Path = strings.TrimRight(p, "/")
 		r.URL.RawPath = ""
 	}

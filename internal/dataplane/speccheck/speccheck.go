@@ -30,7 +30,9 @@ func Parse(data []byte) (Spec, error) {
 // and path (path relative to the servers' base, without query).
 func (s Spec) Operation(method, path string) (string, map[string]any, error) {
 	paths, _ := s["paths"].(map[string]any)
-	path = strings.TrimSuffix(path, "/")
+	if path = strings.TrimSuffix(path, "/"); path == "" {
+		path = "/"
+	}
 	best, bestScore := "", -1
 	for tmpl := range paths {
 		if score, ok := match(tmpl, path); ok && score > bestScore {
