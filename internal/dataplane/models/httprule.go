@@ -7,14 +7,41 @@ import (
 	"github.com/hawser-lb/hawser/internal/rules"
 )
 
-// HTTPRule is one http-request, http-response or http-after-response line
-// (HAProxy's http_request_rule, http_response_rule and
-// http_after_response_rule models share it). Type is the action; the other
-// fields are the action's arguments, named as in HAProxy's API. Fields of
-// HAProxy's model for actions hawser does not implement are absent, so a
-// body that sets one is refused as an unknown field.
+// HTTPRequestRule, HTTPResponseRule and HTTPAfterResponseRule are one
+// http-request, http-response or http-after-response line (HAProxy's
+// http_request_rule, http_response_rule and http_after_response_rule
+// models). Type is the action, from the actions hawser implements in that
+// rule set; HTTPRuleArgs holds its arguments. Fields of HAProxy's models
+// for actions hawser does not implement are absent, so a body that sets
+// one is refused as an unknown field.
+type HTTPRequestRule struct {
+	Type string `json:"type" required:"true" enum:"add-acl,add-header,allow,auth,capture,del-acl,del-header,del-map,deny,disable-l7-retry,normalize-uri,redirect,reject,replace-header,replace-path,replace-pathq,replace-uri,replace-value,return,sc-inc-gpc,sc-inc-gpc0,sc-inc-gpc1,sc-set-gpt,sc-set-gpt0,set-header,set-log-level,set-map,set-method,set-path,set-pathq,set-query,set-retries,set-timeout,set-uri,set-var,set-var-fmt,silent-drop,tarpit,track-sc,unset-var,use-service,wait-for-body"`
+	HTTPRuleArgs
+}
+
+// HTTPResponseRule is one http-response line; see HTTPRequestRule.
+type HTTPResponseRule struct {
+	Type string `json:"type" required:"true" enum:"add-acl,add-header,allow,capture,del-acl,del-header,del-map,deny,redirect,replace-header,replace-value,return,sc-inc-gpc,sc-inc-gpc0,sc-inc-gpc1,sc-set-gpt,sc-set-gpt0,set-header,set-log-level,set-map,set-status,set-timeout,set-var,set-var-fmt,silent-drop,track-sc,unset-var,wait-for-body"`
+	HTTPRuleArgs
+}
+
+// HTTPAfterResponseRule is one http-after-response line; see
+// HTTPRequestRule.
+type HTTPAfterResponseRule struct {
+	Type string `json:"type" required:"true" enum:"add-acl,add-header,allow,del-acl,del-header,del-map,replace-header,replace-value,return,sc-inc-gpc,sc-inc-gpc0,sc-inc-gpc1,sc-set-gpt,sc-set-gpt0,set-header,set-log-level,set-map,set-status,set-var,set-var-fmt,unset-var"`
+	HTTPRuleArgs
+}
+
+// HTTPRule is what the three rule models convert to (Go converts between
+// structs that differ only in tags): the converters work on it.
 type HTTPRule struct {
-	Type     string `json:"type" required:"true" enum:"add-acl,add-header,allow,auth,capture,del-acl,del-header,del-map,deny,disable-l7-retry,normalize-uri,redirect,reject,replace-header,replace-path,replace-pathq,replace-uri,replace-value,return,sc-inc-gpc,sc-inc-gpc0,sc-inc-gpc1,sc-set-gpt,sc-set-gpt0,set-header,set-log-level,set-map,set-method,set-path,set-pathq,set-query,set-retries,set-status,set-timeout,set-uri,set-var,set-var-fmt,silent-drop,tarpit,track-sc,unset-var,use-service,wait-for-body"`
+	Type string `json:"type"`
+	HTTPRuleArgs
+}
+
+// HTTPRuleArgs are the condition and the arguments of an HTTP rule, named
+// as in HAProxy's API.
+type HTTPRuleArgs struct {
 	Cond     string `json:"cond,omitempty" enum:"if,unless"`
 	CondTest string `json:"cond_test,omitempty"`
 
@@ -101,14 +128,45 @@ var (
 
 func httpRuleChild(d rules.Dir, path string) *Child {
 	kw := d.String()
-	return &Child{
+	c := &Child{
 		Path:    path,
 		Parents: []string{"frontend", "backend", "defaults"},
-		New:     func() any { return new(HTTPRule) },
 		Owns:    func(words []string) bool { return len(words) > 0 && words[0] == kw },
-		Decode:  func(words []string) (any, error) { return decodeHTTPRule(d, words) },
-		Encode:  func(m any) ([]string, error) { return encodeHTTPRule(d, m.(*HTTPRule)) },
 	}
+	decode := func(words []string) (*HTTPRule, error) { return decodeHTTPRule(d, words) }
+	switch d {
+	case rules.Request:
+		c.New = func() any { return new(HTTPRequestRule) }
+		c.Decode = func(words []string) (any, error) {
+			r, err := decode(words)
+			if err != nil {
+				return nil, err
+			}
+			return (*HTTPRequestRule)(r), nil
+		}
+		c.Encode = func(m any) ([]string, error) { return encodeHTTPRule(d, (*HTTPRule)(m.(*HTTPRequestRule))) }
+	case rules.Response:
+		c.New = func() any { return new(HTTPResponseRule) }
+		c.Decode = func(words []string) (any, error) {
+			r, err := decode(words)
+			if err != nil {
+				return nil, err
+			}
+			return (*HTTPResponseRule)(r), nil
+		}
+		c.Encode = func(m any) ([]string, error) { return encodeHTTPRule(d, (*HTTPRule)(m.(*HTTPResponseRule))) }
+	default:
+		c.New = func() any { return new(HTTPAfterResponseRule) }
+		c.Decode = func(words []string) (any, error) {
+			r, err := decode(words)
+			if err != nil {
+				return nil, err
+			}
+			return (*HTTPAfterResponseRule)(r), nil
+		}
+		c.Encode = func(m any) ([]string, error) { return encodeHTTPRule(d, (*HTTPRule)(m.(*HTTPAfterResponseRule))) }
+	}
+	return c
 }
 
 // argReader walks a rule's arguments while decoding.
@@ -226,7 +284,7 @@ func decodeHTTPRule(d rules.Dir, words []string) (*HTTPRule, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &HTTPRule{Type: base, Cond: cond, CondTest: test}
+	r := &HTTPRule{Type: base, HTTPRuleArgs: HTTPRuleArgs{Cond: cond, CondTest: test}}
 	a := &argReader{line: words, args: args}
 	switch base {
 	case "allow", "reject", "silent-drop", "disable-l7-retry":

@@ -179,19 +179,25 @@ var casesHTTPRules = []listCase{
 	{name: "hash in cond_test", path: "http_request_rules", json: `{"type":"allow","cond":"if","cond_test":"a # b"}`, err: "cond_test: '#' must be quoted"},
 }
 
-// TestHTTPRuleTypeEnum checks that the type enum lists exactly the actions
-// hawser implements, so the OpenAPI document tells clients the truth.
+// TestHTTPRuleTypeEnum checks that each rule set's type enum lists exactly
+// the actions hawser implements there, so the OpenAPI document tells
+// clients the truth.
 func TestHTTPRuleTypeEnum(t *testing.T) {
 	t.Parallel()
-	f, _ := reflectField(HTTPRule{}, "Type")
-	got := strings.Split(f.Tag.Get("enum"), ",")
-	var want []string
-	for _, a := range rulesActions() {
-		want = append(want, a)
-	}
-	sort.Strings(got)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Fatalf("type enum (-implemented +declared):\n%s", diff)
+	for _, tc := range []struct {
+		model any
+		dir   rules.Dir
+	}{
+		{HTTPRequestRule{}, rules.Request},
+		{HTTPResponseRule{}, rules.Response},
+		{HTTPAfterResponseRule{}, rules.AfterResponse},
+	} {
+		f, _ := reflectField(tc.model, "Type")
+		got := strings.Split(f.Tag.Get("enum"), ",")
+		sort.Strings(got)
+		if diff := cmp.Diff(rulesActions(tc.dir), got); diff != "" {
+			t.Errorf("%T type enum (-implemented +declared):\n%s", tc.model, diff)
+		}
 	}
 }
 
@@ -320,11 +326,12 @@ func reflectField(v any, name string) (reflect.StructField, bool) {
 	return reflect.TypeOf(v).FieldByName(name)
 }
 
-// rulesActions lists the HTTP actions hawser implements, as HTTPRule types.
-func rulesActions() []string {
+// rulesActions lists the HTTP actions hawser implements in rule set d, as
+// rule types.
+func rulesActions(d rules.Dir) []string {
 	var out []string
 	for _, a := range rules.Actions() {
-		if !a.Supported() {
+		if !a.Supported() || !a.Dirs.Has(d) {
 			continue
 		}
 		n := a.Name

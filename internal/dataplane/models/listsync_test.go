@@ -1,6 +1,7 @@
 package models
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
@@ -127,7 +128,11 @@ func TestHAProxyHTTPActionsKnown(t *testing.T) {
 	for _, path := range []string{"http_request_rules", "http_response_rules", "http_after_response_rules"} {
 		c := childByPath(t, path)
 		for _, a := range haproxyHTTPActions {
-			_, err := c.Encode(&HTTPRule{Type: a})
+			m := c.New()
+			if err := json.Unmarshal([]byte(`{"type":"`+a+`"}`), m); err != nil {
+				t.Fatal(err)
+			}
+			_, err := c.Encode(m)
 			if err != nil && strings.Contains(err.Error(), "unknown action") {
 				t.Errorf("%s: %v", path, err)
 			}

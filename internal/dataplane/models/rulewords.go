@@ -204,9 +204,19 @@ func durationText(ms int64) string {
 // but comes back empty, which means the field does not apply to the rule's
 // type or action.
 func unusedField(in, back any, what string) error {
-	vi, vb := reflect.ValueOf(in).Elem(), reflect.ValueOf(back).Elem()
+	return unusedIn(reflect.ValueOf(in).Elem(), reflect.ValueOf(back).Elem(), what)
+}
+
+// unusedIn is unusedField over struct values, into embedded structs.
+func unusedIn(vi, vb reflect.Value, what string) error {
 	t := vi.Type()
 	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.Anonymous && f.Type.Kind() == reflect.Struct {
+			if err := unusedIn(vi.Field(i), vb.Field(i), what); err != nil {
+				return err
+			}
+			continue
+		}
 		if !vi.Field(i).IsZero() && vb.Field(i).IsZero() {
 			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 			return fieldError(name, "is not used by %s", what)
