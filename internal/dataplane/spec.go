@@ -81,7 +81,7 @@ func buildSpec(routes []*route, version string) map[string]any {
 		if rt.Body != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": g.content(rt.Body)}
 		}
-		ok := map[string]any{"description": http.StatusText(rt.Status)}
+		ok := map[string]any{"description": http.StatusText(rt.Status), "headers": versionHeader}
 		if rt.Resp != nil && rt.Status != http.StatusNoContent {
 			ok["content"] = g.content(rt.Resp)
 		}
@@ -105,6 +105,7 @@ func buildSpec(routes []*route, version string) map[string]any {
 		for _, c := range codes {
 			responses[strconv.Itoa(c)] = map[string]any{
 				"description": http.StatusText(c),
+				"headers":     versionHeader,
 				"content":     map[string]any{"application/json": map[string]any{"schema": errRef}},
 			}
 		}
@@ -128,6 +129,14 @@ func buildSpec(routes []*route, version string) map[string]any {
 			},
 		},
 	}
+}
+
+// versionHeader documents the header every answer carries.
+var versionHeader = map[string]any{
+	"Configuration-Version": map[string]any{
+		"description": "the committed configuration version",
+		"schema":      map[string]any{"type": "string"},
+	},
 }
 
 func hasParam(ps []param, name string) bool {
