@@ -35,6 +35,8 @@ MICRO_SUITES=(
 	"./bench ^BenchmarkProxyKeepAliveParallel$"
 	"./bench ^BenchmarkProxyKeepAlive(Parallel)?HTTPLogUDP$"
 	"./bench ^BenchmarkDataplaneCommit10kServers$"
+	"./bench ^BenchmarkProxyLarge(Response|Request)$"
+	"./internal/sockio ^BenchmarkConn$"
 	"./internal/balance ^BenchmarkAcquireRelease(Parallel)?$"
 	"./internal/acl ^Benchmark(Match|Eval|MatchIPFile100k)$"
 	"./internal/maps ^BenchmarkLookup(Str|Beg|IP)100k$"

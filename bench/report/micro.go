@@ -212,7 +212,9 @@ var microAreas = []microArea{
 			"request with `option httplog` to a UDP syslog target, so its difference from the same benchmark " +
 			"without it is the cost of logging at full load (`dropped/op` counts lines the logger dropped). " +
 			"`DataplaneCommit10kServers` is not a request: one Data Plane API commit (one server weight changed, " +
-			"as raw text) on 100 backends of 100 servers, validated as `hawser -c`, fsynced and applied to the running engine.",
+			"as raw text) on 100 backends of 100 servers, validated as `hawser -c`, fsynced and applied to the running engine. " +
+			"`ProxyLargeResponse` and `ProxyLargeRequest` move a 1 MiB body per op (MB/s), spliced between the sockets; " +
+			"the harness's own client, which reads every byte, dominates their ns/op.",
 		targets:    map[string]int{"BenchmarkProxyKeepAlive": 2, "BenchmarkProxyKeepAliveHTTPLogUDP": 2},
 		targetNote: "issue 3 allows at most 2 allocations per request on HTTP/1.1 keep-alive; the aim is 0",
 	},
@@ -242,6 +244,14 @@ var microAreas = []microArea{
 		title: "Stick-table updates",
 		desc: "Track an entry, count an HTTP request (counter and rate) and release it: an existing IP or string key, " +
 			"from every CPU on distinct or one hot key (`Parallel`), and creating entries in a full table, which evicts (`CreateEvict`).",
+	},
+	{
+		pkg:   "internal/sockio",
+		title: "Raw socket calls",
+		desc: "A 64-byte ping-pong with a loopback echo peer through a connection whose reads and writes are raw " +
+			"system calls (`raw`, what hawser uses for plain and TLS sockets) and through Go's `net.TCPConn` (`net`).",
+		targets:    map[string]int{"BenchmarkConn": 0},
+		targetNote: "allocation-free",
 	},
 	{
 		pkg:   "internal/h1",
