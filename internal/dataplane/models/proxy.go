@@ -254,19 +254,28 @@ type Errorloc struct {
 
 // StatsOptions are the "stats ..." lines of a proxy.
 type StatsOptions struct {
-	StatsEnable        bool         `json:"stats_enable,omitempty"`
-	StatsURIPrefix     string       `json:"stats_uri_prefix,omitempty"`
-	StatsRealm         bool         `json:"stats_realm,omitempty"`
-	StatsRealmRealm    *string      `json:"stats_realm_realm,omitempty"`
-	StatsAuths         []*StatsAuth `json:"stats_auths,omitempty"`
-	StatsRefreshDelay  *int64       `json:"stats_refresh_delay,omitempty"`
-	StatsHideVersion   bool         `json:"stats_hide_version,omitempty"`
-	StatsShowLegends   bool         `json:"stats_show_legends,omitempty"`
-	StatsShowDesc      *string      `json:"stats_show_desc,omitempty"`
-	StatsShowNodeName  *string      `json:"stats_show_node_name,omitempty"`
-	StatsAdmin         bool         `json:"stats_admin,omitempty"`
-	StatsAdminCond     string       `json:"stats_admin_cond,omitempty" enum:"if,unless"`
-	StatsAdminCondTest string       `json:"stats_admin_cond_test,omitempty"`
+	StatsEnable        bool                `json:"stats_enable,omitempty"`
+	StatsURIPrefix     string              `json:"stats_uri_prefix,omitempty"`
+	StatsRealm         bool                `json:"stats_realm,omitempty"`
+	StatsRealmRealm    *string             `json:"stats_realm_realm,omitempty"`
+	StatsAuths         []*StatsAuth        `json:"stats_auths,omitempty"`
+	StatsRefreshDelay  *int64              `json:"stats_refresh_delay,omitempty"`
+	StatsHideVersion   bool                `json:"stats_hide_version,omitempty"`
+	StatsShowLegends   bool                `json:"stats_show_legends,omitempty"`
+	StatsShowDesc      *string             `json:"stats_show_desc,omitempty"`
+	StatsShowNodeName  *string             `json:"stats_show_node_name,omitempty"`
+	StatsAdmin         bool                `json:"stats_admin,omitempty"`
+	StatsAdminCond     string              `json:"stats_admin_cond,omitempty" enum:"if,unless"`
+	StatsAdminCondTest string              `json:"stats_admin_cond_test,omitempty"`
+	StatsHTTPRequests  []*StatsHTTPRequest `json:"stats_http_requests,omitempty"`
+}
+
+// StatsHTTPRequest is one "stats http-request" line.
+type StatsHTTPRequest struct {
+	Type     string `json:"type" required:"true" enum:"allow,deny,auth"`
+	Realm    string `json:"realm,omitempty"`
+	Cond     string `json:"cond,omitempty" enum:"if,unless"`
+	CondTest string `json:"cond_test,omitempty"`
 }
 
 // StatsAuth is one "stats auth <user>:<passwd>" line.
@@ -317,7 +326,7 @@ var proxyLines = &lineCodec{extras: []*extra{
 	{json: []string{"error_files"}, kws: []string{"errorfile"}, decode: decodeErrorfile, encode: encodeErrorfile},
 	{json: []string{"errorfiles_from_http_errors"}, kws: []string{"errorfiles"}, decode: decodeErrorfiles, encode: encodeErrorfiles},
 	{json: []string{"errorloc302", "errorloc303"}, kws: []string{"errorloc", "errorloc302", "errorloc303"}, decode: decodeErrorloc, encode: encodeErrorloc},
-	{json: []string{"stats_options"}, kws: []string{"stats enable", "stats uri", "stats realm", "stats auth", "stats refresh", "stats hide-version", "stats show-legends", "stats show-desc", "stats show-node", "stats admin"}, decode: decodeStats, encode: encodeStats},
+	{json: []string{"stats_options"}, kws: []string{"stats enable", "stats uri", "stats realm", "stats auth", "stats refresh", "stats hide-version", "stats show-legends", "stats show-desc", "stats show-node", "stats admin", "stats http-request"}, decode: decodeStats, encode: encodeStats},
 	{json: []string{"monitor_fail"}, kws: []string{"monitor fail"}, decode: decodeMonitorFail, encode: encodeMonitorFail},
 	{json: []string{"stick_table"}, kws: []string{"stick-table"}, decode: decodeStickTable, encode: encodeStickTable},
 	{json: []string{"force_persist_list"}, kws: []string{"force-persist"}, decode: decodePersist("force_persist_list"), encode: encodePersist("force-persist", "force_persist_list")},
@@ -1135,6 +1144,22 @@ func decodeStats(f fields, w []string) error {
 	case "show-node":
 		d := strings.Join(args, " ")
 		s.StatsShowNodeName = &d
+	case "http-request":
+		if len(args) == 0 {
+			return fmt.Errorf("expects allow, deny or auth")
+		}
+		rest, cond, test, err := splitCond(args[1:])
+		if err != nil {
+			return err
+		}
+		r := &StatsHTTPRequest{Type: args[0], Cond: cond, CondTest: test}
+		switch {
+		case len(rest) == 2 && rest[0] == "realm" && r.Type == "auth":
+			r.Realm = rest[1]
+		case len(rest) != 0:
+			return fmt.Errorf("unexpected %q", rest[0])
+		}
+		s.StatsHTTPRequests = append(s.StatsHTTPRequests, r)
 	case "admin":
 		if len(args) < 2 || (args[0] != "if" && args[0] != "unless") {
 			return fmt.Errorf("expects if|unless <condition>")
@@ -1202,6 +1227,32 @@ func encodeStats(f fields) ([][]string, error) {
 		line, err := appendCond([]string{"admin"}, s.StatsAdminCond, s.StatsAdminCondTest)
 		if err != nil {
 			return nil, fmt.Errorf("stats_options: stats_admin: %w", err)
+		}
+		add(line...)
+	}
+	for _, r := range s.StatsHTTPRequests {
+		if r == nil {
+			continue
+		}
+		if err := validate(fieldsOf(r)); err != nil {
+			return nil, fmt.Errorf("stats_options: stats_http_requests: %w", err)
+		}
+		line := []string{"http-request", r.Type}
+		switch {
+		case r.Type == "":
+			return nil, fmt.Errorf("stats_options: stats_http_requests: field \"type\" is required")
+		case r.Realm != "" && r.Type != "auth":
+			return nil, fmt.Errorf("stats_options: stats_http_requests: field \"realm\" is only for type auth")
+		case r.Realm != "":
+			realm, err := oneWord("realm", r.Realm, true)
+			if err != nil {
+				return nil, fmt.Errorf("stats_options: stats_http_requests: %w", err)
+			}
+			line = append(line, "realm", realm)
+		}
+		line, err := appendCond(line, r.Cond, r.CondTest)
+		if err != nil {
+			return nil, fmt.Errorf("stats_options: stats_http_requests: %w", err)
 		}
 		add(line...)
 	}

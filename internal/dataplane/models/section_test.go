@@ -82,10 +82,11 @@ stats enable
 stats uri /stats
 stats auth admin:secret
 stats refresh 10s
+stats http-request auth realm Stats unless { src 10.0.0.0/8 }
 stick-table type ip size 100k expire 30s store http_req_rate(10s),conn_cur
 log-format "%ci:%cp [%t] %ft"
 `,
-			json: `{"name":"web","from":"base","mode":"http","description":"the public site","monitor_fail":{"cond":"if","cond_test":"{ nbsrv(app) lt 1 }"},"stick_table":{"type":"ip","size":102400,"expire":30000,"store":"http_req_rate(10s),conn_cur"},"http_request_timeout":5000,"http_connection_mode":"http-server-close","forwardfor":{"enabled":"enabled","except":"127.0.0.0/8","header":"X-Real-IP","ifnone":true},"error_files":[{"code":503,"file":"/etc/hawser/503.http"}],"stats_options":{"stats_enable":true,"stats_uri_prefix":"/stats","stats_auths":[{"user":"admin","passwd":"secret"}],"stats_refresh_delay":10},"maxconn":1000,"client_timeout":30000,"default_backend":"app","httplog":true,"log_format":"%ci:%cp [%t] %ft","monitor_uri":"/health","dontlognull":"enabled","logasap":"disabled"}`,
+			json: `{"name":"web","from":"base","mode":"http","description":"the public site","monitor_fail":{"cond":"if","cond_test":"{ nbsrv(app) lt 1 }"},"stick_table":{"type":"ip","size":102400,"expire":30000,"store":"http_req_rate(10s),conn_cur"},"http_request_timeout":5000,"http_connection_mode":"http-server-close","forwardfor":{"enabled":"enabled","except":"127.0.0.0/8","header":"X-Real-IP","ifnone":true},"error_files":[{"code":503,"file":"/etc/hawser/503.http"}],"stats_options":{"stats_enable":true,"stats_uri_prefix":"/stats","stats_auths":[{"user":"admin","passwd":"secret"}],"stats_refresh_delay":10,"stats_http_requests":[{"type":"auth","realm":"Stats","cond":"unless","cond_test":"{ src 10.0.0.0/8 }"}]},"maxconn":1000,"client_timeout":30000,"default_backend":"app","httplog":true,"log_format":"%ci:%cp [%t] %ft","monitor_uri":"/health","dontlognull":"enabled","logasap":"disabled"}`,
 			back: `
 from base
 mode http
@@ -106,6 +107,7 @@ stats enable
 stats uri /stats
 stats auth admin:secret
 stats refresh 10s
+stats http-request auth realm Stats unless { src 10.0.0.0/8 }
 monitor fail if { nbsrv(app) lt 1 }
 stick-table type ip size 100k expire 30s store http_req_rate(10s),conn_cur
 `,
