@@ -253,6 +253,8 @@ func TestEveryListServed(t *testing.T) {
 		{"/backends/app/server_switching_rules", 1},
 		{"/backends/raw/tcp_response_rules", 2},
 		{"/backends/raw/tcp_checks", 2},
+		{"/global/log_targets", 1},
+		{"/defaults/unnamed_defaults_1/log_targets", 1},
 	} {
 		var list []map[string]any
 		r := a.must(200, "GET", cfgPath+tc.path, "")
@@ -281,5 +283,10 @@ func TestEveryListServed(t *testing.T) {
 	}
 	if b, c := dropVersion(string(before)), dropVersion(string(after)); b != c {
 		t.Errorf("rewriting the lists changed the file:\n--- before\n%s\n--- after\n%s", b, c)
+	}
+	// The global section's log targets are a list too.
+	a.must(201, "POST", cfgPath+"/global/log_targets/1?version="+a.version(), `{"address":"stderr","format":"short","facility":"daemon","level":"err"}`)
+	if data, _ := os.ReadFile(a.proc.Path()); !strings.Contains(string(data), "global\n    log stdout format raw local0\n    log stderr format short daemon err\n") {
+		t.Errorf("global log line not written after the first:\n%s", data)
 	}
 }
