@@ -9,6 +9,7 @@ import (
 
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/h1"
+	"github.com/hawser-lb/hawser/internal/resolver"
 	"github.com/hawser-lb/hawser/internal/stats"
 )
 
@@ -60,6 +61,9 @@ func promService(t *txn) (int, string, []byte) {
 	if o.Scopes&stats.ScopeStickTable != 0 {
 		o.Tables = stickTables(gen)
 	}
+	if o.Scopes&stats.ScopeResolver != 0 {
+		o.Resolvers = nameservers(gen)
+	}
 	if o.DescLabels {
 		o.GlobalDesc = gen.Snap.Global.Description
 		o.Descs = proxyDescs(gen)
@@ -97,4 +101,30 @@ func proxyDescs(g *engine.Generation) map[string]string {
 		}
 	}
 	return m
+}
+
+// nameservers lists the counters of the nameservers of the generation's
+// resolvers sections, for the exporter's resolver scope.
+func nameservers(g *engine.Generation) []stats.Nameserver {
+	used := make(map[string]bool, len(g.Snap.Resolvers))
+	for _, r := range g.Snap.Resolvers {
+		used[r.Name] = true
+		for _, ns := range r.Nameservers {
+			resolver.CountersFor(r.Name, ns.Name) // listed even before any query
+		}
+	}
+	var out []stats.Nameserver
+	for _, ns := range resolver.Stats() {
+		if !used[ns.Resolvers] {
+			continue // a section removed by a reload
+		}
+		c := ns.Counters
+		out = append(out, stats.Nameserver{Resolvers: ns.Resolvers, Name: ns.Nameserver, Counters: map[string]uint64{
+			"sent": c.Sent.Load(), "send_error": c.SendError.Load(), "valid": c.Valid.Load(),
+			"cname": c.CNAME.Load(), "any_err": c.AnyErr.Load(), "nx": c.NX.Load(),
+			"timeout": c.Timeout.Load(), "refused": c.Refused.Load(), "other": c.Other.Load(),
+			"invalid": c.Invalid.Load(), "truncated": c.Truncated.Load(),
+		}})
+	}
+	return out
 }

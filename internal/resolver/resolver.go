@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +45,9 @@ type Client struct {
 	Cfg *config.Resolvers
 	// Nameservers are the ip:port addresses queried in turn.
 	Nameservers []string
+	// counters are each nameserver's counters, by the index in
+	// Nameservers (stats.go); nil entries count nothing.
+	counters []*Counters
 }
 
 // ResolvConf is the file parse-resolv-conf reads; tests replace it.
@@ -55,9 +59,15 @@ func New(cfg *config.Resolvers) *Client {
 	c := &Client{Cfg: cfg}
 	for _, ns := range cfg.Nameservers {
 		c.Nameservers = append(c.Nameservers, ns.Address)
+		c.counters = append(c.counters, CountersFor(cfg.Name, ns.Name))
 	}
 	if cfg.ParseResolvConf {
-		c.Nameservers = append(c.Nameservers, readResolvConf(ResolvConf)...)
+		// HAProxy names the nameservers of resolv.conf after their
+		// position in the file.
+		for i, addr := range readResolvConf(ResolvConf) {
+			c.Nameservers = append(c.Nameservers, addr)
+			c.counters = append(c.counters, CountersFor(cfg.Name, "resolv.conf."+strconv.Itoa(i+1)))
+		}
 	}
 	return c
 }
@@ -124,8 +134,12 @@ func (c *Client) query(ctx context.Context, name dnsmessage.Name, typ dnsmessage
 	}
 	var last error = &Error{Status: StatusTimeout, Err: errors.New("no answer")}
 	for i := range retries {
-		ns := c.Nameservers[i%len(c.Nameservers)]
-		addrs, err := c.exchange(ctx, ns, name, typ, wait)
+		n := i % len(c.Nameservers)
+		var ctr *Counters
+		if n < len(c.counters) {
+			ctr = c.counters[n]
+		}
+		addrs, err := c.exchange(ctx, c.Nameservers[n], name, typ, wait, ctr)
 		if err == nil {
 			return addrs, nil
 		}
@@ -141,7 +155,25 @@ func (c *Client) query(ctx context.Context, name dnsmessage.Name, typ dnsmessage
 	return nil, last
 }
 
-func (c *Client) exchange(ctx context.Context, ns string, name dnsmessage.Name, typ dnsmessage.Type, wait time.Duration) ([]netip.Addr, error) {
+func (c *Client) exchange(ctx context.Context, ns string, name dnsmessage.Name, typ dnsmessage.Type, wait time.Duration, ctr *Counters) ([]netip.Addr, error) {
+	if ctr == nil {
+		ctr = new(Counters) // counted nowhere
+	}
+	addrs, sent, err := c.exchange1(ctx, ns, name, typ, wait, ctr)
+	if sent {
+		ctr.count(err)
+	}
+	return addrs, err
+}
+
+// statusInvalid marks an answer that does not parse; "hold" knows it as
+// "other".
+const statusInvalid = "invalid"
+
+// exchange1 sends one query to ns and reads its answer; sent reports
+// whether the query went out (what follows is then the nameserver's
+// answer, or its absence).
+func (c *Client) exchange1(ctx context.Context, ns string, name dnsmessage.Name, typ dnsmessage.Type, wait time.Duration, ctr *Counters) (_ []netip.Addr, sent bool, _ error) {
 	id := uint16(rand.Uint32())
 	b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: id, RecursionDesired: true})
 	b.EnableCompression()
@@ -157,71 +189,87 @@ func (c *Client) exchange(ctx context.Context, ns string, name dnsmessage.Name, 
 	}
 	msg, err := b.Finish()
 	if err != nil {
-		return nil, &Error{Status: StatusOther, Err: err}
+		return nil, false, &Error{Status: StatusOther, Err: err}
 	}
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "udp", ns)
 	if err != nil {
-		return nil, &Error{Status: StatusOther, Err: err}
+		ctr.SendError.Add(1)
+		return nil, false, &Error{Status: StatusOther, Err: err}
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
 	defer stop()
 	conn.SetDeadline(time.Now().Add(wait))
 	if _, err := conn.Write(msg); err != nil {
-		return nil, &Error{Status: StatusOther, Err: err}
+		ctr.SendError.Add(1)
+		return nil, false, &Error{Status: StatusOther, Err: err}
 	}
+	ctr.Sent.Add(1)
 	buf := make([]byte, max(size, 512))
 	for {
 		n, err := conn.Read(buf)
 		if err != nil {
-			return nil, &Error{Status: StatusTimeout, Err: err}
+			if ctx.Err() != nil {
+				return nil, false, ctx.Err() // given up, not timed out
+			}
+			return nil, true, &Error{Status: StatusTimeout, Err: err}
 		}
 		var p dnsmessage.Parser
 		h, err := p.Start(buf[:n])
 		if err != nil || h.ID != id || !h.Response {
 			continue // not our answer: keep waiting
 		}
+		if h.Truncated {
+			ctr.Truncated.Add(1)
+		}
 		switch h.RCode {
 		case dnsmessage.RCodeSuccess:
 		case dnsmessage.RCodeNameError:
-			return nil, &Error{Status: StatusNX, Err: fmt.Errorf("%s: no such name", name)}
+			return nil, true, &Error{Status: StatusNX, Err: fmt.Errorf("%s: no such name", name)}
 		case dnsmessage.RCodeRefused:
-			return nil, &Error{Status: StatusRefused, Err: fmt.Errorf("%s: refused", name)}
+			return nil, true, &Error{Status: StatusRefused, Err: fmt.Errorf("%s: refused", name)}
 		default:
-			return nil, &Error{Status: StatusOther, Err: fmt.Errorf("%s: %v", name, h.RCode)}
+			return nil, true, &Error{Status: StatusOther, Err: fmt.Errorf("%s: %v", name, h.RCode)}
 		}
 		if err := p.SkipAllQuestions(); err != nil {
-			return nil, &Error{Status: StatusOther, Err: err}
+			return nil, true, &Error{Status: statusInvalid, Err: err}
 		}
 		var out []netip.Addr
+		cname := false
 		for {
 			rh, err := p.AnswerHeader()
 			if errors.Is(err, dnsmessage.ErrSectionDone) {
 				break
 			}
 			if err != nil {
-				return nil, &Error{Status: StatusOther, Err: err}
+				return nil, true, &Error{Status: statusInvalid, Err: err}
 			}
 			switch rh.Type {
 			case dnsmessage.TypeA:
 				r, err := p.AResource()
 				if err != nil {
-					return nil, &Error{Status: StatusOther, Err: err}
+					return nil, true, &Error{Status: statusInvalid, Err: err}
 				}
 				out = append(out, netip.AddrFrom4(r.A))
 			case dnsmessage.TypeAAAA:
 				r, err := p.AAAAResource()
 				if err != nil {
-					return nil, &Error{Status: StatusOther, Err: err}
+					return nil, true, &Error{Status: statusInvalid, Err: err}
 				}
 				out = append(out, netip.AddrFrom16(r.AAAA))
+			case dnsmessage.TypeCNAME:
+				cname = true
+				fallthrough
 			default:
 				if err := p.SkipAnswer(); err != nil {
-					return nil, &Error{Status: StatusOther, Err: err}
+					return nil, true, &Error{Status: statusInvalid, Err: err}
 				}
 			}
 		}
-		return out, nil
+		if cname {
+			ctr.CNAME.Add(1)
+		}
+		return out, true, nil
 	}
 }

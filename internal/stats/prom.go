@@ -46,8 +46,46 @@ type PromOptions struct {
 
 	// Filled by the caller.
 	Tables     []StickTable      // for the sticktable scope
+	Resolvers  []Nameserver      // for the resolver scope
 	Descs      map[string]string // proxy name -> "description"
 	GlobalDesc string            // the global section's "description"
+}
+
+// Nameserver is the counters of one nameserver of a resolvers section,
+// for haproxy_resolver_*, by HAProxy's resolvers stats names (sent,
+// send_error, valid...).
+type Nameserver struct {
+	Resolvers, Name string
+	Counters        map[string]uint64
+}
+
+// resolverMetrics are HAProxy's resolvers stats fields with their
+// descriptions, in its order.
+var resolverMetrics = [...][2]string{
+	{"sent", "Sent"}, {"send_error", "Send error"}, {"valid", "Valid"}, {"update", "Update"},
+	{"cname", "CNAME"}, {"cname_error", "CNAME error"}, {"any_err", "Any errors"}, {"nx", "NX"},
+	{"timeout", "Timeout"}, {"refused", "Refused"}, {"other", "Other"}, {"invalid", "Invalid"},
+	{"too_big", "Too big"}, {"truncated", "Truncated"}, {"outdated", "Outdated"},
+}
+
+// resolverFamilies are promex's resolver module: each nameserver's
+// counters, labelled with its section and name.
+func resolverFamilies(o *PromOptions) []*dto.MetricFamily {
+	var fams []*dto.MetricFamily
+	for _, m := range resolverMetrics {
+		name := "haproxy_resolver_" + m[0]
+		if !o.wants(name) || len(o.Resolvers) == 0 {
+			continue
+		}
+		f := &dto.MetricFamily{Name: ptr(name), Help: ptr(m[1]), Type: dto.MetricType_COUNTER.Enum()}
+		for i := range o.Resolvers {
+			ns := &o.Resolvers[i]
+			ls := []*dto.LabelPair{{Name: ptr("resolver"), Value: ptr(ns.Resolvers)}, {Name: ptr("nameserver"), Value: ptr(ns.Name)}}
+			f.Metric = append(f.Metric, metric(true, ls, float64(ns.Counters[m[0]])))
+		}
+		fams = append(fams, f)
+	}
+	return fams
 }
 
 // StickTable is the state of one stick table, for haproxy_sticktable_*.
@@ -182,6 +220,9 @@ func WritePrometheus(w io.Writer, version string, info Info, rows []Row, o PromO
 	}
 	if o.Scopes&ScopeStickTable != 0 {
 		fams = append(fams, stickTableFamilies(&o)...)
+	}
+	if o.Scopes&ScopeResolver != 0 {
+		fams = append(fams, resolverFamilies(&o)...)
 	}
 	// MetricFamilyToText is the text format writer the expfmt encoder
 	// uses; calling it directly skips the encoder's name escaping, which

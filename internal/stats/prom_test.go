@@ -49,7 +49,6 @@ var promNames = map[string][]string{
 		"idle_connections_limit", "used_connections_current", "need_connections_current", "internal_errors_total"},
 }
 
-// Not served: resolver metrics.
 
 // testRows are a frontend, a backend and a checked server in mode http,
 // then a listener.
@@ -248,6 +247,15 @@ func TestPromFiltersLabelsAndStickTables(t *testing.T) {
 				t.Errorf("sticktable series (-want +got):\n%s%v", diff, keys(fams))
 			}
 		}},
+		{name: "resolvers", query: "scope=resolver", check: func(t *testing.T, fams map[string]*dto.MetricFamily) {
+			if len(fams) != len(resolverMetrics) {
+				t.Errorf("%d families: %v", len(fams), keys(fams))
+			}
+			m := fams["haproxy_resolver_nx"].GetMetric()
+			if len(m) != 1 || labels(m[0]) != `nameserver="ns1",resolver="dns"` || m[0].GetCounter().GetValue() != 4 {
+				t.Errorf("haproxy_resolver_nx: %v", m)
+			}
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -257,6 +265,7 @@ func TestPromFiltersLabelsAndStickTables(t *testing.T) {
 				t.Fatal(err)
 			}
 			o.Tables, o.Descs, o.GlobalDesc = tables, map[string]string{"app": "the app"}, "edge"
+			o.Resolvers = []Nameserver{{Resolvers: "dns", Name: "ns1", Counters: map[string]uint64{"sent": 9, "nx": 4}}}
 			tc.check(t, scrape(t, testRows(), o))
 		})
 	}

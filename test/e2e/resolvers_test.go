@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,4 +117,50 @@ backend be
 		}
 		return len(seen) == 2
 	})
+}
+
+// TestResolverMetrics checks promex's resolver module: each nameserver's
+// queries and answers, labelled with its section and name.
+func TestResolverMetrics(t *testing.T) {
+	t.Parallel()
+	dns := lbtest.NewDNS(t)
+	dns.Set("app.test", "127.0.0.1")
+	p := lbtest.Start(t, `
+resolvers dns
+    nameserver ns1 ${dns}
+    timeout resolve 100ms
+    timeout retry 1s
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+
+frontend prom
+    bind ${prom}
+    http-request use-service prometheus-exporter
+backend be
+    server s1 app.test:80 resolvers dns init-addr none
+    server s2 missing.test:80 resolvers dns init-addr none
+`, lbtest.Vars{"dns": dns.Addr})
+	value := func(body, name string) int {
+		m := regexp.MustCompile(`(?m)^haproxy_resolver_` + name + `\{resolver="dns",nameserver="ns1"\} (\d+)$`).FindStringSubmatch(body)
+		if m == nil {
+			return -1
+		}
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	var body string
+	lbtest.WaitUntil(t, "answers from the nameserver", 10*time.Second, func() bool {
+		body = lbtest.Get(t, p.URL("prom", "/metrics?scope=resolver")).Body
+		return value(body, "valid") > 0 && value(body, "nx") > 0
+	})
+	if sent, valid, nx := value(body, "sent"), value(body, "valid"), value(body, "nx"); sent < valid+nx || value(body, "any_err") < nx || value(body, "timeout") != 0 {
+		t.Errorf("sent %d, valid %d, nx %d:\n%s", sent, valid, nx, body)
+	}
+	if strings.Contains(body, "haproxy_process_") || !strings.Contains(body, "# TYPE haproxy_resolver_sent counter") {
+		t.Errorf("scope=resolver:\n%s", body)
+	}
 }
