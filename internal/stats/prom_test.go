@@ -49,7 +49,6 @@ var promNames = map[string][]string{
 		"idle_connections_limit", "used_connections_current", "need_connections_current", "internal_errors_total"},
 }
 
-
 // testRows are a frontend, a backend and a checked server in mode http,
 // then a listener.
 func testRows() []Row {
