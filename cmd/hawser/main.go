@@ -383,29 +383,38 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 			// shared with SO_REUSEPORT must reach the new process only.
 			rapi.Close()
 			ctx := context.Background()
-			if d := snap.Global.HardStopAfter; d > 0 {
+			// The running configuration's hard-stop-after, which a
+			// reload may have changed.
+			if d := eng.Active().Snap.Global.HardStopAfter; d > 0 {
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, d)
 				defer cancel()
 			}
-			eng.SoftStop(ctx)
-			eng.Close()
+			if eng.SoftStop(ctx) != nil {
+				log.Warn("hard-stop-after reached, closing the remaining connections")
+			}
+			closeNow(eng, log)
 			return 0
 		default:
-			// Stop now (SIGTERM, -st from a new process): the client
-			// connections are closed at once, but a handler waiting for a
-			// server only notices at its next read; don't wait for it.
-			done := make(chan struct{})
-			go func() { eng.Close(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(hardStopGrace):
-				log.Warn("exiting with requests still waiting for servers")
-			}
+			closeNow(eng, log)
 			return 0
 		}
 	}
 	return 0
+}
+
+// closeNow closes every connection (SIGTERM, -st from a new process,
+// hard-stop-after) and returns once their handlers are done, or after
+// hardStopGrace: a handler waiting for a server only notices its client
+// connection was closed at its next read.
+func closeNow(eng *engine.Engine, log *slog.Logger) {
+	done := make(chan struct{})
+	go func() { eng.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(hardStopGrace):
+		log.Warn("exiting with requests still waiting for servers")
+	}
 }
 
 // reloader runs a new configuration: the engine, the runtime API sockets

@@ -26,7 +26,7 @@ const upgradeCfg = `
 global
     stats socket ${sock} level admin ${expose}
     stats socket ipv4@${cli} level admin
-    hard-stop-after 30s
+    hard-stop-after ${hard_stop}
 defaults
     timeout client 10s
     timeout server 10s
@@ -61,13 +61,19 @@ type upgradeEnv struct {
 
 func startUpgradable(t *testing.T, expose bool) *upgradeEnv {
 	t.Helper()
+	return startUpgradableStop(t, expose, "30s")
+}
+
+// startUpgradableStop is startUpgradable with a hard-stop-after.
+func startUpgradableStop(t *testing.T, expose bool, hardStop string) *upgradeEnv {
+	t.Helper()
 	e := &upgradeEnv{
 		sock: filepath.Join(t.TempDir(), "hawser.sock"),
 		app:  lbtest.NewBackend(t, "s1"),
 		slow: lbtest.NewBackend(t, "s2"),
 	}
 	tcp := lbtest.NewTCPBackend(t, "t1")
-	vars := lbtest.Vars{"sock": e.sock, "s1": e.app.Addr, "s2": e.slow.Addr, "t1": tcp.Addr, "expose": "", "lf_udp": lbtest.FreeAddr(t)}
+	vars := lbtest.Vars{"sock": e.sock, "s1": e.app.Addr, "s2": e.slow.Addr, "t1": tcp.Addr, "expose": "", "lf_udp": lbtest.FreeAddr(t), "hard_stop": hardStop}
 	if expose {
 		vars["expose"] = "expose-fd listeners"
 	}
@@ -335,6 +341,29 @@ func TestUpgradeKeepsServerState(t *testing.T) {
 	}
 }
 
+// hard-stop-after bounds how long the old process drains: a request held
+// by its server is cut, and the old process exits.
+func TestUpgradeHardStopAfter(t *testing.T) {
+	t.Parallel()
+	e := startUpgradableStop(t, true, "500ms")
+	slow := e.slowRequest(t)
+	defer e.slow.Release()
+	nw := e.p.StartNext(t, "-x", e.sock, "-sf", strconv.Itoa(e.p.Pid()))
+	if code := e.p.Wait(t, exitWait); code != 0 {
+		t.Errorf("old process exit code %d", code)
+	}
+	if err := <-slow; err == nil {
+		t.Error("request held past hard-stop-after succeeded")
+	}
+	e.p.WaitLog(t, "hard-stop-after reached", time.Second)
+	if r := lbtest.Get(t, e.p.URL("fe", "/")); r.Status != 200 || r.Body != "s1" {
+		t.Errorf("after the upgrade: %d %q", r.Status, r.Body)
+	}
+	if nw.Exited() {
+		t.Fatalf("new process exited; output:\n%s", nw.Log())
+	}
+}
+
 // cliTry is cli without failing the test: the socket file is replaced
 // while a new worker starts.
 func cliTry(network, addr, cmd string) string {
@@ -376,7 +405,7 @@ func TestMasterWorkerUpgrade(t *testing.T) {
 		slow: lbtest.NewBackend(t, "s2"),
 	}
 	tcp := lbtest.NewTCPBackend(t, "t1")
-	vars := lbtest.Vars{"sock": e.sock, "s1": e.app.Addr, "s2": e.slow.Addr, "t1": tcp.Addr, "expose": "", "lf_udp": lbtest.FreeAddr(t)}
+	vars := lbtest.Vars{"sock": e.sock, "s1": e.app.Addr, "s2": e.slow.Addr, "t1": tcp.Addr, "expose": "", "lf_udp": lbtest.FreeAddr(t), "hard_stop": "30s"}
 	e.p = lbtest.StartArgs(t, upgradeCfg, vars, "-W")
 	var w1 int
 	lbtest.WaitUntil(t, "the first worker's stats socket", 20*time.Second, func() bool {
