@@ -296,6 +296,7 @@ func (l *loader) finish() {
 	l.checkResolverRefs()
 	l.checkFetchRefs()
 	l.checkServerProtos()
+	l.checkTracks()
 	for _, ul := range l.snap.Userlists {
 		l.checkUserlistMembers(ul)
 	}

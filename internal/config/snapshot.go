@@ -420,6 +420,9 @@ type Server struct {
 	// proxy; CheckViaSocks4 sends health checks through it too.
 	Socks4         string `json:",omitempty"`
 	CheckViaSocks4 bool   `json:",omitempty"`
+	// Track is "track [<backend>/]<server>": the server takes the up/down
+	// state of that one instead of running checks.
+	Track string `json:",omitempty"`
 	// Template is set on the servers of a "server-template" line: with
 	// resolvers, one without an address of its own stays in maintenance.
 	Template bool `json:",omitempty"`

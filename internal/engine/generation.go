@@ -544,10 +544,18 @@ func (e *Engine) compileBackend(g *Generation, bc *config.Backend) (*Backend, er
 			})
 		} else {
 			// A server without checks is always considered up,
-			// unless its agent holds it down.
-			st.SetUp(!st.AgentDown())
+			// unless its agent holds it down. A tracking server
+			// takes its state in startChecks.
+			if sc.Track == "" {
+				st.SetUp(!st.AgentDown())
+			}
 		}
 		agent := sc.Agent != nil && sc.Agent.Enabled
+		if agent && sc.Agent.Port == 0 && sc.CheckPort == 0 {
+			// HAProxy's answer to an agent without a port.
+			e.log.Warn("server does not have agent port, agent check has been disabled", "file", sc.Pos.File, "line", sc.Pos.Line, "backend", bc.Name, "server", sc.Name)
+			agent = false
+		}
 		st.SetAgentConfigured(agent)
 		if agent {
 			g.agents = append(g.agents, health.Agent{Backend: bc.Name, Server: sc, State: st, Addr: agentAddr(sc)})
@@ -615,6 +623,7 @@ func agentAddr(sc *config.Server) string {
 }
 
 func (g *Generation) startChecks(notify func(string, bool)) {
+	g.linkTracks()
 	if len(g.agents) > 0 {
 		new(health.Checker).RunAgents(g.ctx, g.agents, notify)
 	}
@@ -625,4 +634,49 @@ func (g *Generation) startChecks(notify func(string, bool)) {
 		return g.healthPeers[backend]
 	}
 	health.Run(g.ctx, g.checks, peers, notify)
+}
+
+// linkTracks makes every tracked server pass its up/down transitions to
+// the servers tracking it ("track"), and gives each tracker the state of
+// the server it tracks now. It runs once the generation is active: the
+// lists it sets replace those of the previous generation.
+func (g *Generation) linkTracks() {
+	reg := g.Engine.Registry()
+	trackers := map[*server.State][]*server.State{}
+	type link struct{ tracker, tracked *server.State }
+	var links []link
+	for _, bc := range g.Snap.Backends {
+		for _, sc := range bc.Servers {
+			st := reg.Get(bc.Name, sc.Name)
+			if _, ok := trackers[st]; !ok {
+				trackers[st] = nil
+			}
+			if sc.Track == "" {
+				continue
+			}
+			tb, ts, err := config.ResolveTrack(g.Snap, bc, sc)
+			if err != nil {
+				continue // refused when the configuration was loaded
+			}
+			tracked := reg.Get(tb.Name, ts.Name)
+			trackers[tracked] = append(trackers[tracked], st)
+			links = append(links, link{st, tracked})
+		}
+	}
+	for st, list := range trackers {
+		st.SetTrackers(list)
+	}
+	// Copy the states along the chains (a tracker may be tracked).
+	for range len(links) + 1 {
+		changed := false
+		for _, l := range links {
+			if l.tracker.Up() != l.tracked.Up() {
+				l.tracker.SetUp(l.tracked.Up())
+				changed = true
+			}
+		}
+		if !changed {
+			break
+		}
+	}
 }

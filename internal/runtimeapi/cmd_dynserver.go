@@ -123,7 +123,17 @@ func addServer(ctx *Context, args []string, _ string) (string, error) {
 		}
 		maxID = max(maxID, s.ID)
 	}
-	sc, err := parseDynServer(bc.Mode, sname, args[1:])
+	// "track" names a server of the running configuration, which the
+	// one-server configuration parseDynServer builds does not have: it
+	// is resolved here against the running one.
+	words, track := cutTrack(args[1:])
+	sc, err := parseDynServer(bc.Mode, sname, words)
+	if err == nil && track != "" {
+		sc.Track = track
+		if _, _, terr := config.ResolveTrack(snap, bc, sc); terr != nil {
+			return "", Errorf("%v.", terr)
+		}
+	}
 	if err != nil {
 		// Drop the "add server:4 : " position of the synthetic line.
 		msg := err.Error()
@@ -183,4 +193,17 @@ func delServer(ctx *Context, args []string, _ string) (string, error) {
 		return "", Errorf("Cannot remove the server: %v", err)
 	}
 	return "Server deleted.\n", nil
+}
+
+// cutTrack removes "track <arg>" from a server line's keywords.
+func cutTrack(words []string) (rest []string, track string) {
+	for i := 0; i < len(words); i++ {
+		if words[i] == "track" && i+1 < len(words) {
+			track = words[i+1]
+			i++
+			continue
+		}
+		rest = append(rest, words[i])
+	}
+	return rest, track
 }

@@ -78,3 +78,12 @@ func (s *State) AgentSend() (string, bool) {
 
 // SetAgentSend sets the string the agent check sends.
 func (s *State) SetAgentSend(v string) { s.agent.send.Store(&v) }
+
+// SetTrackers sets the servers that track s ("track"): each up/down
+// transition of s is applied to them too, after s's own callback. The
+// engine sets the list at each configuration change (nil clears it).
+func (s *State) SetTrackers(trackers []*State) {
+	s.mu.Lock()
+	s.trackers = trackers
+	s.mu.Unlock()
+}

@@ -62,6 +62,7 @@ type State struct {
 	check        CheckState
 	lastChange   time.Time
 	stateChanged func(s *State) // called after each up/down transition, outside mu
+	trackers     []*State       // servers whose "track" names this one (SetTrackers)
 	configMaint  bool           // maintenance comes from "disabled" in the config
 
 	// obs holds what observe/on-error and on-marked-* need (observe.go).
@@ -132,9 +133,14 @@ func (s *State) SetUp(up bool) bool {
 	}
 	s.lastChange = now
 	fn := s.stateChanged
+	trackers := s.trackers
 	s.mu.Unlock()
 	if fn != nil {
 		fn(s)
+	}
+	// The configuration refuses tracking loops, so this ends.
+	for _, t := range trackers {
+		t.SetUp(up)
 	}
 	return true
 }
