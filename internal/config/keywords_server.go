@@ -103,7 +103,7 @@ var serverKeywords = []*Keyword{
 	}),
 	srvUnsupported("proxy-v2-options", 1),
 	{Name: "track", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "[<backend>/]<server>", Supported: true,
-		Help: "take the up/down state of another server (one with check or agent-check, or tracking one) instead of checking",
+		Help:  "take the up/down state of another server (one with check or agent-check, or tracking one) instead of checking",
 		Parse: func(c *lineCtx, a []string) error { c.srv.Track = a[0]; return nil }},
 	srvUnsupported("redir", 1), srvUnsupported("non-stick", 0),
 	{Name: "source", Scope: ScopeServer, Sections: secBE, NArgs: 1, Args: "<addr>[:<port>]", Supported: true,
