@@ -94,3 +94,19 @@ func (e *Engine) countAccept() {
 		e.limits.accepted.Add(freq.Now(), 1000, 1)
 	}
 }
+
+// IdleCounter is implemented by a Handler that keeps idle server
+// connections: it reports how many are idle for a pool key
+// ("backend/server@addr", balance.Server.Key), for "show servers conn".
+type IdleCounter interface {
+	IdleConns(key string) int
+}
+
+// IdleConns returns the number of idle connections kept for a server's
+// pool key, 0 when the HTTP handler keeps none.
+func (e *Engine) IdleConns(key string) int {
+	if ic, ok := e.opts.HTTP.(IdleCounter); ok {
+		return ic.IdleConns(key)
+	}
+	return 0
+}
