@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/hawser-lb/hawser/internal/rules"
@@ -492,6 +493,9 @@ func sizeBytes(field, s string) (*int64, error) {
 	n, err := intText(field, s)
 	if err != nil {
 		return nil, err
+	}
+	if *n > math.MaxInt64/mult || *n < 0 {
+		return nil, fieldError(field, "size %q out of range", s)
 	}
 	*n *= mult
 	return n, nil

@@ -1,6 +1,9 @@
 package models
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestTCPRules(t *testing.T) {
 	t.Parallel()
@@ -97,4 +100,40 @@ var casesChecks = []listCase{
 	{name: "tcp send-lf refused", path: "tcp_checks", json: `{"action":"send-lf"}`, err: "action: 'tcp-check ... send-lf' is not supported by hawser"},
 	{name: "tcp expect status", path: "tcp_checks", json: `{"action":"expect","match":"status","pattern":"200"}`, err: "match: must be one of"},
 	{name: "tcp missing data", path: "tcp_checks", json: `{"action":"send"}`, err: "data: is required"},
+}
+
+func TestDurations(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		ms   int64
+		text string
+		err  string
+	}{
+		{in: "5s", ms: 5000, text: "5s"},
+		{in: "5000", ms: 5000, text: "5s"},
+		{in: "1500ms", ms: 1500, text: "1500ms"},
+		{in: "2000us", ms: 2, text: "2ms"},
+		{in: "90m", ms: 5_400_000, text: "90m"},
+		{in: "1d", ms: 86_400_000, text: "1d"},
+		{in: "0", ms: 0, text: "0ms"},
+		{in: "1500us", err: "finer than the millisecond"},
+		{in: "5x", err: "invalid time unit"},
+		{in: "s", err: "invalid time"},
+		{in: "9999999999999999d", err: "too large"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			t.Parallel()
+			ms, err := durationMS("timeout", tc.in, "ms")
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || *ms != tc.ms || durationText(*ms) != tc.text {
+				t.Fatalf("got %v %v, want %d %s", ms, err, tc.ms, tc.text)
+			}
+		})
+	}
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"strings"
@@ -165,23 +166,19 @@ func durationMS(field, s, unit string) (*int64, error) {
 	if suffix == "" {
 		suffix = unit
 	}
-	var ms int64
-	switch suffix {
-	case "us":
-		ms = n / 1000
-	case "ms":
-		ms = n
-	case "s":
-		ms = n * 1000
-	case "m":
-		ms = n * 60_000
-	case "h":
-		ms = n * 3_600_000
-	case "d":
-		ms = n * 86_400_000
-	default:
+	mult := map[string]int64{"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}[suffix]
+	switch {
+	case suffix == "us" && n%1000 == 0:
+		n, mult = n/1000, 1
+	case suffix == "us":
+		return nil, fieldError(field, "%q is finer than the millisecond the model keeps", s)
+	case mult == 0:
 		return nil, fieldError(field, "invalid time unit in %q", s)
 	}
+	if n > math.MaxInt64/mult {
+		return nil, fieldError(field, "time %q is too large", s)
+	}
+	ms := n * mult
 	return &ms, nil
 }
 
