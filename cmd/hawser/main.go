@@ -378,10 +378,15 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 			rl.reloadFiles(o.files, stderr)
 		case syscall.SIGUSR1:
 			log.Info("soft stop: finishing connections in flight")
-			// The runtime API stops with the listeners, as HAProxy's
-			// stats socket does: after an upgrade, a TCP stats socket
-			// shared with SO_REUSEPORT must reach the new process only.
+			// The runtime API and the Data Plane API stop with the
+			// listeners, as HAProxy's stats socket does: after an
+			// upgrade, their sockets shared with SO_REUSEPORT must reach
+			// the new process only (an API write to a process on its way
+			// out would be lost).
 			rapi.Close()
+			if rl.api != nil {
+				rl.api.Close()
+			}
 			ctx := context.Background()
 			// The running configuration's hard-stop-after, which a
 			// reload may have changed.

@@ -364,6 +364,53 @@ func TestUpgradeHardStopAfter(t *testing.T) {
 	}
 }
 
+// With --api, the new process opens the Data Plane API on the address the
+// old one still listens on, and the API answers once the old one is gone.
+func TestUpgradeWithDataPlaneAPI(t *testing.T) {
+	t.Parallel()
+	s1 := lbtest.NewBackend(t, "s1")
+	sock := filepath.Join(t.TempDir(), "hawser.sock")
+	cfg := `
+global
+    stats socket ${sock} level admin expose-fd listeners
+userlist controller
+    user admin insecure-password secret
+defaults
+    mode http
+    timeout client 5s
+    timeout server 5s
+    timeout connect 1s
+frontend fe
+    bind ${fe}
+    default_backend app
+backend app
+    server s1 ${s1}
+`
+	old := lbtest.StartArgs(t, cfg, lbtest.Vars{"sock": sock, "s1": s1.Addr}, "--api", "${api}")
+	waitSocket(t, sock)
+	nw := old.StartNext(t, "--api", old.Addr("api"), "-x", sock, "-sf", strconv.Itoa(old.Pid()))
+	if code := old.Wait(t, exitWait); code != 0 {
+		t.Errorf("old process exit code %d", code)
+	}
+	if nw.Exited() {
+		t.Fatalf("new process exited; output:\n%s", nw.Log())
+	}
+	req, err := http.NewRequest(http.MethodGet, "http://"+old.Addr("api")+"/v3/services/haproxy/configuration/backends", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth("admin", "secret")
+	resp, err := lbtest.NewClient(false).Do(req)
+	if err != nil {
+		t.Fatalf("Data Plane API after the upgrade: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"app"`) {
+		t.Errorf("Data Plane API after the upgrade: %d %s", resp.StatusCode, body)
+	}
+}
+
 // cliTry is cli without failing the test: the socket file is replaced
 // while a new worker starts.
 func cliTry(network, addr, cmd string) string {
