@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hawser-lb/hawser/internal/config"
 	"github.com/hawser-lb/hawser/internal/maps"
 )
 
@@ -106,8 +107,8 @@ func showMap(ctx *Context, k mapKind, args []string, _ string) (string, error) {
 				continue
 			}
 			curr, next := m.Versions()
-			fmt.Fprintf(ctx.W, "%d (%s) pattern loaded from file '%s' used by %s. curr_ver=%d next_ver=%d entry_cnt=%d\n",
-				m.ID(), m.Path(), m.Path(), k.word, curr, next, m.Len())
+			fmt.Fprintf(ctx.W, "%d (%s) pattern loaded from file '%s' used by %s%s. curr_ver=%d next_ver=%d entry_cnt=%d\n",
+				m.ID(), m.Path(), m.Path(), k.word, usedAt(g.Snap, m.Path()), curr, next, m.Len())
 		}
 		return "", nil
 	}
@@ -326,4 +327,22 @@ func commitMap(ctx *Context, k mapKind, args []string, _ string) (string, error)
 		return "", Errorf("Version number out of range.")
 	}
 	return "", nil
+}
+
+// usedAt returns " at file '<file>' line <n>" for the first configuration
+// line naming path, as HAProxy describes where a map or ACL file is
+// used; "" when the configuration's files are not known.
+func usedAt(snap *config.Snapshot, path string) string {
+	for _, f := range snap.Files {
+		for _, sec := range f.Sections {
+			for _, ln := range sec.Lines {
+				for _, w := range ln.Words {
+					if strings.Contains(w, path) {
+						return fmt.Sprintf(" at file '%s' line %d", ln.File, ln.Line)
+					}
+				}
+			}
+		}
+	}
+	return ""
 }

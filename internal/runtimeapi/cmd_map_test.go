@@ -109,9 +109,9 @@ func TestMapCommands(t *testing.T) {
 	s, fe, mapFile, aclFile := mapSetup(t)
 	steps := []struct{ in, want string }{
 		{"show map\n", "# id (file) description\n" +
-			"0 (" + mapFile + ") pattern loaded from file '" + mapFile + "' used by map. curr_ver=0 next_ver=0 entry_cnt=2\n\n"},
+			"0 (" + mapFile + ") pattern loaded from file '" + mapFile + "' used by map at file 'haproxy.cfg' line 10. curr_ver=0 next_ver=0 entry_cnt=2\n\n"},
 		{"show acl\n", "# id (file) description\n" +
-			"1 (" + aclFile + ") pattern loaded from file '" + aclFile + "' used by acl. curr_ver=0 next_ver=0 entry_cnt=1\n\n"},
+			"1 (" + aclFile + ") pattern loaded from file '" + aclFile + "' used by acl at file 'haproxy.cfg' line 9. curr_ver=0 next_ver=0 entry_cnt=1\n\n"},
 		{"show map " + mapFile + "\n", "0xP a.example be_a\n0xP b.example be_b\n\n"},
 		{"show map #0\n", "0xP a.example be_a\n0xP b.example be_b\n\n"},
 		{"show acl #1\n", "0xP /admin\n\n"},
@@ -161,7 +161,7 @@ func TestMapCommands(t *testing.T) {
 		{"commit map @1 #0\n", "\n"},
 		{"show map #0\n", "0xP a.example be_b\n0xP z.example be_c\n\n"},
 		{"show map\n", "# id (file) description\n" +
-			"0 (" + mapFile + ") pattern loaded from file '" + mapFile + "' used by map. curr_ver=1 next_ver=1 entry_cnt=2\n\n"},
+			"0 (" + mapFile + ") pattern loaded from file '" + mapFile + "' used by map at file 'haproxy.cfg' line 10. curr_ver=1 next_ver=1 entry_cnt=2\n\n"},
 		{"clear map #0\n", "\n"},
 		{"show map #0\n", "\n"},
 		{"add map #0 a.example be_c\n", "\n"},
