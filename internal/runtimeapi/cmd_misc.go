@@ -17,7 +17,16 @@ func init() {
 	// HAProxy commands hawser does not implement yet: they say so rather
 	// than answering "Unknown command".
 	for _, c := range []struct{ words, usage, help string }{
-		{"show schema", "show schema json", "report schema used for stats"},
+		{"show ssl ca-file", "show ssl ca-file [<cafile>]", "display the SSL CA files used in memory"},
+		{"new ssl ca-file", "new ssl ca-file <cafile>", "create a new CA file to be used in a crt-list"},
+		{"set ssl ca-file", "set ssl ca-file <cafile> <payload>", "replace a CA file"},
+		{"add ssl ca-file", "add ssl ca-file <cafile> <payload>", "add a certificate into the CA file"},
+		{"commit ssl ca-file", "commit ssl ca-file <cafile>", "commit a CA file"},
+		{"abort ssl ca-file", "abort ssl ca-file <cafile>", "abort a transaction for a CA file"},
+		{"del ssl ca-file", "del ssl ca-file <cafile>", "delete an unused CA file"},
+		{"show ssl crl-file", "show ssl crl-file [<crlfile>]", "display the SSL CRL files used in memory"},
+		{"set ssl crl-file", "set ssl crl-file <crlfile> <payload>", "replace a CRL file"},
+		{"set ssl ocsp-response", "set ssl ocsp-response <resp|payload>", "update a certificate's OCSP Response from an input file or payload"},
 	} {
 		words := strings.Fields(c.words)
 		Register(&Command{Words: words, Level: LevelAdmin, Usage: c.usage, Help: c.help, Handler: notSupported(c.words)})

@@ -260,8 +260,8 @@ func TestClearCounters(t *testing.T) {
 	if st.Counters.Requests.Load() != 0 {
 		t.Errorf("clear counters all: req_tot %d", st.Counters.Requests.Load())
 	}
-	if got := exchange(t, s, LevelAdmin, "show schema json\n"); got != "'show schema' is not supported by hawser.\n\n" {
-		t.Errorf("show schema json: %q", got)
+	if got := exchange(t, s, LevelAdmin, "set rate-limit http-compression global 1\n"); got != "'set rate-limit http-compression' is not supported by hawser.\n\n" {
+		t.Errorf("set rate-limit http-compression: %q", got)
 	}
 }
 
