@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -344,4 +345,21 @@ func TestBadInputChangesNothing(t *testing.T) {
 	if v := a.version(); v != "1" {
 		t.Errorf("version %s", v)
 	}
+}
+
+func TestStartRefusedWithoutTheUserlist(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := strings.NewReplacer("${web}", lbtest.FreeAddr(t), "${s1}", lbtest.DeadAddr(t),
+		"userlist controller", "userlist others").Replace(baseCfg)
+	path := dir + "/hawser.cfg"
+	os.WriteFile(path, []byte(cfg), 0o644)
+	out, err := exec.Command(lbtest.Binary(), "-f", path, "--api", lbtest.FreeAddr(t)).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `no userlist "controller"`) {
+		t.Errorf("err %v, output:\n%s", err, out)
+	}
+	// --api-userlist names another one.
+	p := lbtest.StartArgs(t, cfg, nil, "--api", "${api}", "--api-userlist", "others")
+	a := &api{t: t, base: "http://" + p.Addr("api") + "/v3", proc: p, user: "admin", pass: "secret"}
+	a.must(200, "GET", "/info", "")
 }
