@@ -172,7 +172,7 @@ func TestH2RequestHead(t *testing.T) {
 	}
 	fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: hb.Bytes(), EndHeaders: true})
 	fr.WriteData(1, true, []byte("hi"))
-	want := "POST /p?q HTTP/1.1\r\nhost: a.test\r\nz-last: 1\r\ncookie: a=1; b=2\r\naccept: */*\r\nb-first: 2\r\n" +
+	want := "POST https://a.test/p?q HTTP/1.1\r\nhost: a.test\r\nz-last: 1\r\ncookie: a=1; b=2\r\naccept: */*\r\nb-first: 2\r\n" +
 		"transfer-encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"
 	select {
 	case got := <-heads:

@@ -131,7 +131,7 @@ func newH2s(c *h2c, f *http2.MetaHeadersFrame) (*h2s, error) {
 	}
 	s.isHead = method == "HEAD"
 	host := authority
-	size := len(method) + len(path) + len(authority) + 64
+	size := len(method) + len(scheme) + len(path) + 2*len(authority) + 64
 	cookies := 0
 	for _, hf := range f.RegularFields() {
 		switch hf.Name {
@@ -176,6 +176,15 @@ func newH2s(c *h2c, f *http2.MetaHeadersFrame) (*h2s, error) {
 		b = append(b, path...)
 	case s.connect:
 		b = append(append(append(b, method...), ' '), authority...)
+	case authority != "" && (scheme == "http" || scheme == "https"):
+		// The target in absolute form, as HAProxy builds it from the
+		// pseudo-headers (its "normalized URI"): url, %r and %HU show
+		// it; the server gets the origin form (originForm).
+		b = append(append(b, method...), ' ')
+		b = append(append(append(b, scheme...), "://"...), authority...)
+		if path != "*" {
+			b = append(b, path...)
+		}
 	default:
 		b = append(append(append(b, method...), ' '), path...)
 	}

@@ -10,7 +10,7 @@ import (
 // declares one and the URI starts with its stats URI. It costs one nil
 // check for the proxies without a page.
 func (t *txn) statsFor(sp *engine.StatsPage) *engine.StatsPage {
-	if sp == nil || !sp.Match(t.req.Method, t.req.URI) {
+	if sp == nil || !sp.Match(t.req.Method, t.originForm()) {
 		return nil
 	}
 	return sp
@@ -43,7 +43,7 @@ func (t *txn) serveStats(sp *engine.StatsPage) {
 		Page:    sp,
 		Version: t.h.Version,
 		Method:  t.req.Method,
-		URI:     t.req.URI,
+		URI:     t.originForm(),
 	}
 	r.Admin = sp.Admin(t)
 	if string(t.req.Method) == "POST" {

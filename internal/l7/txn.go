@@ -315,6 +315,34 @@ func (t *txn) resetRequest() {
 	t.entry.Tw, t.entry.Tc, t.entry.Tr = -1, -1, -1
 }
 
+// originForm is the request target as an HTTP/1 server gets it. An
+// HTTP/2 stream's target is in absolute form, built from its
+// pseudo-headers (h2stream.go); as HAProxy does with such "normalized"
+// targets, the server gets the path and query ("/" when empty, "*" for
+// OPTIONS). Other targets go as received.
+func (t *txn) originForm() []byte {
+	u := t.req.URI
+	if !t.h2 || len(u) == 0 || u[0] == '/' || u[0] == '*' {
+		return u
+	}
+	if !bytes.HasPrefix(u, []byte("http://")) && !bytes.HasPrefix(u, []byte("https://")) {
+		return u
+	}
+	rest := u[bytes.Index(u, []byte("://"))+3:]
+	if i := bytes.IndexAny(rest, "/?"); i >= 0 {
+		if rest[i] == '/' {
+			return rest[i:]
+		}
+	}
+	if h1.EqualFold(t.req.Method, "OPTIONS") {
+		return []byte("*")
+	}
+	if i := bytes.IndexByte(rest, '?'); i >= 0 {
+		return append([]byte("/"), rest[i:]...)
+	}
+	return []byte("/")
+}
+
 // splitURI derives the path and query from the request target.
 func (t *txn) splitURI() {
 	u := t.req.URI
@@ -350,7 +378,7 @@ func (t *txn) handle() {
 		t.upgrade = t.req.Get("upgrade")
 	}
 	t.req.StripHopByHop()
-	if uri := t.fe.Cfg.MonitorURI; uri != "" && string(t.req.URI) == uri {
+	if uri := t.fe.Cfg.MonitorURI; uri != "" && string(t.originForm()) == uri {
 		// monitor-uri: HAProxy answers "200 OK" itself, neither
 		// forwarding nor logging the request; "monitor fail" turns the
 		// answer into a 503 so that the monitor takes the site out.
@@ -952,7 +980,7 @@ func (t *txn) sendFailed(err error, reused, hasBody bool) error {
 
 // writeRequestHead writes the (edited) request head for the server.
 func (t *txn) writeRequestHead(w *bufio.Writer) {
-	h1.WriteRequestLine(w, t.req.Method, t.req.URI)
+	h1.WriteRequestLine(w, t.req.Method, t.originForm())
 	for _, h := range t.req.Headers {
 		h1.WriteHeader(w, h.Name, h.Value)
 	}

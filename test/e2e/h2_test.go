@@ -127,7 +127,9 @@ func TestH2Requests(t *testing.T) {
 			}
 		}
 	})
-	p.WaitLog(t, "LOG HTTP/2.0 200 GET /chunked bk", 10*time.Second)
+	// The target of an HTTP/2 request is its absolute URI, as HAProxy
+	// logs it.
+	p.WaitLog(t, "LOG HTTP/2.0 200 GET http://"+p.Addr("fe")+"/chunked bk", 10*time.Second)
 }
 
 func TestH2RequestTranslation(t *testing.T) {

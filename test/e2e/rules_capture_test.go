@@ -46,7 +46,7 @@ backend app
 		if r.Status != 200 {
 			t.Fatalf("status %d", r.Status)
 		}
-		p.WaitLog(t, ` {example.c|/some/path|abc} {app|APP} "GET /some/path `+proto.LogVersion()+`"`, 5*time.Second)
+		p.WaitLog(t, ` {example.c|/some/path|abc} {app|APP} "GET `+proto.LogURI("example.com:8080", "/some/path")+` `+proto.LogVersion()+`"`, 5*time.Second)
 	})
 }
 

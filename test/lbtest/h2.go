@@ -120,3 +120,17 @@ func (p Proto) LogVersion() string {
 	}
 	return "HTTP/2.0"
 }
+
+// LogURI is how hawser's log shows the target of a request for target
+// (origin form) sent to authority over p (%HU, %r): an HTTP/2 request's
+// target is its absolute URI, built from its pseudo-headers, as HAProxy
+// shows it.
+func (p Proto) LogURI(authority, target string) string {
+	switch p {
+	case H2C:
+		return "http://" + authority + target
+	case H2:
+		return "https://" + authority + target
+	}
+	return target
+}
