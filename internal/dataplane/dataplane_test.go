@@ -434,3 +434,25 @@ func TestIndexes(t *testing.T) {
 		t.Errorf("/v3/nothing/here: %d", r.code)
 	}
 }
+
+func TestWritesThroughASymlink(t *testing.T) {
+	t.Parallel()
+	a := newTestAPI(t, testCfg)
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link.cfg")
+	if err := os.Symlink(a.path, link); err != nil {
+		t.Skip(err)
+	}
+	s, err := newServer(Options{Files: []string{link}, Snapshot: a.s.opts.Snapshot, Apply: func(*config.Snapshot) error { return nil }}, fakeSections(), fakeChildren())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.s = s
+	a.must(201, "POST", cp+"/backends?version=1", `{"name":"via_link"}`)
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v", err)
+	}
+	if !strings.Contains(a.file(), "backend via_link") {
+		t.Error("the target was not written")
+	}
+}

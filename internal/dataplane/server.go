@@ -33,6 +33,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,6 +105,7 @@ type Server struct {
 	// it, and then readOnly says why.
 	path     string
 	readOnly string
+	disk     string        // path with symbolic links resolved: the file written
 	cur      *cfgfile.File // the committed file; never edited in place
 	txs      map[string]*tx
 }
@@ -140,6 +142,14 @@ func newServer(o Options, secs []*models.Section, kids []*models.Child) (*Server
 		return nil, err
 	}
 	s.path, s.readOnly = editable(o.Files)
+	s.disk = s.path
+	if s.path != "" {
+		// Write through a symbolic link (a ConfigMap, /etc/haproxy
+		// pointing elsewhere) instead of replacing the link.
+		if real, err := filepath.EvalSymlinks(s.path); err == nil {
+			s.disk = real
+		}
+	}
 	var v int64
 	s.cur, v = fileOf(o.Snapshot)
 	s.version.Store(max(v, 1))

@@ -253,7 +253,7 @@ func (s *Server) commitText(text []byte) error {
 	if err != nil {
 		return err
 	}
-	old, err := os.ReadFile(s.path)
+	old, err := os.ReadFile(s.disk)
 	if err != nil {
 		return errorf(http.StatusInternalServerError, "read %s: %v", s.path, err)
 	}
@@ -261,7 +261,7 @@ func (s *Server) commitText(text []byte) error {
 		return errorf(http.StatusInternalServerError, "write %s: %v", s.path, err)
 	}
 	if err := s.opts.Apply(snap); err != nil {
-		if rerr := writeAtomic(s.path, old); rerr != nil {
+		if rerr := writeAtomic(s.disk, old); rerr != nil {
 			s.opts.Log.Error("data plane API: could not restore the configuration file after a failed apply", "err", rerr)
 		}
 		return &apiError{http.StatusBadRequest, "the configuration is valid but could not be applied; nothing changed:\n" + alerts(err)}
@@ -279,17 +279,17 @@ func (s *Server) commitText(text []byte) error {
 // file as FILE.<version> and at most Backups such copies.
 func (s *Server) persist(data []byte, cur int64) error {
 	if n := s.opts.Backups; n > 0 {
-		bak := s.path + "." + strconv.FormatInt(cur, 10)
+		bak := s.disk + "." + strconv.FormatInt(cur, 10)
 		os.Remove(bak)
-		if err := os.Link(s.path, bak); err != nil {
+		if err := os.Link(s.disk, bak); err != nil {
 			// A file system without hard links: copy instead.
-			if old, rerr := os.ReadFile(s.path); rerr == nil {
+			if old, rerr := os.ReadFile(s.disk); rerr == nil {
 				os.WriteFile(bak, old, 0o600)
 			}
 		}
-		os.Remove(s.path + "." + strconv.FormatInt(cur-int64(n), 10))
+		os.Remove(s.disk + "." + strconv.FormatInt(cur-int64(n), 10))
 	}
-	return writeAtomic(s.path, data)
+	return writeAtomic(s.disk, data)
 }
 
 // writeAtomic replaces path with data so that a crash at any moment
