@@ -290,6 +290,12 @@ func TestWrites(t *testing.T) {
 	if _, err := os.Stat(a.path + ".8"); err == nil {
 		t.Error("backup 8 kept beyond the limit")
 	}
+	// Earlier versions read back from the backups.
+	if r := a.must(200, "GET", cp+"/raw?version=13", ""); !strings.HasPrefix(r.body, "# _version=13\n") || r.hdr.Get("Configuration-Version") != "13" {
+		t.Errorf("raw version 13: %s %.40q", r.hdr.Get("Configuration-Version"), r.body)
+	}
+	a.must(404, "GET", cp+"/raw?version=8", "")
+	a.must(200, "GET", cp+"/raw?version=14", "")
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

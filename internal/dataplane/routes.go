@@ -128,7 +128,8 @@ func (s *Server) registerMeta() {
 	s.handle(&route{Method: "GET", Path: cfgPrefix + "/version", Summary: "configuration version", Tag: "Configuration",
 		Query: []param{pTransaction}, Resp: intType, Status: 200, Codes: []int{404}, handler: s.getVersion})
 	s.handle(&route{Method: "GET", Path: cfgPrefix + "/raw", Summary: "the configuration file's text", Tag: "Configuration",
-		Query: []param{pTransaction}, Resp: textType, Status: 200, Codes: []int{403, 404}, handler: s.getRaw})
+		Query: []param{pTransaction, {Name: "version", Type: "integer", Desc: "an earlier version, from the backups"}},
+		Resp:  textType, Status: 200, Codes: []int{400, 403, 404}, handler: s.getRaw})
 	s.handle(&route{Method: "POST", Path: cfgPrefix + "/raw", Summary: "replace the configuration file's text", Tag: "Configuration",
 		Query: []param{pTransaction, pVersion, pForceReload,
 			{Name: "skip_version", Type: "boolean", Desc: "do not check version"},
@@ -195,20 +196,35 @@ func (s *Server) getRaw(w http.ResponseWriter, r *http.Request) {
 	var data []byte
 	err := s.editableErr()
 	if err == nil {
-		f := s.cur
+		// The version of exactly the text answered: read under mu.
+		f, ver := s.cur, s.version.Load()
 		if id := r.URL.Query().Get("transaction_id"); id != "" {
 			var t *tx
 			if t, err = s.openTx(id); err == nil {
-				f = t.file
+				f, ver = t.file, t.Version
 			}
+		}
+		if vs := r.URL.Query().Get("version"); err == nil && vs != "" && vs != strconv.FormatInt(s.version.Load(), 10) {
+			// An older version, from the backups.
+			v, perr := strconv.ParseInt(vs, 10, 64)
+			if perr != nil || v <= 0 {
+				err = errorf(http.StatusBadRequest, "version %q is not a positive integer", vs)
+			} else if data, err = os.ReadFile(s.disk + "." + vs); err != nil {
+				err = errNotFound("version " + vs + " (only the last backups are kept)")
+			} else {
+				w.Header().Set("Configuration-Version", vs)
+			}
+			s.mu.Unlock()
+			if err != nil {
+				writeError(w, err)
+				return
+			}
+			writeRaw(w, data)
+			return
 		}
 		if err == nil {
 			data = f.Bytes()
-			// The version of exactly this text.
-			w.Header().Set("Configuration-Version", strconv.FormatInt(fileVersion(f), 10))
-			if fileVersion(f) == 0 {
-				w.Header().Set("Configuration-Version", strconv.FormatInt(s.version.Load(), 10))
-			}
+			w.Header().Set("Configuration-Version", strconv.FormatInt(ver, 10))
 		}
 	}
 	s.mu.Unlock()
@@ -216,6 +232,11 @@ func (s *Server) getRaw(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	writeRaw(w, data)
+}
+
+// writeRaw answers a configuration text with its checksum.
+func writeRaw(w http.ResponseWriter, data []byte) {
 	sum := md5.Sum(data)
 	w.Header().Set("Configuration-Checksum", hex.EncodeToString(sum[:]))
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -246,6 +246,9 @@ func TestSighupReloadsTheAPIView(t *testing.T) {
 	// outdated rather than silently overwriting the edit.
 	a.must(409, "POST", cfgPath+"/backends?version=2", `{"name":"stale"}`)
 	a.must(409, "PUT", "/services/haproxy/transactions/"+tx.ID, "")
+	if v := a.must(200, "GET", cfgPath+"/raw", "").Header.Get("Configuration-Version"); v != "3" {
+		t.Errorf("raw after the hand edit: Configuration-Version %s", v)
+	}
 	a.must(201, "POST", cfgPath+"/backends?version=3", `{"name":"after"}`)
 	f, _ := os.ReadFile(a.proc.Path())
 	if !strings.Contains(string(f), "backend hand_made") || !strings.HasPrefix(string(f), "# _version=4\n") {
