@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -170,7 +171,17 @@ func (c *h2c) lockW() {
 // others left buffered; flush false leaves it for a later writer (the
 // reader, while more frames are buffered in front of it).
 func (c *h2c) unlockW(flush bool) {
-	if c.waiting.Add(-1) == 0 && flush && c.werr == nil && c.bw.Buffered() > 0 {
+	if c.waiting.Add(-1) != 0 || !flush || c.werr != nil || c.bw.Buffered() == 0 {
+		c.wmu.Unlock()
+		return
+	}
+	// Let the goroutines ready to run write their frames first, so that
+	// one write carries them all.
+	c.wmu.Unlock()
+	runtime.Gosched()
+	c.waiting.Add(1)
+	c.wmu.Lock()
+	if c.waiting.Add(-1) == 0 && c.werr == nil && c.bw.Buffered() > 0 {
 		if err := c.bw.Flush(); err != nil {
 			c.werr = err
 			// The reader sees the close and ends every stream.
