@@ -337,6 +337,7 @@ func serve(o *options, snap *config.Snapshot, stderr io.Writer) int {
 			Snapshot: snap,
 			Apply:    rl.apply,
 			Engine:   eng,
+			Runtime:  rapi.Exec,
 			Version:  version,
 			Log:      log.With("component", "dataplane"),
 		})

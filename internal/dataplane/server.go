@@ -75,6 +75,10 @@ type Options struct {
 	Apply func(*config.Snapshot) error
 	// Engine is the running engine, for runtime endpoints.
 	Engine *engine.Engine
+	// Runtime runs one runtime API command at the admin level and returns
+	// its answer (runtimeapi.Server.Exec): the runtime endpoints change
+	// live state through it.
+	Runtime func(line, payload string) (string, error)
 	// Backups is how many previous versions of the file are kept next to
 	// it as FILE.VERSION; DefaultBackups when zero, none when negative.
 	Backups int
@@ -155,6 +159,7 @@ func newServer(o Options, secs []*models.Section, kids []*models.Child) (*Server
 	s.version.Store(max(v, 1))
 	s.registerMeta()
 	s.registerModels(secs, kids)
+	s.registerRuntime()
 	s.registerIndexes()
 	if s.regErr != nil {
 		return nil, s.regErr
