@@ -43,6 +43,7 @@ MICRO_SUITES=(
 	"./internal/stick ^Benchmark(TrackIncRelease|TrackStringKey|Parallel|CreateEvict)$"
 	"./internal/h1 ^Benchmark(ParseRequest|HeadEnd|CopyChunked)$"
 	"./internal/logging ^Benchmark(AppendHTTPLog|AppendSample|LoggerLog)$"
+	"./internal/stats ^BenchmarkPrometheus1000Servers$"
 )
 
 MICRO_COUNT=${MICRO_COUNT:-5}

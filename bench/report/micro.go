@@ -263,6 +263,12 @@ var microAreas = []microArea{
 		title: "Log lines",
 		desc:  "Format one `option httplog` line, one log-format with sample expressions, and hand a line to a stdout logger.",
 	},
+	{
+		pkg:   "internal/stats",
+		title: "Prometheus scrape",
+		desc: "One scrape of the exporter (`scope` all) for a frontend and a backend of 1,000 servers: the counters read, " +
+			"the metric families built and written in the text exposition format (`bytes/scrape` is the page's size).",
+	},
 }
 
 // writeMicro renders the "Go micro-benchmarks" section. source is how the

@@ -155,3 +155,15 @@ backend app
 		t.Errorf("/other: %d, want the deny that follows use-service", r.Status)
 	}
 }
+
+// TestPromtoolRules checks that the alerting rules the docs offer
+// (docs/examples/prometheus-alerts.yml) are valid for Prometheus;
+// internal/stats checks that the metrics they name exist.
+func TestPromtoolRules(t *testing.T) {
+	t.Parallel()
+	promtool := lbtest.NeedTool(t, "promtool")
+	out, err := exec.Command(promtool, "check", "rules", "../../docs/examples/prometheus-alerts.yml").CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check rules: %v\n%s", err, out)
+	}
+}
