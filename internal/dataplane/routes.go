@@ -44,9 +44,18 @@ type param struct {
 // rawText marks a text/plain body in a route.
 type rawText string
 
+// rawBytes marks an application/octet-stream body (a stored file).
+type rawBytes string
+
+// fileUpload marks a multipart/form-data body with one file in the
+// field "file_upload" (the storage endpoints' uploads).
+type fileUpload struct{}
+
 var (
-	textType = reflect.TypeFor[rawText]()
-	intType  = reflect.TypeFor[int64]()
+	textType   = reflect.TypeFor[rawText]()
+	binType    = reflect.TypeFor[rawBytes]()
+	uploadType = reflect.TypeFor[fileUpload]()
+	intType    = reflect.TypeFor[int64]()
 )
 
 // Query parameters shared by many routes.

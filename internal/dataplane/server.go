@@ -160,6 +160,7 @@ func newServer(o Options, secs []*models.Section, kids []*models.Child) (*Server
 	s.registerMeta()
 	s.registerModels(secs, kids)
 	s.registerRuntime()
+	s.registerStorage()
 	s.registerIndexes()
 	if s.regErr != nil {
 		return nil, s.regErr

@@ -163,8 +163,17 @@ type schemaGen struct {
 }
 
 func (g *schemaGen) content(t reflect.Type) map[string]any {
-	if t == textType {
+	switch t {
+	case textType:
 		return map[string]any{"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}}
+	case binType:
+		return map[string]any{"application/octet-stream": map[string]any{"schema": map[string]any{"type": "string", "format": "binary"}}}
+	case uploadType:
+		return map[string]any{"multipart/form-data": map[string]any{"schema": map[string]any{
+			"type":       "object",
+			"required":   []string{"file_upload"},
+			"properties": map[string]any{"file_upload": map[string]any{"type": "string", "format": "binary"}},
+		}}}
 	}
 	return map[string]any{"application/json": map[string]any{"schema": g.schema(t)}}
 }

@@ -238,3 +238,30 @@ type NativeStatStats struct {
 	Wredis        *int64 `json:"wredis,omitempty"`
 	Wretr         *int64 `json:"wretr,omitempty"`
 }
+
+// SSLCertificate is a certificate file in storage (v3 ssl_certificate),
+// described from its first certificate.
+type SSLCertificate struct {
+	StorageName string `json:"storage_name,omitempty"`
+	File        string `json:"file,omitempty"`
+	Description string `json:"description,omitempty"`
+	Size        *int64 `json:"size,omitempty"`
+	Domains     string `json:"domains,omitempty"`
+	IPAddresses string `json:"ip_addresses,omitempty"`
+	Issuers     string `json:"issuers,omitempty"`
+	Subject     string `json:"subject,omitempty"`
+	Serial      string `json:"serial,omitempty"`
+	NotBefore   string `json:"not_before,omitempty"`
+	NotAfter    string `json:"not_after,omitempty"`
+	Algorithm   string `json:"algorithm,omitempty"`
+	Status      string `json:"status,omitempty"`
+}
+
+// GeneralFile is a file in general storage (v3 general_file).
+type GeneralFile struct {
+	ID          string `json:"id,omitempty"`
+	StorageName string `json:"storage_name,omitempty"`
+	File        string `json:"file,omitempty"`
+	Description string `json:"description,omitempty"`
+	Size        *int64 `json:"size,omitempty"`
+}
