@@ -298,9 +298,10 @@ func (c *h2c) goAwayNow(code http2.ErrCode) {
 // left (a socket closed with unread input resets and loses it) and waits
 // for the transactions.
 func (c *h2c) end(err error, graceful bool) {
-	c.idleTimer.Stop()
 	c.mu.Lock()
 	c.dead = err
+	// (After dead is set: a stream ending now does not re-arm it.)
+	c.idleTimer.Stop()
 	for _, s := range c.streams {
 		s.closeLocked()
 		s.failRead(errConnDone)
