@@ -136,6 +136,9 @@ func cloneBackend(b *Backend) *Backend {
 	c := *b
 	c.Proxy = *cloneProxy(&b.Proxy)
 	c.Servers = cloneEach(b.Servers, cloneServer)
+	if b.DefaultServer != nil {
+		c.DefaultServer = cloneServer(b.DefaultServer)
+	}
 	c.Persist = b.Persist.clone()
 	if b.HTTPCheck != nil {
 		c.HTTPCheck = cloneHTTPCheck(b.HTTPCheck)

@@ -100,6 +100,7 @@ func (ps *proxyState) frontend() *Frontend {
 func (ps *proxyState) backend() *Backend {
 	be := cloneBackend(&ps.be)
 	be.Proxy = *cloneProxy(&ps.p)
+	be.DefaultServer = cloneServer(&ps.defSrv)
 	be.HTTPCheck = nil
 	if ps.httpchk {
 		be.HTTPCheck = cloneHTTPCheck(&ps.check)

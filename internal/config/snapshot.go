@@ -333,6 +333,10 @@ type Backend struct {
 	Proxy
 	Balance    Balance
 	Servers    []*Server
+	// DefaultServer is the backend's default-server settings at the end
+	// of the section, for "add server … from be:<backend>"; not part of
+	// the JSON.
+	DefaultServer *Server `json:"-"`
 	HTTPCheck  *HTTPCheck // nil unless option httpchk
 	Retries    int        // default 3
 	Redispatch bool

@@ -127,7 +127,19 @@ func addServer(ctx *Context, args []string, _ string) (string, error) {
 	// one-server configuration parseDynServer builds does not have: it
 	// is resolved here against the running one.
 	words, track := cutTrack(args[1:])
-	sc, err := parseDynServer(bc.Mode, sname, words)
+	var sc *config.Server
+	if len(words) > 1 && words[1] == "from" {
+		// HAProxy's positional "from none|be:[<b>]|srv:[<b>/]<s>",
+		// right after the address: start from those settings.
+		src, ferr := fromServer(snap, bc, words[2:])
+		if ferr != nil {
+			return "", ferr
+		}
+		words = append(words[:1:1], words[min(3, len(words)):]...)
+		sc, err = config.ParseServerFrom(src, bc.Mode, append([]string{sname}, words...))
+	} else {
+		sc, err = parseDynServer(bc.Mode, sname, words)
+	}
 	if err == nil && track != "" {
 		sc.Track = track
 		if _, _, terr := config.ResolveTrack(snap, bc, sc); terr != nil {
@@ -206,4 +218,44 @@ func cutTrack(words []string) (rest []string, track string) {
 		rest = append(rest, words[i])
 	}
 	return rest, track
+}
+
+// fromServer resolves the value of "from" (HAProxy's messages): nil for
+// "none", a backend's default-server for "be:[<backend>]" (empty: this
+// one), a server's settings for "srv:[<backend>/]<server>".
+func fromServer(snap *config.Snapshot, be *config.Backend, args []string) (*config.Server, error) {
+	if len(args) == 0 || args[0] == "" {
+		return nil, Errorf("from: missing value.")
+	}
+	if len(args) > 1 && args[1] == "from" {
+		return nil, Errorf("'from' keyword can only be specified once.")
+	}
+	v := args[0]
+	switch {
+	case v == "none":
+		return nil, nil
+	case strings.HasPrefix(v, "be:"):
+		b := be
+		if name := v[3:]; name != "" {
+			if b = findBackendCfg(snap, name); b == nil {
+				return nil, Errorf("from: unknown backend instance '%s'.", name)
+			}
+		}
+		return b.DefaultServer, nil
+	case strings.HasPrefix(v, "srv:"):
+		b, name := be, v[4:]
+		if i := strings.LastIndexByte(name, '/'); i >= 0 {
+			if b = findBackendCfg(snap, name[:i]); b == nil {
+				return nil, Errorf("from: No such backend.")
+			}
+			name = name[i+1:]
+		}
+		for _, s := range b.Servers {
+			if s.Name == name {
+				return s, nil
+			}
+		}
+		return nil, Errorf("from: No such server.")
+	}
+	return nil, Errorf("invalid '%s' value for 'from' keyword.", v)
 }
