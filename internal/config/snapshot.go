@@ -331,15 +331,15 @@ func (u *UseBackend) Dynamic() bool { return strings.Contains(u.Backend, "%") }
 // Backend is a backend (or the backend half of a listen section).
 type Backend struct {
 	Proxy
-	Balance    Balance
-	Servers    []*Server
+	Balance Balance
+	Servers []*Server
 	// DefaultServer is the backend's default-server settings at the end
 	// of the section, for "add server … from be:<backend>"; not part of
 	// the JSON.
-	DefaultServer *Server `json:"-"`
-	HTTPCheck  *HTTPCheck // nil unless option httpchk
-	Retries    int        // default 3
-	Redispatch bool
+	DefaultServer *Server    `json:"-"`
+	HTTPCheck     *HTTPCheck // nil unless option httpchk
+	Retries       int        // default 3
+	Redispatch    bool
 	// RedispatchInterval is "option redispatch <interval>": 0 is the
 	// default, -1 (redispatch on the last retry).
 	RedispatchInterval int `json:",omitzero"`
