@@ -453,7 +453,7 @@ func TestEncodeRefuses(t *testing.T) {
 		{"bad http_connection_mode", "defaults", `{"name":"d","http_connection_mode":"tunnel"}`, `"http_connection_mode"`},
 		{"log options exclude", "frontend", `{"name":"f","httplog":true,"tcplog":true}`, `exclude`},
 		{"stick table without size", "backend", `{"name":"b","stick_table":{"type":"ip"}}`, `stick_table`},
-		{"server track", "servers", `{"name":"s","address":"1.2.3.4","track":"b/s"}`, `"track" ('track') is not supported by hawser`},
+		{"server pool_max_conn", "servers", `{"name":"s","address":"1.2.3.4","pool_max_conn":5}`, `"pool_max_conn" ('pool-max-conn') is not supported by hawser`},
 		{"server bad port", "servers", `{"name":"s","address":"1.2.3.4","port":70000}`, `"port"`},
 		{"server no address", "servers", `{"name":"s"}`, `"address"`},
 		{"server bad check", "servers", `{"name":"s","address":"h","check":"on"}`, `"check"`},

@@ -80,7 +80,7 @@ type ServerParams struct {
 
 	Allow0rtt         bool           `json:"allow_0rtt,omitempty" cfg:"allow-0rtt,no"`
 	Tfo               string         `json:"tfo,omitempty" enum:"enabled,disabled" cfg:"tfo,no"`
-	Track             string         `json:"track,omitempty" cfg:"track,no"`
+	Track             string         `json:"track,omitempty" cfg:"track,val"`
 	PoolMaxConn       *int64         `json:"pool_max_conn,omitempty" cfg:"pool-max-conn,no"`
 	PoolLowConn       *int64         `json:"pool_low_conn,omitempty" cfg:"pool-low-conn,no"`
 	PoolPurgeDelay    *int64         `json:"pool_purge_delay,omitempty" cfg:"pool-purge-delay,no"`
