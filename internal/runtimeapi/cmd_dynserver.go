@@ -22,7 +22,7 @@ import (
 // servers added at run time.
 func init() {
 	Register(&Command{Words: []string{"add", "server"}, Level: LevelAdmin,
-		Usage: "add server <bk>/<srv> <addr> [kw...]", Help: "create a new server (in maintenance)", Handler: addServer})
+		Usage: "add server <bk>/<srv> <addr> [kw...]", Help: "create a new server (in maintenance); 'add server help' lists the keywords", Handler: addServer})
 	Register(&Command{Words: []string{"del", "server"}, Level: LevelAdmin,
 		Usage: "del server <bk>/<srv>", Help: "remove a server in maintenance without connections", Handler: delServer})
 }
@@ -92,6 +92,9 @@ func parseDynServer(mode config.Mode, name string, words []string) (*config.Serv
 }
 
 func addServer(ctx *Context, args []string, _ string) (string, error) {
+	if len(args) == 1 && args[0] == "help" {
+		return addServerHelp(), nil
+	}
 	if len(args) < 2 {
 		return "", Errorf("'add server' expects <backend>/<server> and <addr>[:<port>]")
 	}
@@ -258,4 +261,20 @@ func fromServer(snap *config.Snapshot, be *config.Backend, args []string) (*conf
 		return nil, Errorf("from: No such server.")
 	}
 	return nil, Errorf("invalid '%s' value for 'from' keyword.", v)
+}
+
+// addServerHelp is "add server help": the server keywords a dynamic
+// server accepts (every server keyword hawser supports), one per line.
+func addServerHelp() string {
+	var b strings.Builder
+	b.WriteString("List of keywords supported for dynamic server:\n")
+	seen := map[string]bool{}
+	for _, kw := range config.Keywords() {
+		if kw.Scope != config.ScopeServer || !kw.Supported || seen[kw.Name] {
+			continue
+		}
+		seen[kw.Name] = true
+		b.WriteString(kw.Name + "\n")
+	}
+	return b.String()
 }

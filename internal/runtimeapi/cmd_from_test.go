@@ -2,6 +2,8 @@ package runtimeapi
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hawser-lb/hawser/test/lbtest"
@@ -59,5 +61,23 @@ backend other
 		if sc.Weight != w[0] || sc.MaxConn != w[1] {
 			t.Errorf("server %s: weight %d maxconn %d, want %d %d", sc.Name, sc.Weight, sc.MaxConn, w[0], w[1])
 		}
+	}
+}
+
+func TestAddServerHelp(t *testing.T) {
+	t.Parallel()
+	s := New(newEngine(t, testCfg), nil)
+	got := exchange(t, s, LevelAdmin, "add server help\n")
+	lines := strings.Split(strings.TrimSuffix(got, "\n\n"), "\n")
+	if lines[0] != "List of keywords supported for dynamic server:" {
+		t.Fatalf("first line %q", lines[0])
+	}
+	for _, want := range []string{"weight", "maxconn", "check", "track", "agent-check", "ssl"} {
+		if !slices.Contains(lines[1:], want) {
+			t.Errorf("%q is not listed", want)
+		}
+	}
+	if slices.Contains(lines[1:], "redir") {
+		t.Error("an unsupported keyword is listed")
 	}
 }
