@@ -44,38 +44,42 @@ func (s *Server) registerRuntime() {
 	s.handle(&route{Method: "DELETE", Path: srvs + "/{name}", Summary: "delete a server at run time (del server); it must be in maintenance without connections", Tag: "Server",
 		Status: 204, Codes: []int{400, 404, 409}, handler: s.rtDelServer})
 
-	for _, k := range []mapKind{{"maps", true}, {"acls", false}} {
-		base := rtPrefix + "/" + k.path
-		tag := "Maps"
-		if !k.isMap {
-			tag = "ACL Runtime"
-		}
-		if k.isMap {
-			s.handle(&route{Method: "GET", Path: base, Summary: "the maps of the running process", Tag: tag,
-				Resp: reflect.TypeFor[[]models.MapFile](), Status: 200, handler: s.rtMaps(k)})
-			s.handle(&route{Method: "GET", Path: base + "/{name}", Summary: "a map of the running process", Tag: tag,
-				Resp: reflect.TypeFor[models.MapFile](), Status: 200, Codes: []int{404}, handler: s.rtMap(k)})
-			s.handle(&route{Method: "DELETE", Path: base + "/{name}", Summary: "remove every entry of a map (clear map)", Tag: tag,
-				Query: []param{pForceSync}, Status: 204, Codes: []int{404}, handler: s.rtClearMap(k)})
-		} else {
-			s.handle(&route{Method: "GET", Path: base, Summary: "the ACL files of the running process", Tag: tag,
-				Resp: reflect.TypeFor[[]models.ACLFile](), Status: 200, handler: s.rtMaps(k)})
-			s.handle(&route{Method: "GET", Path: base + "/{name}", Summary: "an ACL file of the running process", Tag: tag,
-				Resp: reflect.TypeFor[models.ACLFile](), Status: 200, Codes: []int{404}, handler: s.rtMap(k)})
-		}
-		s.handle(&route{Method: "GET", Path: base + "/{parent_name}/entries", Summary: "the entries of a " + k.word(), Tag: tag,
-			Resp: reflect.TypeFor[[]models.MapEntry](), Status: 200, Codes: []int{404}, handler: s.rtEntries(k)})
-		s.handle(&route{Method: "POST", Path: base + "/{parent_name}/entries", Summary: "add an entry to a " + k.word(), Tag: tag,
-			Query: []param{pForceSync}, Body: reflect.TypeFor[models.MapEntry](), Resp: reflect.TypeFor[models.MapEntry](), Status: 201, Codes: []int{400, 404, 409}, handler: s.rtAddEntry(k)})
-		s.handle(&route{Method: "GET", Path: base + "/{parent_name}/entries/{id}", Summary: "one entry of a " + k.word() + ", by key", Tag: tag,
-			Resp: reflect.TypeFor[models.MapEntry](), Status: 200, Codes: []int{404}, handler: s.rtEntry(k)})
-		if k.isMap {
-			s.handle(&route{Method: "PUT", Path: base + "/{parent_name}/entries/{id}", Summary: "change the value of a map entry, by key (set map)", Tag: tag,
-				Query: []param{pForceSync}, Body: reflect.TypeFor[models.MapEntry](), Resp: reflect.TypeFor[models.MapEntry](), Status: 200, Codes: []int{400, 404}, handler: s.rtPutEntry(k)})
-		}
-		s.handle(&route{Method: "DELETE", Path: base + "/{parent_name}/entries/{id}", Summary: "delete an entry of a " + k.word() + ", by key", Tag: tag,
-			Query: []param{pForceSync}, Status: 204, Codes: []int{404}, handler: s.rtDelEntry(k)})
-	}
+	maps, acls := mapKind{"maps", true}, mapKind{"acls", false}
+	mp := rtPrefix + "/maps"
+	s.handle(&route{Method: "GET", Path: mp, Summary: "the maps of the running process", Tag: "Maps",
+		Resp: reflect.TypeFor[[]models.MapFile](), Status: 200, handler: s.rtMaps(maps)})
+	s.handle(&route{Method: "GET", Path: mp + "/{name}", Summary: "a map of the running process", Tag: "Maps",
+		Resp: reflect.TypeFor[models.MapFile](), Status: 200, Codes: []int{404}, handler: s.rtMap(maps)})
+	s.handle(&route{Method: "PUT", Path: mp + "/{name}", Summary: "add entries to a map in one step (add map payload)", Tag: "Maps",
+		Query: []param{pForceSync}, Body: reflect.TypeFor[[]models.MapEntry](), Resp: reflect.TypeFor[[]models.MapEntry](), Status: 201, Codes: []int{400, 404}, handler: s.rtPayload(maps)})
+	s.handle(&route{Method: "DELETE", Path: mp + "/{name}", Summary: "remove every entry of a map (clear map)", Tag: "Maps",
+		Query: []param{pForceSync}, Status: 204, Codes: []int{404}, handler: s.rtClearMap(maps)})
+	s.handle(&route{Method: "GET", Path: mp + "/{parent_name}/entries", Summary: "the entries of a map", Tag: "Maps",
+		Resp: reflect.TypeFor[[]models.MapEntry](), Status: 200, Codes: []int{404}, handler: s.rtEntries(maps)})
+	s.handle(&route{Method: "POST", Path: mp + "/{parent_name}/entries", Summary: "add an entry to a map", Tag: "Maps",
+		Query: []param{pForceSync}, Body: reflect.TypeFor[models.MapEntry](), Resp: reflect.TypeFor[models.MapEntry](), Status: 201, Codes: []int{400, 404, 409}, handler: s.rtAddEntry(maps)})
+	s.handle(&route{Method: "GET", Path: mp + "/{parent_name}/entries/{id}", Summary: "one entry of a map, by key (or id)", Tag: "Maps",
+		Resp: reflect.TypeFor[models.MapEntry](), Status: 200, Codes: []int{404}, handler: s.rtEntry(maps)})
+	s.handle(&route{Method: "PUT", Path: mp + "/{parent_name}/entries/{id}", Summary: "change the value of a map entry, by key (set map)", Tag: "Maps",
+		Query: []param{pForceSync}, Body: reflect.TypeFor[models.MapEntry](), Resp: reflect.TypeFor[models.MapEntry](), Status: 200, Codes: []int{400, 404}, handler: s.rtPutEntry(maps)})
+	s.handle(&route{Method: "DELETE", Path: mp + "/{parent_name}/entries/{id}", Summary: "delete a map entry, by key (or id)", Tag: "Maps",
+		Query: []param{pForceSync}, Status: 204, Codes: []int{404}, handler: s.rtDelEntry(maps)})
+
+	ap := rtPrefix + "/acls"
+	s.handle(&route{Method: "GET", Path: ap, Summary: "the ACL files of the running process", Tag: "ACL Runtime",
+		Resp: reflect.TypeFor[[]models.ACLFile](), Status: 200, handler: s.rtMaps(acls)})
+	s.handle(&route{Method: "GET", Path: ap + "/{id}", Summary: "an ACL file of the running process (by id or file name)", Tag: "ACL Runtime",
+		Resp: reflect.TypeFor[models.ACLFile](), Status: 200, Codes: []int{404}, handler: s.rtMap(acls)})
+	s.handle(&route{Method: "GET", Path: ap + "/{parent_name}/entries", Summary: "the patterns of an ACL file", Tag: "ACL Runtime",
+		Resp: reflect.TypeFor[[]models.ACLFileEntry](), Status: 200, Codes: []int{404}, handler: s.rtEntries(acls)})
+	s.handle(&route{Method: "POST", Path: ap + "/{parent_name}/entries", Summary: "add a pattern to an ACL file", Tag: "ACL Runtime",
+		Body: reflect.TypeFor[models.ACLFileEntry](), Resp: reflect.TypeFor[models.ACLFileEntry](), Status: 201, Codes: []int{400, 404, 409}, handler: s.rtAddEntry(acls)})
+	s.handle(&route{Method: "PUT", Path: ap + "/{parent_name}/entries", Summary: "add patterns to an ACL file in one step (add acl payload)", Tag: "ACL Runtime",
+		Body: reflect.TypeFor[[]models.ACLFileEntry](), Resp: reflect.TypeFor[[]models.ACLFileEntry](), Status: 201, Codes: []int{400, 404}, handler: s.rtPayload(acls)})
+	s.handle(&route{Method: "GET", Path: ap + "/{parent_name}/entries/{id}", Summary: "one pattern of an ACL file, by id (or value)", Tag: "ACL Runtime",
+		Resp: reflect.TypeFor[models.ACLFileEntry](), Status: 200, Codes: []int{404}, handler: s.rtEntry(acls)})
+	s.handle(&route{Method: "DELETE", Path: ap + "/{parent_name}/entries/{id}", Summary: "delete a pattern of an ACL file, by id (or value)", Tag: "ACL Runtime",
+		Status: 204, Codes: []int{404}, handler: s.rtDelEntry(acls)})
 
 	s.handle(&route{Method: "GET", Path: rtPrefix + "/stick_tables", Summary: "the stick tables of the running process", Tag: "Stick Table",
 		Resp: reflect.TypeFor[[]models.StickTable](), Status: 200, handler: s.rtTables})
@@ -84,6 +88,8 @@ func (s *Server) registerRuntime() {
 	s.handle(&route{Method: "GET", Path: rtPrefix + "/stick_tables/{parent_name}/entries", Summary: "the entries of a stick table (show table)", Tag: "Stick Table",
 		Query: []param{{Name: "filter", Type: "string", Desc: "show table filters, e.g. \"data.gpc0 gt 0\""}, {Name: "key", Type: "string", Desc: "only this key"}},
 		Resp:  reflect.TypeFor[[]models.StickTableEntry](), Status: 200, Codes: []int{400, 404}, handler: s.rtTableEntries})
+	s.handle(&route{Method: "POST", Path: rtPrefix + "/stick_tables/{parent_name}/entries", Summary: "create or update an entry's data (set table)", Tag: "Stick Table",
+		Body: reflect.TypeFor[models.StickTableSet](), Status: 204, Codes: []int{400, 404}, handler: s.rtSetTable})
 
 	s.handle(&route{Method: "GET", Path: "/services/haproxy/stats/native", Summary: "the counters of show stat", Tag: "Stats",
 		Query: []param{{Name: "type", Type: "string", Desc: "frontend, backend or server"},
@@ -498,7 +504,11 @@ func (s *Server) rtMaps(k mapKind) http.HandlerFunc {
 
 func (s *Server) rtMap(k mapKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		m, err := s.findMap(k, r.PathValue("name"))
+		name := r.PathValue("name")
+		if !k.isMap {
+			name = r.PathValue("id")
+		}
+		m, err := s.findMap(k, name)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -512,12 +522,14 @@ func (s *Server) rtMap(k mapKind) http.HandlerFunc {
 	}
 }
 
-func entryModel(k mapKind, e maps.Entry) models.MapEntry {
-	me := models.MapEntry{ID: fmt.Sprintf("%#x", e.Ref), Key: e.Key}
+// entryModel is a map entry as a map_entry, or an ACL pattern as an
+// acl_file_entry.
+func entryModel(k mapKind, e maps.Entry) any {
+	id := fmt.Sprintf("%#x", e.Ref)
 	if k.isMap {
-		me.Value = e.Value
+		return models.MapEntry{ID: id, Key: e.Key, Value: e.Value}
 	}
-	return me
+	return models.ACLFileEntry{ID: id, Value: e.Key}
 }
 
 func (s *Server) rtEntries(k mapKind) http.HandlerFunc {
@@ -527,7 +539,7 @@ func (s *Server) rtEntries(k mapKind) http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		out := []models.MapEntry{}
+		out := []any{}
 		for _, e := range m.Entries() {
 			out = append(out, entryModel(k, e))
 		}
@@ -629,17 +641,9 @@ func (s *Server) rtAddEntry(k mapKind) http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		var in models.MapEntry
-		if err := decodeBody(r, &in); err != nil {
+		in, err := decodeEntry(r, k)
+		if err != nil {
 			writeError(w, err)
-			return
-		}
-		if in.Key == "" {
-			writeError(w, errorf(400, "field \"key\" is required"))
-			return
-		}
-		if !k.isMap && in.Value != "" {
-			writeError(w, errorf(400, "field \"value\": an ACL file entry has a key only"))
 			return
 		}
 		if err := checkWord("key", in.Key); err != nil {
@@ -668,8 +672,106 @@ func (s *Server) rtAddEntry(k mapKind) http.HandlerFunc {
 			writeError(w, err)
 			return
 		}
-		e, _ := findEntry(m, in.Key)
-		writeJSON(w, 201, entryModel(k, e))
+		// The entry just added is the last one with this key.
+		var added maps.Entry
+		for _, e := range m.Entries() {
+			if e.Key == in.Key {
+				added = e
+			}
+		}
+		writeJSON(w, 201, entryModel(k, added))
+	}
+}
+
+// decodeEntry reads a map_entry or an acl_file_entry body as a key and
+// a value (an ACL pattern is its key).
+func decodeEntry(r *http.Request, k mapKind) (models.MapEntry, error) {
+	var in models.MapEntry
+	if k.isMap {
+		if err := decodeBody(r, &in); err != nil {
+			return in, err
+		}
+		if in.Key == "" {
+			return in, errorf(400, "field \"key\" is required")
+		}
+		return in, nil
+	}
+	var a models.ACLFileEntry
+	if err := decodeBody(r, &a); err != nil {
+		return in, err
+	}
+	if a.Value == "" {
+		return in, errorf(400, "field \"value\" is required")
+	}
+	return models.MapEntry{Key: a.Value}, nil
+}
+
+// rtPayload adds many entries in one step: "add map|acl <m>" with a
+// payload, which lookups see all at once.
+func (s *Server) rtPayload(k mapKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		if !k.isMap {
+			name = r.PathValue("parent_name")
+		}
+		m, err := s.findMap(k, name)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		var list []models.MapEntry
+		if k.isMap {
+			err = decodeBody(r, &list)
+		} else {
+			var acl []models.ACLFileEntry
+			err = decodeBody(r, &acl)
+			for _, a := range acl {
+				list = append(list, models.MapEntry{Key: a.Value})
+			}
+		}
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		var payload strings.Builder
+		for i, e := range list {
+			field := fmt.Sprintf("[%d].key", i)
+			if !k.isMap {
+				field = fmt.Sprintf("[%d].value", i)
+			}
+			if e.Key == "" || strings.ContainsAny(e.Key, " \t") {
+				writeError(w, errorf(400, "field %q: %q cannot be a key of a payload (empty or with a blank)", field, e.Key))
+				return
+			}
+			if err := checkWord(field, e.Key+e.Value); err != nil {
+				writeError(w, err)
+				return
+			}
+			payload.WriteString(e.Key)
+			if k.isMap {
+				payload.WriteByte(' ')
+				payload.WriteString(e.Value)
+			}
+			payload.WriteByte('\n')
+		}
+		before := m.Len()
+		if len(list) > 0 {
+			if _, err := s.runtime("add "+k.cmd()+" #"+strconv.Itoa(m.ID()), payload.String()); err != nil {
+				writeError(w, err)
+				return
+			}
+		}
+		if err := syncMap(r, k, m); err != nil {
+			writeError(w, err)
+			return
+		}
+		out := []any{}
+		if all := m.Entries(); len(all) >= before {
+			for _, e := range all[before:] {
+				out = append(out, entryModel(k, e))
+			}
+		}
+		writeJSON(w, 201, out)
 	}
 }
 
@@ -790,23 +892,52 @@ func parseTables(out string) []models.StickTable {
 	return list
 }
 
-func (s *Server) rtTables(w http.ResponseWriter, r *http.Request) {
+// tablesNow returns the running stick tables with the data they store.
+func (s *Server) tablesNow() ([]models.StickTable, error) {
 	out, err := s.runtime("show table", "")
+	if err != nil {
+		return nil, err
+	}
+	list := parseTables(out)
+	g, err := s.engine()
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		t := g.Tables[list[i].Name]
+		if t == nil {
+			continue
+		}
+		for _, st := range t.Decl().Store {
+			f := models.StickTableField{Field: st.Type.String(), Type: "counter"}
+			if st.Type.IsRate() {
+				f.Type = "rate"
+				p := st.Period.Milliseconds()
+				f.Period = &p
+			}
+			list[i].Fields = append(list[i].Fields, f)
+		}
+	}
+	return list, nil
+}
+
+func (s *Server) rtTables(w http.ResponseWriter, r *http.Request) {
+	list, err := s.tablesNow()
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, 200, parseTables(out))
+	writeJSON(w, 200, list)
 }
 
 func (s *Server) rtTable(w http.ResponseWriter, r *http.Request) {
-	out, err := s.runtime("show table", "")
+	list, err := s.tablesNow()
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	name := r.PathValue("name")
-	for _, t := range parseTables(out) {
+	for _, t := range list {
 		if t.Name == name {
 			writeJSON(w, 200, t)
 			return
@@ -839,12 +970,15 @@ func (s *Server) rtTableEntries(w http.ResponseWriter, r *http.Request) {
 		if !ok || !strings.HasPrefix(id, "0x") {
 			continue
 		}
-		e := models.StickTableEntry{ID: id, Data: map[string]int64{}}
+		e := models.StickTableEntry{ID: id}
+		rv := reflect.ValueOf(&e).Elem()
 		for _, f := range strings.Fields(rest) {
 			k, v, ok := strings.Cut(f, "=")
 			if !ok {
 				continue
 			}
+			// "http_req_rate(10000)" is http_req_rate.
+			k, _, _ = strings.Cut(k, "(")
 			n, nerr := strconv.ParseInt(v, 10, 64)
 			switch k {
 			case "key":
@@ -852,14 +986,9 @@ func (s *Server) rtTableEntries(w http.ResponseWriter, r *http.Request) {
 			case "use":
 				b := v != "0"
 				e.Use = &b
-			case "exp":
-				if nerr == nil {
-					e.Exp = &n
-				}
-			case "shard":
 			default:
-				if nerr == nil {
-					e.Data[k] = n
+				if i, ok := entryFields[k]; ok && nerr == nil {
+					rv.Field(i).Set(reflect.ValueOf(&n))
 				}
 			}
 		}
@@ -868,17 +997,58 @@ func (s *Server) rtTableEntries(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, list)
 }
 
-// nativeFields maps the json names of NativeStatStats to their field
-// index, for filling them from the stats columns of the same name.
-var nativeFields = func() map[string]int {
+// entryFields maps the integer fields of StickTableEntry by json name.
+var entryFields = jsonFields(reflect.TypeFor[models.StickTableEntry](), reflect.TypeFor[*int64]())
+
+// jsonFields maps the json names of t's fields of type ft to their index.
+func jsonFields(t, ft reflect.Type) map[string]int {
 	m := map[string]int{}
-	t := reflect.TypeFor[models.NativeStatStats]()
 	for i := range t.NumField() {
+		if ft != nil && t.Field(i).Type != ft {
+			continue
+		}
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		m[name] = i
 	}
 	return m
-}()
+}
+
+func (s *Server) rtSetTable(w http.ResponseWriter, r *http.Request) {
+	var in models.StickTableSet
+	if err := decodeBody(r, &in); err != nil {
+		writeError(w, err)
+		return
+	}
+	if in.Key == "" || strings.ContainsAny(in.Key, "\r\n") {
+		writeError(w, errorf(400, "field \"key\" is required"))
+		return
+	}
+	line := "set table " + quoteArg(r.PathValue("parent_name")) + " key " + quoteArg(in.Key)
+	names := make([]string, 0, len(in.DataType))
+	for name := range in.DataType {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if in.DataType[name] < 0 || strings.ContainsAny(name, " \t;\\\r\n") {
+			writeError(w, errorf(400, "field \"data_type\": %s=%d is not a data type and a count", name, in.DataType[name]))
+			return
+		}
+		line += " data." + name + " " + strconv.FormatInt(in.DataType[name], 10)
+	}
+	if _, err := s.runtime(line, ""); err != nil {
+		if e, ok := err.(*apiError); ok && strings.HasPrefix(e.msg, "No such table") {
+			err = errNotFound("stick table " + r.PathValue("parent_name"))
+		}
+		writeError(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// nativeFields maps the json names of NativeStatStats to their field
+// index, for filling them from the stats columns of the same name.
+var nativeFields = jsonFields(reflect.TypeFor[models.NativeStatStats](), nil)
 
 func (s *Server) statsNative(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Engine == nil {

@@ -108,6 +108,8 @@ func itoa(n int) string { return jsonNum(n) }
 
 func jsonNum(n int) string { b, _ := json.Marshal(n); return string(b) }
 
+func jsonNumAny(v any) string { b, _ := json.Marshal(v); return string(b) }
+
 // TestRuntimeMapsTablesStats edits a running map (routing follows at
 // once), reads a stick table and the native stats.
 func TestRuntimeMapsTablesStats(t *testing.T) {
@@ -159,31 +161,69 @@ func TestRuntimeMapsTablesStats(t *testing.T) {
 		t.Errorf("b.example after DELETE: %q", r.Body)
 	}
 	a.must(404, "GET", rtPath+"/maps/nope.map/entries", "")
+	// A payload of map entries, added at once.
+	if l := jsonOf[[]map[string]any](t, a.must(201, "PUT", rtPath+"/maps/hosts.map", `[{"key":"c.example","value":"green"},{"key":"d.example","value":"green"}]`)); len(l) != 2 {
+		t.Errorf("map payload: %v", l)
+	}
+	if r := lbtest.Get(t, url, "Host: d.example"); r.Body != "green" {
+		t.Errorf("d.example after the payload: %q", r.Body)
+	}
+	a.must(204, "DELETE", rtPath+"/maps/hosts.map", "")
+	if r := lbtest.Get(t, url, "Host: a.example"); r.Body != "one" {
+		t.Errorf("a.example after clear: %q", r.Body)
+	}
+	if b, _ := os.ReadFile(mapFile); string(b) != "a.example app\nb.example green\n" {
+		t.Errorf("clear without force_sync wrote the file: %q", b)
+	}
 
 	// ACL files.
 	if l := jsonOf[[]map[string]any](t, a.must(200, "GET", rtPath+"/acls", "")); len(l) != 1 || l[0]["storage_name"] != "blocked.acl" {
 		t.Errorf("acls: %v", l)
 	}
-	a.must(201, "POST", rtPath+"/acls/blocked.acl/entries", `{"key":"/also"}`)
+	aclEntries := rtPath + "/acls/blocked.acl/entries"
+	added := jsonOf[map[string]any](t, a.must(201, "POST", aclEntries, `{"value":"/also"}`))
 	if r := lbtest.Get(t, a.proc.URL("web", "/also")); r.Status != 403 {
 		t.Errorf("/also after adding it: %d", r.Status)
 	}
-	a.must(204, "DELETE", rtPath+"/acls/blocked.acl/entries/%2Falso", "")
+	if e := jsonOf[map[string]any](t, a.must(200, "GET", aclEntries+"/"+added["id"].(string), "")); e["value"] != "/also" {
+		t.Errorf("ACL entry by id: %v", e)
+	}
+	a.must(204, "DELETE", aclEntries+"/%2Falso", "")
 	if r := lbtest.Get(t, a.proc.URL("web", "/also")); r.Status != 200 {
 		t.Errorf("/also after deleting it: %d", r.Status)
 	}
+	a.must(400, "POST", aclEntries, `{"key":"/x"}`)
+	// A payload of patterns, added at once.
+	if l := jsonOf[[]map[string]any](t, a.must(201, "PUT", aclEntries, `[{"value":"/p1"},{"value":"/p2"}]`)); len(l) != 2 || l[1]["value"] != "/p2" {
+		t.Errorf("ACL payload: %v", l)
+	}
+	if r := lbtest.Get(t, a.proc.URL("web", "/p2")); r.Status != 403 {
+		t.Errorf("/p2 after the payload: %d", r.Status)
+	}
+	if f := jsonOf[map[string]any](t, a.must(200, "GET", rtPath+"/acls/blocked.acl", "")); f["storage_name"] != "blocked.acl" {
+		t.Errorf("ACL file: %v", f)
+	}
 
 	// The stick table counted the requests of 127.0.0.1.
-	if l := jsonOf[[]map[string]any](t, a.must(200, "GET", rtPath+"/stick_tables", "")); len(l) != 1 || l[0]["name"] != "app" || l[0]["type"] != "ip" {
+	if l := jsonOf[[]map[string]any](t, a.must(200, "GET", rtPath+"/stick_tables", "")); len(l) != 1 || l[0]["name"] != "app" || l[0]["type"] != "ip" ||
+		!strings.Contains(jsonNumAny(l[0]["fields"]), `"field":"http_req_cnt"`) {
 		t.Errorf("tables: %v", l)
 	}
-	te := jsonOf[[]struct {
-		Key  string           `json:"key"`
-		Data map[string]int64 `json:"data"`
-	}](t, a.must(200, "GET", rtPath+"/stick_tables/app/entries", ""))
-	if len(te) != 1 || te[0].Key != "127.0.0.1" || te[0].Data["http_req_cnt"] < 5 {
+	type entry struct {
+		Key        string `json:"key"`
+		HTTPReqCnt int64  `json:"http_req_cnt"`
+	}
+	te := jsonOf[[]entry](t, a.must(200, "GET", rtPath+"/stick_tables/app/entries", ""))
+	if len(te) != 1 || te[0].Key != "127.0.0.1" || te[0].HTTPReqCnt < 5 {
 		t.Errorf("table entries: %+v", te)
 	}
+	a.must(204, "POST", rtPath+"/stick_tables/app/entries", `{"key":"10.1.2.3","data_type":{"http_req_cnt":42}}`)
+	te = jsonOf[[]entry](t, a.must(200, "GET", rtPath+"/stick_tables/app/entries?key=10.1.2.3", ""))
+	if len(te) != 1 || te[0].HTTPReqCnt != 42 {
+		t.Errorf("entry set through the API: %+v", te)
+	}
+	a.must(400, "POST", rtPath+"/stick_tables/app/entries", `{"key":"10.1.2.3","data_type":{"gpc0":1}}`)
+	a.must(404, "POST", rtPath+"/stick_tables/nope/entries", `{"key":"10.1.2.3","data_type":{}}`)
 
 	// Native stats count the requests per server.
 	st := jsonOf[struct {

@@ -48,11 +48,16 @@ type MapFile struct {
 	Size        *int64 `json:"size,omitempty"`
 }
 
-// MapEntry is one entry of a runtime map or ACL file (v3 map_entry,
-// acl_file_entry: an ACL entry has a value only).
+// MapEntry is one entry of a runtime map (v3 map_entry).
 type MapEntry struct {
 	ID    string `json:"id,omitempty"`
 	Key   string `json:"key,omitempty"`
+	Value string `json:"value,omitempty"`
+}
+
+// ACLFileEntry is one pattern of a runtime ACL file (v3 acl_file_entry).
+type ACLFileEntry struct {
+	ID    string `json:"id,omitempty"`
 	Value string `json:"value,omitempty"`
 }
 
@@ -79,15 +84,44 @@ type StickTableField struct {
 	Period *int64 `json:"period,omitempty"`
 }
 
-// StickTableEntry is one entry of a stick table (v3
-// stick_table_entry): the key, its expiry and its data, named as
-// "show table" names them (server_id, gpc0, http_req_rate, ...).
+// StickTableEntry is one entry of a stick table (v3 stick_table_entry):
+// its key, expiry (ms) and the data the table stores, under the names
+// "show table" prints (array elements as gpc0, gpt1, gpc0_rate).
 type StickTableEntry struct {
-	Key  string           `json:"key,omitempty"`
-	ID   string           `json:"id,omitempty"`
-	Use  *bool            `json:"use,omitempty"`
-	Exp  *int64           `json:"exp,omitempty"`
-	Data map[string]int64 `json:"data,omitempty"`
+	ID           string `json:"id,omitempty"`
+	Key          string `json:"key,omitempty"`
+	Use          *bool  `json:"use,omitempty"`
+	Exp          *int64 `json:"exp,omitempty"`
+	ServerID     *int64 `json:"server_id,omitempty"`
+	Gpc0         *int64 `json:"gpc0,omitempty"`
+	Gpc0Rate     *int64 `json:"gpc0_rate,omitempty"`
+	Gpc1         *int64 `json:"gpc1,omitempty"`
+	Gpc1Rate     *int64 `json:"gpc1_rate,omitempty"`
+	Gpt0         *int64 `json:"gpt0,omitempty"`
+	ConnCnt      *int64 `json:"conn_cnt,omitempty"`
+	ConnCur      *int64 `json:"conn_cur,omitempty"`
+	ConnRate     *int64 `json:"conn_rate,omitempty"`
+	SessCnt      *int64 `json:"sess_cnt,omitempty"`
+	SessRate     *int64 `json:"sess_rate,omitempty"`
+	HTTPReqCnt   *int64 `json:"http_req_cnt,omitempty"`
+	HTTPReqRate  *int64 `json:"http_req_rate,omitempty"`
+	HTTPErrCnt   *int64 `json:"http_err_cnt,omitempty"`
+	HTTPErrRate  *int64 `json:"http_err_rate,omitempty"`
+	HTTPFailCnt  *int64 `json:"http_fail_cnt,omitempty"`
+	HTTPFailRate *int64 `json:"http_fail_rate,omitempty"`
+	BytesInCnt   *int64 `json:"bytes_in_cnt,omitempty"`
+	BytesInRate  *int64 `json:"bytes_in_rate,omitempty"`
+	BytesOutCnt  *int64 `json:"bytes_out_cnt,omitempty"`
+	BytesOutRate *int64 `json:"bytes_out_rate,omitempty"`
+	GlitchCnt    *int64 `json:"glitch_cnt,omitempty"`
+	GlitchRate   *int64 `json:"glitch_rate,omitempty"`
+}
+
+// StickTableSet is the body that creates or updates a stick table entry
+// ("set table <t> key <k> data.<type> <v>...").
+type StickTableSet struct {
+	Key      string           `json:"key" required:"true"`
+	DataType map[string]int64 `json:"data_type" required:"true"`
 }
 
 // ProcessInfo is "show info" as the API renders it (v3 process_info).
