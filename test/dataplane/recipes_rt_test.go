@@ -191,3 +191,36 @@ func TestRecipeDrainThenRemove(t *testing.T) {
 		t.Errorf("after removal: %v", c)
 	}
 }
+
+// TestRuntimeChangesUnderLoad makes 200 runtime changes (weights, drain
+// and ready, addresses) while clients keep sending: no request fails.
+func TestRuntimeChangesUnderLoad(t *testing.T) {
+	t.Parallel()
+	one, two, three := lbtest.NewBackend(t, "one"), lbtest.NewBackend(t, "two"), lbtest.NewBackend(t, "three")
+	cfg := strings.Replace(baseCfg, "    server s1 ${s1}\n", "    balance roundrobin\n    server s1 ${s1}\n    server s2 ${s2}\n", 1)
+	a := startAPI(t, cfg, lbtest.Vars{"s1": one.Addr, "s2": two.Addr})
+	load := startLoad(a.proc.URL("web", "/"), 4)
+	defer load.end()
+	srvs := rtPath + "/backends/app/servers/"
+	addrs := []string{two.Addr, three.Addr}
+	for i := range 200 {
+		switch i % 4 {
+		case 0:
+			a.must(200, "PUT", srvs+"s1", `{"weight":`+itoa(1+i%7)+`}`)
+		case 1:
+			a.must(200, "PUT", srvs+"s2", `{"admin_state":"drain"}`)
+		case 2:
+			host, port, _ := strings.Cut(addrs[(i/4)%2], ":")
+			a.must(200, "PUT", srvs+"s2", `{"address":"`+host+`","port":`+port+`}`)
+		case 3:
+			a.must(200, "PUT", srvs+"s2", `{"admin_state":"ready"}`)
+		}
+	}
+	lbtest.WaitUntil(t, "traffic to every server", 10*time.Second, func() bool {
+		return load.count("one") > 0 && load.count("two") > 0 && load.count("three") > 0
+	})
+	load.end()
+	if f := load.failed.Load(); f != 0 {
+		t.Errorf("%d requests failed during 200 runtime changes: %v", f, load.errs)
+	}
+}

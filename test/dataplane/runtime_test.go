@@ -161,6 +161,11 @@ func TestRuntimeMapsTablesStats(t *testing.T) {
 		t.Errorf("b.example after DELETE: %q", r.Body)
 	}
 	a.must(404, "GET", rtPath+"/maps/nope.map/entries", "")
+	// Keys and values with blanks, ';' and backslashes reach the map as they are.
+	a.must(201, "POST", entries, `{"key":"x y;z\\","value":"v w"}`)
+	if e := jsonOf[map[string]any](t, a.must(200, "GET", entries+"/x%20y%3Bz%5C", "")); e["value"] != "v w" {
+		t.Errorf("entry with blanks: %v", e)
+	}
 	// A payload of map entries, added at once.
 	if l := jsonOf[[]map[string]any](t, a.must(201, "PUT", rtPath+"/maps/hosts.map", `[{"key":"c.example","value":"green"},{"key":"d.example","value":"green"}]`)); len(l) != 2 {
 		t.Errorf("map payload: %v", l)
