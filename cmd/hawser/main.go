@@ -81,7 +81,7 @@ const usage = `Usage: hawser -f <cfgfile|cfgdir> [-f ...] [options]
   --api <addr>   also serve the Data Plane API on addr (host:port)
   --api-userlist <name>  userlist of the API's users (default controller)
   --api-cert <file> --api-key <file>  serve the API over TLS
-  --ssl-certs-dir <dir>  where the API stores certificates (default: next to the config)
+  --ssl-certs-dir <dir>  where the API stores certificates (default: ssl/ next to the config)
   -x <socket>    take the listening sockets of the running hawser from its
                  stats socket (needs "expose-fd listeners") instead of binding
   -sf <pid>...   once serving, tell these processes to finish and exit (SIGUSR1)
