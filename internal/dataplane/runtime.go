@@ -381,7 +381,14 @@ func (s *Server) rtAddServer(w http.ResponseWriter, r *http.Request) {
 	num("weight", in.Weight)
 	num("maxconn", in.Maxconn)
 	num("inter", in.Inter)
-	num("id", in.ID)
+	if in.ID != "" {
+		n, err := strconv.Atoi(in.ID)
+		if err != nil || n < 1 {
+			writeError(w, errorf(400, "field \"id\": %q is not a positive integer", in.ID))
+			return
+		}
+		words = append(words, "id", in.ID)
+	}
 	for _, o := range []struct{ field, val, kw string }{{"check", in.Check, "check"}, {"backup", in.Backup, "backup"}, {"ssl", in.SSL, "ssl"}} {
 		switch o.val {
 		case "", "disabled":

@@ -25,18 +25,17 @@ type RuntimeServer struct {
 // runtime_add_server): the keywords "add server" accepts that hawser
 // implements. The server starts in maintenance, as with "add server".
 type RuntimeAddServer struct {
-	Name     string `json:"name" required:"true"`
-	Address  string `json:"address" required:"true"`
-	Port     *int   `json:"port,omitempty"`
-	Weight   *int   `json:"weight,omitempty"`
-	Check    string `json:"check,omitempty" enum:"enabled,disabled"`
-	Backup   string `json:"backup,omitempty" enum:"enabled,disabled"`
-	Maxconn  *int   `json:"maxconn,omitempty"`
-	Inter    *int   `json:"inter,omitempty"`
-	ID       *int   `json:"id,omitempty"`
-	SSL      string `json:"ssl,omitempty" enum:"enabled,disabled"`
-	Verify   string `json:"verify,omitempty" enum:"none,required"`
-	Disabled *bool  `json:"disabled,omitempty"`
+	Name    string `json:"name" required:"true"`
+	Address string `json:"address" required:"true"`
+	Port    *int   `json:"port,omitempty"`
+	Weight  *int   `json:"weight,omitempty"`
+	Check   string `json:"check,omitempty" enum:"enabled,disabled"`
+	Backup  string `json:"backup,omitempty" enum:"enabled,disabled"`
+	Maxconn *int   `json:"maxconn,omitempty"`
+	Inter   *int   `json:"inter,omitempty"`
+	ID      string `json:"id,omitempty"`
+	SSL     string `json:"ssl,omitempty" enum:"enabled,disabled"`
+	Verify  string `json:"verify,omitempty" enum:"none,required"`
 }
 
 // MapFile is a map known to the running process (v3 map).
