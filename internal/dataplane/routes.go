@@ -442,7 +442,8 @@ type endpoint struct {
 // /v3/services, /v3/services/haproxy and its configuration, from the
 // routes registered so far; call it last.
 func (s *Server) registerIndexes() {
-	for _, prefix := range []string{"", "/services", "/services/haproxy", cfgPrefix} {
+	for _, prefix := range []string{"", "/services", "/services/haproxy", cfgPrefix,
+		rtPrefix, "/services/haproxy/storage", "/services/haproxy/stats", "/services/haproxy/spoe"} {
 		seen := map[string]bool{}
 		var list []endpoint
 		for _, rt := range s.routes {

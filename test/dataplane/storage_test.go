@@ -98,7 +98,30 @@ func TestStorageCertificates(t *testing.T) {
 	a.must(200, "GET", certs+"/other.pem", "")
 	a.must(204, "DELETE", certs+"/other.pem", "")
 	a.must(404, "GET", certs+"/other.pem", "")
-	a.must(404, "GET", certs+"/..", "")
+	a.must(404, "GET", certs+"/.hidden", "")
+
+	// The usual way to serve a new site: upload its certificate, then add
+	// a bind that uses it (a configuration change, applied live).
+	third := tlstest.New(t, tlstest.Opts{CN: "three.example", DNSNames: []string{"three.example"}}, ca)
+	m := jsonOf[map[string]any](t, a.upload(201, certs, "three.pem", third.PEM()))
+	addr := lbtest.FreeAddr(t)
+	host, port, _ := strings.Cut(addr, ":")
+	a.must(201, "POST", cfgPath+"/frontends/web/binds?version="+a.version(),
+		`{"name":"tls3","address":"`+host+`","port":`+port+`,"ssl":true,"ssl_certificate":"`+m["file"].(string)+`"}`)
+	if cn := servedCN(t, addr); cn != "three.example" {
+		t.Errorf("new bind serves %q", cn)
+	}
+	if m := jsonOf[map[string]any](t, a.must(200, "GET", certs+"/three.pem", "")); m["status"] != "used" {
+		t.Errorf("three.pem once a bind uses it: %v", m)
+	}
+	a.must(409, "DELETE", certs+"/three.pem", "")
+
+	// The storage groups have index pages.
+	for _, p := range []string{"/services/haproxy/storage", "/services/haproxy/runtime", "/services/haproxy/stats", "/services/haproxy/spoe"} {
+		if l := jsonOf[[]map[string]any](t, a.must(200, "GET", p, "")); len(l) == 0 {
+			t.Errorf("%s: empty index", p)
+		}
+	}
 }
 
 // TestStorageMapsAndFiles uploads a map, routes with it, replaces it
