@@ -48,7 +48,11 @@ func SendFiles(c *net.UnixConn, keys []string, files []*os.File) error {
 		n := min(len(files), fdBatch)
 		fds := make([]int, n)
 		for i, f := range files[:n] {
-			fds[i] = int(f.Fd())
+			fd, err := rawFD(f)
+			if err != nil {
+				return err
+			}
+			fds[i] = fd
 		}
 		if _, _, err := c.WriteMsgUnix([]byte{'F'}, unix.UnixRights(fds...), nil); err != nil {
 			return err
@@ -56,6 +60,23 @@ func SendFiles(c *net.UnixConn, keys []string, files []*os.File) error {
 		files = files[n:]
 	}
 	return nil
+}
+
+// rawFD returns f's descriptor without f.Fd(), which would switch the
+// open file description, shared with the listener still accepting on it,
+// to blocking mode: the old process's accept would then block in the
+// kernel and its Close could never end it. The caller keeps f open until
+// the descriptor is sent.
+func rawFD(f *os.File) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var fd int
+	if err := rc.Control(func(u uintptr) { fd = int(u) }); err != nil {
+		return 0, err
+	}
+	return fd, nil
 }
 
 // Fetch connects to a running hawser's runtime API socket at path, asks
