@@ -211,7 +211,9 @@ func decodeTCPRule(words []string, f *tcpRuleFields) error {
 		}
 	case "sc-inc-gpc0":
 		if f.scIncID != nil {
-			*f.scIncID = wordText(paren)
+			if paren != "" {
+				*f.scIncID = wordText(paren)
+			}
 		} else {
 			n, err := intText("sc_id", paren)
 			if err != nil {
@@ -277,7 +279,12 @@ func encodeTCPRule(kw string, f *tcpRuleFields) ([]string, error) {
 		b.lit(action, "layer4")
 	case "sc-inc-gpc0":
 		if f.scIncID != nil {
-			b.lit(action + "(" + parenWord(b, "sc_inc_id", *f.scIncID) + ")")
+			if *f.scIncID == "" {
+				// "sc-inc-gpc0" alone counts on sticky counter 0.
+				b.lit(action)
+			} else {
+				b.lit(action + "(" + parenWord(b, "sc_inc_id", *f.scIncID) + ")")
+			}
 		} else {
 			if *f.scID == nil {
 				return nil, fieldError("sc_id", "is required")
