@@ -231,6 +231,11 @@ func TestRuntimeAPISessions(t *testing.T) {
 	if n, err := c.Read(buf); err == nil {
 		t.Errorf("connection still open, read %q", buf[:n])
 	}
+	// The session leaves the table once its goroutine has wound down, which
+	// can be just after the client sees the close.
+	lbtest.WaitUntil(t, "show sess drops the session", 10*time.Second, func() bool {
+		return !strings.Contains(cli(t, "tcp", admin, "show sess"), id+":")
+	})
 	if got := cli(t, "tcp", admin, "shutdown session "+id); got != "No such session (use 'show sess').\n\n" {
 		t.Errorf("second shutdown: %q", got)
 	}
