@@ -379,7 +379,35 @@ func sameWord(a, b string) bool {
 	}
 	da, err1 := durationMS("", a, "ms")
 	db, err2 := durationMS("", b, "ms")
-	return err1 == nil && err2 == nil && *da == *db
+	if err1 == nil && err2 == nil && *da == *db {
+		return true
+	}
+	// Sizes come back in the largest exact unit: "0k" is "0".
+	if sa, err1 := parseSize(a); err1 == nil {
+		if sb, err2 := parseSize(b); err2 == nil && sa == sb {
+			return true
+		}
+	}
+	// Numbers the model stores as integers come back without leading
+	// zeros: "sc-inc-gpc0(00)" is "sc-inc-gpc0(0)".
+	return trimLeadingZeros(a) == trimLeadingZeros(b)
+}
+
+// trimLeadingZeros drops the leading zeros of every run of digits in w.
+func trimLeadingZeros(w string) string {
+	var out strings.Builder
+	leading := true // at the start of a run of digits, or in its zeros
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		isDigit := c >= '0' && c <= '9'
+		nextDigit := i+1 < len(w) && w[i+1] >= '0' && w[i+1] <= '9'
+		if isDigit && leading && c == '0' && nextDigit {
+			continue
+		}
+		leading = !isDigit
+		out.WriteByte(c)
+	}
+	return out.String()
 }
 
 var refusedLines atomic.Int64
@@ -403,5 +431,13 @@ func wantRefused(t *testing.T, file string, l *cfgfile.Line, msg string) {
 			continue
 		}
 		refusedLines.Add(1)
+	}
+}
+
+func TestTrimLeadingZeros(t *testing.T) {
+	for in, want := range map[string]string{"000": "0", "a(007)": "a(7)", "100": "100", "x0y": "x0y", "sc0(00),01": "sc0(0),1"} {
+		if got := trimLeadingZeros(in); got != want {
+			t.Errorf("trimLeadingZeros(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
