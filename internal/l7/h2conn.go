@@ -17,6 +17,7 @@ import (
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/hawser-lb/hawser/internal/balance"
 	"github.com/hawser-lb/hawser/internal/engine"
 	"github.com/hawser-lb/hawser/internal/h1"
 )
@@ -50,8 +51,17 @@ type h2c struct {
 	smu  sync.Mutex
 	sess *engine.Session
 
+	// lastSrv is the server the connection's latest stream was balanced
+	// to, for "option prefer-last-server".
+	lastSrv atomic.Pointer[balance.Server]
+
 	// Reader-only state.
 	sawSettings bool
+	// peerMax is the highest stream the client opened, including those
+	// past a GOAWAY that hawser ignores: frames for streams above it are
+	// for idle streams, a protocol error; those between maxID and it are
+	// ignored (RFC 9113 section 6.8).
+	peerMax     uint32
 	recvWin     int32 // connection-level bytes the client may still send
 	recvUnacked int32 // received since the last connection WINDOW_UPDATE
 	deferred    bool  // frames written without a flush
@@ -61,7 +71,7 @@ type h2c struct {
 	mu        sync.Mutex
 	cond      sync.Cond // on mu: a send window grew, a stream was reset or the connection ended
 	streams   map[uint32]*h2s
-	maxID     uint32 // highest stream the client opened
+	maxID     uint32 // highest stream the client opened and hawser took
 	sendWin   int64  // connection send window
 	peerWin   int64  // the client's SETTINGS_INITIAL_WINDOW_SIZE
 	running   int    // transactions running
@@ -488,7 +498,7 @@ func (c *h2c) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 		c.cond.Broadcast()
 		return nil
 	}
-	if f.StreamID > c.maxID {
+	if f.StreamID > c.peerMax {
 		return http2.ConnectionError(http2.ErrCodeProtocol) // idle stream
 	}
 	s := c.streams[f.StreamID]
@@ -506,7 +516,7 @@ func (c *h2c) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 func (c *h2c) processReset(f *http2.RSTStreamFrame) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if f.StreamID > c.maxID {
+	if f.StreamID > c.peerMax {
 		return http2.ConnectionError(http2.ErrCodeProtocol) // idle stream
 	}
 	if s := c.streams[f.StreamID]; s != nil {
@@ -557,14 +567,17 @@ func (c *h2c) processData(f *http2.DataFrame) error {
 		c.recvWin += n
 		c.control(func() error { return c.wfr.WriteWindowUpdate(0, uint32(n)) })
 	}
+	if id > c.peerMax {
+		return http2.ConnectionError(http2.ErrCodeProtocol) // idle stream
+	}
 	c.mu.Lock()
 	s := c.streams[id]
-	idle := id > c.maxID
+	ignored := id > c.maxID
 	c.mu.Unlock()
-	if idle {
-		return http2.ConnectionError(http2.ErrCodeProtocol)
-	}
 	if s == nil {
+		if ignored {
+			return nil // opened after the GOAWAY: ignored
+		}
 		return http2.StreamError{StreamID: id, Code: http2.ErrCodeStreamClosed}
 	}
 	return s.receive(f.Data(), length, f.StreamEnded())
@@ -582,9 +595,10 @@ func (c *h2c) processHeaders(f *http2.MetaHeadersFrame) error {
 	if s != nil {
 		return s.receiveTrailers(f)
 	}
-	if id <= c.maxID {
+	if id <= c.peerMax {
 		return http2.ConnectionError(http2.ErrCodeProtocol)
 	}
+	c.peerMax = id
 	c.mu.Lock()
 	if c.goingAway {
 		// Past the GOAWAY's last stream: not served, the client retries

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hawser-lb/hawser/internal/balance"
@@ -55,8 +56,8 @@ const (
 func (t *txn) acquire(be *engine.Backend, ctx context.Context) (*balance.Server, error) {
 	p := be.Persist
 	if p == nil {
-		if be.Cfg.PreferLastServer && t.sc != nil && be.Pool.TryAcquireLast(t.sc.srv) {
-			return t.sc.srv, nil
+		if be.Cfg.PreferLastServer {
+			return t.acquireLast(be, ctx)
 		}
 		return be.Pool.Acquire(ctx, t)
 	}
@@ -76,13 +77,40 @@ func (t *txn) acquire(be *engine.Backend, ctx context.Context) (*balance.Server,
 		}
 	}
 	if sv == nil {
-		if be.Cfg.PreferLastServer && t.sc != nil && be.Pool.TryAcquireLast(t.sc.srv) {
-			return t.sc.srv, nil
+		if be.Cfg.PreferLastServer {
+			return t.acquireLast(be, ctx)
 		}
 		return be.Pool.Acquire(ctx, t)
 	}
 	t.ps.direct = sv
 	return be.Pool.AcquireServer(ctx, sv)
+}
+
+// acquireLast is acquire for "option prefer-last-server": the server the
+// client connection's last request used, when it can take this one, else
+// load balancing. An HTTP/1 connection's last server is that of its
+// attached server connection; the streams of an HTTP/2 connection share
+// theirs, as HAProxy's streams share their session's server list.
+func (t *txn) acquireLast(be *engine.Backend, ctx context.Context) (*balance.Server, error) {
+	var last *atomic.Pointer[balance.Server]
+	if s, ok := t.conn.(*h2s); ok && t.h2 {
+		last = &s.c.lastSrv
+	}
+	switch {
+	case t.sc != nil:
+		if be.Pool.TryAcquireLast(t.sc.srv) {
+			return t.sc.srv, nil
+		}
+	case last != nil:
+		if sv := last.Load(); sv != nil && be.Pool.TryAcquireLast(sv) {
+			return sv, nil
+		}
+	}
+	sv, err := be.Pool.Acquire(ctx, t)
+	if err == nil && last != nil {
+		last.Store(sv)
+	}
+	return sv, err
 }
 
 // persistConnected runs the stick store-request rules once the request
