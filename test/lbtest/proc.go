@@ -18,8 +18,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -138,6 +140,7 @@ func Start(t testing.TB, cfg string, vars Vars) *Proc {
 func StartArgs(t testing.TB, cfg string, vars Vars, args ...string) *Proc {
 	t.Helper()
 	touchOnce.Do(func() { touchSources(sourceRoot) })
+	cfg = addTLSBinds(t, cfg)
 	var lastLog string
 	for range startAttempts {
 		p := &Proc{t: t, vars: Vars{}, given: map[string]bool{}, out: newLogBuffer(), done: make(chan struct{})}
@@ -213,6 +216,11 @@ func (p *Proc) launch() error {
 func (p *Proc) waitListening() bool {
 	deadline := time.Now().Add(StartTimeout)
 	for _, name := range p.binds {
+		if strings.HasSuffix(name, tlsSuffix) {
+			// An h2 run's TLS twin listens with its cleartext bind; a
+			// bare connection would log a failed handshake.
+			continue
+		}
 		for {
 			if p.Exited() || time.Now().After(deadline) {
 				return false
@@ -257,8 +265,22 @@ func (p *Proc) Addr(name string) string {
 	return a
 }
 
-// URL returns "http://" + Addr(name) + path.
-func (p *Proc) URL(name, path string) string { return "http://" + p.Addr(name) + path }
+// URL returns "http://" + Addr(name) + path; in an h2 run (RunProto), for
+// a bind that got a TLS twin, "https://" and the twin's address.
+func (p *Proc) URL(name, path string) string {
+	if a, ok := p.vars[name+tlsSuffix]; ok {
+		return "https://" + a + path
+	}
+	return "http://" + p.Addr(name) + path
+}
+
+// Authority is the host:port URL(name, …) sends requests to.
+func (p *Proc) Authority(name string) string {
+	if a, ok := p.vars[name+tlsSuffix]; ok {
+		return a
+	}
+	return p.Addr(name)
+}
 
 // Pid returns the process id.
 func (p *Proc) Pid() int { return p.cmd.Process.Pid }
@@ -318,6 +340,7 @@ func (p *Proc) ReloadWith(t testing.TB, cfg string, vars Vars) bool {
 		p.given[k] = true
 	}
 	p.binds = p.binds[:0]
+	cfg = addTLSBinds(t, cfg)
 	for _, m := range placeholder.FindAllStringSubmatch(cfg, -1) {
 		if _, ok := p.vars[m[1]]; !ok {
 			p.vars[m[1]] = FreeAddr(t)
@@ -389,25 +412,47 @@ func (p *Proc) stop() {
 }
 
 // FreeAddr returns a loopback address with a port that was free a moment
-// ago, and that FreeAddr never returned before in this process. The kernel
-// may hand a port just released out again at once, and hawser binds with
-// SO_REUSEPORT: two parallel tests given the same port would each start a
-// hawser on it and share each other's connections. Start retries when
-// another process takes the port first.
+// ago, and that FreeAddr never returned before in this process.
+//
+// hawser binds with SO_REUSEPORT, so a port must never be handed to two
+// processes at once: they would both bind it and share each other's
+// connections. Ports therefore come from below the kernel's ephemeral
+// range (32768 and up on Linux), which port-0 listeners and outgoing
+// connections use and could take between FreeAddr and hawser's bind, and
+// each test process walks the range from its own starting point, so that
+// packages tested in parallel do not meet. Start retries when another
+// process takes a port first.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	for {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for range freeSpan {
+		port := freeLow + int(freeNext.Add(1))%freeSpan
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		if _, dup := handedOut.LoadOrStore(addr, true); dup {
+			continue
+		}
+		l, err := net.Listen("tcp", addr)
 		if err != nil {
-			t.Fatalf("listen: %v", err)
+			continue // in use
 		}
-		addr := l.Addr().String()
 		l.Close()
-		if _, dup := handedOut.LoadOrStore(addr, true); !dup {
-			return addr
-		}
+		return addr
 	}
+	t.Fatalf("no free port in %d-%d", freeLow, freeLow+freeSpan-1)
+	return ""
 }
+
+// The ports FreeAddr hands out: [freeLow, freeLow+freeSpan), from an
+// offset that depends on the process.
+const (
+	freeLow  = 10000
+	freeSpan = 22000
+)
+
+var freeNext = func() *atomic.Int64 {
+	var n atomic.Int64
+	n.Store(int64(os.Getpid()%16) * freeSpan / 16)
+	return &n
+}()
 
 // handedOut are the addresses FreeAddr returned.
 var handedOut sync.Map
