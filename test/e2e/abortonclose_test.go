@@ -62,12 +62,12 @@ backend hole
 	// Served as usual: keep-alive GETs and a POST on one connection.
 	c := lbtest.NewClient(true)
 	for i := range 3 {
-		r, err := lbtest.DoErr(c, "GET", fmt.Sprintf("http://%s/ok%d", addr, i))
+		r, err := lbtest.DoErr(c, "GET", proc.URL("fe", fmt.Sprintf("/ok%d", i)))
 		if err != nil || r.Status != 200 {
 			t.Fatalf("request %d: %v %+v", i, err, r)
 		}
 	}
-	resp, err := c.Post("http://"+addr+"/post", "text/plain", strings.NewReader("hello"))
+	resp, err := c.Post(proc.URL("fe", "/post"), "text/plain", strings.NewReader("hello"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ backend hole
 		t.Fatalf("POST: status %d", resp.StatusCode)
 	}
 	metric := func(series string) bool {
-		return strings.Contains(lbtest.Get(t, "http://"+proc.Addr("prom")+"/metrics").Body, "\n"+series+"\n")
+		return strings.Contains(lbtest.Get(t, proc.URL("prom", "/metrics")).Body, "\n"+series+"\n")
 	}
 
 	send := func(path string) net.Conn {
@@ -127,7 +127,7 @@ backend hole
 		`fe app/<NOSRV> \d+/\d+/-1/-1/\d+ -1 0 - - CQ-- .* "GET /queued HTTP/1.1"`,
 		`fe app/s \d+/\d+/\d+/-1/\d+ -1 0 - - CH-- .* "GET /head HTTP/1.1"`,
 		`fe hole/h \d+/\d+/-1/-1/\d+ -1 0 - - CC-- .* "GET /hole HTTP/1.1"`,
-		`fe app/s \d+/\d+/\d+/\d+/\d+ 200 .* ---- .* "POST /post HTTP/1.1"`,
+		lbtest.LogFrontend("fe") + ` app/s \d+/\d+/\d+/\d+/\d+ 200 .* ---- .* "` + regexp.QuoteMeta(lbtest.RunProto().LogRequest("POST", proc.Authority("fe"), "/post")) + `"`,
 		`fe~ app/s \d+/\d+/\d+/-1/\d+ -1 0 - - CH-- .* "GET /tlshead HTTP/1.1"`,
 	} {
 		if !regexp.MustCompile(want).MatchString(proc.Log()) {
@@ -176,7 +176,7 @@ backend hole
     server h ${hole}
 `, vars)
 	metric := func(series string) bool {
-		return strings.Contains(lbtest.Get(t, "http://"+proc.Addr("prom")+"/metrics").Body, "\n"+series+"\n")
+		return strings.Contains(lbtest.Get(t, proc.URL("prom", "/metrics")).Body, "\n"+series+"\n")
 	}
 	// The first connection holds the only slot and is relayed.
 	first, err := net.Dial("tcp", proc.Addr("fe"))

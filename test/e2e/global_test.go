@@ -179,7 +179,7 @@ backend app
     server s1 ${app}
 `, vars)
 	get(t, p.URL("fe", "/some/path?q=1"))
-	p.WaitLog(t, ` fe app/s1 `, 5*time.Second)
+	p.WaitLog(t, " "+lbtest.LogFrontend("fe")+" app/s1 ", 5*time.Second)
 	p.WaitLog(t, ` 200 `, 5*time.Second)
-	p.WaitLog(t, `"GET /some/path?q=1 HTTP/1.1"`, 5*time.Second)
+	p.WaitLog(t, `"`+lbtest.RunProto().LogRequest("GET", p.Authority("fe"), "/some/path?q=1")+`"`, 5*time.Second)
 }

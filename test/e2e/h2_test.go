@@ -129,7 +129,7 @@ func TestH2Requests(t *testing.T) {
 	})
 	// The target of an HTTP/2 request is its absolute URI, as HAProxy
 	// logs it.
-	p.WaitLog(t, "LOG HTTP/2.0 200 GET http://"+p.Addr("fe")+"/chunked bk", 10*time.Second)
+	p.WaitLog(t, "LOG HTTP/2.0 200 GET "+lbtest.H2C.LogURI(p.Authority("fe"), "/chunked")+" bk", 10*time.Second)
 }
 
 func TestH2RequestTranslation(t *testing.T) {
@@ -217,7 +217,7 @@ func TestH2ConcurrentStreams(t *testing.T) {
 		},
 	}}
 	// Open the connection first, so that the 100 streams share it.
-	if r, err := lbtest.DoErr(c, "GET", p.URL("fe", "/")); err != nil || r.Status != 200 {
+	if r, err := lbtest.DoErr(c, "GET", "http://"+p.Addr("fe")+"/"); err != nil || r.Status != 200 {
 		t.Fatalf("%v %v", r, err)
 	}
 	bs["app"].Hold()
@@ -226,7 +226,7 @@ func TestH2ConcurrentStreams(t *testing.T) {
 	errs := make(chan error, n)
 	for range n {
 		wg.Go(func() {
-			r, err := lbtest.DoErr(c, "GET", p.URL("fe", "/"))
+			r, err := lbtest.DoErr(c, "GET", "http://"+p.Addr("fe")+"/")
 			if err == nil && (r.Status != 200 || r.Body != "app") {
 				err = io.ErrUnexpectedEOF
 			}

@@ -348,7 +348,7 @@ backend h2
 	})
 	t.Run("10 MB request body", func(t *testing.T) {
 		t.Parallel()
-		resp, err := http.Post(p.URL("fe", "/up"), "application/octet-stream", strings.NewReader(strings.Repeat("y", big)))
+		resp, err := lbtest.NewClient(false).Post(p.URL("fe", "/up"), "application/octet-stream", strings.NewReader(strings.Repeat("y", big)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -360,7 +360,7 @@ backend h2
 	})
 	t.Run("10 MB streamed response", func(t *testing.T) {
 		t.Parallel()
-		resp, err := http.Get(p.URL("fe", "/big"))
+		resp, err := lbtest.NewClient(false).Get(p.URL("fe", "/big"))
 		if err != nil {
 			t.Fatal(err)
 		}

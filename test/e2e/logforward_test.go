@@ -281,13 +281,14 @@ backend app
 `, vars)
 	// One request at a time: a request's log line is written just after
 	// its response, so two back-to-back requests may log in either order.
-	for _, want := range []struct{ pri, status, path string }{{"<134>1 ", " 200 ", "GET /ok HTTP/1.1"}, {"<131>1 ", " 503 ", "GET /broken HTTP/1.1"}} {
+	for _, want := range []struct{ pri, status, path string }{{"<134>1 ", " 200 ", "/ok"}, {"<131>1 ", " 503 ", "/broken"}} {
 		if want.status == " 503 " {
 			bs["app"].SetStatus(http.StatusServiceUnavailable)
 		}
-		lbtest.Get(t, p.URL("fe", strings.Fields(want.path)[1]))
+		lbtest.Get(t, p.URL("fe", want.path))
+		want.path = lbtest.RunProto().LogRequest("GET", p.Authority("fe"), want.path)
 		got := rcv.next(t)
-		if !strings.HasPrefix(got, want.pri) || !strings.Contains(got, " web ") || !strings.Contains(got, " fe app/s1 ") ||
+		if !strings.HasPrefix(got, want.pri) || !strings.Contains(got, " web ") || !strings.Contains(got, " "+lbtest.LogFrontend("fe")+" app/s1 ") ||
 			!strings.Contains(got, want.status) || !strings.Contains(got, want.path) {
 			t.Errorf("got %q, want %s... web ... fe app/s1 ...%s...%s", got, want.pri, want.status, want.path)
 		}
@@ -388,7 +389,8 @@ backend ok
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	c.Read(make([]byte, 1)) // returns once hawser gives up and closes
 	c.Close()
-	for _, want := range []string{"ts=sC fe=hole st=503", "ts=SC fe=dead st=503", "ts=sH fe=slow st=504", "ts=-- fe=ok st=200", "ts=sC fe=tcphole st=-1"} {
+	fe := lbtest.LogFrontend
+	for _, want := range []string{"ts=sC fe=" + fe("hole") + " st=503", "ts=SC fe=" + fe("dead") + " st=503", "ts=sH fe=" + fe("slow") + " st=504", "ts=-- fe=" + fe("ok") + " st=200", "ts=sC fe=tcphole st=-1"} {
 		p.WaitLog(t, want, 10*time.Second)
 	}
 }
@@ -560,6 +562,6 @@ backend garbage
 `, vars)
 	lbtest.Get(t, p.URL("fe_cut", "/"))
 	lbtest.Get(t, p.URL("fe_garbage", "/"))
-	p.WaitLog(t, "ts=SH fe=cut st=502", 10*time.Second)
-	p.WaitLog(t, "ts=PH fe=garbage st=502", 10*time.Second)
+	p.WaitLog(t, "ts=SH fe="+lbtest.LogFrontend("cut")+" st=502", 10*time.Second)
+	p.WaitLog(t, "ts=PH fe="+lbtest.LogFrontend("garbage")+" st=502", 10*time.Second)
 }

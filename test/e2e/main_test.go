@@ -5,6 +5,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/hawser-lb/hawser/test/lbtest"
@@ -22,8 +23,29 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if code == 0 && os.Getenv(lbtest.RunProtoEnv) == "" {
+		code = runOtherProtos()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// runOtherProtos runs the package's tests again, as this same test
+// binary with the same flags, once over h2c and once over HTTP/2 with TLS
+// (lbtest.RunProto): so plain "go test" runs every L7 test over h1, h2c
+// and h2, as issue 5 asks. HAWSER_E2E_PROTO=h1|h2c|h2 runs one pass only.
+func runOtherProtos() int {
+	for _, p := range []lbtest.Proto{lbtest.H2C, lbtest.H2} {
+		fmt.Printf("=== e2e pass over %s\n", p)
+		cmd := exec.Command(os.Args[0], os.Args[1:]...)
+		cmd.Env = append(os.Environ(), lbtest.RunProtoEnv+"="+string(p))
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Printf("e2e pass over %s: %v\n", p, err)
+			return 1
+		}
+	}
+	return 0
 }
 
 // HAProxy's built-in error bodies, as sent on the wire.

@@ -45,8 +45,8 @@ backend app
 		if r := lbtest.GetProto(t, proto, p.URL("fe", "/monitor?x")); r.Body != "app" {
 			t.Fatalf("/monitor?x: %d %q, want the server", r.Status, r.Body)
 		}
-		p.WaitLog(t, `"GET `+proto.LogURI(p.Addr("fe"), "/monitor?x")+` `+proto.LogVersion()+`"`, 5*time.Second)
-		if strings.Contains(p.Log(), `"GET `+proto.LogURI(p.Addr("fe"), "/monitor")+` `+proto.LogVersion()+`"`) {
+		p.WaitLog(t, `"GET `+proto.LogURI(p.Authority("fe"), "/monitor?x")+` `+proto.LogVersion()+`"`, 5*time.Second)
+		if strings.Contains(p.Log(), `"GET `+proto.LogURI(p.Authority("fe"), "/monitor")+` `+proto.LogVersion()+`"`) {
 			t.Fatal("the monitor request was logged")
 		}
 	})

@@ -20,7 +20,7 @@ func TestPrometheusExporter(t *testing.T) {
 	t.Parallel()
 	promtool := lbtest.NeedTool(t, "promtool")
 	bs, vars := backends(t, "app")
-	p := lbtest.Start(t, `
+	p := lbtest.Start(t, lbtest.ClearOnly+`
 defaults
     mode http
     timeout connect 5s

@@ -177,6 +177,8 @@ func TestRetriesServerKilledUnderLoad(t *testing.T) {
 	p := lbtest.Start(t, httpDefaults+`
 frontend fe
     bind ${fe}
+    log stdout format raw local0
+    option httplog
     default_backend be
 backend be
     retry-on conn-failure empty-response response-timeout
@@ -218,7 +220,13 @@ backend be
 	bs["s1"].Stop()
 	wg.Wait()
 	if len(failures) > 0 {
-		t.Fatalf("%d failed requests, first: %s", len(failures), failures[0])
+		var failed []string
+		for _, l := range strings.Split(p.Log(), "\n") {
+			if !strings.Contains(l, " 200 ") {
+				failed = append(failed, l)
+			}
+		}
+		t.Fatalf("%d failed requests, first: %s; log lines not 200:\n%s", len(failures), failures[0], strings.Join(failed, "\n"))
 	}
 	if bs["s2"].Requests.Load() == 0 {
 		t.Fatal("s2 served nothing")

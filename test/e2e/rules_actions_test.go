@@ -32,7 +32,7 @@ frontend fe
     http-request sc-inc-gpc(1,2) if { path /inc }
     http-request sc-set-gpt(1,2) 42 if { path /gpt }
     http-request set-method PUT if { path /method }
-    http-request replace-uri ^/old/(.*) /new/\1
+    http-request replace-uri ^(https?://[^/]*)?/old/(.*) /new/\2
     http-request set-map(${map}) %[req.hdr(x-key)] %[req.hdr(x-val)] if { path /setmap }
     http-request del-map(${map}) %[req.hdr(x-key)] if { path /delmap }
     http-request add-acl(${acl}) %[req.hdr(x-block)] if { path /block }
@@ -228,7 +228,7 @@ frontend fe
     http-request unset-var(txn.drop)
     http-request replace-header X-Forwarded-Host ^(.*)\.old$ \1.new
     http-request replace-value X-List ^b$ B
-    http-request set-path /v2%[path] if api METH_GET HTTP_1.1
+    http-request set-path /v2%[path] if api METH_GET HTTP
     http-request set-query a=%[url_param(a),upper] if { path_beg /q }
     http-request set-pathq /pq?z=1 if { path /setpathq }
     http-request set-uri /u/%[req.hdr(x-u),lower] if { req.hdr(x-u) -m len 3 }

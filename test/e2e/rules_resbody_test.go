@@ -67,7 +67,7 @@ backend app
 // postHdr posts body to url and returns the status, body and headers.
 func postHdr(t *testing.T, url, body string) (int, string, http.Header) {
 	t.Helper()
-	resp, err := http.Post(url, "text/plain", strings.NewReader(body))
+	resp, err := lbtest.NewClient(false).Post(url, "text/plain", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,5 +152,5 @@ backend slow
 	if st, _, _ := postHdr(t, p.URL("res", "/res"), ""); st != 504 {
 		t.Errorf("stalled response body: status %d, want 504", st)
 	}
-	p.WaitLog(t, `"POST /res HTTP/1.1" sD 504`, 10*time.Second)
+	p.WaitLog(t, `"`+lbtest.RunProto().LogRequest("POST", p.Authority("res"), "/res")+`" sD 504`, 10*time.Second)
 }

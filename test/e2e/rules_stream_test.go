@@ -38,9 +38,9 @@ backend app
 		for _, path := range []string{"/info", "/silent", "/err"} {
 			lbtest.GetProto(t, proto, p.URL("fe", path))
 		}
-		p.WaitLog(t, "lvl "+proto.LogURI(p.Addr("fe"), "/err"), 5*time.Second)
+		p.WaitLog(t, "lvl "+proto.LogURI(p.Authority("fe"), "/err"), 5*time.Second)
 		for _, path := range []string{"/info", "/silent"} {
-			if got := p.Log(); strings.Contains(got, "lvl "+proto.LogURI(p.Addr("fe"), path)) {
+			if got := p.Log(); strings.Contains(got, "lvl "+proto.LogURI(p.Authority("fe"), path)) {
 				t.Errorf("%s was logged at a level the target drops:\n%s", path, got)
 			}
 		}

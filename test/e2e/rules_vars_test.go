@@ -134,7 +134,7 @@ backend app
 func TestSocketFetches(t *testing.T) {
 	t.Parallel()
 	_, vars := backends(t, "app")
-	p := lbtest.Start(t, httpDefaults+`
+	p := lbtest.Start(t, lbtest.ClearOnly+httpDefaults+`
 frontend fe
     bind ${one} id 1
     bind ${two}

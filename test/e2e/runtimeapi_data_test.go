@@ -47,7 +47,7 @@ func startDataProc(t *testing.T) (p *lbtest.Proc, ca *tlstest.Cert, certs [2]*tl
 	mapFile := tlstest.Write(t, dir, "hosts.map", []byte("known.example other\n"))
 	_, vars := backends(t, "s1", "s2", "o1")
 	vars["crt"], vars["map"] = crt, mapFile
-	return lbtest.Start(t, runtimeDataCfg, vars), ca, certs
+	return lbtest.Start(t, lbtest.ClearOnly+runtimeDataCfg, vars), ca, certs
 }
 
 func TestRuntimeAPIMapsAndCerts(t *testing.T) {

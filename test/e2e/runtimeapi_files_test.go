@@ -56,7 +56,7 @@ func TestRuntimeAPIFiles(t *testing.T) {
 	tlstest.Write(t, dir, "blocked.acl", []byte("192.0.2.0/24\n198.51.100.7\n"))
 	s1 := lbtest.NewBackend(t, "s1")
 	sock := filepath.Join(dir, "hawser.sock")
-	p := lbtest.Start(t, filesCfg, lbtest.Vars{"sock": sock, "dir": dir, "s1": s1.Addr})
+	p := lbtest.Start(t, lbtest.ClearOnly+filesCfg, lbtest.Vars{"sock": sock, "dir": dir, "s1": s1.Addr})
 	lbtest.WaitUntil(t, "hawser's socket", 20e9, func() bool {
 		_, err := os.Stat(sock)
 		return err == nil

@@ -87,7 +87,11 @@ backend tcp
     server s ${be} socks4 ${socks}
 `, lbtest.Vars{"be": be.Addr, "socks": proxy.Addr})
 	for _, fe := range []string{"http", "tcp"} {
-		r := lbtest.Get(t, p.URL(fe, "/"))
+		get := lbtest.Get
+		if fe == "tcp" {
+			get = lbtest.GetH1 // the backend speaks HTTP/1 only
+		}
+		r := get(t, p.URL(fe, "/"))
 		if r.Status != 200 || r.Header.Get("X-Server") != "via-socks" {
 			t.Errorf("%s: %d %q", fe, r.Status, r.Header.Get("X-Server"))
 		}

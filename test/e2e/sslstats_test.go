@@ -20,7 +20,7 @@ func TestSSLProcessStats(t *testing.T) {
 	_, vars := backends(t, "app")
 	p := newPKI(t)
 	vars["crt"], _ = p.write(t, "site.pem", tlstest.Opts{CN: "site", DNSNames: []string{"site.test"}})
-	proc := lbtest.Start(t, httpDefaults+`
+	proc := lbtest.Start(t, lbtest.ClearOnly+httpDefaults+`
 frontend prom
     bind ${prom}
     http-request use-service prometheus-exporter

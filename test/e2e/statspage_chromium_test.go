@@ -28,7 +28,7 @@ func TestStatsPageChromium(t *testing.T) {
 	chromium := lbtest.NeedTool(t, "chromium")
 	_, vars := backends(t, "web1", "web2", "spare", "api1")
 	vars["dead"] = lbtest.DeadAddr(t)
-	p := lbtest.Start(t, `
+	p := lbtest.Start(t, lbtest.ClearOnly+`
 global
     maxconn 2000
 

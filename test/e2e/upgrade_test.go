@@ -400,7 +400,7 @@ backend app
 		t.Fatal(err)
 	}
 	req.SetBasicAuth("admin", "secret")
-	resp, err := lbtest.NewClient(false).Do(req)
+	resp, err := lbtest.NewH1Client(false).Do(req)
 	if err != nil {
 		t.Fatalf("Data Plane API after the upgrade: %v", err)
 	}

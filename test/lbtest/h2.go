@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -22,6 +23,22 @@ const (
 	H2  Proto = "h2"
 )
 
+// RunProto is the protocol the whole end-to-end run speaks to hawser
+// through NewClient, Get and Do, from the environment variable
+// HAWSER_E2E_PROTO ("h1" when unset). The e2e package runs its tests once
+// per protocol, so that every L7 test that goes through these helpers runs
+// over HTTP/1.1, h2c and h2 over TLS.
+func RunProto() Proto {
+	switch p := Proto(os.Getenv(RunProtoEnv)); p {
+	case H2C, H2:
+		return p
+	}
+	return H1
+}
+
+// RunProtoEnv names the environment variable RunProto reads.
+const RunProtoEnv = "HAWSER_E2E_PROTO"
+
 // ClearProtos are the protocols a cleartext HTTP bind serves: hawser
 // detects the HTTP/2 preface, so every cleartext L7 test can run over both.
 var ClearProtos = []Proto{H1, H2C}
@@ -29,21 +46,27 @@ var ClearProtos = []Proto{H1, H2C}
 // ProtoClient returns a client speaking p that does not follow redirects.
 // An h2c or h2 client multiplexes every request on one connection; with
 // keepAlive false each request gets a new one.
+//
+// The scheme of the URL decides between the two HTTP/2 forms: an h2c or h2
+// client sends "http://" URLs as h2c and "https://" ones over TLS. In an
+// h2 run (RunProto), URL points at TLS binds, so h2c tests then run over
+// TLS, and HTTP/1.1 tests over TLS too.
 func ProtoClient(p Proto, keepAlive bool) *http.Client {
 	var rt http.RoundTripper
 	switch p {
-	case H2C:
-		rt = &http2.Transport{
-			AllowHTTP: true,
-			DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-				var d net.Dialer
-				return d.DialContext(ctx, network, addr)
+	case H2C, H2:
+		rt = h2Transport{
+			clear: &http2.Transport{
+				AllowHTTP: true,
+				DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+					var d net.Dialer
+					return d.DialContext(ctx, network, addr)
+				},
 			},
+			tls: &http2.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2"}}},
 		}
-	case H2:
-		rt = &http2.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"h2"}}}
 	default:
-		return NewClient(keepAlive)
+		return NewH1Client(keepAlive)
 	}
 	if !keepAlive {
 		rt = oneShot{rt}
@@ -55,6 +78,22 @@ func ProtoClient(p Proto, keepAlive bool) *http.Client {
 			return http.ErrUseLastResponse
 		},
 	}
+}
+
+// h2Transport speaks h2c to "http://" URLs and HTTP/2 over TLS to
+// "https://" ones.
+type h2Transport struct{ clear, tls *http2.Transport }
+
+func (t h2Transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Scheme == "https" {
+		return t.tls.RoundTrip(r)
+	}
+	return t.clear.RoundTrip(r)
+}
+
+func (t h2Transport) CloseIdleConnections() {
+	t.clear.CloseIdleConnections()
+	t.tls.CloseIdleConnections()
 }
 
 // oneShot closes the transport's connections after each exchange, so
@@ -121,12 +160,27 @@ func (p Proto) LogVersion() string {
 	return "HTTP/2.0"
 }
 
+// overRun is the protocol p really is in this run: an h2 run sends h2c
+// tests over TLS.
+func (p Proto) overRun() Proto {
+	if p == H2C && RunProto() == H2 {
+		return H2
+	}
+	return p
+}
+
+// LogRequest is how hawser's log shows the request line (%r) of a request
+// for target sent to authority over p.
+func (p Proto) LogRequest(method, authority, target string) string {
+	return method + " " + p.LogURI(authority, target) + " " + p.LogVersion()
+}
+
 // LogURI is how hawser's log shows the target of a request for target
 // (origin form) sent to authority over p (%HU, %r): an HTTP/2 request's
 // target is its absolute URI, built from its pseudo-headers, as HAProxy
 // shows it.
 func (p Proto) LogURI(authority, target string) string {
-	switch p {
+	switch p.overRun() {
 	case H2C:
 		return "http://" + authority + target
 	case H2:
