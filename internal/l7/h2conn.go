@@ -77,14 +77,19 @@ type h2c struct {
 	running   int    // transactions running
 	queued    []*h2s // streams waiting for a transaction slot (rapid-reset bound)
 	goingAway bool   // GOAWAY sent: no new stream is served
+	// goAwayLast is the last stream id the GOAWAY announced: streams up
+	// to it are still served.
+	goAwayLast uint32
 	// Workers waiting in work for a stream to serve; work is closed when
 	// the connection ends.
 	idleWorkers int
 	work        chan *h2s
 	dead        error // the connection ended: every wait fails with it
 
-	// wmu guards the writer: bw, wfr, henc, hbuf, maxFrame, werr.
+	// wmu guards the writer: bw, wfr, henc, hbuf, maxFrame, werr,
+	// prefaced.
 	wmu      sync.Mutex
+	prefaced bool         // the server preface (SETTINGS) is written
 	waiting  atomic.Int32 // writers holding or waiting for wmu
 	bw       *bufio.Writer
 	wfr      *http2.Framer
@@ -223,23 +228,7 @@ func (c *h2c) serve() {
 		c.end(errConnDone, false)
 		return
 	}
-	settings := []http2.Setting{
-		{ID: http2.SettingMaxConcurrentStreams, Val: c.maxStreams},
-		{ID: http2.SettingInitialWindowSize, Val: uint32(c.window)},
-		{ID: http2.SettingMaxHeaderListSize, Val: uint32(c.bufSize)},
-	}
-	if c.connect {
-		settings = append(settings, http2.Setting{ID: http2.SettingEnableConnectProtocol, Val: 1})
-	}
-	c.control(func() error {
-		if err := c.wfr.WriteSettings(settings...); err != nil {
-			return err
-		}
-		if c.connWindow > 65535 {
-			return c.wfr.WriteWindowUpdate(0, uint32(c.connWindow-65535))
-		}
-		return nil
-	})
+	c.control(c.prefaceLocked)
 	c.recvWin = c.connWindow
 	graceful := false
 	for {
@@ -271,6 +260,32 @@ func (c *h2c) serve() {
 	c.end(errConnDone, graceful)
 }
 
+// prefaceLocked writes the server's connection preface, SETTINGS (and
+// the connection window beyond the default), unless it is written: it
+// must be the first frame, even when a GOAWAY is the second. The caller
+// holds the writer.
+func (c *h2c) prefaceLocked() error {
+	if c.prefaced {
+		return nil
+	}
+	c.prefaced = true
+	settings := []http2.Setting{
+		{ID: http2.SettingMaxConcurrentStreams, Val: c.maxStreams},
+		{ID: http2.SettingInitialWindowSize, Val: uint32(c.window)},
+		{ID: http2.SettingMaxHeaderListSize, Val: uint32(c.bufSize)},
+	}
+	if c.connect {
+		settings = append(settings, http2.Setting{ID: http2.SettingEnableConnectProtocol, Val: 1})
+	}
+	if err := c.wfr.WriteSettings(settings...); err != nil {
+		return err
+	}
+	if c.connWindow > 65535 {
+		return c.wfr.WriteWindowUpdate(0, uint32(c.connWindow-65535))
+	}
+	return nil
+}
+
 // handleErr answers a frame error and reports whether the connection goes
 // on.
 func (c *h2c) handleErr(err error) bool {
@@ -296,9 +311,10 @@ func (c *h2c) goAwayNow(code http2.ErrCode) {
 	c.mu.Lock()
 	c.goingAway = true
 	last := c.maxID
+	c.goAwayLast = last
 	c.mu.Unlock()
 	c.lockW()
-	if c.werr == nil {
+	if c.werr == nil && c.prefaceLocked() == nil {
 		c.wfr.WriteGoAway(last, code, nil)
 	}
 	c.unlockW(true)
@@ -384,6 +400,12 @@ func (c *h2c) idleExpired() {
 // flight finish, later ones are not served, and the connection closes
 // once the last stream ends (soft stop, reload retirement, idle timeout,
 // the client's own GOAWAY).
+//
+// A connection that has not opened a stream yet may have its first
+// request on the way (a client that connected just as a reload or an
+// upgrade began): as HAProxy does, its GOAWAY names the highest stream
+// id, the requests in flight are served, and the connection closes when
+// they are done, or after freshGrace without any.
 func (c *h2c) shutdown() {
 	c.mu.Lock()
 	if c.goingAway {
@@ -392,17 +414,36 @@ func (c *h2c) shutdown() {
 	}
 	c.goingAway = true
 	last := c.maxID
+	fresh := last == 0
+	if fresh {
+		last = 1<<31 - 1
+	}
+	c.goAwayLast = last
 	idle := c.running == 0 && len(c.queued) == 0
 	c.mu.Unlock()
 	c.lockW()
-	if c.werr == nil {
+	if c.werr == nil && c.prefaceLocked() == nil {
 		c.wfr.WriteGoAway(last, http2.ErrCodeNo, nil)
 	}
 	c.unlockW(true)
-	if idle {
+	switch {
+	case idle && fresh:
+		time.AfterFunc(freshGrace, func() {
+			c.mu.Lock()
+			idle := c.running == 0 && len(c.queued) == 0
+			c.mu.Unlock()
+			if idle {
+				c.closeConn()
+			}
+		})
+	case idle:
 		c.closeConn()
 	}
 }
+
+// freshGrace is how long a connection told to go away before its first
+// stream waits for requests already sent.
+const freshGrace = time.Second
 
 // process handles one frame in the reader. A returned StreamError resets
 // the stream; a ConnectionError ends the connection.
@@ -600,7 +641,7 @@ func (c *h2c) processHeaders(f *http2.MetaHeadersFrame) error {
 	}
 	c.peerMax = id
 	c.mu.Lock()
-	if c.goingAway {
+	if c.goingAway && id > c.goAwayLast {
 		// Past the GOAWAY's last stream: not served, the client retries
 		// it elsewhere.
 		c.mu.Unlock()
