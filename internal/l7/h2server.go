@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/http2"
+
 	"github.com/hawser-lb/hawser/internal/h1"
 	"github.com/hawser-lb/hawser/internal/h2up"
 	"github.com/hawser-lb/hawser/internal/rules"
@@ -348,10 +350,22 @@ func (t *txn) h2Failed(err error, body *h2Body) {
 	if t.srv.Observe && err != errClientGone {
 		t.srv.State.ReportError(server.Layer7)
 	}
+	var se http2.StreamError
+	cs, h2client := t.conn.(*h2s)
 	switch {
 	case err == errClientGone:
 		// Nobody to answer: the log says "CH".
 		t.entry.TermState = [2]byte{tsClientAbort, phHeaders}
+		t.entry.Status = -1
+		t.closeClient = true
+	case h2client && t.h2 && errors.As(err, &se) && se.Code == http2.ErrCodeCancel:
+		// The server cancelled the stream before answering, as a gRPC
+		// server does when the call's deadline passed: an HTTP/2 client's
+		// stream is cancelled the same way, which tells it what a 502
+		// would hide (gRPC reads it as DEADLINE_EXCEEDED once its own
+		// deadline is over).
+		cs.abort = http2.ErrCodeCancel
+		t.entry.TermState = [2]byte{tsServerAbort, phHeaders}
 		t.entry.Status = -1
 		t.closeClient = true
 	case errors.Is(err, h2up.ErrTimeout):

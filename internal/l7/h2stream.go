@@ -64,7 +64,10 @@ type h2s struct {
 
 	// The response side (the transaction's goroutine only): the head is
 	// collected in head and parsed, then the body is sent as it comes.
-	wstate  int
+	wstate int
+	// abort, when set, is the code an unanswered stream is reset with
+	// instead of an error response (see txn.h2Failed).
+	abort   http2.ErrCode
 	head    []byte  // response head being collected
 	headBuf *[]byte // head's pooled storage
 	resp    h1.Response
@@ -939,6 +942,8 @@ func (s *h2s) finish() {
 	c.mu.Unlock()
 	switch {
 	case closed:
+	case s.abort != 0:
+		c.closeStream(s, s.abort)
 	case s.wstate != respDone || s.werr != nil:
 		c.closeStream(s, http2.ErrCodeInternal)
 	case !remoteEnd:
