@@ -763,8 +763,26 @@ func (c *h2c) serveStream(s *h2s) {
 		c.idleTimer.Reset(c.idleOrNever())
 	}
 	c.mu.Unlock()
-	if idle && goingAway {
+	switch {
+	case idle && goingAway:
 		c.closeConn()
+	case idle:
+		c.goAwayIfRetired()
+	}
+}
+
+// goAwayIfRetired shuts down a connection that just became idle when its
+// configuration no longer serves its socket or the process is stopping.
+// The engine wakes the connections idle at a reload or a stop; one whose
+// last stream was still running then is caught here, as it is marked idle
+// before it looks.
+func (c *h2c) goAwayIfRetired() {
+	c.smu.Lock()
+	s := c.sess
+	gone := s != nil && (s.Gen.Engine.Stopping() || s.Gen.Retired() && !s.Gen.Engine.Rebind(s))
+	c.smu.Unlock()
+	if gone {
+		c.shutdown()
 	}
 }
 

@@ -121,34 +121,49 @@ backend app
 	const denied = total / 5
 	const forwarded = total - denied
 	// The last request of each client is accounted just after its
-	// response is written.
-	lbtest.WaitUntil(t, "every request accounted", 5*time.Second, func() bool {
-		return row(t, eng.Stats(), "web", "FRONTEND").Get(stats.FReqTot).N() == total
-	})
+	// response is written, counter by counter: wait until they settle.
+	type check struct {
+		name      string
+		got, want int64
+	}
+	var checks []check
+	settled := func() bool {
+		rows := eng.Stats()
+		fer, ber := row(t, rows, "web", "FRONTEND"), row(t, rows, "app", "BACKEND")
+		s1, s2 := row(t, rows, "app", "s1"), row(t, rows, "app", "s2")
+		n := func(r *stats.Row, c stats.Col) int64 { return r.Get(c).N() }
+		checks = []check{
+			{name: "fe req_tot", got: n(fer, stats.FReqTot), want: total},
+			{name: "fe hrsp_2xx", got: n(fer, stats.FHRsp2xx), want: forwarded * 3 / 4},
+			{name: "fe hrsp_4xx", got: n(fer, stats.FHRsp4xx), want: forwarded/4 + denied},
+			{name: "fe dreq", got: n(fer, stats.FDReq), want: denied},
+			{name: "fe stot", got: n(fer, stats.FSTot), want: clients},
+			{name: "fe conn_tot", got: n(fer, stats.FConnTot), want: clients},
+			{name: "be req_tot", got: n(ber, stats.FReqTot), want: forwarded},
+			{name: "be stot", got: n(ber, stats.FSTot), want: forwarded},
+			{name: "be hrsp_2xx", got: n(ber, stats.FHRsp2xx), want: forwarded * 3 / 4},
+			{name: "be hrsp_4xx", got: n(ber, stats.FHRsp4xx), want: forwarded / 4},
+			{name: "be scur", got: n(ber, stats.FSCur), want: 0},
+			{name: "servers stot", got: n(s1, stats.FSTot) + n(s2, stats.FSTot), want: forwarded},
+			{name: "servers lbtot", got: n(s1, stats.FLBTot) + n(s2, stats.FLBTot), want: forwarded},
+			{name: "servers hrsp_2xx", got: n(s1, stats.FHRsp2xx) + n(s2, stats.FHRsp2xx), want: forwarded * 3 / 4},
+			{name: "be bytes out = servers", got: n(ber, stats.FBOut), want: n(s1, stats.FBOut) + n(s2, stats.FBOut)},
+		}
+		for _, c := range checks {
+			if c.got != c.want {
+				return false
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !settled() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	rows := eng.Stats()
 	fer, ber := row(t, rows, "web", "FRONTEND"), row(t, rows, "app", "BACKEND")
 	s1, s2 := row(t, rows, "app", "s1"), row(t, rows, "app", "s2")
 	n := func(r *stats.Row, c stats.Col) int64 { return r.Get(c).N() }
-	checks := []struct {
-		name      string
-		got, want int64
-	}{
-		{name: "fe req_tot", got: n(fer, stats.FReqTot), want: total},
-		{name: "fe hrsp_2xx", got: n(fer, stats.FHRsp2xx), want: forwarded * 3 / 4},
-		{name: "fe hrsp_4xx", got: n(fer, stats.FHRsp4xx), want: forwarded/4 + denied},
-		{name: "fe dreq", got: n(fer, stats.FDReq), want: denied},
-		{name: "fe stot", got: n(fer, stats.FSTot), want: clients},
-		{name: "fe conn_tot", got: n(fer, stats.FConnTot), want: clients},
-		{name: "be req_tot", got: n(ber, stats.FReqTot), want: forwarded},
-		{name: "be stot", got: n(ber, stats.FSTot), want: forwarded},
-		{name: "be hrsp_2xx", got: n(ber, stats.FHRsp2xx), want: forwarded * 3 / 4},
-		{name: "be hrsp_4xx", got: n(ber, stats.FHRsp4xx), want: forwarded / 4},
-		{name: "be scur", got: n(ber, stats.FSCur), want: 0},
-		{name: "servers stot", got: n(s1, stats.FSTot) + n(s2, stats.FSTot), want: forwarded},
-		{name: "servers lbtot", got: n(s1, stats.FLBTot) + n(s2, stats.FLBTot), want: forwarded},
-		{name: "servers hrsp_2xx", got: n(s1, stats.FHRsp2xx) + n(s2, stats.FHRsp2xx), want: forwarded * 3 / 4},
-		{name: "be bytes out = servers", got: n(ber, stats.FBOut), want: n(s1, stats.FBOut) + n(s2, stats.FBOut)},
-	}
 	for _, c := range checks {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
