@@ -360,8 +360,22 @@ func (e *eval) connErr() (int, string) {
 	return 0, ""
 }
 
+// GlitchSample is an optional interface a Sample implements to serve
+// fc_glitches: the glitches counted on the client connection (HTTP/2
+// protocol anomalies; see tune.h2.fe.glitches-threshold).
+type GlitchSample interface {
+	Glitches() int64
+}
+
 func connErrFetches() []fetchEntry {
 	return []fetchEntry{
+		{[]string{"fc_glitches"}, fetchDef{out: TypeInt, fn: func(e *eval, _ []arg) {
+			var n int64
+			if s, ok := e.s.(GlitchSample); ok {
+				n = s.Glitches()
+			}
+			e.emit(intValue(n))
+		}}},
 		{[]string{"fc_err"}, fetchDef{out: TypeInt, fn: func(e *eval, _ []arg) {
 			c, _ := e.connErr()
 			e.emit(intValue(int64(c)))

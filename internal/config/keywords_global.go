@@ -110,6 +110,8 @@ var globalKeywords = []*Keyword{
 		Parse: globalInt(func(g *Global) *int { return &g.H2.InitialWindowSize }, 65535, 1<<31-1)},
 	{Name: "tune.h2.fe.initial-window-size", Sections: SecGlobal, Args: "<number>", Help: "HTTP/2 initial window of a client stream; overrides tune.h2.initial-window-size", Supported: true,
 		Parse: globalInt(func(g *Global) *int { return &g.H2.FeInitialWindowSize }, 65535, 1<<31-1)},
+	{Name: "tune.h2.fe.glitches-threshold", Sections: SecGlobal, Args: "<number>", Help: "close an HTTP/2 client connection once it has committed this many glitches: protocol errors, streams reset before their response, frames for closed streams, empty or useless frames (0, the default, never closes; fc_glitches reports the count)", Supported: true,
+		Parse: globalInt(func(g *Global) *int { return &g.H2.FeGlitchesThreshold }, 0, 1<<31-1)},
 	{Name: "tune.maxrewrite", Sections: SecGlobal, Args: "<number>", Help: "buffer space reserved for header rewrites (default 8192, at most half of tune.bufsize)", Supported: true,
 		Parse: func(c *lineCtx, args []string) error {
 			if err := arity(c.name, args, 1, 1, "a size argument"); err != nil {

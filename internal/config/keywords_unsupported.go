@@ -27,7 +27,7 @@ func buildUnsupported() []*Keyword {
 		"ssl-load-extra-files", "ssl-mode-async", "ssl-skip-self-issued-ca",
 		"thread-group", "thread-groups", "trace", "wurfl-data-file",
 		"zero-warning", "debug", "cpu-policy", "cpu-set", "prealloc-fd", "limited-quic",
-		"tune.h2.be.max-concurrent-streams", "tune.h2.fe.glitches-threshold", "tune.h2.be.glitches-threshold",
+		"tune.h2.be.max-concurrent-streams", "tune.h2.be.glitches-threshold",
 		"tune.h2.header-table-size", "tune.h2.max-frame-size", "tune.h2.be.initial-window-size",
 		"tune.h2.fe.max-total-streams", "tune.h2.zero-copy-fwd-send", "tune.http.maxhdr", "tune.http.cookielen", "tune.http.logurilen",
 		"tune.idletimer", "tune.lua.maxmem", "tune.lua.session-timeout", "tune.maxaccept", "tune.maxpollevents",

@@ -130,6 +130,9 @@ type H2Tune struct {
 	FeMaxConcurrentStreams int `json:",omitempty"` // tune.h2.fe.max-concurrent-streams, wins over the above
 	InitialWindowSize      int `json:",omitempty"` // tune.h2.initial-window-size
 	FeInitialWindowSize    int `json:",omitempty"` // tune.h2.fe.initial-window-size, wins over the above
+	// FeGlitchesThreshold is tune.h2.fe.glitches-threshold: a client
+	// connection whose glitch count reaches it is closed (0: never).
+	FeGlitchesThreshold int `json:",omitempty"`
 }
 
 // EnvVar is one setenv, presetenv, resetenv or unsetenv line.

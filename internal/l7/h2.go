@@ -117,3 +117,12 @@ func (t *txn) upgradeH2() {
 	t.h.serveH2(&prefaceConn{Conn: t.conn, pre: pre}, t.sess)
 	t.closeClient = true
 }
+
+// Glitches serves fc_glitches: the glitches counted on the client's
+// HTTP/2 connection, 0 for HTTP/1.
+func (t *txn) Glitches() int64 {
+	if s, ok := t.conn.(*h2s); ok && t.h2 {
+		return s.c.glitches.Load()
+	}
+	return 0
+}

@@ -51,6 +51,12 @@ type h2c struct {
 	smu  sync.Mutex
 	sess *engine.Session
 
+	// glitches counts the client's protocol anomalies (fc_glitches); at
+	// glitchMax, when set, the connection ends with ENHANCE_YOUR_CALM
+	// (tune.h2.fe.glitches-threshold).
+	glitches  atomic.Int64
+	glitchMax int64
+
 	// lastSrv is the server the connection's latest stream was balanced
 	// to, for "option prefer-last-server".
 	lastSrv atomic.Pointer[balance.Server]
@@ -127,6 +133,7 @@ func (h *Handler) serveH2(c net.Conn, s *engine.Session) {
 	// falling back to "timeout client" as for HTTP/1.
 	hc.idleTO = firstNonZero(to.HTTPKeepAlive, to.Client)
 	hc.writeTO = to.Client
+	hc.glitchMax = int64(g.H2.FeGlitchesThreshold)
 	hc.run = hc.runStream
 	done := make(chan struct{})
 	defer close(done)
@@ -294,8 +301,13 @@ func (c *h2c) handleErr(err error) bool {
 	switch {
 	case errors.As(err, &se):
 		c.resetStream(se.StreamID, se.Code)
+		if c.glitch(1) != nil {
+			c.goAwayNow(http2.ErrCodeEnhanceYourCalm)
+			return false
+		}
 		return true
 	case errors.As(err, &ce):
+		c.glitch(1)
 		c.goAwayNow(http2.ErrCode(ce))
 		return false
 	case err == http2.ErrFrameTooLarge:
@@ -556,14 +568,31 @@ func (c *h2c) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 
 func (c *h2c) processReset(f *http2.RSTStreamFrame) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if f.StreamID > c.peerMax {
+		c.mu.Unlock()
 		return http2.ConnectionError(http2.ErrCodeProtocol) // idle stream
 	}
-	if s := c.streams[f.StreamID]; s != nil {
+	s := c.streams[f.StreamID]
+	unanswered := s != nil && !s.localEnd.Load()
+	if s != nil {
 		s.closeLocked()
 		s.failRead(errStreamReset)
 		c.cond.Broadcast()
+	}
+	c.mu.Unlock()
+	if unanswered {
+		// A stream cancelled before its response: once in a while a
+		// client changes its mind, a flood of them is rapid reset.
+		return c.glitch(1)
+	}
+	return nil
+}
+
+// glitch counts n glitches and, past tune.h2.fe.glitches-threshold, ends
+// the connection.
+func (c *h2c) glitch(n int64) error {
+	if c.glitches.Add(n) >= c.glitchMax && c.glitchMax > 0 {
+		return http2.ConnectionError(http2.ErrCodeEnhanceYourCalm)
 	}
 	return nil
 }
@@ -595,6 +624,13 @@ func (c *h2c) closeStream(s *h2s, code http2.ErrCode) {
 
 func (c *h2c) processData(f *http2.DataFrame) error {
 	id, length := f.StreamID, int32(f.Length)
+	if length == 0 && !f.StreamEnded() {
+		// An empty frame that does not even end the stream does nothing
+		// but cost a wake-up.
+		if err := c.glitch(1); err != nil {
+			return err
+		}
+	}
 	// Connection-level flow control: credit comes back at once, the
 	// stream windows bound what is buffered.
 	c.recvWin -= length

@@ -191,3 +191,66 @@ func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
+
+// TestH2Glitches: fc_glitches counts an HTTP/2 client's protocol
+// anomalies, and tune.h2.fe.glitches-threshold closes the connection with
+// ENHANCE_YOUR_CALM when the count reaches it.
+func TestH2Glitches(t *testing.T) {
+	t.Parallel()
+	_, vars := backends(t, "app")
+	p := lbtest.Start(t, httpDefaults+`
+global
+    tune.h2.fe.glitches-threshold 5
+frontend fe
+    bind ${fe}
+    http-response set-header X-Glitches %[fc_glitches]
+    default_backend bk
+backend bk
+    server s ${app}
+`, vars)
+	// post opens a stream with a request body to come, sends n empty DATA
+	// frames that do not end it (each a glitch), then ends it.
+	post := func(fr *http2.Framer, id uint32, n int) {
+		var hb bytes.Buffer
+		enc := hpackEncoder(&hb)
+		enc(":method", "POST")
+		enc(":scheme", "http")
+		enc(":authority", "x")
+		enc(":path", "/")
+		fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: hb.Bytes(), EndHeaders: true})
+		for range n {
+			fr.WriteData(id, false, nil)
+		}
+		fr.WriteData(id, true, []byte("x"))
+	}
+	t.Run("counted", func(t *testing.T) {
+		_, fr := rawH2(t, p.Addr("fe"))
+		post(fr, 1, 3)
+		for {
+			f, err := fr.ReadFrame()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h, ok := f.(*http2.HeadersFrame); ok {
+				fields, _ := hpack.NewDecoder(4096, nil).DecodeFull(h.HeaderBlockFragment())
+				got := ""
+				for _, hf := range fields {
+					if hf.Name == "x-glitches" {
+						got = hf.Value
+					}
+				}
+				if got != "3" {
+					t.Fatalf("fc_glitches = %q, want 3 (fields %v)", got, fields)
+				}
+				return
+			}
+		}
+	})
+	t.Run("threshold", func(t *testing.T) {
+		_, fr := rawH2(t, p.Addr("fe"))
+		post(fr, 1, 5)
+		if code := untilGoAway(t, fr); code != int(http2.ErrCodeEnhanceYourCalm) {
+			t.Errorf("GOAWAY code %d, want ENHANCE_YOUR_CALM", code)
+		}
+	})
+}
