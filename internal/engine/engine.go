@@ -482,7 +482,8 @@ func (e *Engine) accept(c net.Conn, key string) {
 	// The runtime API's "set maxconn global" and "set rate-limit" pause
 	// the same way.
 	for !e.stopping.Load() {
-		if max := fe.MaxConnNow(); !fe.Paused() && (max <= 0 || fe.CurConn.Load() < max) && e.acceptAllowed() {
+		if max := fe.MaxConnNow(); !fe.Paused() && (max <= 0 || fe.CurConn.Load() < max) && e.acceptAllowed() &&
+			(gen.tlsBinds[key] == nil || e.sslAcceptAllowed()) {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)

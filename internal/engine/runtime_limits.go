@@ -18,6 +18,9 @@ type runtimeLimits struct {
 	// counts a session when a connection is accepted, so both limit the
 	// accept rate.
 	connRate, sessRate atomic.Int64
+	// sslRate limits the TLS handshakes per second (0: none): TLS binds
+	// stop accepting while the last second's handshakes reach it.
+	sslRate atomic.Int64
 	// accepted counts accepted connections per second while a rate
 	// limit is set.
 	accepted freq.Ctr
@@ -62,6 +65,8 @@ func (e *Engine) SetRateLimit(what string, n int) error {
 		e.limits.connRate.Store(int64(n))
 	case "sessions":
 		e.limits.sessRate.Store(int64(n))
+	case "ssl-sessions":
+		e.limits.sslRate.Store(int64(n))
 	default:
 		return errors.New("unknown rate limit")
 	}
@@ -72,6 +77,16 @@ func (e *Engine) SetRateLimit(what string, n int) error {
 // (0: none), for "show info".
 func (e *Engine) RateLimits() (conn, sess int) {
 	return int(e.limits.connRate.Load()), int(e.limits.sessRate.Load())
+}
+
+// SSLRateLimit is the per-second limit of TLS handshakes (0: none).
+func (e *Engine) SSLRateLimit() int { return int(e.limits.sslRate.Load()) }
+
+// sslAcceptAllowed reports whether a TLS bind may accept one more
+// connection under "set rate-limit ssl-sessions".
+func (e *Engine) sslAcceptAllowed() bool {
+	n := e.limits.sslRate.Load()
+	return n <= 0 || int64(e.ssl.rate.Read(freq.Now(), 1000)) < n
 }
 
 // acceptAllowed reports whether the runtime limits let one more

@@ -431,6 +431,7 @@ func (e *Engine) Info() stats.Info {
 	in.MaxConnRate = e.acceptRateMax.Load()
 	e.ssl.fill(&in)
 	in.ConnRateLimit, in.SessRateLimit = e.RateLimits()
+	in.SSLRateLimit = e.SSLRateLimit()
 	now := freq.Now()
 	if g := e.active.Load(); g != nil {
 		in.MaxConn = e.MaxConnGlobal()

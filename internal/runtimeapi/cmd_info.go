@@ -118,7 +118,7 @@ func infoValues(ctx *Context) []string {
 	v[27], v[30] = i(int64(in.ConnRateLimit)), i(int64(in.SessRateLimit))
 	v[28], v[31] = u(uint64(in.MaxConnRate)), u(uint64(in.MaxConnRate))
 	v[21], v[22] = i(in.CurSSL), u(in.CumSSL)
-	v[32], v[34] = u(uint64(in.SSLRate)), u(uint64(in.MaxSSLRate))
+	v[32], v[33], v[34] = u(uint64(in.SSLRate)), i(int64(in.SSLRateLimit)), u(uint64(in.MaxSSLRate))
 	v[35], v[36], v[37] = u(uint64(in.SSLKeyRate)), u(uint64(in.MaxSSLKeyRate)), u(uint64(in.SSLReusePct))
 	if g := ctx.Engine.Active(); g != nil {
 		v[16] = i(int64(g.Snap.Global.MaxConn)) // Hard_maxconn: the configured one

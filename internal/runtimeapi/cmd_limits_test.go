@@ -40,7 +40,8 @@ backend app
 		{"rate without global", "set rate-limit connections\n", usage},
 		{"rate unknown", "set rate-limit foo global 1\n", usage},
 		{"rate no value", "set rate-limit sessions global\n", "Expects an integer value.\n\n"},
-		{"rate ssl", "set rate-limit ssl-sessions global 5\n", "'set rate-limit ssl-sessions' is not supported by hawser.\n\n"},
+		{"rate ssl", "set rate-limit ssl-sessions global 5\n", "\n"},
+		{"rate compression", "set rate-limit http-compression global 5\n", "'set rate-limit http-compression' is not supported by hawser.\n\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -111,10 +111,11 @@ func setMaxConnGlobal(ctx *Context, args []string, _ string) (string, error) {
 	return "", nil
 }
 
-// setRateLimit is "set rate-limit connections|sessions global <n>" (0:
-// no limit). hawser counts a session when it accepts a connection, so
-// both limit the accept rate; TLS handshakes and compression have no
-// separate limit yet.
+// setRateLimit is "set rate-limit connections|sessions|ssl-sessions global
+// <n>" (0: no limit). hawser counts a session when it accepts a
+// connection, so the first two limit the accept rate; ssl-sessions
+// pauses TLS binds while the last second's handshakes reach it.
+// Compression has no rate limit.
 func setRateLimit(ctx *Context, args []string, _ string) (string, error) {
 	const usage = "'set rate-limit' only supports :\n" +
 		"   - 'connections global' to set the per-process maximum connection rate\n" +
@@ -125,8 +126,8 @@ func setRateLimit(ctx *Context, args []string, _ string) (string, error) {
 		return "", Errorf("%s", usage)
 	}
 	switch args[0] {
-	case "connections", "sessions":
-	case "ssl-sessions", "http-compression":
+	case "connections", "sessions", "ssl-sessions":
+	case "http-compression":
 		return "", Errorf("'set rate-limit %s' is not supported by hawser.", args[0])
 	default:
 		return "", Errorf("%s", usage)

@@ -27,6 +27,8 @@ type Info struct {
 	// ConnRateLimit and SessRateLimit are the runtime rate limits, 0 for
 	// none.
 	ConnRateLimit, SessRateLimit int
+	// SSLRateLimit is the runtime TLS handshake rate limit, 0 for none.
+	SSLRateLimit int
 	Stopping                     bool
 	// DroppedLogs counts the log lines dropped because a target could not
 	// take them.

@@ -274,7 +274,7 @@ var processDefs = []processDef{
 	{name: "limit_session_rate", help: "Hard limit for SessRate (global.maxsessrate)", value: func(in *Info) float64 { return float64(in.SessRateLimit) }},
 	{name: "max_session_rate", help: "Highest SessRate reached on this worker process since started (in sessions per second)", value: func(in *Info) float64 { return float64(in.MaxConnRate) }},
 	{name: "current_ssl_rate", help: "Number of SSL connections created on this worker process over the last second", value: func(in *Info) float64 { return float64(in.SSLRate) }},
-	{name: "limit_ssl_rate", help: "Hard limit for SslRate (global.maxsslrate)", value: zero},
+	{name: "limit_ssl_rate", help: "Hard limit for SslRate (global.maxsslrate)", value: func(in *Info) float64 { return float64(in.SSLRateLimit) }},
 	{name: "max_ssl_rate", help: "Highest SslRate reached on this worker process since started (in connections per second)", value: func(in *Info) float64 { return float64(in.MaxSSLRate) }},
 	{name: "current_frontend_ssl_key_rate", help: "Number of SSL keys created on frontends in this worker process over the last second", value: func(in *Info) float64 { return float64(in.SSLKeyRate) }},
 	{name: "max_frontend_ssl_key_rate", help: "Highest SslFrontendKeyRate reached on this worker process since started (in SSL keys per second)", value: func(in *Info) float64 { return float64(in.MaxSSLKeyRate) }},

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,5 +80,74 @@ backend app
 	// One full handshake, one resumed: a single new key.
 	if got := metric("max_frontend_ssl_key_rate"); got != 1 {
 		t.Errorf("max_frontend_ssl_key_rate: %d, want 1", got)
+	}
+}
+
+// TestSSLRateLimit: "set rate-limit ssl-sessions global 1" holds a TLS
+// bind's next connection while a handshake was made in the last second,
+// leaves cleartext binds alone, and shows in "show info".
+func TestSSLRateLimit(t *testing.T) {
+	t.Parallel()
+	_, vars := backends(t, "app")
+	p := newPKI(t)
+	vars["crt"], _ = p.write(t, "site.pem", tlstest.Opts{CN: "site", DNSNames: []string{"site.test"}})
+	proc := lbtest.Start(t, lbtest.ClearOnly+httpDefaults+`
+global
+    stats socket ipv4@${cli} level admin
+frontend fe
+    bind ${fe} ssl crt ${crt}
+    bind ${plain}
+    default_backend app
+backend app
+    server s ${app}
+`, vars)
+	if got := cli(t, "tcp", proc.Addr("cli"), "set rate-limit ssl-sessions global 1"); got != "\n" {
+		t.Fatalf("set rate-limit: %q", got)
+	}
+	if info := cli(t, "tcp", proc.Addr("cli"), "show info"); !strings.Contains(info, "\nSslRateLimit: 1\n") {
+		t.Errorf("show info lacks SslRateLimit: 1")
+	}
+	conf := &tls.Config{RootCAs: tlstest.Pool(p.ca), ServerName: "site.test"}
+	// A handshake held at the accept takes more than a second to finish,
+	// one allowed does not wait for the limit: keep handshaking until one
+	// is held, which the limit of one per second makes the second or
+	// third at the latest.
+	var done chan error
+	held := false
+	for range 3 {
+		done = make(chan error, 1)
+		go func() {
+			c, err := tls.Dial("tcp", proc.Addr("fe"), conf)
+			if err == nil {
+				c.Close()
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(300 * time.Millisecond):
+			held = true
+		}
+		if held {
+			break
+		}
+	}
+	if !held {
+		t.Fatal("three handshakes in a row went through at once under a limit of one per second")
+	}
+	// While it is held, the cleartext bind still serves.
+	if r := lbtest.GetH1(t, "http://"+proc.Addr("plain")+"/"); r.Status != 200 {
+		t.Errorf("cleartext bind: status %d", r.Status)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("held handshake: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a held handshake never went through")
 	}
 }
