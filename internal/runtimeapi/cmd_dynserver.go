@@ -96,7 +96,7 @@ func addServer(ctx *Context, args []string, _ string) (string, error) {
 		return addServerHelp(), nil
 	}
 	if len(args) < 2 {
-		return "", Errorf("'add server' expects <backend>/<server> and <addr>[:<port>]")
+		return "", Errorf("'server' expects <name> and <addr>[:<port>] as arguments.")
 	}
 	bname, sname, err := splitServerArg(args[0])
 	if err != nil {
@@ -106,12 +106,12 @@ func addServer(ctx *Context, args []string, _ string) (string, error) {
 	defer dynMu.Unlock()
 	g := ctx.Engine.Active()
 	if g == nil {
-		return "", Errorf("No such backend.")
+		return "", ErrorfBare("No such backend.")
 	}
 	snap := g.Snap.Clone()
 	bc := findBackendCfg(snap, bname)
 	if bc == nil {
-		return "", Errorf("No such backend.")
+		return "", ErrorfBare("No such backend.")
 	}
 	if !dynamicAlgo(bc.Balance) {
 		return "", Errorf("Backend must use a dynamic load balancing to support dynamic servers.")
@@ -184,10 +184,10 @@ func delServer(ctx *Context, args []string, _ string) (string, error) {
 	defer dynMu.Unlock()
 	_, sv, err := findServer(ctx, args[0])
 	if err != nil {
-		return "", err
+		return "", ErrorfBare("%v", err)
 	}
 	if sv.State.Admin() != server.AdminMaint {
-		return "", Errorf("Only a server in maintenance mode can be deleted.")
+		return "", ErrorfBare("Only servers in maintenance mode can be deleted.")
 	}
 	if sv.State.Cur() > 0 {
 		return "", Errorf("Server still has connections attached to it, cannot remove it.")

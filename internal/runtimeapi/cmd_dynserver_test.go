@@ -51,7 +51,7 @@ backend static
 				{"add server app/s2 " + s2.Addr + " weight 1\n", "New server registered.\n\n"},
 				{"add server app/s2 " + s2.Addr + "\n", "Already exists a server with the same name in backend.\n\n"},
 				{"add server static/x2 " + s2.Addr + "\n", "Backend must use a dynamic load balancing to support dynamic servers.\n\n"},
-				{"add server nope/x2 " + s2.Addr + "\n", "No such backend.\n\n"},
+				{"add server nope/x2 " + s2.Addr + "\n", "No such backend.\n"},
 				{"add server app/s3 " + s2.Addr + " bogus\n", "'server s3': unknown option 'bogus'"},
 				{"get weight app/s2\n", "1 (initial 1)\n\n"},
 			}
@@ -75,7 +75,7 @@ backend static
 				t.Fatalf("s2 took no traffic once enabled: %v", c)
 			}
 			run("set server app/s1 state ready\n")
-			if got := run("del server app/s2\n"); got != "Only a server in maintenance mode can be deleted.\n\n" {
+			if got := run("del server app/s2\n"); got != "Only servers in maintenance mode can be deleted.\n" {
 				t.Fatalf("del server in service: %q", got)
 			}
 			run("disable server app/s2\n")
@@ -91,7 +91,7 @@ backend static
 			if c := counts(6); c["s1"] != 6 {
 				t.Fatalf("after del server: %v", c)
 			}
-			if got := run("del server app/s2\n"); got != "No such server.\n\n" {
+			if got := run("del server app/s2\n"); got != "No such server.\n" {
 				t.Fatalf("del server twice: %q", got)
 			}
 		})

@@ -64,8 +64,11 @@ func getWeight(ctx *Context, args []string, _ string) (string, error) {
 }
 
 func setWeightCmd(ctx *Context, args []string, _ string) (string, error) {
-	if len(args) < 2 {
+	switch len(args) {
+	case 0:
 		return "", Errorf("Require 'backend/server' and 'weight' or 'weight%%'.")
+	case 1:
+		return "", Errorf("Require <weight> or <weight%%>.")
 	}
 	_, sv, err := findServer(ctx, args[0])
 	if err != nil {
@@ -232,7 +235,7 @@ func setCheckTarget(sv *balance.Server, args []string) (string, error) {
 		return "", Errorf("set server <b>/<s> check-addr requires an address and optionally a port.")
 	}
 	if !sv.State.Check().Configured {
-		return "", Errorf("health checks are not enabled on this server")
+		return "", ErrorfBare("health checks are not enabled on this server")
 	}
 	port := ""
 	switch {

@@ -56,7 +56,8 @@ func shutdownSession(ctx *Context, args []string, _ string) (string, error) {
 	}
 	id, err := parseSessID(args[0])
 	if err != nil {
-		return "", err
+		// HAProxy reads a null pointer as no pointer at all.
+		return "", Errorf("Session pointer expected (use 'show sess').")
 	}
 	if !ctx.Engine.ShutdownSession(id) {
 		return "", Errorf("No such session (use 'show sess').")

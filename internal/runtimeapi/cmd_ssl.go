@@ -161,7 +161,7 @@ func newSSLCert(ctx *Context, args []string, _ string) (string, error) {
 
 func setSSLCert(ctx *Context, args []string, payload string) (string, error) {
 	if len(args) == 0 || payload == "" {
-		return "", Errorf("'set ssl cert' expects a filename and a certificate as a payload")
+		return "", Errorf("'set ssl cert expects a filename and a certificate as a payload")
 	}
 	path := args[0]
 	store := ctx.Engine.Certs()
@@ -203,7 +203,7 @@ func takeTxn(store *tlsconf.Store, path string) (*sslTxn, error) {
 
 func commitSSLCert(ctx *Context, args []string, _ string) (string, error) {
 	if len(args) == 0 {
-		return "", Errorf("'commit ssl cert' expects a filename")
+		return "", Errorf("'commit ssl cert expects a filename")
 	}
 	store := ctx.Engine.Certs()
 	txn, err := takeTxn(store, args[0])
@@ -243,7 +243,7 @@ func delSSLCert(ctx *Context, args []string, _ string) (string, error) {
 	err := ctx.Engine.Certs().Delete(path)
 	switch {
 	case errors.Is(err, tlsconf.ErrNoCert):
-		return "", Errorf("Can't remove the certificate: certificate '%s' doesn't exist!", path)
+		return "", Errorf("Can't remove the certificate: certificate '%s' doesn't exist!\n\n", path)
 	case errors.Is(err, tlsconf.ErrInUse):
 		return "", Errorf("Can't remove the certificate: certificate '%s' in use, can't be deleted!", path)
 	}

@@ -90,7 +90,7 @@ backend app
 		{"new ssl cert /extra.pem\n", "Certificate '/extra.pem' already exists!\n\n"},
 		{"show ssl cert /extra.pem\n", "Filename: /extra.pem\nStatus: Empty\n\n"},
 		{"del ssl cert /extra.pem\n", "Certificate '/extra.pem' deleted!\n\n"},
-		{"del ssl cert /extra.pem\n", "Can't remove the certificate: certificate '/extra.pem' doesn't exist!\n\n"},
+		{"del ssl cert /extra.pem\n", "Can't remove the certificate: certificate '/extra.pem' doesn't exist!\n\n\n"},
 	}
 	for _, st := range steps {
 		if got := run(st.in); got != st.want {

@@ -83,6 +83,16 @@ type Context struct {
 // Errorf returns an error answer; the text is sent to the client as is.
 func Errorf(format string, a ...any) error { return errors.New(fmt.Sprintf(format, a...)) }
 
+// ErrorfBare is Errorf for the answers HAProxy ends without the empty
+// line that closes every other answer (those of "add server", "del
+// server" and "set server … check-port" among others): tools compare the
+// bytes.
+func ErrorfBare(format string, a ...any) error { return bareError(fmt.Sprintf(format, a...)) }
+
+type bareError string
+
+func (e bareError) Error() string { return string(e) }
+
 // ErrPermission is the answer for a command above the session's level.
 var ErrPermission = errors.New("Permission denied")
 

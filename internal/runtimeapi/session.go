@@ -202,7 +202,8 @@ func (ss *session) run(args []string, payload string) {
 	} else if out != "" {
 		ss.answer(sevInfo, out)
 	}
-	if ss.quit || (c.Words[0] == "prompt" && len(c.Words) == 1) {
+	var bare bareError
+	if ss.quit || (c.Words[0] == "prompt" && len(c.Words) == 1) || errors.As(err, &bare) {
 		return
 	}
 	ss.w.WriteString("\n")

@@ -176,7 +176,7 @@ func TestRuntimeAPIAddServer(t *testing.T) {
 	if got := cli(t, "tcp", admin, "show servers state app"); !strings.Contains(got, " app 3 s3 127.0.0.1 2 0 1 1 ") {
 		t.Errorf("show servers state:\n%s", got)
 	}
-	if got := cli(t, "tcp", admin, "del server app/s3"); got != "Only a server in maintenance mode can be deleted.\n\n" {
+	if got := cli(t, "tcp", admin, "del server app/s3"); got != "Only servers in maintenance mode can be deleted.\n" {
 		t.Fatalf("del server in service: %q", got)
 	}
 	cli(t, "tcp", admin, "disable server app/s3")
