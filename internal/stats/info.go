@@ -29,7 +29,7 @@ type Info struct {
 	ConnRateLimit, SessRateLimit int
 	// SSLRateLimit is the runtime TLS handshake rate limit, 0 for none.
 	SSLRateLimit int
-	Stopping                     bool
+	Stopping     bool
 	// DroppedLogs counts the log lines dropped because a target could not
 	// take them.
 	DroppedLogs uint64
