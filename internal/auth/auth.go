@@ -16,6 +16,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/hawser-lb/hawser/internal/config"
 )
@@ -25,6 +26,11 @@ type List struct {
 	name  string
 	users map[string]*account
 	cache *verifiedCache
+	// decoy is the costliest verifier of the list, run for a user name
+	// the list does not have, so that an unknown user costs as much as a
+	// wrong password and user names cannot be told apart by timing.
+	decoy     verifier
+	decoyRuns atomic.Int64 // for tests
 }
 
 // account is one compiled "user" line with its groups from both the user's
@@ -62,6 +68,9 @@ func New(ul *config.Userlist) (*List, error) {
 			cu.groups[g] = true
 		}
 		l.users[u.Name] = cu
+		if v.costly() && l.decoy == nil {
+			l.decoy = v
+		}
 	}
 	for _, g := range ul.Groups {
 		for _, name := range g.Users {
@@ -90,6 +99,10 @@ func (l *List) Check(authorization []byte) (name string, ok bool) {
 	}
 	u, ok := l.users[string(userb)]
 	if !ok {
+		if l.decoy != nil {
+			l.decoy.verify(pass)
+			l.decoyRuns.Add(1)
+		}
 		return "", false
 	}
 	if !u.verifier.costly() {

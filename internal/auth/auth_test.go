@@ -398,3 +398,26 @@ func BenchmarkCheckCached(b *testing.B) {
 		}
 	}
 }
+
+// TestUnknownUserCostsAHash: a user name the list does not have still
+// runs a password hash check, so a client cannot tell unknown users from
+// wrong passwords by the time the answer takes.
+func TestUnknownUserCostsAHash(t *testing.T) {
+	t.Parallel()
+	l := testList(t)
+	if l.decoy == nil {
+		t.Fatal("no decoy verifier for a list with hashed passwords")
+	}
+	before := l.decoyRuns.Load()
+	if _, ok := l.Check(basic("nobody", "secret")); ok {
+		t.Fatal("unknown user accepted")
+	}
+	if l.decoyRuns.Load() != before+1 {
+		t.Error("an unknown user was refused without a hash check")
+	}
+	// Known users take the real path.
+	l.Check(basic("sha", "wrong"))
+	if l.decoyRuns.Load() != before+1 {
+		t.Error("a known user ran the decoy check")
+	}
+}
