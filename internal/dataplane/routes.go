@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"os"
 	"reflect"
@@ -82,8 +83,28 @@ func (s *Server) handle(rt *route) {
 	if rt.Path == "/" {
 		pattern += "{$}" // "/v3/" alone, not the whole tree
 	}
-	s.mux.HandleFunc(pattern, rt.handler)
+	h := rt.handler
+	if rt.Body == textType && slices.Contains(rt.Codes, http.StatusUnsupportedMediaType) {
+		h = textOnly(h)
+	}
+	s.mux.HandleFunc(pattern, h)
 	s.routes = append(s.routes, rt)
+}
+
+// textOnly refuses a body sent as anything but text/plain with 415, as
+// HAProxy's API does for the routes that take a configuration's text:
+// JSON or a form there is a client's mistake, not a configuration. A body
+// without a Content-Type is taken as text.
+func textOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if ct := r.Header.Get("Content-Type"); ct != "" {
+			if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "text/plain" {
+				writeError(w, errorf(http.StatusUnsupportedMediaType, "unsupported media type %q: this endpoint takes the configuration as text/plain", ct))
+				return
+			}
+		}
+		h(w, r)
+	}
 }
 
 // Models of the meta endpoints.
@@ -144,7 +165,7 @@ func (s *Server) registerMeta() {
 			{Name: "skip_version", Type: "boolean", Desc: "do not check version"},
 			{Name: "skip_reload", Type: "boolean", Desc: "accepted for compatibility"},
 			{Name: "only_validate", Type: "boolean", Desc: "validate only, change nothing (202)"}},
-		Body: textType, Resp: textType, Status: 201, Codes: []int{400, 403, 409}, handler: s.postRaw})
+		Body: textType, Resp: textType, Status: 201, Codes: []int{400, 403, 409, 415}, handler: s.postRaw})
 	s.handle(&route{Method: "GET", Path: txPrefix, Summary: "list transactions", Tag: "Transactions",
 		Query: []param{{Name: "status", Type: "string", Desc: "only transactions in this status"}},
 		Resp:  reflect.TypeFor[[]tx](), Status: 200, handler: s.listTx})

@@ -98,6 +98,8 @@ func TestRawChangesTrafficLive(t *testing.T) {
 
 	a.must(409, "POST", cfgPath+"/raw?version=7", next)
 	a.must(400, "POST", cfgPath+"/raw", next)
+	// JSON sent where the configuration's text goes: 415.
+	a.must(415, "POST", cfgPath+"/raw?version=1", `{"raw": "global"}`)
 	bad := a.must(400, "POST", cfgPath+"/raw?version=1", next+"\nbackend broken\n    chek\n")
 	if !strings.Contains(bad.Body, "[ALERT]") || !strings.Contains(bad.Body, "chek") {
 		t.Errorf("bad config answer: %s", bad.Body)
