@@ -588,6 +588,25 @@ func (c *h2c) processReset(f *http2.RSTStreamFrame) error {
 	return nil
 }
 
+// openStreams counts the streams that are open for the client: those in
+// the table minus those whose response has ended (END_STREAM sent) and
+// whose request had ended too, closed for the client though their
+// transaction is still winding down. Without this a client keeping
+// exactly the advertised number of streams in flight could be refused
+// one. It runs in the reader, which alone sets remoteEnd, and only when
+// the table is full.
+func (c *h2c) openStreams() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, s := range c.streams {
+		if !s.localEnd.Load() || !s.remoteEnd {
+			n++
+		}
+	}
+	return n
+}
+
 // glitch counts n glitches and, past tune.h2.fe.glitches-threshold, ends
 // the connection.
 func (c *h2c) glitch(n int64) error {
@@ -689,7 +708,7 @@ func (c *h2c) processHeaders(f *http2.MetaHeadersFrame) error {
 	if f.HasPriority() && f.Priority.StreamDep == id {
 		return http2.StreamError{StreamID: id, Code: http2.ErrCodeProtocol}
 	}
-	if open >= int(c.maxStreams) {
+	if open >= int(c.maxStreams) && c.openStreams() >= int(c.maxStreams) {
 		return http2.StreamError{StreamID: id, Code: http2.ErrCodeRefusedStream}
 	}
 	if f.Truncated {

@@ -254,3 +254,53 @@ backend bk
 		}
 	})
 }
+
+// TestH2StreamLimitCountsClosedStreams: a stream whose response has ended
+// no longer counts against SETTINGS_MAX_CONCURRENT_STREAMS, even while its
+// transaction winds down, so a client that opens a new stream as soon as
+// one ends, keeping exactly the limit in flight, is never refused one.
+func TestH2StreamLimitCountsClosedStreams(t *testing.T) {
+	t.Parallel()
+	_, vars := backends(t, "app")
+	p := lbtest.Start(t, httpDefaults+`
+global
+    tune.h2.fe.max-concurrent-streams 2
+frontend fe
+    bind ${fe}
+    default_backend bk
+backend bk
+    server s ${app}
+`, vars)
+	_, fr := rawH2(t, p.Addr("fe"))
+	next := uint32(1)
+	open := func() {
+		writeGet(t, fr, next, p.Addr("fe"), "/")
+		next += 2
+	}
+	open()
+	open()
+	for done := 0; done < 300; {
+		f, err := fr.ReadFrame()
+		if err != nil {
+			t.Fatalf("after %d responses: %v", done, err)
+		}
+		switch f := f.(type) {
+		case *http2.RSTStreamFrame:
+			t.Fatalf("stream %d reset (%v) after %d responses", f.StreamID, f.ErrCode, done)
+		case *http2.SettingsFrame:
+			if !f.IsAck() {
+				fr.WriteSettingsAck()
+			}
+		case *http2.DataFrame:
+			if f.StreamEnded() {
+				done++
+				open()
+			}
+		case *http2.HeadersFrame:
+			if f.StreamEnded() {
+				done++
+				open()
+			}
+		}
+	}
+}
