@@ -21,6 +21,8 @@
 #   SVG [docs/benchmarks.svg]           chart path, relative to the repo
 #   BUILD_FROM [head]  head: build commit BUILD_REV; worktree: build local changes
 #   BUILD_REV [HEAD]   the commit to build when BUILD_FROM=head
+#   KEEP_WORK []       set: keep the work directory (configs, logs, load
+#                      generator output) after the run, for debugging
 #   MICRO [1]          0 skips the Go micro-benchmarks (bench/micro.sh, about
 #                      2 minutes) that run after the scenarios; bench/micro.sh
 #                      runs them alone, see its header (MICRO_* settings too)
@@ -109,7 +111,7 @@ cleanup() {
 	for pid in "${SPAWNED[@]}"; do
 		kill -KILL "$pid" 2>/dev/null || true
 	done
-	rm -rf "$WORK"
+	[[ -n ${KEEP_WORK:-} ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
