@@ -32,6 +32,25 @@ func rawH2(t *testing.T, addr string) (net.Conn, *http2.Framer) {
 	return conn, fr
 }
 
+// startH2Front starts hawser with one HTTP frontend "fe" in front of one
+// backend server, a global line and a frontend line added (either may
+// be empty), for the tests that talk raw HTTP/2 to it.
+func startH2Front(t *testing.T, global, frontend string) (*lbtest.Proc, *lbtest.Backend) {
+	t.Helper()
+	bs, vars := backends(t, "app")
+	p := lbtest.Start(t, httpDefaults+`
+global
+    `+global+`
+frontend fe
+    bind ${fe}
+    `+frontend+`
+    default_backend bk
+backend bk
+    server s ${app}
+`, vars)
+	return p, bs["app"]
+}
+
 // untilGoAway reads frames until a GOAWAY or the connection's end and
 // returns the GOAWAY's code, or -1 when the connection ended without one.
 func untilGoAway(t *testing.T, fr *http2.Framer) int {
@@ -52,16 +71,8 @@ func untilGoAway(t *testing.T, fr *http2.Framer) int {
 
 func TestH2Abuse(t *testing.T) {
 	t.Parallel()
-	bs, vars := backends(t, "app")
-	p := lbtest.Start(t, httpDefaults+`
-global
-    tune.h2.fe.max-concurrent-streams 10
-frontend fe
-    bind ${fe}
-    default_backend bk
-backend bk
-    server s ${app}
-`, vars)
+	p, app := startH2Front(t, "tune.h2.fe.max-concurrent-streams 10", "")
+	bs := map[string]*lbtest.Backend{"app": app}
 	t.Run("continuation flood", func(t *testing.T) {
 		_, fr := rawH2(t, p.Addr("fe"))
 		var hb bytes.Buffer
@@ -197,17 +208,7 @@ func lastLines(s string, n int) string {
 // ENHANCE_YOUR_CALM when the count reaches it.
 func TestH2Glitches(t *testing.T) {
 	t.Parallel()
-	_, vars := backends(t, "app")
-	p := lbtest.Start(t, httpDefaults+`
-global
-    tune.h2.fe.glitches-threshold 5
-frontend fe
-    bind ${fe}
-    http-response set-header X-Glitches %[fc_glitches]
-    default_backend bk
-backend bk
-    server s ${app}
-`, vars)
+	p, _ := startH2Front(t, "tune.h2.fe.glitches-threshold 5", "http-response set-header X-Glitches %[fc_glitches]")
 	// post opens a stream with a request body to come, sends n empty DATA
 	// frames that do not end it (each a glitch), then ends it.
 	post := func(fr *http2.Framer, id uint32, n int) {
@@ -261,16 +262,7 @@ backend bk
 // one ends, keeping exactly the limit in flight, is never refused one.
 func TestH2StreamLimitCountsClosedStreams(t *testing.T) {
 	t.Parallel()
-	_, vars := backends(t, "app")
-	p := lbtest.Start(t, httpDefaults+`
-global
-    tune.h2.fe.max-concurrent-streams 2
-frontend fe
-    bind ${fe}
-    default_backend bk
-backend bk
-    server s ${app}
-`, vars)
+	p, _ := startH2Front(t, "tune.h2.fe.max-concurrent-streams 2", "")
 	_, fr := rawH2(t, p.Addr("fe"))
 	next := uint32(1)
 	open := func() {
