@@ -10,6 +10,7 @@ package lbtest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -216,16 +217,21 @@ func (p *Proc) launch() error {
 func (p *Proc) waitListening() bool {
 	deadline := time.Now().Add(StartTimeout)
 	for _, name := range p.binds {
-		if strings.HasSuffix(name, tlsSuffix) {
-			// An h2 run's TLS twin listens with its cleartext bind; a
-			// bare connection would log a failed handshake.
-			continue
-		}
+		twin := strings.HasSuffix(name, tlsSuffix)
 		for {
 			if p.Exited() || time.Now().After(deadline) {
 				return false
 			}
-			c, err := net.DialTimeout("tcp", p.vars[name], time.Second)
+			var c net.Conn
+			var err error
+			if twin {
+				// An h2 run's TLS twin: a whole handshake, since a bare
+				// connection would be logged as a failed one.
+				c, err = tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", p.vars[name],
+					&tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}})
+			} else {
+				c, err = net.DialTimeout("tcp", p.vars[name], time.Second)
+			}
 			if err == nil {
 				c.Close()
 				break
